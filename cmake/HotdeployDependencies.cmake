@@ -1,0 +1,11 @@
+# Every dependency is a Debian package installed by ci/bootstrap; nothing is downloaded at build time.
+find_package(Threads REQUIRED)
+find_package(GTest REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(Boost 1.74 REQUIRED COMPONENTS filesystem)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+if(HOTDEPLOY_BUILD_BENCH)
+  find_package(benchmark REQUIRED)
+endif()
