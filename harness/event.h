@@ -1,0 +1,104 @@
+// Event: one thing that happened during a run, as recorded in the History. A single flat
+// struct serves every source (client, orchestrator, process, log); each event type uses only
+// the fields listed in history_file.h's table and leaves the others at their defaults.
+// Enum values have stable lower-case names (to_string / from_string) that are also the
+// spellings used in history.jsonl and result.json.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace hotdeploy::harness {
+
+enum class EventType : std::uint8_t {
+  // source client
+  request_sent,
+  request_ended,
+  // source orchestrator
+  step_started,
+  signal_sent,
+  binary_swapped,
+  wait_satisfied,
+  wait_timed_out,
+  no_effect,
+  run_error,
+  // source process
+  process_born,
+  process_exited,
+  pid_file_changed,
+  // source log
+  log_line,
+};
+
+// How a request attempt ended: ok (served as expected), fail (definitely not served),
+// info (unknown: may or may not have been processed). none on events that are not endings.
+enum class Outcome : std::uint8_t { none, ok, fail, info };
+
+enum class Reason : std::uint8_t {
+  none,
+  refused,                  // fail: connect() refused
+  reset_before_send,        // fail: reset/EPIPE before the request was fully written
+  closed_without_response,  // fail: reused keep-alive connection closed with zero response bytes (retried)
+  reset_after_send,         // info: fresh connection closed or reset with zero response bytes
+  connect_timeout,          // fail: no connection within LoadConfig::connect_timeout
+  response_timeout,         // info: no complete response within LoadConfig::response_timeout
+  truncated,                // info: connection ended in the middle of a response
+  bad_status,               // fail: complete response with a status outside 200..399
+  malformed_response,       // fail: bytes that are not a valid HTTP/1.x response, or over a size limit
+  load_stopped,             // info: still outstanding when the load generator's drain time ran out
+};
+
+enum class ProcessRole : std::uint8_t { none, master, worker };
+
+enum class RequestKind : std::uint8_t { get, post, held };
+
+struct Event {
+  std::int64_t t_ns = 0;    // ns since run start (RunClock)
+  std::uint64_t index = 0;  // position in the merged history
+  EventType type{};
+  // client fields
+  std::uint64_t request_id = 0;  // a retry keeps the request_id of the original request
+  std::uint32_t connection_id = 0;
+  std::uint8_t attempt = 1;  // 2 for the RFC 9112 §9.3.1 retry
+  RequestKind kind = RequestKind::get;
+  bool reused = false;  // sent on a keep-alive connection that had served a response before
+  Outcome outcome = Outcome::none;
+  Reason reason = Reason::none;
+  std::uint16_t status = 0;
+  std::uint64_t bytes = 0;  // response bytes received for this attempt (status line, headers, body)
+  // process / orchestrator fields
+  std::int32_t pid = 0;  // serving worker (request_ended ok), process (process_*), target master (signal_sent)
+  std::int32_t parent_pid = 0;
+  std::int32_t generation = 0;  // 1 = first master; process_born of masters and workers, signal_sent target
+  std::int32_t exit_code = -1;  // process_exited: exit code, or 128+signal, -1 unknown
+  ProcessRole role = ProcessRole::none;
+  std::string text;  // signal name ("USR2"), step description, log line, pid file path, error
+
+  friend bool operator==(const Event&, const Event&) = default;
+};
+
+[[nodiscard]] std::string_view to_string(EventType value);
+[[nodiscard]] std::string_view to_string(Outcome value);
+[[nodiscard]] std::string_view to_string(Reason value);
+[[nodiscard]] std::string_view to_string(ProcessRole value);
+[[nodiscard]] std::string_view to_string(RequestKind value);
+
+// The inverse of to_string: from_string<Reason>("refused") == Reason::refused; nullopt for any
+// other spelling (matching is exact and case-sensitive).
+template <typename Enum>
+[[nodiscard]] std::optional<Enum> from_string(std::string_view text);
+
+template <>
+[[nodiscard]] std::optional<EventType> from_string<EventType>(std::string_view text);
+template <>
+[[nodiscard]] std::optional<Outcome> from_string<Outcome>(std::string_view text);
+template <>
+[[nodiscard]] std::optional<Reason> from_string<Reason>(std::string_view text);
+template <>
+[[nodiscard]] std::optional<ProcessRole> from_string<ProcessRole>(std::string_view text);
+template <>
+[[nodiscard]] std::optional<RequestKind> from_string<RequestKind>(std::string_view text);
+
+}  // namespace hotdeploy::harness

@@ -1,0 +1,33 @@
+// history.jsonl: a History as JSON Lines, one event per line, readable with jq. Every line has
+// "i" (index), "t_ns" and "type", followed by the fields that apply to that type:
+//
+//   request_sent               request_id connection_id attempt kind reused
+//   request_ended              request_id connection_id attempt kind reused outcome reason status bytes pid
+//   step_started, binary_swapped, wait_satisfied, wait_timed_out, no_effect, run_error
+//                              text
+//   signal_sent                text pid generation
+//   process_born               pid parent_pid generation role
+//   process_exited             pid parent_pid generation role exit_code
+//   pid_file_changed           pid text
+//   log_line                   pid text
+//
+// Enum values are written by name (event.h's to_string). "reason" is left out when none, and
+// "text" is also written on client events when it is not empty (an error detail). Fields that
+// do not apply to a type are not written, so a round trip is exact for every event whose
+// inapplicable fields hold their defaults -- which is what every producer records.
+//
+// read_jsonl is strict: unknown or inapplicable keys, wrong value types, out-of-range numbers,
+// an "i" that is not the line's position or a t_ns that goes backwards all throw
+// std::runtime_error naming the 1-based line number.
+#pragma once
+
+#include <iosfwd>
+
+#include "harness/history.h"
+
+namespace hotdeploy::harness {
+
+void write_jsonl(const History& history, std::ostream& out);
+[[nodiscard]] History read_jsonl(std::istream& in);
+
+}  // namespace hotdeploy::harness
