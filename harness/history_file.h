@@ -1,18 +1,18 @@
 // history.jsonl: a History as JSON Lines, one event per line, readable with jq. Every line has
 // "i" (index), "t_ns" and "type", followed by the fields that apply to that type:
 //
-//   request_sent               request_id connection_id attempt kind reused
-//   request_ended              request_id connection_id attempt kind reused outcome reason status bytes pid
+//   request_sent               request_id connection_id attempt kind reused [text]
+//   request_ended              request_id connection_id attempt kind reused outcome reason status bytes pid [text]
 //   step_started, binary_swapped, wait_satisfied, wait_timed_out, no_effect, run_error
 //                              text
-//   signal_sent                text pid generation
-//   process_born               pid parent_pid generation role
-//   process_exited             pid parent_pid generation role exit_code
+//   signal_sent                pid generation text
+//   process_born               pid parent_pid generation role [text]
+//   process_exited             pid parent_pid generation role exit_code [text]
 //   pid_file_changed           pid text
 //   log_line                   pid text
 //
-// Enum values are written by name (event.h's to_string). "reason" is left out when none, and
-// "text" is also written on client events when it is not empty (an error detail). Fields that
+// Enum values are written by name (event.h's to_string). "reason" is left out when none;
+// client and process events also carry "text" when it is not empty (an error detail). Fields that
 // do not apply to a type are not written, so a round trip is exact for every event whose
 // inapplicable fields hold their defaults -- which is what every producer records.
 //

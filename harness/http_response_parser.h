@@ -99,18 +99,20 @@ class HttpResponseParser {
   void start_message();
 
   HttpParserLimits limits_;
-  std::unique_ptr<char[]> line_;
+  std::unique_ptr<char[]> line_;  // max_line_bytes + 1: a line's content and the CR of its CRLF
   std::size_t line_len_ = 0;
   Phase phase_ = Phase::status_line;
   ParseState state_ = ParseState::in_progress;
   ParseError error_ = ParseError::none;
   std::uint16_t status_ = 0;
   std::int32_t worker_pid_ = 0;
+  bool worker_pid_ambiguous_ = false;  // an invalid or a second, different X-Worker-Pid
   bool http10_ = false;
   bool connection_close_ = false;
   bool connection_keep_alive_ = false;
   bool chunked_ = false;
   bool has_content_length_ = false;
+  bool close_delimited_ = false;
   std::uint64_t content_length_ = 0;
   std::uint64_t remaining_ = 0;  // of the current Content-Length body or chunk
   std::uint64_t body_bytes_ = 0;
