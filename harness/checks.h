@@ -5,6 +5,7 @@
 // is always there.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -49,7 +50,7 @@ inline constexpr std::size_t kEndWindowMinResponses = 50;
 // "dropped": within dropped_max / dropped_min; unknown when no request was made.
 [[nodiscard]] Check check_dropped(const Metrics& metrics, const Expectations& expect);
 // "switchover_ms": unknown without a USR2 or an ok from a newer generation; fail over the max.
-[[nodiscard]] Check check_switchover(const Metrics& metrics, double max_ms);
+[[nodiscard]] Check check_switchover(const History& history, const Metrics& metrics, double max_ms);
 // "served_by_at_end": every ok response in the end window came from the newest generation that
 // had workers (new_generation) or from generation 1 (old_generation).
 [[nodiscard]] Check check_served_by_at_end(const History& history, ServedBy expected);

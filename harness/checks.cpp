@@ -1,0 +1,180 @@
+#include "harness/checks.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <map>
+#include <vector>
+
+#include "harness/generations.h"
+#include "harness/signals.h"
+
+namespace hotdeploy::harness {
+namespace {
+
+// printf-style formatting of one double (spec is a literal like "%.1f").
+std::string format(const char* spec, double value) {
+  std::array<char, 64> buffer{};
+  const int n = std::snprintf(buffer.data(), buffer.size(), spec, value);
+  return std::string(buffer.data(), static_cast<std::size_t>(std::clamp(n, 0, 63)));
+}
+
+std::string ms(double value) { return format("%.1f", value) + " ms"; }
+
+std::string generation_name(ServedBy s) { return s == ServedBy::new_generation ? "new" : "old"; }
+
+constexpr std::size_t kMaxListedErrors = 5;
+
+}  // namespace
+
+Verdict combine(Verdict a, Verdict b) { return static_cast<Verdict>(std::max(static_cast<int>(a), static_cast<int>(b))); }
+
+std::string_view to_string(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::pass: return "pass";
+    case Verdict::unknown: return "unknown";
+    case Verdict::fail: return "fail";
+  }
+  return "invalid";
+}
+
+Check check_dropped(const Metrics& metrics, const Expectations& expect) {
+  Check c{"dropped", Verdict::pass, {}};
+  if (metrics.requests == 0) {
+    c.verdict = Verdict::unknown;
+    c.detail = "no requests were recorded, so nothing can be said about drops";
+    return c;
+  }
+  c.detail = std::to_string(metrics.dropped) + " of " + std::to_string(metrics.requests) + " requests dropped";
+  if (metrics.dropped == 0) {
+    const double bound_percent = 300.0 / static_cast<double>(metrics.requests);
+    c.detail += " (rate < " + format("%.3g", bound_percent) + "% at 95% confidence)";
+  } else {
+    c.detail += " (";
+    bool first = true;
+    for (const auto& [reason, count] : metrics.dropped_by_reason) {
+      if (!first) c.detail += ", ";
+      first = false;
+      c.detail += reason + ": " + std::to_string(count);
+    }
+    c.detail += ")";
+  }
+  if (expect.dropped_max && metrics.dropped > *expect.dropped_max) {
+    c.verdict = Verdict::fail;
+    c.detail += "; at most " + std::to_string(*expect.dropped_max) + " allowed";
+  }
+  if (expect.dropped_min && metrics.dropped < *expect.dropped_min) {
+    c.verdict = Verdict::fail;
+    c.detail += "; at least " + std::to_string(*expect.dropped_min) + " required";
+  }
+  return c;
+}
+
+Check check_switchover(const History& history, const Metrics& metrics, double max_ms) {
+  Check c{"switchover_ms", Verdict::pass, {}};
+  if (first_signal(history, "USR2") == nullptr) {
+    c.verdict = Verdict::unknown;
+    c.detail = "no USR2 was sent, so there was no switchover to measure";
+    return c;
+  }
+  if (!metrics.switchover_ms) {
+    c.verdict = Verdict::unknown;
+    c.detail = "no ok response came from a generation newer than the USR2 target";
+    return c;
+  }
+  c.detail = "switchover " + ms(*metrics.switchover_ms) + " (max " + ms(max_ms) + ")";
+  if (*metrics.switchover_ms > max_ms) c.verdict = Verdict::fail;
+  return c;
+}
+
+Check check_served_by_at_end(const History& history, ServedBy expected) {
+  Check c{"served_by_at_end", Verdict::pass, {}};
+  std::vector<const Event*> oks;
+  for (const Event& e : history.events()) {
+    if (e.type == EventType::request_ended && e.outcome == Outcome::ok) oks.push_back(&e);
+  }
+  if (oks.empty()) {
+    c.verdict = Verdict::unknown;
+    c.detail = "no ok responses, so nothing shows who served at the end";
+    return c;
+  }
+  const Generations generations = Generations::from(history);
+  std::optional<std::int32_t> want = 1;
+  if (expected == ServedBy::new_generation) {
+    want = generations.newest_with_workers();
+    if (!want) {
+      c.verdict = Verdict::unknown;
+      c.detail = "no worker process was recorded, so the newest generation is unknown";
+      return c;
+    }
+  }
+  const std::int64_t t_first = history.events().front().t_ns;
+  const std::int64_t t_last = history.events().back().t_ns;
+  const auto span = static_cast<double>(t_last - t_first);
+  const auto by_time = t_last - static_cast<std::int64_t>(span * kEndWindowFraction);
+  const auto by_count = oks[oks.size() - std::min(oks.size(), kEndWindowMinResponses)]->t_ns;
+  const std::int64_t cutoff = std::min(by_time, by_count);
+
+  std::uint64_t in_window = 0;
+  std::uint64_t unknown = 0;
+  std::map<std::int32_t, std::uint64_t> wrong;  // generation -> responses
+  for (const Event* e : oks) {
+    if (e->t_ns < cutoff) continue;
+    ++in_window;
+    const auto generation = generations.of_worker(e->pid);
+    if (!generation) {
+      ++unknown;
+    } else if (*generation != *want) {
+      ++wrong[*generation];
+    }
+  }
+  const std::string window = std::to_string(in_window) + " ok responses in the last " +
+                             ms(static_cast<double>(t_last - cutoff) / 1e6);
+  const std::string wanted = "generation " + std::to_string(*want) + " (" + generation_name(expected) + ")";
+  if (!wrong.empty()) {
+    c.verdict = Verdict::fail;
+    c.detail = "of " + window + ", expected all from " + wanted + ":";
+    for (const auto& [generation, count] : wrong) {
+      c.detail += " " + std::to_string(count) + " from generation " + std::to_string(generation) + ";";
+    }
+    c.detail.pop_back();
+  } else if (unknown > 0) {
+    c.verdict = Verdict::unknown;
+    c.detail = "of " + window + ", " + std::to_string(unknown) +
+               " came from a worker pid with no recorded generation; the rest from " + wanted;
+  } else {
+    c.detail = "all " + window + " came from " + wanted;
+  }
+  return c;
+}
+
+Check check_run_errors(const History& history) {
+  Check c{"run_errors", Verdict::pass, "no run errors"};
+  std::vector<std::string> errors;
+  std::size_t count = 0;
+  for (const Event& e : history.events()) {
+    if (e.type != EventType::run_error && e.type != EventType::wait_timed_out) continue;
+    if (++count <= kMaxListedErrors) errors.push_back(std::string(to_string(e.type)) + ": " + e.text);
+  }
+  if (count == 0) return c;
+  c.verdict = Verdict::fail;
+  c.detail.clear();
+  for (const std::string& error : errors) {
+    if (!c.detail.empty()) c.detail += "; ";
+    c.detail += error;
+  }
+  if (count > errors.size()) c.detail += "; and " + std::to_string(count - errors.size()) + " more";
+  return c;
+}
+
+Judgement judge(const History& history, const Expectations& expect) {
+  Judgement j{Verdict::pass, compute_metrics(history), {}};
+  if (expect.dropped_max || expect.dropped_min) j.checks.push_back(check_dropped(j.metrics, expect));
+  if (expect.switchover_ms_max) j.checks.push_back(check_switchover(history, j.metrics, *expect.switchover_ms_max));
+  if (expect.served_by_at_end) j.checks.push_back(check_served_by_at_end(history, *expect.served_by_at_end));
+  j.checks.push_back(check_run_errors(history));
+  for (const Check& c : j.checks) j.verdict = combine(j.verdict, c.verdict);
+  return j;
+}
+
+}  // namespace hotdeploy::harness
