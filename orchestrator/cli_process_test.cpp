@@ -1,0 +1,77 @@
+// Runs the hotdeploy executable as a user would and interrupts it: after SIGINT or SIGTERM it
+// must end every process of the run, still write the history, and exit 128 + the signal.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <fstream>
+#include <thread>
+
+#include "orchestrator/run_test_support.h"
+
+namespace hotdeploy::orchestrator {
+namespace {
+
+using namespace std::chrono_literals;
+
+pid_t start_hotdeploy(const std::filesystem::path& scenario, const std::filesystem::path& out) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int log = ::open((out / "hotdeploy.output").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(log, STDOUT_FILENO);
+    ::dup2(log, STDERR_FILENO);
+    ::execl(HOTDEPLOY_PATH, HOTDEPLOY_PATH, "run", scenario.c_str(), "--out", out.c_str(), "--fake-nginx",
+            FAKE_NGINX_PATH, static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  return pid;
+}
+
+bool wait_for_file(const std::filesystem::path& path, std::chrono::milliseconds deadline) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (std::chrono::steady_clock::now() < until) {
+    if (std::filesystem::exists(path)) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return false;
+}
+
+std::optional<int> wait_for_exit(pid_t pid, std::chrono::milliseconds deadline) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (std::chrono::steady_clock::now() < until) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    std::this_thread::sleep_for(5ms);
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  return std::nullopt;
+}
+
+class InterruptedRun : public ::testing::TestWithParam<int> {};
+
+TEST_P(InterruptedRun, EndsEveryProcessOfTheRunAndExitsWithTheSignal) {
+  const int signal_number = GetParam();
+  const auto dir = make_test_directory("interrupted-" + std::to_string(signal_number));
+  const auto scenario = dir / "long.yaml";
+  std::ofstream(scenario) << "name: long\nload: {keepalive: {connections: 4}}\nsteps:\n  - sleep: 60s\n";
+  const pid_t hotdeploy = start_hotdeploy(scenario, dir);
+  ASSERT_TRUE(wait_for_file(dir / "long" / "prefix" / "logs" / "nginx.pid", 10s))
+      << "the target never wrote its pid file";
+  ASSERT_EQ(::kill(hotdeploy, signal_number), 0);
+  const auto code = wait_for_exit(hotdeploy, 15s);
+  ASSERT_TRUE(code.has_value()) << "hotdeploy did not exit within 15 s of signal " << signal_number;
+  EXPECT_EQ(*code, 128 + signal_number);
+  const auto pids = pids_in_history(dir / "long" / "history.jsonl");
+  EXPECT_GE(pids.size(), 3u) << "expected a master and two workers in the history";
+  EXPECT_EQ(still_running_after(pids, 2s), std::vector<pid_t>{});
+  std::filesystem::remove_all(dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, InterruptedRun, ::testing::Values(SIGINT, SIGTERM),
+                         [](const auto& info) { return std::string(info.param == SIGINT ? "SIGINT" : "SIGTERM"); });
+
+}  // namespace
+}  // namespace hotdeploy::orchestrator

@@ -1,0 +1,96 @@
+#include "orchestrator/error_log_tail.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <array>
+#include <charconv>
+
+namespace hotdeploy::orchestrator {
+namespace {
+
+bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
+
+std::optional<int> leading_number(std::string_view text) {
+  int value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc{} || end == text.data()) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+ErrorLogLine parse_error_log_line(std::string_view line) {
+  ErrorLogLine parsed;
+  parsed.raw = std::string(line);
+  // "YYYY/MM/DD HH:MM:SS [level] PID#TID: message"
+  constexpr std::size_t level_open = 20;
+  if (line.size() <= level_open || line[level_open] != '[') return parsed;
+  const auto level_close = line.find(']', level_open);
+  if (level_close == std::string_view::npos) return parsed;
+  const auto colon = line.find(": ", level_close);
+  if (colon == std::string_view::npos) return parsed;
+  parsed.level = std::string(line.substr(level_open + 1, level_close - level_open - 1));
+  parsed.message = std::string(line.substr(colon + 2));
+  return parsed;
+}
+
+std::optional<ProcessMention> parse_process_mention(std::string_view message) {
+  constexpr std::string_view start_worker = "start worker process ";
+  constexpr std::string_view start_binary = "start new binary process ";
+  if (starts_with(message, start_worker)) {
+    if (auto pid = leading_number(message.substr(start_worker.size()))) {
+      return ProcessMention{ProcessMention::Kind::started_worker, *pid, -1};
+    }
+  }
+  if (starts_with(message, start_binary)) {
+    if (auto pid = leading_number(message.substr(start_binary.size()))) {
+      return ProcessMention{ProcessMention::Kind::started_new_binary, *pid, -1};
+    }
+  }
+  // "worker process 1240 exited with code 0", "new binary process 1241 exited on signal 9"
+  for (std::string_view name : {std::string_view("worker process "), std::string_view("new binary process ")}) {
+    if (!starts_with(message, name)) continue;
+    const auto rest = message.substr(name.size());
+    auto pid = leading_number(rest);
+    if (!pid) return std::nullopt;
+    constexpr std::string_view with_code = " exited with code ";
+    constexpr std::string_view on_signal = " exited on signal ";
+    const auto after_pid = rest.substr(rest.find(' ') == std::string_view::npos ? rest.size() : rest.find(' '));
+    if (starts_with(after_pid, with_code)) {
+      if (auto code = leading_number(after_pid.substr(with_code.size()))) {
+        return ProcessMention{ProcessMention::Kind::exited, *pid, *code};
+      }
+    }
+    if (starts_with(after_pid, on_signal)) {
+      if (auto signal = leading_number(after_pid.substr(on_signal.size()))) {
+        return ProcessMention{ProcessMention::Kind::exited, *pid, 128 + *signal};
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> ErrorLogTail::read_new_lines() {
+  std::vector<std::string> lines;
+  const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return lines;
+  std::array<char, 16384> buffer{};
+  while (true) {
+    const ssize_t n = ::pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(offset_));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    offset_ += static_cast<std::uint64_t>(n);
+    partial_.append(buffer.data(), static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  std::size_t start = 0;
+  for (auto newline = partial_.find('\n'); newline != std::string::npos; newline = partial_.find('\n', start)) {
+    lines.emplace_back(partial_, start, newline - start);
+    start = newline + 1;
+  }
+  partial_.erase(0, start);
+  return lines;
+}
+
+}  // namespace hotdeploy::orchestrator

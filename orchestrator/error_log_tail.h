@@ -1,0 +1,46 @@
+// Follows an nginx error.log as it grows and splits it into lines in nginx's format
+// ("2026/11/26 00:10:53 [notice] 1234#1234: message"). It also reads the lines that name
+// processes ("start worker process 1240", "start new binary process 1241", "worker process 1240
+// exited with code 0") because they classify a process before its title changes and give the exit
+// code of processes hotdeploy cannot wait for. Partial lines wait for their newline.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hotdeploy::orchestrator {
+
+struct ErrorLogLine {
+  std::string level;    // "notice", "crit", ... or empty when the line is not in nginx's format
+  std::string message;  // the text after "PID#TID: "
+  std::string raw;
+};
+
+struct ProcessMention {
+  enum class Kind : std::uint8_t { started_worker, started_new_binary, exited };
+  Kind kind;
+  pid_t pid = 0;
+  int exit_code = -1;  // for exited: the code, or 128 + signal
+};
+
+[[nodiscard]] ErrorLogLine parse_error_log_line(std::string_view line);
+[[nodiscard]] std::optional<ProcessMention> parse_process_mention(std::string_view message);
+
+class ErrorLogTail {
+ public:
+  explicit ErrorLogTail(std::filesystem::path path) : path_(std::move(path)) {}
+  // Complete lines appended since the last call (none if the file does not exist yet).
+  [[nodiscard]] std::vector<std::string> read_new_lines();
+
+ private:
+  std::filesystem::path path_;
+  std::uint64_t offset_ = 0;
+  std::string partial_;
+};
+
+}  // namespace hotdeploy::orchestrator

@@ -1,0 +1,21 @@
+// Renders the nginx.conf of a run: one file that both fake-nginx and Debian's nginx accept, with
+// the run's workers, loopback port and extra directives, pid and error log inside the prefix, and
+// responses that name the serving worker (X-Worker-Pid) so every request maps to a generation.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "orchestrator/scenario.h"
+
+namespace hotdeploy::orchestrator {
+
+struct NginxConfInput {
+  const TargetSpec& target;
+  std::string scenario_name;
+  std::uint16_t port = 0;
+};
+
+[[nodiscard]] std::string render_nginx_conf(const NginxConfInput& input);
+
+}  // namespace hotdeploy::orchestrator

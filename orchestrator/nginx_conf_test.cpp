@@ -1,0 +1,32 @@
+#include "orchestrator/nginx_conf.h"
+
+#include <gtest/gtest.h>
+
+namespace hotdeploy::orchestrator {
+namespace {
+
+TEST(RenderNginxConf, CarriesWorkersPortPidErrorLogAndWorkerPidHeader) {
+  TargetSpec target;
+  target.workers = 3;
+  const auto conf = render_nginx_conf({target, "upgrade", 18080});
+  EXPECT_NE(conf.find("worker_processes 3;\n"), std::string::npos);
+  EXPECT_NE(conf.find("pid logs/nginx.pid;\n"), std::string::npos);
+  EXPECT_NE(conf.find("error_log logs/error.log info;\n"), std::string::npos);
+  EXPECT_NE(conf.find("daemon on;\n"), std::string::npos);
+  EXPECT_NE(conf.find("listen 127.0.0.1:18080;\n"), std::string::npos);
+  EXPECT_NE(conf.find("add_header X-Worker-Pid $pid always;"), std::string::npos);
+}
+
+TEST(RenderNginxConf, AppliesReuseportDaemonOffAndExtraDirectives) {
+  TargetSpec target;
+  target.reuseport = true;
+  target.daemon = false;
+  target.directives["worker_shutdown_timeout"] = "2s";
+  const auto conf = render_nginx_conf({target, "x", 8080});
+  EXPECT_NE(conf.find("listen 127.0.0.1:8080 reuseport;\n"), std::string::npos);
+  EXPECT_NE(conf.find("daemon off;\n"), std::string::npos);
+  EXPECT_NE(conf.find("worker_shutdown_timeout 2s;\n"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hotdeploy::orchestrator

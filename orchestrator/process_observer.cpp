@@ -1,0 +1,224 @@
+#include "orchestrator/process_observer.h"
+
+#include <sys/wait.h>
+
+#include <charconv>
+#include <fstream>
+
+#include "orchestrator/proc_fs.h"
+
+namespace hotdeploy::orchestrator {
+
+using harness::Event;
+using harness::EventType;
+using harness::ProcessRole;
+
+namespace {
+
+// How long a process that is gone waits for its exit code (the master's log line) before its
+// exit is recorded with code -1 (unknown).
+constexpr std::int64_t exit_code_grace_ns = 200'000'000;
+
+std::optional<pid_t> read_pid_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::string text;
+  std::getline(in, text);
+  int pid = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), pid);
+  if (error != std::errc{} || pid <= 0) return std::nullopt;
+  return pid;
+}
+
+bool is_worker_title(const std::string& title) { return title.rfind("nginx: worker process", 0) == 0; }
+
+bool log_level_of_interest(const std::string& level) {
+  return level == "notice" || level == "warn" || level == "error" || level == "crit" || level == "alert" ||
+         level == "emerg" || level.empty();
+}
+
+}  // namespace
+
+ProcessObserver::ProcessObserver(ObserverConfig config, const harness::RunClock& clock)
+    : config_(std::move(config)), clock_(clock), log_tail_(config_.error_log) {
+  events_.reserve(4096);
+}
+
+ProcessObserver::~ProcessObserver() { stop(); }
+
+void ProcessObserver::start(pid_t launcher) {
+  {
+    std::lock_guard lock(mutex_);
+    track(launcher, ::getpid(), clock_.now_ns());
+  }
+  thread_ = std::thread([this] { run(); });
+}
+
+void ProcessObserver::stop() {
+  stopping_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+ProcessTable ProcessObserver::snapshot() const {
+  std::lock_guard lock(mutex_);
+  return table_;
+}
+
+std::vector<pid_t> ProcessObserver::pids_seen() const {
+  std::lock_guard lock(mutex_);
+  std::vector<pid_t> pids;
+  for (const auto& record : table_.records) pids.push_back(record.pid);
+  return pids;
+}
+
+harness::EventLog ProcessObserver::take_events() { return std::move(events_); }
+
+void ProcessObserver::run() {
+  while (!stopping_) {
+    tick();
+    std::this_thread::sleep_for(config_.tick);
+  }
+  tick();
+}
+
+void ProcessObserver::tick() {
+  const auto now = clock_.now_ns();
+  std::lock_guard lock(mutex_);
+  reap_children(now);
+  read_error_log(now);
+  read_pid_files(now);
+  discover_children(now);
+  for (auto& record : table_.records) {
+    if (record.role == ProcessRole::none && !record.exited_ns) classify(record);
+  }
+  notice_exits(now);
+}
+
+ProcessRecord& ProcessObserver::track(pid_t pid, pid_t parent, std::int64_t now) {
+  if (auto* known = table_.find(pid)) return *known;
+  table_.records.push_back(ProcessRecord{pid, parent, ProcessRole::none, 0, now, std::nullopt, -1});
+  return table_.records.back();
+}
+
+void ProcessObserver::reap_children(std::int64_t now) {
+  while (true) {
+    int status = 0;
+    const pid_t pid = ::waitpid(-1, &status, WNOHANG);
+    if (pid <= 0) return;
+    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    exit_codes_[pid] = code;
+    if (auto* record = table_.find(pid); record && !record->exited_ns) record->exited_ns = now;
+  }
+}
+
+void ProcessObserver::read_error_log(std::int64_t now) {
+  for (auto& raw : log_tail_.read_new_lines()) {
+    const auto line = parse_error_log_line(raw);
+    if (auto mention = parse_process_mention(line.message)) {
+      switch (mention->kind) {
+        case ProcessMention::Kind::started_worker: role_hints_[mention->pid] = ProcessRole::worker; break;
+        case ProcessMention::Kind::started_new_binary: role_hints_[mention->pid] = ProcessRole::master; break;
+        case ProcessMention::Kind::exited: exit_codes_.emplace(mention->pid, mention->exit_code); break;
+      }
+    }
+    if (!log_level_of_interest(line.level)) continue;
+    Event event;
+    event.t_ns = now;
+    event.type = EventType::log_line;
+    event.text = std::move(raw);
+    events_.append(std::move(event));
+  }
+}
+
+void ProcessObserver::read_pid_files(std::int64_t now) {
+  const auto record_change = [&](std::optional<pid_t>& known, const std::filesystem::path& path) {
+    const auto current = read_pid_file(path);
+    if (current == known) return;
+    known = current;
+    Event event;
+    event.t_ns = now;
+    event.type = EventType::pid_file_changed;
+    event.pid = current.value_or(0);
+    event.text = path.filename().string() + (current ? " " + std::to_string(*current) : std::string(" removed"));
+    events_.append(std::move(event));
+    if (!current) return;
+    const auto stat = read_proc_stat(*current);
+    auto& record = track(*current, stat ? stat->parent : 0, now);
+    if (record.role != ProcessRole::master && !record.exited_ns) promote_to_master(record);
+  };
+  record_change(table_.pid_file, config_.pid_file);
+  record_change(table_.oldbin_file, config_.oldbin_file);
+}
+
+void ProcessObserver::discover_children(std::int64_t now) {
+  std::vector<pid_t> parents;
+  for (const auto& record : table_.records) {
+    if (!record.exited_ns && record.role != ProcessRole::worker) parents.push_back(record.pid);
+  }
+  for (pid_t parent : parents) {
+    for (pid_t child : read_children(parent)) track(child, parent, now);
+  }
+}
+
+void ProcessObserver::classify(ProcessRecord& record) {
+  const auto hint = role_hints_.find(record.pid);
+  const auto* parent = table_.find(record.parent);
+  const bool parent_is_master = parent && parent->role == ProcessRole::master;
+  if (hint != role_hints_.end() && hint->second == ProcessRole::master) {
+    promote_to_master(record);
+    return;
+  }
+  const bool worker = (hint != role_hints_.end() && hint->second == ProcessRole::worker) ||
+                      (parent_is_master && is_worker_title(read_title(record.pid)));
+  if (worker && parent_is_master) {
+    record.role = ProcessRole::worker;
+    record.generation = parent->generation;
+    announce_birth(record);
+  }
+}
+
+void ProcessObserver::promote_to_master(ProcessRecord& record) {
+  const auto* parent = table_.find(record.parent);
+  const bool parent_is_master = parent && parent->role == ProcessRole::master;
+  record.generation = parent_is_master ? parent->generation + 1 : table_.max_generation() + 1;
+  record.role = ProcessRole::master;
+  announce_birth(record);
+}
+
+void ProcessObserver::announce_birth(const ProcessRecord& record) {
+  if (!born_announced_.insert(record.pid).second) return;
+  Event event;
+  event.t_ns = record.born_ns;
+  event.type = EventType::process_born;
+  event.pid = record.pid;
+  event.parent_pid = record.parent;
+  event.generation = record.generation;
+  event.role = record.role;
+  events_.append(std::move(event));
+}
+
+void ProcessObserver::notice_exits(std::int64_t now) {
+  for (auto& record : table_.records) {
+    if (!record.exited_ns && !is_running(record.pid)) record.exited_ns = now;
+    if (!record.exited_ns || exit_announced_.count(record.pid) != 0) continue;
+    const auto code = exit_codes_.find(record.pid);
+    const bool code_known = code != exit_codes_.end();
+    const bool waited_enough = now - *record.exited_ns >= exit_code_grace_ns || stopping_;
+    if (!code_known && !waited_enough) continue;
+    record.exit_code = code_known ? code->second : -1;
+    if (record.role == ProcessRole::none) classify(record);
+    announce_birth(record);
+    Event event;
+    event.t_ns = *record.exited_ns;
+    event.type = EventType::process_exited;
+    event.pid = record.pid;
+    event.parent_pid = record.parent;
+    event.generation = record.generation;
+    event.role = record.role;
+    event.exit_code = record.exit_code;
+    events_.append(std::move(event));
+    exit_announced_.insert(record.pid);
+  }
+}
+
+}  // namespace hotdeploy::orchestrator

@@ -1,0 +1,46 @@
+#include "orchestrator/run_test_support.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+#include "harness/history_file.h"
+#include "orchestrator/proc_fs.h"
+
+namespace hotdeploy::orchestrator {
+
+std::vector<pid_t> pids_in_history(const std::filesystem::path& history_jsonl) {
+  std::ifstream in(history_jsonl);
+  if (!in) throw std::runtime_error("cannot open " + history_jsonl.string());
+  const auto history = harness::read_jsonl(in);
+  std::set<pid_t> pids;
+  for (const auto& event : history.events()) {
+    if (event.type == harness::EventType::process_born) pids.insert(event.pid);
+  }
+  return {pids.begin(), pids.end()};
+}
+
+std::vector<pid_t> still_running_after(const std::vector<pid_t>& pids, std::chrono::milliseconds deadline) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (true) {
+    std::vector<pid_t> running;
+    for (pid_t pid : pids) {
+      if (is_running(pid)) running.push_back(pid);
+    }
+    if (running.empty() || std::chrono::steady_clock::now() >= until) return running;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+std::filesystem::path make_test_directory(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("hotdeploy-test-" + name + "-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+}  // namespace hotdeploy::orchestrator

@@ -1,0 +1,189 @@
+#include "orchestrator/runner.h"
+
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+#include <thread>
+
+#include "harness/history_file.h"
+#include "harness/load_generator.h"
+#include "harness/result_file.h"
+#include "orchestrator/environment_error.h"
+#include "orchestrator/free_port.h"
+#include "orchestrator/interrupt.h"
+#include "orchestrator/process_control.h"
+#include "orchestrator/process_observer.h"
+#include "orchestrator/proc_fs.h"
+#include "orchestrator/run_directory.h"
+#include "orchestrator/step_runner.h"
+
+namespace hotdeploy::orchestrator {
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto start_timeout = 10s;
+constexpr auto load_drain_timeout = 5s;
+constexpr auto graceful_stop_timeout = 2s;
+constexpr auto kill_timeout = 2s;
+
+// Adds the run directory's hotdeploy.log to the default logger for the length of a run.
+class RunLogFile {
+ public:
+  explicit RunLogFile(const fs::path& path)
+      : sink_(std::make_shared<spdlog::sinks::basic_file_sink_mt>(path.string(), true)) {
+    spdlog::default_logger()->sinks().push_back(sink_);
+  }
+  ~RunLogFile() {
+    auto& sinks = spdlog::default_logger()->sinks();
+    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
+  }
+  RunLogFile(const RunLogFile&) = delete;
+  RunLogFile& operator=(const RunLogFile&) = delete;
+
+ private:
+  std::shared_ptr<spdlog::sinks::basic_file_sink_mt> sink_;
+};
+
+// Ends every process of the run on scope exit: TERM to the live masters (nginx's fast shutdown),
+// then SIGKILL to whatever is left, then the observer's last tick records the exits.
+class RunProcesses {
+ public:
+  explicit RunProcesses(ProcessObserver& observer) : observer_(observer) {}
+  ~RunProcesses() { end_all(); }
+  RunProcesses(const RunProcesses&) = delete;
+  RunProcesses& operator=(const RunProcesses&) = delete;
+
+  void end_all() {
+    if (ended_) return;
+    ended_ = true;
+    const auto live = [this] {
+      std::vector<pid_t> pids;
+      for (pid_t pid : observer_.pids_seen()) {
+        if (is_running(pid)) pids.push_back(pid);
+      }
+      return pids;
+    };
+    for (const auto& master : observer_.snapshot().live_masters()) (void)send_signal(master.pid, SIGTERM);
+    const auto graceful_until = std::chrono::steady_clock::now() + graceful_stop_timeout;
+    while (!live().empty() && std::chrono::steady_clock::now() < graceful_until) std::this_thread::sleep_for(2ms);
+    const auto survivors = kill_until_gone(live, kill_timeout);
+    for (pid_t pid : survivors) spdlog::error("process {} of the run survived SIGKILL for {}s", pid, kill_timeout.count());
+    std::this_thread::sleep_for(10ms);
+    observer_.stop();
+  }
+
+ private:
+  ProcessObserver& observer_;
+  bool ended_ = false;
+};
+
+std::string read_head(const fs::path& path, std::size_t max_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  std::string text(max_bytes, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(max_bytes));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  return text;
+}
+
+harness::Event run_error_event(const harness::RunClock& clock, std::string text) {
+  harness::Event event;
+  event.t_ns = clock.now_ns();
+  event.type = harness::EventType::run_error;
+  event.text = std::move(text);
+  return event;
+}
+
+}  // namespace
+
+RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
+  RunResult result;
+  result.run_dir = options.out ? make_named_run_directory(*options.out, scenario.name)
+                               : make_timestamped_run_directory(options.runs_root, scenario.name);
+  RunLogFile log_file(result.run_dir / "hotdeploy.log");
+  spdlog::info("run {} of {} in {}", scenario.name, scenario.file, result.run_dir.string());
+
+  const auto target = Target::prepare(scenario, result.run_dir, options.binaries, pick_free_loopback_port());
+  harness::RunClock clock;
+  harness::EventLog steps_log;
+  ProcessObserver observer({target.pid_file(), target.oldbin_file(), target.error_log()}, clock);
+  harness::LoadConfig load_config;
+  load_config.port = target.port();
+  load_config.keepalive = scenario.keepalive;
+  harness::LoadGenerator load(load_config, clock);
+  StepRunner step_runner(target, observer, clock, steps_log);
+  {
+    const auto launcher = launch({target.master_argv(), target.prefix(), result.run_dir / "nginx.stdout",
+                                  result.run_dir / "nginx.stderr"});
+    spdlog::info("started {} as pid {} on 127.0.0.1:{}", target.executable().string(), launcher, target.port());
+    observer.start(launcher);
+    RunProcesses processes(observer);
+
+    const Step start_wait{WaitStep{WaitCondition::serving, {MasterRef::Kind::oldest, 0}, start_timeout}, 0, "start"};
+    auto stopped_because = step_runner.run(start_wait);
+    if (stopped_because) {
+      const auto stderr_text = read_head(result.run_dir / "nginx.stderr", 2000);
+      if (!stderr_text.empty()) steps_log.append(run_error_event(clock, "target's stderr: " + stderr_text));
+    } else {
+      load.start();
+      for (const auto& step : scenario.steps) {
+        spdlog::info("step: {}", describe(step));
+        stopped_because = step_runner.run(step);
+        if (stopped_because) break;
+      }
+      load.stop(load_drain_timeout);
+      if (auto error = load.error()) steps_log.append(run_error_event(clock, "load generator: " + *error));
+    }
+    if (stopped_because) spdlog::error("run stopped: {}", *stopped_because);
+    processes.end_all();
+  }
+  result.interrupted_by = interrupt_signal();
+
+  std::vector<harness::EventLog> logs;
+  logs.push_back(std::move(steps_log));
+  logs.push_back(observer.take_events());
+  logs.push_back(load.take_events());
+  const auto history = harness::History::merge(std::move(logs));
+  {
+    std::ofstream out(result.run_dir / "history.jsonl");
+    harness::write_jsonl(history, out);
+    if (!out) throw EnvironmentError("cannot write " + (result.run_dir / "history.jsonl").string());
+  }
+  result.judgement = harness::judge(history, scenario.expect);
+  {
+    std::ofstream out(result.run_dir / "result.json");
+    harness::write_result_json(scenario.name, result.judgement, out);
+    if (!out) throw EnvironmentError("cannot write " + (result.run_dir / "result.json").string());
+  }
+  for (const auto& check : result.judgement.checks) {
+    spdlog::info("check {}: {} ({})", check.name, harness::to_string(check.verdict), check.detail);
+  }
+  return result;
+}
+
+std::string verdict_line(const Scenario& scenario, const RunResult& result) {
+  const auto& judgement = result.judgement;
+  const auto& metrics = judgement.metrics;
+  std::ostringstream line;
+  std::string verdict(harness::to_string(judgement.verdict));
+  for (char& c : verdict) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  line << verdict << ' ' << scenario.name << ": " << metrics.requests << " requests, " << metrics.dropped
+       << " dropped, " << metrics.retried << " retried, switchover ";
+  if (metrics.switchover_ms) {
+    line << std::fixed << std::setprecision(1) << *metrics.switchover_ms << " ms";
+  } else {
+    line << "n/a";
+  }
+  for (const auto& check : judgement.checks) {
+    if (check.verdict != harness::Verdict::pass) line << "\n  " << check.name << ": " << check.detail;
+  }
+  return line.str();
+}
+
+}  // namespace hotdeploy::orchestrator

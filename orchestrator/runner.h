@@ -1,0 +1,38 @@
+// One run of one scenario, start to finish: prepare the target in a fresh run directory, start
+// the first master, wait until it serves, start the load, execute the steps, stop the load, end
+// every process of the run, then merge the history, judge it and write history.jsonl and
+// result.json. Nothing is judged while the run is on.
+//
+// Whatever happens (a failed step, an exception, Ctrl-C), every process the run caused is ended
+// before run_scenario returns.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "harness/checks.h"
+#include "orchestrator/scenario.h"
+#include "orchestrator/target.h"
+
+namespace hotdeploy::orchestrator {
+
+struct RunOptions {
+  std::optional<std::filesystem::path> out;     // --out DIR: DIR/<name>/; else runs/<name>/<UTC time>/
+  std::filesystem::path runs_root = "runs";
+  BinaryLocations binaries;
+};
+
+struct RunResult {
+  harness::Judgement judgement;
+  std::filesystem::path run_dir;
+  int interrupted_by = 0;  // the signal that cut the run short, or 0
+};
+
+// Throws EnvironmentError when the run cannot be set up (binary missing, directory unwritable).
+[[nodiscard]] RunResult run_scenario(const Scenario& scenario, const RunOptions& options);
+
+// "PASS upgrade: 12345 requests, 0 dropped, 2 retried, switchover 14.2 ms"
+[[nodiscard]] std::string verdict_line(const Scenario& scenario, const RunResult& result);
+
+}  // namespace hotdeploy::orchestrator

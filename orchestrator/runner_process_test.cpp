@@ -1,0 +1,107 @@
+// Runs scenarios end to end against fake-nginx, in process, and checks what the run concluded
+// and that nothing of it outlives it.
+#include <gtest/gtest.h>
+
+#include "orchestrator/environment_error.h"
+#include "orchestrator/process_control.h"
+#include "orchestrator/run_test_support.h"
+#include "orchestrator/runner.h"
+#include "orchestrator/scenario_parser.h"
+
+namespace hotdeploy::orchestrator {
+namespace {
+
+using namespace std::chrono_literals;
+
+class RunnerProcessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    become_child_subreaper();
+    out_ = make_test_directory(::testing::UnitTest::GetInstance()->current_test_info()->name());
+  }
+  void TearDown() override { std::filesystem::remove_all(out_); }
+
+  RunResult run(const std::string& yaml) {
+    const auto scenario = parse_scenario_text(yaml, (out_ / "scenario.yaml").string());
+    RunOptions options;
+    options.out = out_;
+    options.binaries.fake_nginx = FAKE_NGINX_PATH;
+    auto result = run_scenario(scenario, options);
+    const auto pids = pids_in_history(result.run_dir / "history.jsonl");
+    EXPECT_FALSE(pids.empty()) << "the history names no process";
+    EXPECT_EQ(still_running_after(pids, 2s), std::vector<pid_t>{}) << "processes of the run outlived it";
+    return result;
+  }
+
+  [[nodiscard]] static const harness::Check* check_named(const RunResult& result, const std::string& name) {
+    for (const auto& check : result.judgement.checks) {
+      if (check.name == name) return &check;
+    }
+    return nullptr;
+  }
+
+  std::filesystem::path out_;
+};
+
+TEST_F(RunnerProcessTest, KillingEveryProcessUnderLoadIsReportedAsDrops) {
+  const auto result = run(R"(
+name: kill-everything
+target: {workers: 2}
+load: {keepalive: {connections: 16}}
+steps:
+  - sleep: 300ms
+  - signal: {send: KILL, to: all}
+  - sleep: 500ms
+)");
+  EXPECT_EQ(result.judgement.verdict, harness::Verdict::fail);
+  EXPECT_GT(result.judgement.metrics.dropped, 0u);
+  EXPECT_GT(result.judgement.metrics.dropped_by_reason.count("refused"), 0u);
+  const auto* dropped = check_named(result, "dropped");
+  ASSERT_NE(dropped, nullptr);
+  EXPECT_EQ(dropped->verdict, harness::Verdict::fail);
+}
+
+TEST_F(RunnerProcessTest, QuietRunWithoutStepsPassesWithEveryRequestOk) {
+  const auto result = run(R"(
+name: steady
+load: {keepalive: {connections: 4}}
+steps:
+  - sleep: 300ms
+)");
+  EXPECT_EQ(result.judgement.verdict, harness::Verdict::pass);
+  EXPECT_GT(result.judgement.metrics.requests, 0u);
+  EXPECT_EQ(result.judgement.metrics.dropped, 0u);
+}
+
+TEST_F(RunnerProcessTest, WaitTimeoutFailsTheRunNamingWhatItSaw) {
+  const auto result = run(R"(
+name: never-upgraded
+load: {keepalive: {connections: 4}}
+steps:
+  - wait: {until: master_ready, of: new, timeout: 300ms}
+)");
+  EXPECT_EQ(result.judgement.verdict, harness::Verdict::fail);
+  const auto* errors = check_named(result, "run_errors");
+  ASSERT_NE(errors, nullptr);
+  EXPECT_EQ(errors->verdict, harness::Verdict::fail);
+  EXPECT_NE(errors->detail.find("wait master_ready of new timed out after 300ms; last seen: generation 1 master"),
+            std::string::npos)
+      << errors->detail;
+}
+
+TEST_F(RunnerProcessTest, MissingNewBinaryIsAnEnvironmentErrorBeforeAnythingStarts) {
+  const auto scenario =
+      parse_scenario_text("name: m\ntarget: {new_binary: /nonexistent/nginx}\nsteps: []\n", "/tmp/m.yaml");
+  RunOptions options;
+  options.out = out_;
+  options.binaries.fake_nginx = FAKE_NGINX_PATH;
+  try {
+    (void)run_scenario(scenario, options);
+    FAIL() << "expected EnvironmentError";
+  } catch (const EnvironmentError& e) {
+    EXPECT_EQ(std::string(e.what()), "binary /nonexistent/nginx (from '/nonexistent/nginx' in /tmp/m.yaml): not found");
+  }
+}
+
+}  // namespace
+}  // namespace hotdeploy::orchestrator

@@ -1,0 +1,44 @@
+#include "orchestrator/scenario.h"
+
+#include "orchestrator/duration.h"
+
+namespace hotdeploy::orchestrator {
+
+std::string describe(const MasterRef& ref) {
+  switch (ref.kind) {
+    case MasterRef::Kind::oldest: return "old";
+    case MasterRef::Kind::newest: return "new";
+    case MasterRef::Kind::generation: return "generation " + std::to_string(ref.generation);
+    case MasterRef::Kind::all: return "all";
+  }
+  return "?";
+}
+
+std::string describe(WaitCondition condition) {
+  switch (condition) {
+    case WaitCondition::serving: return "serving";
+    case WaitCondition::master_ready: return "master_ready";
+    case WaitCondition::workers_exited: return "workers_exited";
+    case WaitCondition::master_exited: return "master_exited";
+  }
+  return "?";
+}
+
+namespace {
+
+struct StepDescriber {
+  std::string operator()(const SwapBinaryStep& s) const {
+    return std::string("swap_binary ") + (s.which == BinaryChoice::next ? "new" : "old");
+  }
+  std::string operator()(const SignalStep& s) const { return "signal " + s.signal_name + " to " + describe(s.to); }
+  std::string operator()(const WaitStep& s) const {
+    return "wait " + describe(s.until) + " of " + describe(s.of) + " (timeout " + format_duration(s.timeout) + ")";
+  }
+  std::string operator()(const SleepStep& s) const { return "sleep " + format_duration(s.duration); }
+};
+
+}  // namespace
+
+std::string describe(const Step& step) { return std::visit(StepDescriber{}, step.action); }
+
+}  // namespace hotdeploy::orchestrator

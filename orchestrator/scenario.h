@@ -1,0 +1,80 @@
+// The scenario model: what one run does, as parsed and validated from a scenario file
+// (format in ../shared/design.md and scenarios/README.md). Procedures such as `upgrade` are
+// expanded into primitive steps at parse time, each remembering where it came from, so the
+// runner executes one flat list and every report can point back to the file.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "harness/checks.h"
+#include "harness/load_generator.h"
+
+namespace hotdeploy::orchestrator {
+
+enum class TargetKind : std::uint8_t { fake, nginx };
+
+struct TargetSpec {
+  TargetKind kind = TargetKind::fake;
+  int workers = 2;
+  std::string binary = "default";      // the executable the first master runs
+  std::string new_binary = "default";  // what `swap_binary: new` puts in its place
+  bool reuseport = false;
+  bool daemon = true;
+  std::map<std::string, std::string> directives;  // extra main-level directives, name -> value
+};
+
+// Which master a step addresses: the oldest live one, the newest live one, or a generation.
+// `all` (signals only) addresses every live process of the target, masters and workers alike:
+// it is how a scenario kills the whole target to prove that the harness sees the damage.
+struct MasterRef {
+  enum class Kind : std::uint8_t { oldest, newest, generation, all };
+  Kind kind = Kind::oldest;
+  int generation = 0;
+};
+
+enum class BinaryChoice : std::uint8_t { next, previous };  // `new` / `old` in the file
+
+struct SwapBinaryStep {
+  BinaryChoice which = BinaryChoice::next;
+};
+struct SignalStep {
+  std::string signal_name;  // "USR2", without the SIG prefix
+  int signal_number = 0;
+  MasterRef to;
+};
+enum class WaitCondition : std::uint8_t { serving, master_ready, workers_exited, master_exited };
+struct WaitStep {
+  WaitCondition until = WaitCondition::serving;
+  MasterRef of;
+  std::chrono::milliseconds timeout{5000};
+};
+struct SleepStep {
+  std::chrono::milliseconds duration{0};
+};
+
+struct Step {
+  std::variant<SwapBinaryStep, SignalStep, WaitStep, SleepStep> action;
+  int line = 0;            // line of the step in the scenario file
+  std::string procedure;   // "upgrade" when expanded from a procedure, else empty
+};
+
+struct Scenario {
+  std::string file;
+  std::string name;
+  std::string summary;
+  TargetSpec target;
+  harness::KeepaliveLoad keepalive;
+  std::vector<Step> steps;
+  harness::Expectations expect;
+};
+
+[[nodiscard]] std::string describe(const MasterRef& ref);
+[[nodiscard]] std::string describe(WaitCondition condition);
+[[nodiscard]] std::string describe(const Step& step);
+
+}  // namespace hotdeploy::orchestrator

@@ -1,0 +1,323 @@
+#include "orchestrator/scenario_parser.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <csignal>
+#include <fstream>
+#include <initializer_list>
+#include <limits>
+#include <sstream>
+
+#include "orchestrator/duration.h"
+
+namespace hotdeploy::orchestrator {
+namespace {
+
+struct SignalName {
+  std::string_view name;
+  int number;
+};
+constexpr SignalName known_signals[] = {
+    {"USR2", SIGUSR2}, {"WINCH", SIGWINCH}, {"QUIT", SIGQUIT}, {"TERM", SIGTERM},
+    {"INT", SIGINT},   {"HUP", SIGHUP},     {"USR1", SIGUSR1}, {"KILL", SIGKILL},
+};
+
+std::string join(std::initializer_list<std::string_view> words) {
+  std::string out;
+  for (auto word : words) {
+    if (!out.empty()) out += ", ";
+    out += word;
+  }
+  return out;
+}
+
+// Reads nodes of one file; every error names the file and the node's position.
+class Reader {
+ public:
+  explicit Reader(std::string file) : file_(std::move(file)) {}
+
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& message) const {
+    fail_at(node.Mark(), message);
+  }
+  [[noreturn]] void fail_at(const YAML::Mark& mark, const std::string& message) const {
+    std::ostringstream out;
+    out << file_ << ':' << mark.line + 1 << ':' << mark.column + 1 << ": " << message;
+    throw ScenarioError(out.str());
+  }
+
+  void expect_map(const YAML::Node& node, std::string_view what) const {
+    if (!node.IsMap()) fail(node, std::string(what) + " must be a mapping");
+  }
+
+  // Every key of `node` must be one of `allowed`.
+  void check_keys(const YAML::Node& node, std::string_view what, std::initializer_list<std::string_view> allowed) const {
+    expect_map(node, what);
+    for (const auto& entry : node) {
+      const auto key = entry.first.as<std::string>();
+      bool known = false;
+      for (auto candidate : allowed) known = known || key == candidate;
+      if (!known) {
+        fail(entry.first, "unknown key '" + key + "' in " + std::string(what) + " (known: " + join(allowed) + ")");
+      }
+    }
+  }
+
+  [[nodiscard]] std::string scalar(const YAML::Node& node, std::string_view key) const {
+    if (!node.IsScalar()) fail(node, "'" + std::string(key) + "' must be a single value");
+    return node.Scalar();
+  }
+
+  [[nodiscard]] long long integer(const YAML::Node& node, std::string_view key, long long min, long long max) const {
+    const auto text = scalar(node, key);
+    long long value = 0;
+    if (!YAML::convert<long long>::decode(node, value)) {
+      fail(node, "'" + std::string(key) + "' must be an integer, got '" + text + "'");
+    }
+    if (value < min || value > max) {
+      fail(node, "'" + std::string(key) + "' must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                     ", got " + text);
+    }
+    return value;
+  }
+
+  [[nodiscard]] double number(const YAML::Node& node, std::string_view key) const {
+    const auto text = scalar(node, key);
+    double value = 0;
+    if (!YAML::convert<double>::decode(node, value) || !(value >= 0) || value > 1e9) {
+      fail(node, "'" + std::string(key) + "' must be a non-negative number, got '" + text + "'");
+    }
+    return value;
+  }
+
+  [[nodiscard]] bool boolean(const YAML::Node& node, std::string_view key) const {
+    const auto text = scalar(node, key);
+    bool value = false;
+    if (!YAML::convert<bool>::decode(node, value)) {
+      fail(node, "'" + std::string(key) + "' must be true or false, got '" + text + "'");
+    }
+    return value;
+  }
+
+  [[nodiscard]] std::chrono::milliseconds duration(const YAML::Node& node, std::string_view key) const {
+    const auto text = scalar(node, key);
+    auto parsed = parse_duration(text);
+    if (!parsed) fail(node, "'" + std::string(key) + "' must be a duration such as 300ms or 5s, got '" + text + "'");
+    return *parsed;
+  }
+
+  [[nodiscard]] std::string one_of(const YAML::Node& node, std::string_view key,
+                                   std::initializer_list<std::string_view> choices) const {
+    auto text = scalar(node, key);
+    for (auto choice : choices) {
+      if (text == choice) return text;
+    }
+    fail(node, "'" + std::string(key) + "' must be one of " + join(choices) + ", got '" + text + "'");
+  }
+
+  [[nodiscard]] MasterRef master(const YAML::Node& node, std::string_view key, bool all_allowed) const {
+    const auto text = scalar(node, key);
+    if (text == "all" && all_allowed) return {MasterRef::Kind::all, 0};
+    if (text == "old") return {MasterRef::Kind::oldest, 0};
+    if (text == "new") return {MasterRef::Kind::newest, 0};
+    long long generation = 0;
+    if (YAML::convert<long long>::decode(node, generation) && generation >= 1 && generation <= 1000) {
+      return {MasterRef::Kind::generation, static_cast<int>(generation)};
+    }
+    fail(node, "'" + std::string(key) + "' must be old, new" + (all_allowed ? ", all" : "") +
+                   " or a generation number, got '" + text + "'");
+  }
+
+ private:
+  std::string file_;
+};
+
+TargetSpec parse_target(const Reader& r, const YAML::Node& node) {
+  r.check_keys(node, "target", {"kind", "workers", "binary", "new_binary", "reuseport", "daemon", "directives"});
+  TargetSpec target;
+  if (node["kind"]) {
+    target.kind = r.one_of(node["kind"], "kind", {"fake", "nginx"}) == "fake" ? TargetKind::fake : TargetKind::nginx;
+  }
+  if (node["workers"]) target.workers = static_cast<int>(r.integer(node["workers"], "workers", 1, 64));
+  if (node["binary"]) target.binary = r.scalar(node["binary"], "binary");
+  if (node["new_binary"]) target.new_binary = r.scalar(node["new_binary"], "new_binary");
+  if (node["reuseport"]) target.reuseport = r.boolean(node["reuseport"], "reuseport");
+  if (node["daemon"]) target.daemon = r.boolean(node["daemon"], "daemon");
+  if (const auto directives = node["directives"]) {
+    r.expect_map(directives, "directives");
+    for (const auto& entry : directives) {
+      target.directives[entry.first.as<std::string>()] = r.scalar(entry.second, entry.first.as<std::string>());
+    }
+  }
+  return target;
+}
+
+harness::KeepaliveLoad parse_load(const Reader& r, const YAML::Node& node) {
+  r.check_keys(node, "load", {"keepalive"});
+  harness::KeepaliveLoad keepalive;
+  if (const auto k = node["keepalive"]) {
+    r.check_keys(k, "keepalive", {"connections"});
+    if (!k["connections"]) r.fail(k, "keepalive needs 'connections'");
+    keepalive.connections = static_cast<int>(r.integer(k["connections"], "connections", 1, 10000));
+  }
+  return keepalive;
+}
+
+SignalStep parse_signal(const Reader& r, const YAML::Node& node) {
+  r.check_keys(node, "signal", {"send", "to"});
+  if (!node["send"]) r.fail(node, "signal needs 'send' (one of USR2, WINCH, QUIT, TERM, INT, HUP, USR1, KILL)");
+  SignalStep step;
+  auto name = r.scalar(node["send"], "send");
+  if (name.rfind("SIG", 0) == 0) name = name.substr(3);
+  for (const auto& known : known_signals) {
+    if (known.name == name) {
+      step.signal_name = name;
+      step.signal_number = known.number;
+    }
+  }
+  if (step.signal_number == 0) {
+    r.fail(node["send"], "unknown signal '" + name + "' (known: USR2, WINCH, QUIT, TERM, INT, HUP, USR1, KILL)");
+  }
+  if (node["to"]) step.to = r.master(node["to"], "to", true);
+  return step;
+}
+
+WaitStep parse_wait(const Reader& r, const YAML::Node& node) {
+  r.check_keys(node, "wait", {"until", "of", "timeout"});
+  if (!node["until"]) r.fail(node, "wait needs 'until' (serving, master_ready, workers_exited, master_exited)");
+  WaitStep step;
+  const auto until =
+      r.one_of(node["until"], "until", {"serving", "master_ready", "workers_exited", "master_exited"});
+  if (until == "serving") step.until = WaitCondition::serving;
+  if (until == "master_ready") step.until = WaitCondition::master_ready;
+  if (until == "workers_exited") step.until = WaitCondition::workers_exited;
+  if (until == "master_exited") step.until = WaitCondition::master_exited;
+  if (node["of"]) step.of = r.master(node["of"], "of", false);
+  if (node["timeout"]) step.timeout = r.duration(node["timeout"], "timeout");
+  return step;
+}
+
+// The standard upgrade of the reference: swap, USR2, new ready, WINCH, old workers gone, QUIT.
+void append_upgrade(std::vector<Step>& steps, int line) {
+  using namespace std::chrono_literals;
+  const MasterRef old_master{MasterRef::Kind::oldest, 0};
+  const MasterRef new_master{MasterRef::Kind::newest, 0};
+  const std::vector<decltype(Step::action)> sequence = {
+      SwapBinaryStep{BinaryChoice::next},
+      SignalStep{"USR2", SIGUSR2, old_master},
+      WaitStep{WaitCondition::master_ready, new_master, 5000ms},
+      SignalStep{"WINCH", SIGWINCH, old_master},
+      WaitStep{WaitCondition::workers_exited, old_master, 10000ms},
+      SignalStep{"QUIT", SIGQUIT, old_master},
+      WaitStep{WaitCondition::master_exited, old_master, 10000ms},
+  };
+  for (const auto& action : sequence) steps.push_back(Step{action, line, "upgrade"});
+}
+
+void parse_steps(const Reader& r, const YAML::Node& node, std::vector<Step>& steps) {
+  if (!node.IsSequence()) r.fail(node, "steps must be a list");
+  for (const auto& item : node) {
+    if (!item.IsMap() || item.size() != 1) r.fail(item, "each step must be a mapping with exactly one step kind");
+    const auto entry = *item.begin();
+    const auto kind = entry.first.as<std::string>();
+    const auto& body = entry.second;
+    const int line = entry.first.Mark().line + 1;
+    if (kind == "swap_binary") {
+      const auto which = r.one_of(body, "swap_binary", {"new", "old"});
+      steps.push_back(Step{SwapBinaryStep{which == "new" ? BinaryChoice::next : BinaryChoice::previous}, line, ""});
+    } else if (kind == "signal") {
+      steps.push_back(Step{parse_signal(r, body), line, ""});
+    } else if (kind == "wait") {
+      steps.push_back(Step{parse_wait(r, body), line, ""});
+    } else if (kind == "sleep") {
+      steps.push_back(Step{SleepStep{r.duration(body, "sleep")}, line, ""});
+    } else if (kind == "upgrade") {
+      if (!(body.IsMap() && body.size() == 0) && !body.IsNull()) r.fail(body, "upgrade takes no parameters: write 'upgrade: {}'");
+      append_upgrade(steps, line);
+    } else {
+      r.fail(entry.first, "unknown step kind '" + kind + "' (known: swap_binary, signal, wait, sleep, upgrade)");
+    }
+  }
+}
+
+harness::Expectations parse_expect(const Reader& r, const YAML::Node& node) {
+  r.check_keys(node, "expect", {"dropped", "switchover_ms", "served_by_at_end"});
+  harness::Expectations expect;
+  constexpr auto max_count = std::numeric_limits<std::int32_t>::max();
+  if (const auto dropped = node["dropped"]) {
+    if (dropped.IsMap()) {
+      r.check_keys(dropped, "dropped", {"max", "min"});
+      expect.dropped_max.reset();
+      if (dropped["max"]) expect.dropped_max = r.integer(dropped["max"], "max", 0, max_count);
+      if (dropped["min"]) expect.dropped_min = r.integer(dropped["min"], "min", 0, max_count);
+      if (expect.dropped_max && expect.dropped_min && *expect.dropped_min > *expect.dropped_max) {
+        r.fail(dropped, "dropped: min is greater than max");
+      }
+    } else {
+      expect.dropped_max = r.integer(dropped, "dropped", 0, max_count);
+    }
+  }
+  if (const auto switchover = node["switchover_ms"]) {
+    r.check_keys(switchover, "switchover_ms", {"max"});
+    if (!switchover["max"]) r.fail(switchover, "switchover_ms needs 'max'");
+    expect.switchover_ms_max = r.number(switchover["max"], "max");
+  }
+  if (const auto served = node["served_by_at_end"]) {
+    expect.served_by_at_end = r.one_of(served, "served_by_at_end", {"old", "new"}) == "old"
+                                  ? harness::ServedBy::old_generation
+                                  : harness::ServedBy::new_generation;
+  }
+  return expect;
+}
+
+Scenario parse_root(const Reader& r, const YAML::Node& root, const std::string& file) {
+  if (!root.IsMap()) r.fail(root, "a scenario must be a mapping with name, target, load, steps and expect");
+  r.check_keys(root, "the scenario", {"name", "summary", "target", "load", "steps", "expect"});
+  Scenario scenario;
+  scenario.file = file;
+  if (!root["name"]) r.fail(root, "missing 'name'");
+  scenario.name = r.scalar(root["name"], "name");
+  if (scenario.name.empty()) r.fail(root["name"], "'name' must not be empty");
+  for (char c : scenario.name) {
+    const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                         c == '-' || c == '.';
+    if (!allowed || scenario.name[0] == '.') {
+      r.fail(root["name"], "'name' may hold only letters, digits, '_', '-' and '.' and must not start with '.' "
+                           "(it names a directory), got '" + scenario.name + "'");
+    }
+  }
+  if (root["summary"]) scenario.summary = r.scalar(root["summary"], "summary");
+  if (root["target"]) scenario.target = parse_target(r, root["target"]);
+  if (root["load"]) scenario.keepalive = parse_load(r, root["load"]);
+  if (!root["steps"]) r.fail(root, "missing 'steps'");
+  parse_steps(r, root["steps"], scenario.steps);
+  if (root["expect"]) scenario.expect = parse_expect(r, root["expect"]);
+  return scenario;
+}
+
+}  // namespace
+
+Scenario parse_scenario_text(std::string_view text, const std::string& file_label) {
+  const Reader reader(file_label);
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    reader.fail_at(e.mark, e.msg);
+  }
+  try {
+    return parse_root(reader, root, file_label);
+  } catch (const YAML::Exception& e) {
+    reader.fail_at(e.mark, e.msg);
+  }
+}
+
+Scenario parse_scenario_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ScenarioError(path + ": cannot open the scenario file");
+  std::ostringstream content;
+  content << in.rdbuf();
+  if (in.bad()) throw ScenarioError(path + ": cannot read the scenario file");
+  return parse_scenario_text(content.str(), path);
+}
+
+}  // namespace hotdeploy::orchestrator

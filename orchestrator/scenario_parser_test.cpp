@@ -1,0 +1,157 @@
+#include "orchestrator/scenario_parser.h"
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+
+namespace hotdeploy::orchestrator {
+namespace {
+
+using std::chrono::milliseconds;
+
+std::string error_of(std::string_view text) {
+  try {
+    (void)parse_scenario_text(text, "s.yaml");
+  } catch (const ScenarioError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(ScenarioParser, ReadsTheUpgradeScenarioOfTheDesign) {
+  const auto scenario = parse_scenario_text(R"(
+name: upgrade
+summary: Executable upgrade under keep-alive load.
+target:
+  kind: fake
+  workers: 3
+  daemon: true
+load:
+  keepalive: {connections: 32}
+steps:
+  - wait: {until: serving, of: old, timeout: 5s}
+  - swap_binary: new
+  - signal: {send: USR2, to: old}
+  - wait: {until: master_ready, of: new, timeout: 5s}
+  - signal: {send: SIGWINCH, to: 1}
+  - sleep: 300ms
+expect:
+  dropped: 0
+  served_by_at_end: new
+  switchover_ms: {max: 500}
+)",
+                                            "s.yaml");
+  EXPECT_EQ(scenario.name, "upgrade");
+  EXPECT_EQ(scenario.target.workers, 3);
+  EXPECT_EQ(scenario.keepalive.connections, 32);
+  ASSERT_EQ(scenario.steps.size(), 6u);
+  const auto& wait = std::get<WaitStep>(scenario.steps[0].action);
+  EXPECT_EQ(wait.until, WaitCondition::serving);
+  EXPECT_EQ(wait.timeout, milliseconds(5000));
+  EXPECT_EQ(scenario.steps[0].line, 11);
+  EXPECT_EQ(std::get<SwapBinaryStep>(scenario.steps[1].action).which, BinaryChoice::next);
+  const auto& usr2 = std::get<SignalStep>(scenario.steps[2].action);
+  EXPECT_EQ(usr2.signal_number, SIGUSR2);
+  EXPECT_EQ(usr2.to.kind, MasterRef::Kind::oldest);
+  const auto& winch = std::get<SignalStep>(scenario.steps[4].action);
+  EXPECT_EQ(winch.signal_name, "WINCH");
+  EXPECT_EQ(winch.to.kind, MasterRef::Kind::generation);
+  EXPECT_EQ(winch.to.generation, 1);
+  EXPECT_EQ(std::get<SleepStep>(scenario.steps[5].action).duration, milliseconds(300));
+  EXPECT_EQ(scenario.expect.dropped_max, 0u);
+  EXPECT_EQ(scenario.expect.switchover_ms_max, 500.0);
+  EXPECT_EQ(scenario.expect.served_by_at_end, harness::ServedBy::new_generation);
+}
+
+TEST(ScenarioParser, ExpandsTheUpgradeProcedureIntoTheReferenceSequence) {
+  const auto scenario = parse_scenario_text("name: u\nsteps:\n  - upgrade: {}\n", "s.yaml");
+  std::vector<std::string> described;
+  for (const auto& step : scenario.steps) {
+    described.push_back(describe(step));
+    EXPECT_EQ(step.procedure, "upgrade");
+    EXPECT_EQ(step.line, 3);
+  }
+  const std::vector<std::string> expected = {
+      "swap_binary new",
+      "signal USR2 to old",
+      "wait master_ready of new (timeout 5s)",
+      "signal WINCH to old",
+      "wait workers_exited of old (timeout 10s)",
+      "signal QUIT to old",
+      "wait master_exited of old (timeout 10s)",
+  };
+  EXPECT_EQ(described, expected);
+}
+
+TEST(ScenarioParser, DefaultsAllowNoDropsAndTwoFakeWorkers) {
+  const auto scenario = parse_scenario_text("name: d\nsteps: []\n", "s.yaml");
+  EXPECT_EQ(scenario.target.kind, TargetKind::fake);
+  EXPECT_EQ(scenario.target.workers, 2);
+  EXPECT_TRUE(scenario.target.daemon);
+  EXPECT_EQ(scenario.expect.dropped_max, 0u);
+  EXPECT_FALSE(scenario.expect.dropped_min.has_value());
+}
+
+TEST(ScenarioParser, DroppedMinAloneLiftsTheDefaultMaximum) {
+  const auto scenario = parse_scenario_text("name: d\nsteps: []\nexpect: {dropped: {min: 1}}\n", "s.yaml");
+  EXPECT_FALSE(scenario.expect.dropped_max.has_value());
+  EXPECT_EQ(scenario.expect.dropped_min, 1u);
+}
+
+TEST(ScenarioParser, UnknownKeyNamesFileLineColumnAndKey) {
+  EXPECT_EQ(error_of("name: x\nsteps: []\ntarget:\n  wokers: 2\n"),
+            "s.yaml:4:3: unknown key 'wokers' in target (known: kind, workers, binary, new_binary, reuseport, daemon, "
+            "directives)");
+}
+
+TEST(ScenarioParser, UnknownStepKindIsAnError) {
+  EXPECT_EQ(error_of("name: x\nsteps:\n  - signl: {send: USR2}\n"),
+            "s.yaml:3:5: unknown step kind 'signl' (known: swap_binary, signal, wait, sleep, upgrade)");
+}
+
+TEST(ScenarioParser, WrongTypesAndImpossibleValuesAreErrors) {
+  EXPECT_EQ(error_of("name: x\nsteps: []\ntarget: {workers: two}\n"),
+            "s.yaml:3:19: 'workers' must be an integer, got 'two'");
+  EXPECT_EQ(error_of("name: x\nsteps: []\ntarget: {workers: 0}\n"),
+            "s.yaml:3:19: 'workers' must be between 1 and 64, got 0");
+  EXPECT_EQ(error_of("name: x\nsteps:\n  - sleep: 300\n"),
+            "s.yaml:3:12: 'sleep' must be a duration such as 300ms or 5s, got '300'");
+  EXPECT_EQ(error_of("name: x\nsteps:\n  - signal: {send: STOP}\n"),
+            "s.yaml:3:21: unknown signal 'STOP' (known: USR2, WINCH, QUIT, TERM, INT, HUP, USR1, KILL)");
+  EXPECT_EQ(error_of("name: x\nsteps:\n  - wait: {until: ready}\n"),
+            "s.yaml:3:20: 'until' must be one of serving, master_ready, workers_exited, master_exited, got 'ready'");
+  EXPECT_EQ(error_of("name: x\nsteps: []\nexpect: {dropped: {min: 3, max: 1}}\n"),
+            "s.yaml:3:19: dropped: min is greater than max");
+  EXPECT_EQ(error_of("name: x\nsteps: {a: 1}\n"), "s.yaml:2:8: steps must be a list");
+}
+
+TEST(ScenarioParser, NameMustBeUsableAsADirectory) {
+  EXPECT_EQ(error_of("name: ../etc\nsteps: []\n"),
+            "s.yaml:1:7: 'name' may hold only letters, digits, '_', '-' and '.' and must not start with '.' (it "
+            "names a directory), got '../etc'");
+  EXPECT_EQ(error_of("steps: []\n"), "s.yaml:1:1: missing 'name'");
+}
+
+TEST(ScenarioParser, BrokenYamlIsReportedWithItsPosition) {
+  EXPECT_EQ(error_of("name: x\nsteps: [\n"), "s.yaml:3:1: end of sequence flow not found");
+}
+
+TEST(ScenarioParser, MissingFileIsAnError) {
+  EXPECT_THROW((void)parse_scenario_file("/nonexistent/scenario.yaml"), ScenarioError);
+}
+
+}  // namespace
+}  // namespace hotdeploy::orchestrator
+
+namespace hotdeploy::orchestrator {
+namespace {
+
+TEST(ScenarioParser, AllIsATargetForSignalsOnly) {
+  const auto scenario = parse_scenario_text("name: k\nsteps:\n  - signal: {send: KILL, to: all}\n", "s.yaml");
+  EXPECT_EQ(std::get<SignalStep>(scenario.steps[0].action).to.kind, MasterRef::Kind::all);
+  EXPECT_EQ(error_of("name: k\nsteps:\n  - wait: {until: master_exited, of: all}\n"),
+            "s.yaml:3:41: 'of' must be old, new or a generation number, got 'all'");
+}
+
+}  // namespace
+}  // namespace hotdeploy::orchestrator

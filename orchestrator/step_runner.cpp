@@ -1,0 +1,185 @@
+#include "orchestrator/step_runner.h"
+
+#include <csignal>
+#include <cstring>
+#include <thread>
+
+#include "orchestrator/duration.h"
+#include "orchestrator/environment_error.h"
+#include "orchestrator/http_probe.h"
+#include "orchestrator/interrupt.h"
+#include "orchestrator/process_control.h"
+
+namespace hotdeploy::orchestrator {
+
+using harness::Event;
+using harness::EventType;
+
+namespace {
+
+constexpr auto poll_interval = std::chrono::milliseconds(1);
+constexpr auto probe_interval = std::chrono::milliseconds(20);
+constexpr auto probe_timeout = std::chrono::milliseconds(500);
+
+std::string interrupted_text() { return "interrupted by signal " + std::to_string(interrupt_signal()); }
+
+}  // namespace
+
+std::optional<std::string> StepRunner::run(const Step& step) {
+  Event started;
+  started.t_ns = clock_.now_ns();
+  started.type = EventType::step_started;
+  started.text = describe(step) + " (line " + std::to_string(step.line) +
+                 (step.procedure.empty() ? "" : ", " + step.procedure) + ")";
+  events_.append(std::move(started));
+  if (interrupted()) return fail(EventType::run_error, interrupted_text());
+  return std::visit([this](const auto& action) { return run_action(action); }, step.action);
+}
+
+std::string StepRunner::fail(EventType type, std::string text) {
+  Event event;
+  event.t_ns = clock_.now_ns();
+  event.type = type;
+  event.text = text;
+  events_.append(std::move(event));
+  return text;
+}
+
+std::optional<std::string> StepRunner::run_action(const SwapBinaryStep& step) {
+  try {
+    target_.swap_binary(step.which);
+  } catch (const EnvironmentError& e) {
+    return fail(EventType::run_error, e.what());
+  }
+  Event event;
+  event.t_ns = clock_.now_ns();
+  event.type = EventType::binary_swapped;
+  event.text = step.which == BinaryChoice::next ? "new" : "old";
+  events_.append(std::move(event));
+  return std::nullopt;
+}
+
+std::optional<std::string> StepRunner::signal_process(const SignalStep& step, const ProcessRecord& process) {
+  const int error = send_signal(process.pid, step.signal_number);
+  if (error != 0) {
+    return fail(EventType::run_error, "kill(" + std::to_string(process.pid) + ", SIG" + step.signal_name +
+                                          "): " + std::strerror(error));
+  }
+  Event event;
+  event.t_ns = clock_.now_ns();
+  event.type = EventType::signal_sent;
+  event.pid = process.pid;
+  event.generation = process.generation;
+  event.role = process.role;
+  event.text = step.signal_name;
+  events_.append(std::move(event));
+  return std::nullopt;
+}
+
+std::optional<std::string> StepRunner::run_action(const SignalStep& step) {
+  const auto table = observer_.snapshot();
+  if (step.to.kind == MasterRef::Kind::all) {
+    for (const auto& process : table.records) {
+      if (process.exited_ns || process.role == harness::ProcessRole::none) continue;
+      if (auto error = signal_process(step, process)) return error;
+    }
+    return std::nullopt;
+  }
+  const auto master = resolve(step.to, table);
+  if (!master) {
+    return fail(EventType::run_error, "signal " + step.signal_name + ": no live master is '" + describe(step.to) +
+                                          "' (" + table.describe() + ")");
+  }
+  if (step.signal_number == SIGUSR2) min_new_generation_ = table.max_generation() + 1;
+  return signal_process(step, *master);
+}
+
+std::optional<std::string> StepRunner::run_action(const SleepStep& step) {
+  const auto until = std::chrono::steady_clock::now() + step.duration;
+  while (std::chrono::steady_clock::now() < until) {
+    if (interrupted()) return fail(EventType::run_error, interrupted_text());
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        poll_interval * 10, until - std::chrono::steady_clock::now()));
+  }
+  return std::nullopt;
+}
+
+std::optional<ProcessRecord> StepRunner::resolve(const MasterRef& ref, const ProcessTable& table) const {
+  const auto masters = table.live_masters();
+  switch (ref.kind) {
+    case MasterRef::Kind::oldest:
+      if (!masters.empty()) return masters.front();
+      break;
+    case MasterRef::Kind::newest:
+      if (!masters.empty() && masters.back().generation >= min_new_generation_) return masters.back();
+      break;
+    case MasterRef::Kind::generation:
+      if (const auto* master = table.master_of_generation(ref.generation)) return *master;
+      break;
+    case MasterRef::Kind::all:
+      break;
+  }
+  return std::nullopt;
+}
+
+bool StepRunner::condition_holds(const WaitStep& step, const ProcessRecord& master, const ProcessTable& table,
+                                 std::string& seen) {
+  const auto* now = table.find(master.pid);
+  const bool alive = now && !now->exited_ns;
+  const int workers = alive ? table.live_workers_of(master.pid) : 0;
+  switch (step.until) {
+    case WaitCondition::serving: {
+      if (!alive || workers < target_.workers()) return false;
+      const auto clock_now = std::chrono::steady_clock::now();
+      if (clock_now < next_probe_) return false;
+      next_probe_ = clock_now + probe_interval;
+      const bool answered = probe_http_ok(target_.port(), probe_timeout);
+      if (!answered) seen = "GET / on port " + std::to_string(target_.port()) + " got no 200";
+      return answered;
+    }
+    case WaitCondition::master_ready:
+      return alive && table.pid_file == master.pid && workers >= target_.workers();
+    case WaitCondition::workers_exited:
+      return workers == 0;
+    case WaitCondition::master_exited:
+      return !alive;
+  }
+  return false;
+}
+
+std::optional<std::string> StepRunner::run_action(const WaitStep& step) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto deadline = started + step.timeout;
+  std::optional<ProcessRecord> master;
+  if (step.of.kind == MasterRef::Kind::oldest) {
+    master = resolve(step.of, observer_.snapshot());
+    if (!master) return fail(EventType::run_error, "wait " + describe(step.until) + ": no live master to be 'old'");
+  }
+  std::string seen;
+  while (true) {
+    if (interrupted()) return fail(EventType::run_error, interrupted_text());
+    const auto table = observer_.snapshot();
+    if (!master) master = resolve(step.of, table);
+    std::string probe_note;
+    if (master && condition_holds(step, *master, table, probe_note)) break;
+    seen = table.describe() + (probe_note.empty() ? "" : "; " + probe_note);
+    if (!master) seen = "no master of generation " + std::to_string(min_new_generation_) + " or later yet; " + seen;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return fail(EventType::wait_timed_out, "wait " + describe(step.until) + " of " + describe(step.of) +
+                                                 " timed out after " + format_duration(step.timeout) +
+                                                 "; last seen: " + seen);
+    }
+    std::this_thread::sleep_for(poll_interval);
+  }
+  const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  Event event;
+  event.t_ns = clock_.now_ns();
+  event.type = EventType::wait_satisfied;
+  event.pid = master->pid;
+  event.generation = master->generation;
+  event.text = describe(step.until) + " of " + describe(step.of) + " after " + std::to_string(waited.count()) + "ms";
+  events_.append(std::move(event));
+  return std::nullopt;
+}
+
+}  // namespace hotdeploy::orchestrator

@@ -1,0 +1,53 @@
+// Executes a scenario's steps against a running target, one at a time, recording each as
+// orchestrator events: step_started, signal_sent (with the target master's pid and generation),
+// binary_swapped, wait_satisfied or wait_timed_out. A step that cannot be carried out, or a wait
+// that times out, records why (what it waited for and the last state it saw) and stops the run.
+//
+// Masters are named as design.md says: `old` is the oldest live master, pinned when the step
+// starts. `new` in a wait is the newest live master born since the last USR2 — until it is born
+// the wait keeps waiting — so `wait: {until: master_ready, of: new}` cannot be satisfied by the
+// old master.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "harness/history.h"
+#include "harness/run_clock.h"
+#include "orchestrator/process_observer.h"
+#include "orchestrator/scenario.h"
+#include "orchestrator/target.h"
+
+namespace hotdeploy::orchestrator {
+
+class StepRunner {
+ public:
+  StepRunner(const Target& target, const ProcessObserver& observer, const harness::RunClock& clock,
+             harness::EventLog& events)
+      : target_(target), observer_(observer), clock_(clock), events_(events) {}
+
+  // Runs one step. Returns the reason the run must stop, or nullopt to go on.
+  [[nodiscard]] std::optional<std::string> run(const Step& step);
+
+ private:
+  [[nodiscard]] std::optional<std::string> run_action(const SwapBinaryStep& step);
+  [[nodiscard]] std::optional<std::string> run_action(const SignalStep& step);
+  [[nodiscard]] std::optional<std::string> run_action(const WaitStep& step);
+  [[nodiscard]] std::optional<std::string> run_action(const SleepStep& step);
+  [[nodiscard]] std::optional<std::string> signal_process(const SignalStep& step, const ProcessRecord& process);
+  [[nodiscard]] std::optional<ProcessRecord> resolve(const MasterRef& ref, const ProcessTable& table) const;
+  // Evaluates the condition for the pinned master; fills `seen` with what was observed.
+  [[nodiscard]] bool condition_holds(const WaitStep& step, const ProcessRecord& master, const ProcessTable& table,
+                                     std::string& seen);
+  [[nodiscard]] std::string fail(harness::EventType type, std::string text);
+
+  const Target& target_;
+  const ProcessObserver& observer_;
+  const harness::RunClock& clock_;
+  harness::EventLog& events_;
+  int min_new_generation_ = 0;
+  std::chrono::steady_clock::time_point next_probe_{};
+};
+
+}  // namespace hotdeploy::orchestrator

@@ -1,0 +1,101 @@
+#include "orchestrator/target.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "orchestrator/environment_error.h"
+#include "orchestrator/nginx_conf.h"
+
+namespace hotdeploy::orchestrator {
+namespace fs = std::filesystem;
+
+namespace {
+
+void make_directory(const fs::path& path) {
+  std::error_code error;
+  fs::create_directories(path, error);
+  if (error) throw EnvironmentError("cannot create directory " + path.string() + ": " + error.message());
+}
+
+void install_copy(const fs::path& from, const fs::path& to) {
+  std::error_code error;
+  fs::copy_file(from, to, fs::copy_options::overwrite_existing, error);
+  if (!error) fs::permissions(to, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                      fs::perms::others_read | fs::perms::others_exec, error);
+  if (error) throw EnvironmentError("cannot copy " + from.string() + " to " + to.string() + ": " + error.message());
+}
+
+// rename(2) replaces `to` atomically; a hard link first keeps the file that `to` held.
+void replace_keeping(const fs::path& incoming, const fs::path& installed, const fs::path& keep_as) {
+  std::error_code error;
+  fs::remove(keep_as, error);
+  if (::link(installed.c_str(), keep_as.c_str()) != 0) {
+    throw EnvironmentError("cannot keep " + installed.string() + " as " + keep_as.string() + ": " +
+                           std::system_category().message(errno));
+  }
+  if (::rename(incoming.c_str(), installed.c_str()) != 0) {
+    throw EnvironmentError("cannot rename " + incoming.string() + " to " + installed.string() + ": " +
+                           std::system_category().message(errno));
+  }
+}
+
+}  // namespace
+
+fs::path resolve_binary(const std::string& name, TargetKind kind, const fs::path& scenario_file,
+                        const BinaryLocations& binaries) {
+  fs::path path;
+  if (name == "default") {
+    path = kind == TargetKind::fake ? binaries.fake_nginx : binaries.real_nginx;
+  } else {
+    path = name;
+    if (path.is_relative()) path = scenario_file.parent_path() / path;
+  }
+  std::error_code error;
+  if (!fs::is_regular_file(path, error)) {
+    throw EnvironmentError("binary " + path.string() + " (from '" + name + "' in " + scenario_file.string() +
+                           "): not found");
+  }
+  if (::access(path.c_str(), X_OK) != 0) {
+    throw EnvironmentError("binary " + path.string() + " (from '" + name + "' in " + scenario_file.string() +
+                           "): not executable");
+  }
+  return path;
+}
+
+Target Target::prepare(const Scenario& scenario, const fs::path& run_dir, const BinaryLocations& binaries,
+                       std::uint16_t port) {
+  const auto& spec = scenario.target;
+  const auto binary = resolve_binary(spec.binary, spec.kind, scenario.file, binaries);
+  const auto new_binary = resolve_binary(spec.new_binary, spec.kind, scenario.file, binaries);
+
+  Target target(fs::absolute(run_dir / "prefix"), port, spec.workers);
+  for (const char* dir : {"sbin", "conf", "logs", "html", "temp"}) make_directory(target.prefix_ / dir);
+  install_copy(binary, target.executable());
+  install_copy(new_binary, target.prefix_ / "sbin" / "nginx.next");
+
+  const auto conf_path = target.prefix_ / "conf" / "nginx.conf";
+  std::ofstream conf(conf_path);
+  conf << render_nginx_conf({spec, scenario.name, port});
+  conf.close();
+  if (!conf) throw EnvironmentError("cannot write " + conf_path.string());
+  return target;
+}
+
+std::vector<std::string> Target::master_argv() const {
+  return {executable().string(), "-p", prefix_.string() + "/", "-c", "conf/nginx.conf"};
+}
+
+void Target::swap_binary(BinaryChoice which) const {
+  const auto sbin = prefix_ / "sbin";
+  const auto incoming = which == BinaryChoice::next ? sbin / "nginx.next" : sbin / "nginx.old";
+  const auto keep_as = which == BinaryChoice::next ? sbin / "nginx.old" : sbin / "nginx.next";
+  std::error_code error;
+  if (!fs::exists(incoming, error)) {
+    throw EnvironmentError("swap_binary: " + incoming.string() + " does not exist (already swapped?)");
+  }
+  replace_keeping(incoming, executable(), keep_as);
+}
+
+}  // namespace hotdeploy::orchestrator

@@ -1,0 +1,61 @@
+// A run's target: an nginx prefix directory inside the run directory holding the generated
+// nginx.conf, the logs, and copies of the binaries, so a swap never touches a system file.
+//
+//   PREFIX/sbin/nginx       the executable the first master is started with (argv[0])
+//   PREFIX/sbin/nginx.next  the new binary, staged for `swap_binary: new`
+//   PREFIX/sbin/nginx.old   the previous executable after a swap (the seed's backup)
+//
+// Swaps are atomic renames: at no moment is PREFIX/sbin/nginx missing, which matters because a
+// USR2 execs exactly that path.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "orchestrator/scenario.h"
+
+namespace hotdeploy::orchestrator {
+
+struct BinaryLocations {
+  std::filesystem::path fake_nginx;                       // where the build put fake-nginx
+  std::filesystem::path real_nginx = "/usr/sbin/nginx";   // Debian's nginx
+};
+
+class Target {
+ public:
+  // Creates PREFIX under run_dir; throws EnvironmentError naming what is missing or unwritable.
+  [[nodiscard]] static Target prepare(const Scenario& scenario, const std::filesystem::path& run_dir,
+                                      const BinaryLocations& binaries, std::uint16_t port);
+
+  [[nodiscard]] const std::filesystem::path& prefix() const { return prefix_; }
+  [[nodiscard]] std::filesystem::path executable() const { return prefix_ / "sbin" / "nginx"; }
+  [[nodiscard]] std::filesystem::path pid_file() const { return prefix_ / "logs" / "nginx.pid"; }
+  [[nodiscard]] std::filesystem::path oldbin_file() const { return prefix_ / "logs" / "nginx.pid.oldbin"; }
+  [[nodiscard]] std::filesystem::path error_log() const { return prefix_ / "logs" / "error.log"; }
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+  [[nodiscard]] int workers() const { return workers_; }
+  [[nodiscard]] std::vector<std::string> master_argv() const;
+
+  // Puts the staged new binary (next) or the kept previous one (previous) at executable().
+  // Throws EnvironmentError when there is nothing to swap in.
+  void swap_binary(BinaryChoice which) const;
+
+ private:
+  Target(std::filesystem::path prefix, std::uint16_t port, int workers)
+      : prefix_(std::move(prefix)), port_(port), workers_(workers) {}
+
+  std::filesystem::path prefix_;
+  std::uint16_t port_;
+  int workers_;
+};
+
+// Resolves a scenario's binary name: "default" is fake-nginx or Debian's nginx by target kind;
+// a relative path is taken from the scenario file's directory. Throws EnvironmentError when the
+// result is not an executable file.
+[[nodiscard]] std::filesystem::path resolve_binary(const std::string& name, TargetKind kind,
+                                                   const std::filesystem::path& scenario_file,
+                                                   const BinaryLocations& binaries);
+
+}  // namespace hotdeploy::orchestrator
