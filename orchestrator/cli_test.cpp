@@ -51,7 +51,7 @@ TEST(Cli, InvalidScenarioExitsTwoNamingFileLineAndColumn) {
   const auto result = cli({"run", file});
   EXPECT_EQ(result.code, exit_usage);
   EXPECT_EQ(result.err, "hotdeploy: invalid scenario: " + file +
-                            ":3:15: unknown key 'sned' in signal (known: send, to)\n");
+                            ":3:14: unknown key 'sned' in signal (known: send, to)\n");
   const auto missing = cli({"run", (dir / "missing.yaml").string()});
   EXPECT_EQ(missing.code, exit_usage);
   EXPECT_EQ(missing.err, "hotdeploy: invalid scenario: " + (dir / "missing.yaml").string() +

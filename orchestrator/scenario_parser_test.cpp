@@ -117,9 +117,9 @@ TEST(ScenarioParser, WrongTypesAndImpossibleValuesAreErrors) {
   EXPECT_EQ(error_of("name: x\nsteps:\n  - sleep: 300\n"),
             "s.yaml:3:12: 'sleep' must be a duration such as 300ms or 5s, got '300'");
   EXPECT_EQ(error_of("name: x\nsteps:\n  - signal: {send: STOP}\n"),
-            "s.yaml:3:21: unknown signal 'STOP' (known: USR2, WINCH, QUIT, TERM, INT, HUP, USR1, KILL)");
+            "s.yaml:3:20: unknown signal 'STOP' (known: USR2, WINCH, QUIT, TERM, INT, HUP, USR1, KILL)");
   EXPECT_EQ(error_of("name: x\nsteps:\n  - wait: {until: ready}\n"),
-            "s.yaml:3:20: 'until' must be one of serving, master_ready, workers_exited, master_exited, got 'ready'");
+            "s.yaml:3:19: 'until' must be one of serving, master_ready, workers_exited, master_exited, got 'ready'");
   EXPECT_EQ(error_of("name: x\nsteps: []\nexpect: {dropped: {min: 3, max: 1}}\n"),
             "s.yaml:3:19: dropped: min is greater than max");
   EXPECT_EQ(error_of("name: x\nsteps: {a: 1}\n"), "s.yaml:2:8: steps must be a list");
@@ -150,7 +150,7 @@ TEST(ScenarioParser, AllIsATargetForSignalsOnly) {
   const auto scenario = parse_scenario_text("name: k\nsteps:\n  - signal: {send: KILL, to: all}\n", "s.yaml");
   EXPECT_EQ(std::get<SignalStep>(scenario.steps[0].action).to.kind, MasterRef::Kind::all);
   EXPECT_EQ(error_of("name: k\nsteps:\n  - wait: {until: master_exited, of: all}\n"),
-            "s.yaml:3:41: 'of' must be old, new or a generation number, got 'all'");
+            "s.yaml:3:38: 'of' must be old, new or a generation number, got 'all'");
 }
 
 }  // namespace

@@ -151,10 +151,6 @@ std::optional<std::string> StepRunner::run_action(const WaitStep& step) {
   const auto started = std::chrono::steady_clock::now();
   const auto deadline = started + step.timeout;
   std::optional<ProcessRecord> master;
-  if (step.of.kind == MasterRef::Kind::oldest) {
-    master = resolve(step.of, observer_.snapshot());
-    if (!master) return fail(EventType::run_error, "wait " + describe(step.until) + ": no live master to be 'old'");
-  }
   std::string seen;
   while (true) {
     if (interrupted()) return fail(EventType::run_error, interrupted_text());
@@ -163,7 +159,9 @@ std::optional<std::string> StepRunner::run_action(const WaitStep& step) {
     std::string probe_note;
     if (master && condition_holds(step, *master, table, probe_note)) break;
     seen = table.describe() + (probe_note.empty() ? "" : "; " + probe_note);
-    if (!master) seen = "no master of generation " + std::to_string(min_new_generation_) + " or later yet; " + seen;
+    if (!master && step.of.kind == MasterRef::Kind::newest) {
+      seen = "no master of generation " + std::to_string(min_new_generation_) + " or later yet; " + seen;
+    }
     if (std::chrono::steady_clock::now() >= deadline) {
       return fail(EventType::wait_timed_out, "wait " + describe(step.until) + " of " + describe(step.of) +
                                                  " timed out after " + format_duration(step.timeout) +

@@ -3,10 +3,11 @@
 // binary_swapped, wait_satisfied or wait_timed_out. A step that cannot be carried out, or a wait
 // that times out, records why (what it waited for and the last state it saw) and stops the run.
 //
-// Masters are named as design.md says: `old` is the oldest live master, pinned when the step
-// starts. `new` in a wait is the newest live master born since the last USR2 — until it is born
-// the wait keeps waiting — so `wait: {until: master_ready, of: new}` cannot be satisfied by the
-// old master.
+// Masters are named as design.md says: `old` is the oldest live master, `new` the newest. A wait
+// resolves its master when one fits and then keeps that pid until the wait ends (so `wait:
+// master_exited of old` follows the master that was old when it began). In a wait, `new` means
+// the newest live master born since the last USR2 — until it is born the wait keeps waiting — so
+// `wait: {until: master_ready, of: new}` cannot be satisfied by the old master.
 #pragma once
 
 #include <chrono>
