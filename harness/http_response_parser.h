@@ -63,9 +63,10 @@ class HttpResponseParser {
   // Forget the previous response; ready for the next one on the same connection.
   void reset();
 
-  // Consumes a prefix of data and returns its length. Stops right after the end of a complete
-  // response (the rest belongs to whatever follows) or at the first error. Once the state is
-  // complete or failed, further calls consume nothing.
+  // Consumes a prefix of data and returns its length (never more than data.size()). Stops
+  // right after the end of a complete response (the rest belongs to whatever follows) or at
+  // the first error, where how much was consumed is not specified. Once the state is complete
+  // or failed, further calls consume nothing.
   [[nodiscard]] std::size_t feed(std::string_view data);
 
   // The connection ended. Completes a close-delimited body; any other unfinished response
