@@ -1,0 +1,246 @@
+#include "config.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace hotdeploy::fakes {
+namespace {
+
+class Interpreter {
+public:
+  Interpreter(std::string conf_file, std::string prefix) : prefix_(std::move(prefix)) {
+    config_.conf_file = std::move(conf_file);
+  }
+
+  ConfigLoad run(const std::vector<Directive> &global_directives, const std::vector<Directive> &file_directives) {
+    if (!main_context(global_directives, true) || !main_context(file_directives, false)) {
+      return {std::nullopt, error_, 0};
+    }
+    if (!seen_events_) return {std::nullopt, "no \"events\" section in configuration", 0};
+    if (!seen_pid_) config_.pid_path = resolve_path(prefix_, "logs/nginx.pid");
+    return {std::move(config_), {}, 0};
+  }
+
+private:
+  bool fail(const Directive &directive, const std::string &message) {
+    error_ = message + (in_command_line_ ? " in command line"
+                                         : " in " + config_.conf_file + ":" + std::to_string(directive.line));
+    return false;
+  }
+
+  bool expect_simple(const Directive &d, size_t min_args, size_t max_args) {
+    if (d.has_block) return fail(d, "directive \"" + d.name + "\" is not terminated by \";\"");
+    if (d.args.size() < min_args || d.args.size() > max_args) {
+      return fail(d, "invalid number of arguments in \"" + d.name + "\" directive");
+    }
+    return true;
+  }
+
+  bool expect_block(const Directive &d) {
+    if (!d.has_block) return fail(d, "directive \"" + d.name + "\" has no opening \"{\"");
+    return true;
+  }
+
+  bool not_duplicate(const Directive &d, bool &seen) {
+    if (seen) return fail(d, "\"" + d.name + "\" directive is duplicate");
+    seen = true;
+    return true;
+  }
+
+  bool main_context(const std::vector<Directive> &directives, bool command_line) {
+    in_command_line_ = command_line;
+    for (const Directive &d : directives) {
+      if (d.name == "worker_processes") {
+        if (!expect_simple(d, 1, 1) || !not_duplicate(d, seen_worker_processes_)) return false;
+        if (d.args[0] == "auto") {
+          config_.worker_processes = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+        } else {
+          int n = 0;
+          auto [end, ec] = std::from_chars(d.args[0].data(), d.args[0].data() + d.args[0].size(), n);
+          if (ec != std::errc() || end != d.args[0].data() + d.args[0].size() || n < 0) {
+            return fail(d, "\"worker_processes\" directive invalid value");
+          }
+          config_.worker_processes = n;
+        }
+      } else if (d.name == "pid") {
+        if (!expect_simple(d, 1, 1) || !not_duplicate(d, seen_pid_)) return false;
+        config_.pid_path = resolve_path(prefix_, d.args[0]);
+      } else if (d.name == "daemon") {
+        if (!expect_simple(d, 1, 1) || !not_duplicate(d, seen_daemon_)) return false;
+        if (d.args[0] == "on") {
+          config_.daemon = true;
+        } else if (d.args[0] == "off") {
+          config_.daemon = false;
+        } else {
+          return fail(d, "invalid value \"" + d.args[0] + "\" in \"daemon\" directive, it must be \"on\" or \"off\"");
+        }
+      } else if (d.name == "error_log") {
+        if (!expect_simple(d, 1, 2) || !error_log(d)) return false;
+      } else if (d.name == "worker_shutdown_timeout") {
+        if (!expect_simple(d, 1, 1) || !not_duplicate(d, seen_shutdown_timeout_)) return false;
+        auto timeout = parse_nginx_time(d.args[0]);
+        if (!timeout) return fail(d, "\"worker_shutdown_timeout\" directive invalid value");
+        config_.worker_shutdown_timeout = *timeout;
+      } else if (d.name == "env") {
+        if (!expect_simple(d, 1, 1)) return false;
+        const std::string &arg = d.args[0];
+        size_t equals = arg.find('=');
+        if (equals == std::string::npos) {
+          config_.env.push_back({arg, std::nullopt});
+        } else {
+          config_.env.push_back({arg.substr(0, equals), arg.substr(equals + 1)});
+        }
+      } else if (d.name == "events") {
+        if (!expect_block(d) || !not_duplicate(d, seen_events_)) return false;
+      } else if (d.name == "http") {
+        if (!expect_block(d) || !not_duplicate(d, seen_http_) || !http_context(d.block)) return false;
+      } else if (d.name == "listen") {
+        return fail(d, "\"listen\" directive is not allowed here");
+      }
+    }
+    return true;
+  }
+
+  bool error_log(const Directive &d) {
+    if (seen_error_log_) return true;
+    seen_error_log_ = true;
+    config_.error_log_path = d.args[0] == "stderr" ? std::string() : resolve_path(prefix_, d.args[0]);
+    if (d.args.size() == 2) {
+      auto level = parse_level(d.args[1]);
+      if (!level) return fail(d, "invalid log level \"" + d.args[1] + "\"");
+      config_.error_log_level = *level;
+    }
+    return true;
+  }
+
+  bool http_context(const std::vector<Directive> &directives) {
+    for (const Directive &d : directives) {
+      if (d.name == "server") {
+        if (!expect_block(d) || !server_context(d)) return false;
+      } else if (d.name == "listen") {
+        return fail(d, "\"listen\" directive is not allowed here");
+      }
+    }
+    return true;
+  }
+
+  bool server_context(const Directive &server) {
+    bool has_listen = false;
+    for (const Directive &d : server.block) {
+      if (d.name != "listen") continue;
+      if (!expect_simple(d, 1, 64)) return false;
+      ListenAddressParse parsed = parse_listen_address(d.args[0]);
+      if (!parsed.address) return fail(d, parsed.error + " in \"" + d.args[0] + "\" of the \"listen\" directive");
+      bool reuseport = false;
+      for (size_t i = 1; i < d.args.size(); ++i) {
+        if (d.args[i] == "reuseport") reuseport = true;
+      }
+      add_listen(*parsed.address, reuseport);
+      has_listen = true;
+    }
+    if (!has_listen) {
+      ListenAddressParse parsed = parse_listen_address(::geteuid() == 0 ? "*:80" : "*:8000");
+      add_listen(*parsed.address, false);
+    }
+    return true;
+  }
+
+  void add_listen(const ListenAddress &address, bool reuseport) {
+    for (ListenDirective &existing : config_.listens) {
+      if (existing.address == address) {
+        existing.reuseport = existing.reuseport || reuseport;
+        return;
+      }
+    }
+    config_.listens.push_back({address, reuseport});
+  }
+
+  std::string prefix_;
+  Config config_;
+  std::string error_;
+  bool in_command_line_ = false;
+  bool seen_worker_processes_ = false;
+  bool seen_pid_ = false;
+  bool seen_daemon_ = false;
+  bool seen_error_log_ = false;
+  bool seen_shutdown_timeout_ = false;
+  bool seen_events_ = false;
+  bool seen_http_ = false;
+};
+
+}  // namespace
+
+std::string resolve_path(const std::string &prefix, const std::string &path) {
+  if (!path.empty() && path.front() == '/') return path;
+  return prefix + path;
+}
+
+std::string effective_error_log(const Config &config, const std::string &default_error_log) {
+  return config.error_log_path.value_or(default_error_log);
+}
+
+std::optional<std::chrono::milliseconds> parse_nginx_time(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  long long total_ms = 0;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    long long value = 0;
+    auto [end, ec] = std::from_chars(text.data() + pos, text.data() + text.size(), value);
+    if (ec != std::errc()) return std::nullopt;
+    pos = static_cast<size_t>(end - text.data());
+    std::string_view unit = text.substr(pos);
+    long long scale = 1000;
+    size_t unit_length = 0;
+    if (unit.starts_with("ms")) {
+      scale = 1, unit_length = 2;
+    } else if (!unit.empty() && unit.front() == 's') {
+      scale = 1000, unit_length = 1;
+    } else if (!unit.empty() && unit.front() == 'm') {
+      scale = 60'000, unit_length = 1;
+    } else if (!unit.empty() && unit.front() == 'h') {
+      scale = 3'600'000, unit_length = 1;
+    } else if (!unit.empty() && unit.front() == 'd') {
+      scale = 86'400'000, unit_length = 1;
+    } else if (!unit.empty()) {
+      return std::nullopt;
+    }
+    total_ms += value * scale;
+    pos += unit_length;
+  }
+  return std::chrono::milliseconds(total_ms);
+}
+
+ConfigLoad interpret_config(const std::vector<Directive> &file_directives,
+                            const std::vector<Directive> &global_directives, const std::string &conf_file,
+                            const std::string &prefix) {
+  return Interpreter(conf_file, prefix).run(global_directives, file_directives);
+}
+
+ConfigLoad load_config(const std::string &conf_file, const std::string &prefix,
+                       const std::optional<std::string> &global_directives) {
+  std::vector<Directive> globals;
+  if (global_directives) {
+    ConfParse parsed = parse_conf_params(*global_directives);
+    if (parsed.error) return {std::nullopt, parsed.error->message + " in command line", 0};
+    globals = std::move(parsed.directives);
+  }
+  std::ifstream in(conf_file, std::ios::binary);
+  if (!in) {
+    int error_number = errno;
+    return {std::nullopt, "open() \"" + conf_file + "\" failed", error_number};
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  ConfParse parsed = parse_conf_text(text.str());
+  if (parsed.error) {
+    return {std::nullopt, parsed.error->message + " in " + conf_file + ":" + std::to_string(parsed.error->line), 0};
+  }
+  return interpret_config(parsed.directives, globals, conf_file, prefix);
+}
+
+}  // namespace hotdeploy::fakes

@@ -1,0 +1,75 @@
+// Config: the part of nginx.conf that fake-nginx acts on, read from a directive tree.
+//
+// Main context: `worker_processes N|auto`, `pid PATH`, `error_log PATH|stderr [LEVEL]`
+// (the first one counts), `daemon on|off`, `worker_shutdown_timeout TIME`, `env NAME[=VALUE]`.
+// `http { server { listen ADDR:PORT [reuseport] ...; } }` gives the listening addresses
+// (a server without `listen` listens on *:80 as root, *:8000 otherwise; equal addresses
+// are merged). Every other directive and block is ignored, so a config written for real
+// nginx loads unchanged. Paths are relative to the prefix. Defaults are nginx's: one
+// worker, logs/nginx.pid, logs/error.log at level error, daemon on, an `events` block is
+// required. Errors carry nginx's wording and location (`... in /abs/nginx.conf:12`).
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "conf_syntax.h"
+#include "error_log.h"
+#include "listen_address.h"
+
+namespace hotdeploy::fakes {
+
+struct ListenDirective {
+  ListenAddress address;
+  bool reuseport = false;
+};
+
+// One `env` directive: NAME keeps the variable from the master's environment,
+// NAME=VALUE sets it.
+struct EnvDirective {
+  std::string name;
+  std::optional<std::string> value;
+};
+
+struct Config {
+  std::string conf_file;  // as nginx names it in messages: prefix-resolved
+  int worker_processes = 1;
+  std::string pid_path;
+  std::optional<std::string> error_log_path;  // "" is stderr; unset: -e or logs/error.log
+  LogLevel error_log_level = LogLevel::error;
+  bool daemon = true;
+  std::chrono::milliseconds worker_shutdown_timeout{0};  // 0: none
+  std::vector<EnvDirective> env;
+  std::vector<ListenDirective> listens;
+
+  [[nodiscard]] std::string old_pid_path() const { return pid_path + ".oldbin"; }
+};
+
+struct ConfigLoad {
+  std::optional<Config> config;
+  std::string error;  // full message with location, for an emerg line
+  int error_number = 0;  // errno when the error is a failed system call
+};
+
+// `prefix` ends with '/'. `global_directives` is the -g argument, if any.
+[[nodiscard]] ConfigLoad interpret_config(const std::vector<Directive> &file_directives,
+                                          const std::vector<Directive> &global_directives,
+                                          const std::string &conf_file, const std::string &prefix);
+
+// Reads and interprets `conf_file` (already prefix-resolved).
+[[nodiscard]] ConfigLoad load_config(const std::string &conf_file, const std::string &prefix,
+                                     const std::optional<std::string> &global_directives);
+
+// `path` made absolute with the prefix, as nginx's ngx_conf_full_name does.
+[[nodiscard]] std::string resolve_path(const std::string &prefix, const std::string &path);
+
+// The error log a config asks for: its own `error_log`, else `default_error_log` (from -e
+// or logs/error.log). "" is stderr.
+[[nodiscard]] std::string effective_error_log(const Config &config, const std::string &default_error_log);
+
+// nginx time syntax: `10s`, `500ms`, `1m`, `1h`, a bare number is seconds.
+[[nodiscard]] std::optional<std::chrono::milliseconds> parse_nginx_time(std::string_view text);
+
+}  // namespace hotdeploy::fakes

@@ -1,0 +1,144 @@
+#include "config.h"
+
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+namespace hotdeploy::fakes {
+namespace {
+
+ConfigLoad interpret(std::string_view text, std::string_view globals = {}) {
+  ConfParse parsed = parse_conf_text(text);
+  EXPECT_FALSE(parsed.error) << parsed.error->message;
+  std::vector<Directive> global_directives;
+  if (!globals.empty()) global_directives = parse_conf_params(globals).directives;
+  return interpret_config(parsed.directives, global_directives, "/srv/conf/nginx.conf", "/srv/");
+}
+
+TEST(Config, DefaultsAreNginxDefaults) {
+  ConfigLoad load = interpret("events {}\n");
+  ASSERT_TRUE(load.config) << load.error;
+  EXPECT_EQ(load.config->worker_processes, 1);
+  EXPECT_EQ(load.config->pid_path, "/srv/logs/nginx.pid");
+  EXPECT_EQ(load.config->old_pid_path(), "/srv/logs/nginx.pid.oldbin");
+  EXPECT_FALSE(load.config->error_log_path);
+  EXPECT_EQ(effective_error_log(*load.config, "/srv/logs/error.log"), "/srv/logs/error.log");
+  EXPECT_EQ(load.config->error_log_level, LogLevel::error);
+  EXPECT_TRUE(load.config->daemon);
+  EXPECT_TRUE(load.config->listens.empty());
+}
+
+TEST(Config, ActsOnModelledDirectivesAndIgnoresTheRest) {
+  ConfigLoad load = interpret(
+      "user nobody;\n"
+      "worker_processes 3;\n"
+      "pid run/fake.pid;\n"
+      "error_log logs/error.log info;\n"
+      "daemon off;\n"
+      "worker_shutdown_timeout 1500ms;\n"
+      "env KEEP;\n"
+      "env SET=value;\n"
+      "events { worker_connections 64; }\n"
+      "http {\n"
+      "  include mime.types;\n"
+      "  types { text/html html; }\n"
+      "  server {\n"
+      "    listen 127.0.0.1:8080;\n"
+      "    location / { return 200; }\n"
+      "  }\n"
+      "  server { listen 127.0.0.1:8080 default_server; listen [::1]:8081 reuseport; }\n"
+      "}\n");
+  ASSERT_TRUE(load.config) << load.error;
+  const Config &config = *load.config;
+  EXPECT_EQ(config.worker_processes, 3);
+  EXPECT_EQ(config.pid_path, "/srv/run/fake.pid");
+  EXPECT_EQ(config.error_log_path, "/srv/logs/error.log");
+  EXPECT_EQ(config.error_log_level, LogLevel::info);
+  EXPECT_FALSE(config.daemon);
+  EXPECT_EQ(config.worker_shutdown_timeout, std::chrono::milliseconds(1500));
+  ASSERT_EQ(config.env.size(), 2u);
+  EXPECT_EQ(config.env[0].name, "KEEP");
+  EXPECT_FALSE(config.env[0].value);
+  EXPECT_EQ(config.env[1].value, "value");
+  ASSERT_EQ(config.listens.size(), 2u) << "equal addresses merge";
+  EXPECT_EQ(config.listens[0].address.text(), "127.0.0.1:8080");
+  EXPECT_FALSE(config.listens[0].reuseport);
+  EXPECT_EQ(config.listens[1].address.text(), "[::1]:8081");
+  EXPECT_TRUE(config.listens[1].reuseport);
+}
+
+TEST(Config, ServerWithoutListenListensOnNginxDefaultPort) {
+  ConfigLoad load = interpret("events {}\nhttp { server { } }\n");
+  ASSERT_TRUE(load.config) << load.error;
+  ASSERT_EQ(load.config->listens.size(), 1u);
+  EXPECT_EQ(load.config->listens[0].address.text(), ::geteuid() == 0 ? "0.0.0.0:80" : "0.0.0.0:8000");
+}
+
+TEST(Config, GlobalDirectivesComeFirstAndDuplicatesFail) {
+  ConfigLoad load = interpret("events {}\n", "daemon off; worker_processes 4;");
+  ASSERT_TRUE(load.config) << load.error;
+  EXPECT_FALSE(load.config->daemon);
+  EXPECT_EQ(load.config->worker_processes, 4);
+
+  ConfigLoad duplicate = interpret("daemon on;\nevents {}\n", "daemon off;");
+  EXPECT_FALSE(duplicate.config);
+  EXPECT_EQ(duplicate.error, "\"daemon\" directive is duplicate in /srv/conf/nginx.conf:1");
+}
+
+struct ConfigErrorCase {
+  const char *text;
+  const char *error;
+};
+
+class ConfigErrors : public ::testing::TestWithParam<ConfigErrorCase> {};
+
+TEST_P(ConfigErrors, UseNginxWordingAndLocation) {
+  ConfigLoad load = interpret(GetParam().text);
+  EXPECT_FALSE(load.config);
+  EXPECT_EQ(load.error, GetParam().error);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, ConfigErrors,
+    ::testing::Values(
+        ConfigErrorCase{"http {}\n", "no \"events\" section in configuration"},
+        ConfigErrorCase{"events {}\nworker_processes two;\n",
+                        "\"worker_processes\" directive invalid value in /srv/conf/nginx.conf:2"},
+        ConfigErrorCase{"events {}\n\ndaemon maybe;\n",
+                        "invalid value \"maybe\" in \"daemon\" directive, it must be \"on\" or \"off\" in "
+                        "/srv/conf/nginx.conf:3"},
+        ConfigErrorCase{"events {}\npid a b;\n",
+                        "invalid number of arguments in \"pid\" directive in /srv/conf/nginx.conf:2"},
+        ConfigErrorCase{"events {}\nerror_log logs/e.log loud;\n",
+                        "invalid log level \"loud\" in /srv/conf/nginx.conf:2"},
+        ConfigErrorCase{"events;\n", "directive \"events\" has no opening \"{\" in /srv/conf/nginx.conf:1"},
+        ConfigErrorCase{"events {}\nlisten 80;\n", "\"listen\" directive is not allowed here in /srv/conf/nginx.conf:2"},
+        ConfigErrorCase{"events {}\nhttp {\n server {\n  listen 127.0.0.1:99999;\n }\n}\n",
+                        "invalid port in \"127.0.0.1:99999\" of the \"listen\" directive in /srv/conf/nginx.conf:4"}));
+
+TEST(Config, LoadReportsMissingFileAndSyntaxErrorsWithPath) {
+  ConfigLoad missing = load_config("/nonexistent/nginx.conf", "/nonexistent/", std::nullopt);
+  EXPECT_FALSE(missing.config);
+  EXPECT_EQ(missing.error, "open() \"/nonexistent/nginx.conf\" failed");
+  EXPECT_EQ(missing.error_number, ENOENT);
+
+  ConfigLoad bad_param = load_config("/nonexistent/nginx.conf", "/nonexistent/", std::string("daemon off"));
+  EXPECT_EQ(bad_param.error, "unexpected end of parameter, expecting \";\" in command line");
+}
+
+TEST(Config, NginxTimeSyntax) {
+  EXPECT_EQ(parse_nginx_time("10"), std::chrono::milliseconds(10'000));
+  EXPECT_EQ(parse_nginx_time("10s"), std::chrono::milliseconds(10'000));
+  EXPECT_EQ(parse_nginx_time("250ms"), std::chrono::milliseconds(250));
+  EXPECT_EQ(parse_nginx_time("1m30s"), std::chrono::milliseconds(90'000));
+  EXPECT_FALSE(parse_nginx_time("soon"));
+  EXPECT_FALSE(parse_nginx_time(""));
+}
+
+TEST(Config, ResolvePathKeepsAbsolutePaths) {
+  EXPECT_EQ(resolve_path("/srv/", "logs/x"), "/srv/logs/x");
+  EXPECT_EQ(resolve_path("/srv/", "/var/x"), "/var/x");
+}
+
+}  // namespace
+}  // namespace hotdeploy::fakes

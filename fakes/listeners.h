@@ -1,0 +1,56 @@
+// Listeners: the listening sockets of one master, opened or inherited the way nginx does.
+//
+// Inherited descriptors (from the NGINX variable) are matched to the configured
+// addresses by getsockname(); matches are reused, the rest closed. Missing addresses are
+// bound fresh: non-blocking, SO_REUSEADDR, backlog 511, close-on-exec (cleared only in the
+// child that execs a new binary). EADDRINUSE is retried five times 500 ms apart, as nginx
+// does, with nginx's messages. A `reuseport` address gets one socket per worker, each with
+// SO_REUSEPORT. Closing uses close(), never shutdown(): the sockets are shared with other
+// processes.
+#pragma once
+
+#include <vector>
+
+#include "config.h"
+#include "error_log.h"
+
+namespace hotdeploy::fakes {
+
+struct ListeningSocket {
+  ListenAddress address;
+  int fd = -1;
+  bool reuseport = false;
+  int worker = -1;  // reuseport: the worker slot this clone belongs to; -1 for shared
+};
+
+class Listeners {
+public:
+  Listeners() = default;
+  ~Listeners();
+  Listeners(const Listeners &) = delete;
+  Listeners &operator=(const Listeners &) = delete;
+  Listeners(Listeners &&other) noexcept;
+  Listeners &operator=(Listeners &&other) noexcept;
+
+  // Opens what `config` asks for, taking over matching `inherited` descriptors first and
+  // then those of `previous` (a reload's old sockets); logs nginx's messages. On success
+  // unmatched inherited and previous descriptors are closed; on failure (false) `previous`
+  // is left as it was.
+  [[nodiscard]] bool open(const Config &config, std::vector<int> inherited, Listeners *previous, ErrorLog &log);
+
+  [[nodiscard]] const std::vector<ListeningSocket> &sockets() const { return sockets_; }
+  // The descriptors a worker in `slot` accepts on.
+  [[nodiscard]] std::vector<int> fds_for_worker(int slot) const;
+  [[nodiscard]] std::vector<int> all_fds() const;
+
+  void close_all();
+  // Forgets the descriptors without closing them (a worker closes its own copies).
+  void release();
+
+private:
+  [[nodiscard]] int bind_one(const ListenAddress &address, bool reuseport, ErrorLog &log, bool &address_in_use);
+
+  std::vector<ListeningSocket> sockets_;
+};
+
+}  // namespace hotdeploy::fakes

@@ -1,0 +1,164 @@
+#include "worker_http_server.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <thread>
+
+#include "connection_stream.h"
+
+namespace hotdeploy::fakes {
+namespace {
+
+constexpr size_t keepalive_requests = 1000;
+constexpr auto keepalive_timeout = std::chrono::seconds(65);
+constexpr auto client_timeout = std::chrono::seconds(60);
+constexpr auto held_tick = std::chrono::milliseconds(50);
+
+}  // namespace
+
+WorkerHttpServer::WorkerHttpServer(WorkerHttpSettings settings) : settings_(std::move(settings)) {
+  if (::pipe2(shutdown_pipe_, O_CLOEXEC) == -1) shutdown_pipe_[0] = shutdown_pipe_[1] = -1;
+  if (::pipe2(connection_ended_pipe_, O_CLOEXEC | O_NONBLOCK) == -1) {
+    connection_ended_pipe_[0] = connection_ended_pipe_[1] = -1;
+  }
+  // httplib reads svr_sock_ only as "still serving": content providers stop writing once it
+  // is INVALID_SOCKET. No listening socket is involved, so it holds a descriptor this
+  // server owns for its whole life.
+  svr_sock_ = shutdown_pipe_[0];
+  set_keep_alive_max_count(keepalive_requests);
+  set_keep_alive_timeout(keepalive_timeout.count());
+  set_default_headers({{"X-Worker-Pid", std::to_string(settings_.worker_pid)}});
+  set_post_routing_handler([this](const httplib::Request &, httplib::Response &res) {
+    if (!shutting_down()) return;
+    res.headers.erase("Keep-Alive");
+    if (!res.has_header("Connection")) res.set_header("Connection", "close");
+  });
+  register_endpoints();
+}
+
+WorkerHttpServer::~WorkerHttpServer() {
+  for (int fd : {shutdown_pipe_[0], shutdown_pipe_[1], connection_ended_pipe_[0], connection_ended_pipe_[1]}) {
+    if (fd >= 0) ::close(fd);
+  }
+}
+
+void WorkerHttpServer::register_endpoints() {
+  Get("/", [this](const httplib::Request &, httplib::Response &res) {
+    res.set_content("worker " + std::to_string(settings_.worker_pid) + " master " +
+                        std::to_string(settings_.master_pid) + " version " + settings_.version_label + "\n",
+                    "text/plain");
+  });
+
+  Get("/held", [](const httplib::Request &req, httplib::Response &res) {
+    double seconds = req.has_param("seconds") ? std::stod(req.get_param_value("seconds")) : 1.0;
+    size_t bytes = req.has_param("bytes") ? std::stoul(req.get_param_value("bytes")) : 1024;
+    const auto start = std::chrono::steady_clock::now();
+    const auto duration = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(std::max(0.0, seconds)));
+    const size_t ticks = std::max<size_t>(1, static_cast<size_t>(duration / held_tick));
+    const size_t chunk = std::max<size_t>(1, (bytes + ticks - 1) / ticks);
+    res.set_content_provider(bytes, "application/octet-stream",
+                             [start, duration, bytes, chunk](size_t offset, size_t length, httplib::DataSink &sink) {
+                               size_t n = std::min(chunk, length);
+                               // The time at which byte `offset + n` is due, spreading bytes evenly.
+                               auto due = start + duration * static_cast<double>(offset + n) /
+                                                      static_cast<double>(std::max<size_t>(1, bytes));
+                               std::this_thread::sleep_until(
+                                   std::chrono::time_point_cast<std::chrono::steady_clock::duration>(due));
+                               std::string data(n, 'x');
+                               return sink.write(data.data(), data.size());
+                             });
+  });
+
+  Post("/echo", [](const httplib::Request &req, httplib::Response &res) {
+    res.set_content(std::to_string(req.body.size()) + "\n", "text/plain");
+  });
+}
+
+void WorkerHttpServer::start_connection(int fd) {
+  int on = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+  {
+    std::lock_guard lock(connections_mutex_);
+    connections_.insert(fd);
+  }
+  ++active_connections_;
+  // Connection threads never take signals: the worker's main loop handles them.
+  sigset_t all;
+  sigfillset(&all);
+  sigset_t previous;
+  ::pthread_sigmask(SIG_SETMASK, &all, &previous);
+  std::thread([this, fd] { serve_connection(fd); }).detach();
+  ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+}
+
+bool WorkerHttpServer::wait_for_next_request(int fd, bool has_buffered_input) const {
+  if (has_buffered_input) return true;
+  pollfd descriptors[2] = {{fd, POLLIN, 0}, {shutdown_pipe_[0], POLLIN, 0}};
+  const auto deadline = std::chrono::steady_clock::now() + keepalive_timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    int ready = ::poll(descriptors, 2, static_cast<int>(left.count()));
+    if (ready == -1 && errno == EINTR) continue;
+    if (ready <= 0) return false;
+    // A request that already arrived is served (with Connection: close) rather than dropped.
+    if (descriptors[0].revents != 0) return true;
+    return false;
+  }
+}
+
+void WorkerHttpServer::serve_connection(int fd) {
+  ConnectionStream stream(fd, client_timeout, client_timeout);
+  for (size_t remaining = keepalive_requests; remaining > 0; --remaining) {
+    if (shutting_down() && !stream.has_buffered_input()) {
+      pollfd descriptor{fd, POLLIN, 0};
+      if (::poll(&descriptor, 1, 0) <= 0) break;
+    }
+    if (!wait_for_next_request(fd, stream.has_buffered_input())) break;
+    bool close_connection = remaining == 1 || shutting_down();
+    bool connection_closed = false;
+    if (!process_request(stream, close_connection, connection_closed, nullptr)) break;
+    if (connection_closed || close_connection || shutting_down()) break;
+  }
+  {
+    std::lock_guard lock(connections_mutex_);
+    connections_.erase(fd);
+  }
+  ::close(fd);
+  --active_connections_;
+  char byte = 1;
+  [[maybe_unused]] ssize_t ignored = ::write(connection_ended_pipe_[1], &byte, 1);
+}
+
+void WorkerHttpServer::begin_graceful_shutdown() {
+  if (shutting_down_.exchange(true)) return;
+  if (shutdown_pipe_[1] >= 0) {
+    ::close(shutdown_pipe_[1]);
+    shutdown_pipe_[1] = -1;
+  }
+}
+
+void WorkerHttpServer::close_all_connections() {
+  begin_graceful_shutdown();
+  svr_sock_ = INVALID_SOCKET;
+  std::lock_guard lock(connections_mutex_);
+  // These are this worker's own client connections, never a shared listening socket.
+  for (int fd : connections_) ::shutdown(fd, SHUT_RDWR);
+}
+
+void WorkerHttpServer::drain_connection_ended() {
+  char buffer[64];
+  while (::read(connection_ended_pipe_[0], buffer, sizeof(buffer)) > 0) {
+  }
+}
+
+}  // namespace hotdeploy::fakes

@@ -1,0 +1,68 @@
+// WorkerHttpServer: the HTTP/1.1 side of one fake worker, on cpp-httplib's request code.
+//
+// The worker's own accept loop hands each connection to serve_connection() on a thread
+// of its own. httplib's listen loop is not used (it gives up on EAGAIN from a shared
+// non-blocking socket), nor its stop() (it shuts the shared socket down for every
+// process). httplib 0.11.4 keeps process_and_close_socket() private, so the keep-alive
+// loop is ours and calls the protected process_request(): up to 1000 requests per
+// connection, 65 s idle timeout (nginx's keepalive_requests and keepalive_timeout).
+// After begin_graceful_shutdown() idle connections close at once and every response
+// still produced carries `Connection: close`. Every response carries `X-Worker-Pid`.
+//
+// Endpoints: `GET /` answers `worker <pid> master <ppid> version <label>\n`;
+// `GET /held?seconds=S&bytes=N` streams N bytes evenly over S seconds;
+// `POST /echo` answers the request body's length in bytes and a newline.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include <httplib.h>
+
+namespace hotdeploy::fakes {
+
+struct WorkerHttpSettings {
+  std::string version_label;
+  pid_t worker_pid = 0;
+  pid_t master_pid = 0;
+};
+
+class WorkerHttpServer final : public httplib::Server {
+public:
+  explicit WorkerHttpServer(WorkerHttpSettings settings);
+  ~WorkerHttpServer() override;
+  WorkerHttpServer(const WorkerHttpServer &) = delete;
+  WorkerHttpServer &operator=(const WorkerHttpServer &) = delete;
+
+  // Starts a thread that serves `fd` until the connection ends, then closes it.
+  void start_connection(int fd);
+  void begin_graceful_shutdown();
+  // Ends every connection now, streamed responses included (worker_shutdown_timeout expired).
+  void close_all_connections();
+
+  [[nodiscard]] bool shutting_down() const { return shutting_down_.load(); }
+  [[nodiscard]] size_t active_connections() const { return active_connections_.load(); }
+  // Readable whenever a connection has ended; the worker loop polls it while exiting.
+  [[nodiscard]] int connection_ended_fd() const { return connection_ended_pipe_[0]; }
+  void drain_connection_ended();
+
+private:
+  void serve_connection(int fd);
+  void register_endpoints();
+  [[nodiscard]] bool wait_for_next_request(int fd, bool has_buffered_input) const;
+
+  WorkerHttpSettings settings_;
+  std::atomic<bool> shutting_down_{false};
+  std::atomic<size_t> active_connections_{0};
+  int shutdown_pipe_[2] = {-1, -1};  // write end closed on shutdown: read end hangs up
+  int connection_ended_pipe_[2] = {-1, -1};
+  std::mutex connections_mutex_;
+  std::set<int> connections_;
+};
+
+}  // namespace hotdeploy::fakes

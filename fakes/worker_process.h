@@ -1,0 +1,32 @@
+// The worker process cycle (nginx's ngx_worker_process_cycle), run in a forked child.
+//
+// One thread polls the worker's listening sockets, its channel from the master and the
+// signal self-pipe; each accepted connection gets a thread (WorkerHttpServer). Accepting
+// treats EAGAIN and ECONNABORTED as normal: several workers and generations share each
+// non-blocking socket. QUIT (channel or signal): log `gracefully shutting down`, retitle
+// `worker process is shutting down`, close (never shut down) its listening descriptors,
+// end idle connections, finish in-flight ones, then `exiting`, `exit`, status 0; with a
+// worker_shutdown_timeout the remaining connections are cut when it expires. TERM/INT:
+// `exiting`, `exit` at once. HUP and USR2 are logged `, ignoring`. Never returns.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "error_log.h"
+
+namespace hotdeploy::fakes {
+
+struct WorkerSettings {
+  int slot = 0;
+  std::vector<int> listen_fds;
+  int channel_fd = -1;
+  bool daemonized = false;
+  std::string version_label;
+  std::chrono::milliseconds shutdown_timeout{0};
+};
+
+[[noreturn]] void run_worker_process(const WorkerSettings &settings, ErrorLog &log);
+
+}  // namespace hotdeploy::fakes
