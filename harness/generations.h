@@ -2,6 +2,7 @@
 // observer's process_born events. A worker's generation is the one on its process_born event,
 // or else its parent master's; a master's is the one on its own event. Pure function of a
 // History, used by the checkers to attribute an ok response (its worker pid) to a generation.
+// A pid reused by a later process within one run is not told apart: its last birth wins.
 #pragma once
 
 #include <cstdint>

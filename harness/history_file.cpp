@@ -45,11 +45,11 @@ FieldSet applicable(EventType type) {
              set_of(Field::outcome, Field::reason, Field::status, Field::bytes, Field::pid, Field::text);
     case EventType::step_started:
     case EventType::binary_swapped:
-    case EventType::wait_satisfied:
     case EventType::wait_timed_out:
     case EventType::no_effect:
     case EventType::run_error: return bit(Field::text);
-    case EventType::signal_sent: return set_of(Field::text, Field::pid, Field::generation);
+    case EventType::wait_satisfied: return set_of(Field::pid, Field::generation, Field::text);
+    case EventType::signal_sent: return set_of(Field::pid, Field::generation, Field::role, Field::text);
     case EventType::process_born:
       return set_of(Field::pid, Field::parent_pid, Field::generation, Field::role, Field::text);
     case EventType::process_exited:
@@ -91,10 +91,35 @@ void write_field(JsonWriter& w, Field field, const Event& e) {
   }
 }
 
-bool skipped_when_default(Field field, const Event& e) {
-  if (field == Field::reason) return e.reason == Reason::none;
-  if (field == Field::text) return e.text.empty() && !text_always_written(e.type);
-  return false;
+bool has_default_value(Field field, const Event& e) {
+  static const Event d;
+  switch (field) {
+    case Field::request_id: return e.request_id == d.request_id;
+    case Field::connection_id: return e.connection_id == d.connection_id;
+    case Field::attempt: return e.attempt == d.attempt;
+    case Field::kind: return e.kind == d.kind;
+    case Field::reused: return e.reused == d.reused;
+    case Field::outcome: return e.outcome == d.outcome;
+    case Field::reason: return e.reason == d.reason;
+    case Field::status: return e.status == d.status;
+    case Field::bytes: return e.bytes == d.bytes;
+    case Field::pid: return e.pid == d.pid;
+    case Field::parent_pid: return e.parent_pid == d.parent_pid;
+    case Field::generation: return e.generation == d.generation;
+    case Field::role: return e.role == d.role;
+    case Field::exit_code: return e.exit_code == d.exit_code;
+    case Field::text: return e.text.empty();
+  }
+  return true;
+}
+
+// Applicable fields are written (but for reason none and optional empty text); any other field
+// is written only if a producer set it, so nothing recorded is lost.
+bool written(Field field, const Event& e) {
+  if ((applicable(e.type) & bit(field)) == 0) return !has_default_value(field, e);
+  if (field == Field::reason) return e.reason != Reason::none;
+  if (field == Field::text) return !e.text.empty() || text_always_written(e.type);
+  return true;
 }
 
 // Reading: each helper throws a plain message; read_jsonl adds the line number.
@@ -183,12 +208,10 @@ Event parse_event(std::string_view line, std::uint64_t expected_index) {
   }
   e.t_ns = integer_of<std::int64_t>(*t, "t_ns");
   e.type = enum_of<EventType>(*type, "type");
-  const FieldSet allowed = applicable(e.type);
   for (const JsonMember& m : object.members()) {
     if (m.key == "i" || m.key == "t_ns" || m.key == "type") continue;
     const auto field = field_named(m.key);
     if (!field) bad("unknown key \"" + m.key + "\"");
-    if ((allowed & bit(*field)) == 0) bad("\"" + m.key + "\" does not apply to " + std::string(to_string(e.type)));
     read_field(*field, m.value, e);
   }
   return e;
@@ -205,11 +228,9 @@ void write_jsonl(const History& history, std::ostream& out) {
     w.member("i", e.index);
     w.member("t_ns", e.t_ns);
     w.member("type", to_string(e.type));
-    const FieldSet fields = applicable(e.type);
     for (std::size_t f = 0; f < kFieldNames.size(); ++f) {
       const auto field = static_cast<Field>(f);
-      if ((fields & bit(field)) == 0 || skipped_when_default(field, e)) continue;
-      write_field(w, field, e);
+      if (written(field, e)) write_field(w, field, e);
     }
     w.end_object();
     line += '\n';

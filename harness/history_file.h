@@ -2,23 +2,24 @@
 // "i" (index), "t_ns" and "type", followed by the fields that apply to that type:
 //
 //   request_sent               request_id connection_id attempt kind reused [text]
-//   request_ended              request_id connection_id attempt kind reused outcome reason status bytes pid [text]
-//   step_started, binary_swapped, wait_satisfied, wait_timed_out, no_effect, run_error
+//   request_ended              request_id connection_id attempt kind reused outcome [reason] status bytes pid [text]
+//   step_started, binary_swapped, wait_timed_out, no_effect, run_error
 //                              text
-//   signal_sent                pid generation text
+//   wait_satisfied             pid generation text
+//   signal_sent                pid generation role text
 //   process_born               pid parent_pid generation role [text]
 //   process_exited             pid parent_pid generation role exit_code [text]
 //   pid_file_changed           pid text
 //   log_line                   pid text
 //
-// Enum values are written by name (event.h's to_string). "reason" is left out when none;
-// client and process events also carry "text" when it is not empty (an error detail). Fields that
-// do not apply to a type are not written, so a round trip is exact for every event whose
-// inapplicable fields hold their defaults -- which is what every producer records.
+// Enum values are written by name (event.h's to_string). Bracketed fields are left out when
+// they hold their default (reason none, empty text). A field that does not apply to the type
+// is written only if a producer set it to something other than its default, so the round trip
+// write_jsonl -> read_jsonl is exact for every event.
 //
-// read_jsonl is strict: unknown or inapplicable keys, wrong value types, out-of-range numbers,
-// an "i" that is not the line's position or a t_ns that goes backwards all throw
-// std::runtime_error naming the 1-based line number.
+// read_jsonl is strict: unknown keys, wrong value types, out-of-range numbers, an "i" that is
+// not the line's position, or a t_ns that goes backwards all throw std::runtime_error naming
+// the 1-based line number.
 #pragma once
 
 #include <iosfwd>

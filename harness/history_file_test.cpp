@@ -59,6 +59,13 @@ std::vector<Event> one_of_each() {
     e.text = "USR2";
     e.pid = 100;
     e.generation = 1;
+    e.role = ProcessRole::master;
+  }
+  {
+    Event& e = add(EventType::wait_satisfied);
+    e.text = "master_ready of new after 12ms";
+    e.pid = 200;
+    e.generation = 2;
   }
   {
     Event& e = add(EventType::process_born);
@@ -122,7 +129,6 @@ TEST(HistoryFileTest, WritesOnlyTheFieldsThatApply) {
   ok.status = 200;
   ok.bytes = 88;
   ok.pid = 31;
-  ok.generation = 9;  // not applicable to request_ended: not written
   Event born;
   born.t_ns = 124;
   born.type = EventType::process_born;
@@ -136,14 +142,27 @@ TEST(HistoryFileTest, WritesOnlyTheFieldsThatApply) {
   sent.text = "USR2";
   sent.pid = 30;
   sent.generation = 1;
+  sent.role = ProcessRole::master;
   EXPECT_EQ(to_jsonl(History::from_events({ok, born, sent})),
             R"({"i":0,"t_ns":123,"type":"request_ended","request_id":5,"connection_id":2,"attempt":1,"kind":"get",)"
             R"("reused":false,"outcome":"ok","status":200,"bytes":88,"pid":31})"
             "\n"
             R"({"i":1,"t_ns":124,"type":"process_born","pid":31,"parent_pid":30,"generation":1,"role":"worker"})"
             "\n"
-            R"({"i":2,"t_ns":125,"type":"signal_sent","pid":30,"generation":1,"text":"USR2"})"
+            R"({"i":2,"t_ns":125,"type":"signal_sent","pid":30,"generation":1,"role":"master","text":"USR2"})"
             "\n");
+}
+
+TEST(HistoryFileTest, FieldsSetOutsideTheTableAreKept) {
+  Event e;
+  e.t_ns = 9;
+  e.type = EventType::wait_timed_out;
+  e.text = "waited";
+  e.generation = 2;
+  e.exit_code = 0;
+  const std::string text = to_jsonl(History::from_events({e}));
+  EXPECT_EQ(text, R"({"i":0,"t_ns":9,"type":"wait_timed_out","generation":2,"exit_code":0,"text":"waited"})" "\n");
+  EXPECT_EQ(from_jsonl(text).events()[0], e);
 }
 
 TEST(HistoryFileTest, EmptyHistoryIsAnEmptyFile) {
@@ -176,7 +195,6 @@ TEST(HistoryFileTest, MalformedLinesAreRejectedWithTheirLineNumber) {
       {R"({"i":1,"t_ns":20})", "needs \"i\", \"t_ns\" and \"type\""},
       {R"({"i":1,"t_ns":20,"type":"teleported"})", "unknown value \"teleported\""},
       {R"({"i":1,"t_ns":20,"type":"log_line","colour":"red"})", "unknown key \"colour\""},
-      {R"({"i":1,"t_ns":20,"type":"log_line","status":200})", "\"status\" does not apply to log_line"},
       {R"({"i":1,"t_ns":20,"type":"log_line","pid":"12"})", "\"pid\" must be a number"},
       {R"({"i":1,"t_ns":20,"type":"log_line","pid":2147483648})", "\"pid\" is out of range"},
       {R"({"i":1,"t_ns":20,"type":"request_sent","attempt":256})", "\"attempt\" is out of range"},

@@ -136,7 +136,13 @@ void JsonWriter::value(std::string_view text) {
   append_json_string(out_, text);
 }
 
-void JsonWriter::value(const char* text) { value(std::string_view(text)); }
+void JsonWriter::value(const char* text) {
+  if (text == nullptr) {
+    null();
+  } else {
+    value(std::string_view(text));
+  }
+}
 
 void JsonWriter::value(bool flag) {
   before_value();

@@ -36,7 +36,7 @@ class JsonWriter {
   void key(std::string_view name);
 
   void value(std::string_view text);
-  void value(const char* text);
+  void value(const char* text);  // nullptr is written as null
   void value(bool flag);
   void value(double number);
   void null();

@@ -88,8 +88,9 @@ TEST(JsonWriterTest, NumbersAtTheirLimits) {
   w.value(-2.5);
   w.value(std::numeric_limits<double>::quiet_NaN());
   w.value(std::numeric_limits<double>::infinity());
+  w.value(static_cast<const char*>(nullptr));
   w.end_array();
-  EXPECT_EQ(out, "[-9223372036854775808,18446744073709551615,255,-1,0.1,1e+300,-2.5,null,null]");
+  EXPECT_EQ(out, "[-9223372036854775808,18446744073709551615,255,-1,0.1,1e+300,-2.5,null,null,null]");
 }
 
 TEST(JsonWriterTest, MisuseThrows) {

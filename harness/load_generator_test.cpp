@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <ostream>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -301,6 +302,8 @@ struct BadResponseCase {
   Outcome outcome;
   Reason reason;
 };
+
+void PrintTo(const BadResponseCase& c, std::ostream* os) { *os << c.name; }
 
 class LoadGeneratorBadResponseTest : public ::testing::TestWithParam<BadResponseCase> {};
 
