@@ -65,8 +65,8 @@ CommandLineParse parse_command_line(const std::vector<std::string> &argv) {
   return result;
 }
 
-std::string version_text(const CommandLine &options, const std::string &version_label) {
-  std::string text = "nginx version: fake-nginx/" + version_label + "\n";
+std::string version_text(const CommandLine &options, const BinaryIdentity &identity) {
+  std::string text = "nginx version: fake-nginx/" + identity.version_label + "\n";
   if (options.show_help) {
     text +=
         "Usage: nginx [-?hvVtTq] [-s signal] [-p prefix]\n"
@@ -86,7 +86,11 @@ std::string version_text(const CommandLine &options, const std::string &version_
         "  -g directives : set global directives out of configuration file\n"
         "\n";
   }
-  if (options.show_configure) text += "configure arguments: --fake\n";
+  if (options.show_configure) {
+    text += "configure arguments: --fake";
+    for (const Fault &fault : identity.faults.all()) text += " --fault=" + format_fault(fault);
+    text += "\n";
+  }
   return text;
 }
 

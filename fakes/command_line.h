@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "binary_identity.h"
+
 namespace hotdeploy::fakes {
 
 struct CommandLine {
@@ -34,7 +36,8 @@ struct CommandLineParse {
 
 [[nodiscard]] CommandLineParse parse_command_line(const std::vector<std::string> &argv);
 
-// The text nginx prints for -v, -V and -h (to stderr).
-[[nodiscard]] std::string version_text(const CommandLine &options, const std::string &version_label);
+// The text nginx prints for -v, -V and -h (to stderr). The version names the fake and the
+// executable's label; -V's configure line lists its faults.
+[[nodiscard]] std::string version_text(const CommandLine &options, const BinaryIdentity &identity);
 
 }  // namespace hotdeploy::fakes

@@ -46,9 +46,14 @@ TEST(CommandLine, ErrorsUseNginxWording) {
 TEST(CommandLine, VersionText) {
   CommandLine options;
   options.show_version = true;
-  EXPECT_EQ(version_text(options, "2.5"), "nginx version: fake-nginx/2.5\n");
+  BinaryIdentity identity{"2.5", Faults({SlowStart{std::chrono::milliseconds(500)}, CrashOnStart{}})};
+  EXPECT_EQ(version_text(options, identity), "nginx version: fake-nginx/2.5\n");
+  options.show_configure = true;
+  EXPECT_EQ(version_text(options, identity),
+            "nginx version: fake-nginx/2.5\nconfigure arguments: --fake --fault=slow_start=500ms "
+            "--fault=crash_on_start\n");
   options.show_help = true;
-  EXPECT_NE(version_text(options, "2.5").find("Usage: nginx [-?hvVtTq]"), std::string::npos);
+  EXPECT_NE(version_text(options, identity).find("Usage: nginx [-?hvVtTq]"), std::string::npos);
 }
 
 }  // namespace

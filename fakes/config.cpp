@@ -222,7 +222,7 @@ ConfigLoad interpret_config(const std::vector<Directive> &file_directives,
 }
 
 ConfigLoad load_config(const std::string &conf_file, const std::string &prefix,
-                       const std::optional<std::string> &global_directives) {
+                       const std::optional<std::string> &global_directives, const Faults &faults) {
   std::vector<Directive> globals;
   if (global_directives) {
     ConfParse parsed = parse_conf_params(*global_directives);
@@ -240,7 +240,11 @@ ConfigLoad load_config(const std::string &conf_file, const std::string &prefix,
   if (parsed.error) {
     return {std::nullopt, parsed.error->message + " in " + conf_file + ":" + std::to_string(parsed.error->line), 0};
   }
-  return interpret_config(parsed.directives, globals, conf_file, prefix);
+  ConfigLoad load = interpret_config(parsed.directives, globals, conf_file, prefix);
+  if (load.config && faults.has<FailConfig>()) {
+    return {std::nullopt, "configuration rejected by the fail_config fault in " + conf_file, 0};
+  }
+  return load;
 }
 
 }  // namespace hotdeploy::fakes

@@ -17,6 +17,7 @@
 
 #include "conf_syntax.h"
 #include "error_log.h"
+#include "faults.h"
 #include "listen_address.h"
 
 namespace hotdeploy::fakes {
@@ -58,9 +59,10 @@ struct ConfigLoad {
                                           const std::vector<Directive> &global_directives,
                                           const std::string &conf_file, const std::string &prefix);
 
-// Reads and interprets `conf_file` (already prefix-resolved).
+// Reads and interprets `conf_file` (already prefix-resolved). The fail_config fault makes
+// a valid config fail.
 [[nodiscard]] ConfigLoad load_config(const std::string &conf_file, const std::string &prefix,
-                                     const std::optional<std::string> &global_directives);
+                                     const std::optional<std::string> &global_directives, const Faults &faults = {});
 
 // `path` made absolute with the prefix, as nginx's ngx_conf_full_name does.
 [[nodiscard]] std::string resolve_path(const std::string &prefix, const std::string &path);

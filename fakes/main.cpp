@@ -1,7 +1,18 @@
 // fake-nginx: a stand-in for nginx's master/worker process model (see fakes/README.md).
+#include <unistd.h>
+
+#include <string>
+
+#include "binary_identity.h"
 #include "nginx_main.h"
-#include "version_label.h"
 
 int main(int argc, char **argv) {
-  return hotdeploy::fakes::nginx_main(argc, argv, std::string(hotdeploy::fakes::default_version_label));
+  using namespace hotdeploy::fakes;
+  IdentityRead read = read_binary_identity("/proc/self/exe");
+  if (!read.error.empty()) {
+    std::string message = "nginx: [emerg] " + read.error + "\n";
+    [[maybe_unused]] ssize_t ignored = ::write(2, message.data(), message.size());
+    return 1;
+  }
+  return nginx_main(argc, argv, read.identity);
 }

@@ -325,7 +325,8 @@ private:
     listeners_.release();
     worker.channel_fd = worker_end;
     worker.daemonized = settings_.daemonized;
-    worker.version_label = settings_.version_label;
+    worker.version_label = settings_.identity.version_label;
+    worker.faults = settings_.identity.faults;
     worker.shutdown_timeout = settings_.config.worker_shutdown_timeout;
     run_worker_process(worker, log_);
   }
@@ -369,6 +370,7 @@ private:
     std::vector<int> fds = listeners_.all_fds();
     std::vector<std::string> environment =
         new_binary_environment(config.env, settings_.startup_environment, format_nginx_variable(fds));
+    for (const std::string &entry : environment) log_.log(LogLevel::debug, "env: " + entry);
 
     if (int error_number = rename_file(config.pid_path, config.old_pid_path()); error_number != 0) {
       log_.log_errno(LogLevel::alert, error_number,
@@ -407,7 +409,8 @@ private:
 
   // HUP without a new binary: nginx's ngx_init_cycle, the parts fake-nginx models.
   bool reload() {
-    ConfigLoad load = load_config(settings_.config.conf_file, settings_.prefix, settings_.global_directives);
+    ConfigLoad load = load_config(settings_.config.conf_file, settings_.prefix, settings_.global_directives,
+                                  settings_.identity.faults);
     if (!load.config) {
       if (load.error_number != 0) {
         log_.log_errno(LogLevel::emerg, load.error_number, load.error);

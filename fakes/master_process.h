@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "binary_identity.h"
 #include "config.h"
 #include "error_log.h"
 #include "listeners.h"
@@ -32,7 +33,7 @@ struct MasterSettings {
   std::vector<std::string> startup_environment;
   pid_t parent_at_start = 0;  // getppid() at start, or the pre-daemon pid
   bool daemonized = false;    // daemonized, or started with inherited sockets
-  std::string version_label;
+  BinaryIdentity identity;  // version label and faults of this executable
 };
 
 [[noreturn]] void run_master_process(MasterSettings settings, Listeners listeners, ErrorLog &log);

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,6 +10,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include "command_line.h"
 #include "config.h"
@@ -82,6 +84,22 @@ int signal_master(const Config &config, const std::string &signal_name, ErrorLog
   return 0;
 }
 
+// die_after: a timer that SIGKILLs this process.
+void arm_death_timer(std::chrono::milliseconds delay, ErrorLog &log) {
+  sigevent event{};
+  event.sigev_notify = SIGEV_SIGNAL;
+  event.sigev_signo = SIGKILL;
+  timer_t timer;
+  if (::timer_create(CLOCK_MONOTONIC, &event, &timer) == -1) {
+    log.log_errno(LogLevel::alert, errno, "timer_create() for the die_after fault failed");
+    return;
+  }
+  itimerspec when{};
+  when.it_value.tv_sec = delay.count() / 1000;
+  when.it_value.tv_nsec = (delay.count() % 1000) * 1'000'000 + (delay.count() == 0 ? 1 : 0);
+  ::timer_settime(timer, 0, &when, nullptr);
+}
+
 std::string with_trailing_slash(std::string path) {
   if (!path.empty() && path.back() != '/') path += '/';
   return path;
@@ -96,7 +114,8 @@ std::string current_directory() {
 
 }  // namespace
 
-int nginx_main(int argc, char **argv, const std::string &version_label) {
+int nginx_main(int argc, char **argv, const BinaryIdentity &identity) {
+  const Faults &faults = identity.faults;
   std::vector<std::string> original_argv(argv, argv + argc);
   CommandLineParse parsed = parse_command_line(original_argv);
   if (parsed.error) {
@@ -105,7 +124,7 @@ int nginx_main(int argc, char **argv, const std::string &version_label) {
   }
   const CommandLine &options = parsed.options;
   if (options.show_version) {
-    write_stderr(version_text(options, version_label));
+    write_stderr(version_text(options, identity));
     if (!options.test_config) return 0;
   }
 
@@ -139,7 +158,7 @@ int nginx_main(int argc, char **argv, const std::string &version_label) {
   }
 
   const std::string conf_file = resolve_path(prefix, options.conf_file ? *options.conf_file : "conf/nginx.conf");
-  ConfigLoad load = load_config(conf_file, prefix, options.global_directives);
+  ConfigLoad load = load_config(conf_file, prefix, options.global_directives, faults);
   if (!load.config) {
     if (load.error_number != 0) {
       log.log_errno(LogLevel::emerg, load.error_number, load.error);
@@ -176,10 +195,18 @@ int nginx_main(int argc, char **argv, const std::string &version_label) {
   }
   if (options.signal) return signal_master(config, *options.signal, log);
 
+  if (faults.has<CrashOnStart>()) std::abort();
+  if (const SlowStart *slow = faults.find<SlowStart>()) std::this_thread::sleep_for(slow->delay);
+  if (faults.has<IgnoreInherited>()) {
+    for (int fd : inherited_fds) ::close(fd);
+    inherited_fds.clear();
+  }
+
   Listeners listeners;
   if (!listeners.open(config, inherited_fds, nullptr, log)) return 1;
 
   install_signal_handlers();
+  if (const IgnoreSignal *ignored = faults.find<IgnoreSignal>()) ::signal(ignored->signo, SIG_IGN);
 
   pid_t parent = parent_at_start;
   bool daemonized = false;
@@ -188,6 +215,7 @@ int nginx_main(int argc, char **argv, const std::string &version_label) {
     daemonized = true;
   }
   if (inherited) daemonized = true;
+  if (const DieAfter *die = faults.find<DieAfter>()) arm_death_timer(die->delay, log);
 
   if (int error_number = write_pid_file(config.pid_path, ::getpid()); error_number != 0) {
     log.log_errno(LogLevel::emerg, error_number, "open() \"" + config.pid_path + "\" failed");
@@ -205,7 +233,7 @@ int nginx_main(int argc, char **argv, const std::string &version_label) {
   settings.startup_environment = startup_environment;
   settings.parent_at_start = parent;
   settings.daemonized = daemonized;
-  settings.version_label = version_label;
+  settings.identity = identity;
   run_master_process(std::move(settings), std::move(listeners), log);
 }
 

@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -25,6 +26,8 @@ extern char **environ;
 
 namespace hotdeploy::fakes::testing {
 namespace {
+
+using namespace std::chrono_literals;
 
 constexpr auto poll_interval = std::chrono::milliseconds(10);
 constexpr auto cleanup_deadline = std::chrono::seconds(5);
@@ -111,19 +114,29 @@ void ProcessCleanup::reap_exited() {
   }
 }
 
-TestPrefix::TestPrefix(PrefixSettings settings) : port_(free_loopback_port()) {
+TestPrefix::TestPrefix(PrefixSettings settings) : port_(free_loopback_port()), daemon_(settings.daemon) {
   char pattern[] = "/tmp/fake_nginx_test_XXXXXX";
   if (::mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
   dir_ = pattern;
   for (const char *sub : {"/conf", "/logs", "/sbin"}) std::filesystem::create_directory(dir_ + sub);
   std::filesystem::copy_file(FAKE_NGINX_PATH, binary());
+  write_conf(conf_text(settings.extra_main_directives, settings.workers));
+}
+
+std::string TestPrefix::conf_text(const std::string &extra_main_directives, int workers) const {
   std::ostringstream conf;
-  conf << "worker_processes " << settings.workers << ";\n"
+  conf << "worker_processes " << workers << ";\n"
        << "error_log logs/error.log info;\n"
-       << "daemon " << (settings.daemon ? "on" : "off") << ";\n"
-       << settings.extra_main_directives << "events { worker_connections 1024; }\n"
+       << "daemon " << (daemon_ ? "on" : "off") << ";\n"
+       << extra_main_directives << "events { worker_connections 1024; }\n"
        << "http {\n  server {\n    listen 127.0.0.1:" << port_ << ";\n    location / { return 200; }\n  }\n}\n";
-  write_conf(conf.str());
+  return conf.str();
+}
+
+void TestPrefix::install_binary(const BinaryIdentity &identity) const {
+  if (auto error = write_stamped_binary(FAKE_NGINX_PATH, binary(), identity)) {
+    ADD_FAILURE() << "installing a stamped binary: " << *error;
+  }
 }
 
 TestPrefix::~TestPrefix() {
@@ -192,7 +205,7 @@ CommandResult run_command(const std::vector<std::string> &argv, std::chrono::mil
   }
 }
 
-pid_t start_command(const std::vector<std::string> &argv) {
+pid_t start_command(const std::vector<std::string> &argv, const std::vector<std::string> &extra_env) {
   pid_t pid = ::fork();
   if (pid == 0) {
     int null = ::open("/dev/null", O_RDWR);
@@ -200,7 +213,10 @@ pid_t start_command(const std::vector<std::string> &argv) {
     ::dup2(null, STDOUT_FILENO);
     ::dup2(null, STDERR_FILENO);
     std::vector<std::string> args = argv;
-    ::execv(args[0].c_str(), c_strings(args).data());
+    std::vector<std::string> env;
+    for (char **entry = environ; *entry != nullptr; ++entry) env.emplace_back(*entry);
+    env.insert(env.end(), extra_env.begin(), extra_env.end());
+    ::execve(args[0].c_str(), c_strings(args).data(), c_strings(env).data());
     ::_exit(127);
   }
   return pid;
@@ -296,6 +312,102 @@ HttpReply http_get(int port, const std::string &path) {
     }
     std::this_thread::sleep_for(poll_interval);
   }
+}
+
+::testing::AssertionResult stays_true_for(const std::string &what, std::chrono::milliseconds duration,
+                                          const std::function<bool(std::string &seen)> &probe) {
+  const auto until = std::chrono::steady_clock::now() + duration;
+  std::string seen;
+  while (std::chrono::steady_clock::now() < until) {
+    ProcessCleanup::reap_exited();
+    if (!probe(seen)) return ::testing::AssertionFailure() << "expected " << what << " to hold; saw: " << seen;
+    std::this_thread::sleep_for(poll_interval);
+  }
+  return ::testing::AssertionSuccess();
+}
+
+std::vector<pid_t> workers_of(pid_t master) {
+  std::vector<pid_t> workers;
+  for (pid_t pid : live_children_of(master)) {
+    if (cmdline_of(pid).starts_with("nginx: worker process")) workers.push_back(pid);
+  }
+  return workers;
+}
+
+::testing::AssertionResult wait_for_workers(pid_t master, size_t count, std::vector<pid_t> &workers) {
+  return wait_until("master " + std::to_string(master) + " to have " + std::to_string(count) + " workers", 5s,
+                    [&](std::string &seen) {
+                      workers = workers_of(master);
+                      seen = describe(workers);
+                      return workers.size() == count;
+                    });
+}
+
+::testing::AssertionResult wait_for_pid_file(const std::string &path, std::optional<pid_t> not_this,
+                                             pid_t &pid) {
+  return wait_until("pid file " + path + " naming a live process", 5s, [&](std::string &seen) {
+    auto read = read_pid(path);
+    seen = read ? std::to_string(*read) : "no pid file";
+    if (!read || !is_live(*read) || read == not_this) return false;
+    pid = *read;
+    return true;
+  });
+}
+
+::testing::AssertionResult wait_for_exit(pid_t pid) {
+  return wait_until("process " + std::to_string(pid) + " to exit", 5s, [&](std::string &seen) {
+    seen = is_live(pid) ? cmdline_of(pid) : "gone";
+    return !is_live(pid);
+  });
+}
+
+::testing::AssertionResult wait_for_log(const TestPrefix &prefix, const std::string &text) {
+  return wait_until("error.log to contain \"" + text + "\"", 5s, [&](std::string &seen) {
+    std::string log = prefix.read_error_log();
+    seen = log.substr(log.size() > 600 ? log.size() - 600 : 0);
+    return log.find(text) != std::string::npos;
+  });
+}
+
+// Serves GETs until every worker in `expected` answered; says which answered otherwise.
+::testing::AssertionResult wait_for_serving_workers(int port, const std::vector<pid_t> &expected) {
+  std::set<std::string> wanted;
+  for (pid_t pid : expected) wanted.insert(std::to_string(pid));
+  std::set<std::string> answered;
+  return wait_until("workers " + describe(expected) + " to answer GET /", 10s, [&](std::string &seen) {
+    HttpReply reply = http_get(port, "/");
+    if (reply.status == 200) answered.insert(reply.worker_pid);
+    seen = "status " + std::to_string(reply.status) + " " + reply.error + ", answered so far:";
+    for (const std::string &pid : answered) seen += " " + pid;
+    return std::includes(answered.begin(), answered.end(), wanted.begin(), wanted.end());
+  });
+}
+
+pid_t start_daemon(const TestPrefix &prefix, const std::vector<std::string> &extra_args,
+                   const std::vector<std::string> &extra_env) {
+  std::vector<std::string> argv = {prefix.binary(), "-p", prefix.dir()};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  CommandResult started = run_command(argv, std::chrono::seconds(10), extra_env);
+  EXPECT_EQ(started.exit_code, 0) << started.stderr_text;
+  pid_t master = 0;
+  EXPECT_TRUE(wait_for_pid_file(prefix.pid_file(), std::nullopt, master));
+  return master;
+}
+
+::testing::AssertionResult start_serving(const TestPrefix &prefix, size_t workers, Generation &generation) {
+  generation.master = start_daemon(prefix);
+  if (generation.master == 0) return ::testing::AssertionFailure() << "no master started";
+  if (auto waited = wait_for_workers(generation.master, workers, generation.workers); !waited) return waited;
+  return wait_for_serving_workers(prefix.port(), generation.workers);
+}
+
+::testing::AssertionResult upgrade(const TestPrefix &prefix, const Generation &old_generation, size_t workers,
+                                   Generation &new_generation) {
+  if (::kill(old_generation.master, SIGUSR2) == -1) return ::testing::AssertionFailure() << "kill(USR2) failed";
+  if (auto waited = wait_for_pid_file(prefix.pid_file(), old_generation.master, new_generation.master); !waited) {
+    return waited;
+  }
+  return wait_for_workers(new_generation.master, workers, new_generation.workers);
 }
 
 }  // namespace hotdeploy::fakes::testing

@@ -20,6 +20,8 @@
 
 #include <gtest/gtest.h>
 
+#include "binary_identity.h"
+
 namespace hotdeploy::fakes::testing {
 
 class ProcessCleanup {
@@ -54,11 +56,17 @@ public:
   [[nodiscard]] std::string error_log() const { return dir_ + "/logs/error.log"; }
   [[nodiscard]] int port() const { return port_; }
   void write_conf(const std::string &text) const;
+  // The generated nginx.conf's text, with `extra_main_directives` replaced.
+  [[nodiscard]] std::string conf_text(const std::string &extra_main_directives, int workers) const;
+  // Puts a copy of the built fake-nginx carrying `identity` at sbin/nginx (the upgrade's
+  // "swap the binary" step: rename over the running file, as package managers do).
+  void install_binary(const BinaryIdentity &identity) const;
   [[nodiscard]] std::string read_error_log() const;
 
 private:
   std::string dir_;
   int port_;
+  bool daemon_;
 };
 
 struct CommandResult {
@@ -71,7 +79,7 @@ struct CommandResult {
                                         std::chrono::milliseconds timeout = std::chrono::seconds(10),
                                         const std::vector<std::string> &extra_env = {});
 // Starts a command in the background (stdio to /dev/null) and returns its pid.
-[[nodiscard]] pid_t start_command(const std::vector<std::string> &argv);
+[[nodiscard]] pid_t start_command(const std::vector<std::string> &argv, const std::vector<std::string> &extra_env = {});
 
 [[nodiscard]] int free_loopback_port();
 [[nodiscard]] std::optional<pid_t> read_pid(const std::string &path);
@@ -97,5 +105,37 @@ struct HttpReply {
 // what it saw into its argument; a timeout reports `what` and that last observation.
 [[nodiscard]] ::testing::AssertionResult wait_until(const std::string &what, std::chrono::milliseconds timeout,
                                                     const std::function<bool(std::string &seen)> &probe);
+
+// Holds `probe` true for all of `duration` (a bounded observation that something does not
+// happen); fails at the first false with what was seen.
+[[nodiscard]] ::testing::AssertionResult stays_true_for(const std::string &what, std::chrono::milliseconds duration,
+                                                        const std::function<bool(std::string &seen)> &probe);
+
+// Waits, with 5 s deadlines, for the conditions the process tests share.
+[[nodiscard]] std::vector<pid_t> workers_of(pid_t master);
+[[nodiscard]] ::testing::AssertionResult wait_for_workers(pid_t master, size_t count, std::vector<pid_t> &workers);
+[[nodiscard]] ::testing::AssertionResult wait_for_pid_file(const std::string &path, std::optional<pid_t> not_this,
+                                                           pid_t &pid);
+[[nodiscard]] ::testing::AssertionResult wait_for_exit(pid_t pid);
+[[nodiscard]] ::testing::AssertionResult wait_for_log(const TestPrefix &prefix, const std::string &text);
+// GETs (up to 10 s) until every worker in `expected` has answered.
+[[nodiscard]] ::testing::AssertionResult wait_for_serving_workers(int port, const std::vector<pid_t> &expected);
+
+// Starts sbin/nginx daemonized (extra arguments and environment allowed) and returns the
+// master's pid from the pid file, or 0 after recording a failure.
+[[nodiscard]] pid_t start_daemon(const TestPrefix &prefix, const std::vector<std::string> &extra_args = {},
+                                 const std::vector<std::string> &extra_env = {});
+
+// A running generation: its master and workers.
+struct Generation {
+  pid_t master = 0;
+  std::vector<pid_t> workers;
+};
+
+// Starts a daemon with `workers` workers and waits until each serves.
+[[nodiscard]] ::testing::AssertionResult start_serving(const TestPrefix &prefix, size_t workers, Generation &generation);
+// USR2 to `old_generation`'s master; waits for the new master's pid file and workers.
+[[nodiscard]] ::testing::AssertionResult upgrade(const TestPrefix &prefix, const Generation &old_generation,
+                                                 size_t workers, Generation &new_generation);
 
 }  // namespace hotdeploy::fakes::testing

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cerrno>
 #include <thread>
 
@@ -36,7 +37,13 @@ WorkerHttpServer::WorkerHttpServer(WorkerHttpSettings settings) : settings_(std:
   set_keep_alive_max_count(keepalive_requests);
   set_keep_alive_timeout(keepalive_timeout.count());
   set_default_headers({{"X-Worker-Pid", std::to_string(settings_.worker_pid)}});
+  set_pre_routing_handler([this](const httplib::Request &, httplib::Response &) {
+    long number = ++requests_received_;
+    if (settings_.crash_on_request && number == *settings_.crash_on_request) std::abort();
+    return HandlerResponse::Unhandled;
+  });
   set_post_routing_handler([this](const httplib::Request &, httplib::Response &res) {
+    if (settings_.forced_status) res.status = *settings_.forced_status;
     if (!shutting_down()) return;
     res.headers.erase("Keep-Alive");
     if (!res.has_header("Connection")) res.set_header("Connection", "close");
@@ -153,6 +160,12 @@ void WorkerHttpServer::close_all_connections() {
   std::lock_guard lock(connections_mutex_);
   // These are this worker's own client connections, never a shared listening socket.
   for (int fd : connections_) ::shutdown(fd, SHUT_RDWR);
+}
+
+void WorkerHttpServer::reset_connections_on_close() {
+  std::lock_guard lock(connections_mutex_);
+  linger reset{1, 0};
+  for (int fd : connections_) ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
 }
 
 void WorkerHttpServer::drain_connection_ended() {

@@ -9,6 +9,9 @@
 // After begin_graceful_shutdown() idle connections close at once and every response
 // still produced carries `Connection: close`. Every response carries `X-Worker-Pid`.
 //
+// Faults: bad_status(code) replaces every status; worker_crash_on_request(n) aborts the
+// process when the nth request arrives, before any byte of a response.
+//
 // Endpoints: `GET /` answers `worker <pid> master <ppid> version <label>\n`;
 // `GET /held?seconds=S&bytes=N` streams N bytes evenly over S seconds;
 // `POST /echo` answers the request body's length in bytes and a newline.
@@ -19,6 +22,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -30,6 +34,8 @@ struct WorkerHttpSettings {
   std::string version_label;
   pid_t worker_pid = 0;
   pid_t master_pid = 0;
+  std::optional<int> forced_status;          // bad_status fault
+  std::optional<long> crash_on_request;      // worker_crash_on_request fault
 };
 
 class WorkerHttpServer final : public httplib::Server {
@@ -44,6 +50,8 @@ public:
   void begin_graceful_shutdown();
   // Ends every connection now, streamed responses included (worker_shutdown_timeout expired).
   void close_all_connections();
+  // Makes closing any connection, also at process exit, send a reset (abort_on_quit fault).
+  void reset_connections_on_close();
 
   [[nodiscard]] bool shutting_down() const { return shutting_down_.load(); }
   [[nodiscard]] size_t active_connections() const { return active_connections_.load(); }
@@ -59,6 +67,7 @@ private:
   WorkerHttpSettings settings_;
   std::atomic<bool> shutting_down_{false};
   std::atomic<size_t> active_connections_{0};
+  std::atomic<long> requests_received_{0};
   int shutdown_pipe_[2] = {-1, -1};  // write end closed on shutdown: read end hangs up
   int connection_ended_pipe_[2] = {-1, -1};
   std::mutex connections_mutex_;

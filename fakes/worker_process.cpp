@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <optional>
 
 #include "channel.h"
@@ -39,15 +40,27 @@ std::string_view apply_worker_signal(int signo, bool daemonized, WorkerFlags &fl
   }
 }
 
+WorkerHttpSettings http_settings(const WorkerSettings &settings) {
+  WorkerHttpSettings http;
+  http.version_label = settings.version_label;
+  http.worker_pid = ::getpid();
+  http.master_pid = ::getppid();
+  if (const BadStatus *bad = settings.faults.find<BadStatus>()) http.forced_status = bad->status_code;
+  if (const WorkerCrashOnRequest *crash = settings.faults.find<WorkerCrashOnRequest>()) {
+    http.crash_on_request = crash->request_number;
+  }
+  return http;
+}
+
 class WorkerCycle {
 public:
   WorkerCycle(const WorkerSettings &settings, ErrorLog &log)
       : settings_(settings), log_(log), listen_fds_(settings.listen_fds), channel_fd_(settings.channel_fd),
-        server_(WorkerHttpSettings{settings.version_label, ::getpid(), ::getppid()}) {}
+        server_(http_settings(settings)) {}
 
   [[noreturn]] void run() {
     for (;;) {
-      if (exiting_ && server_.active_connections() == 0) {
+      if (exiting_ && !settings_.faults.has<HangOnQuit>() && server_.active_connections() == 0) {
         log_.log(LogLevel::notice, "exiting");
         exit_worker();
       }
@@ -80,8 +93,17 @@ public:
 private:
   void begin_exiting() {
     exiting_ = true;
-    for (int fd : listen_fds_) ::close(fd);
+    if (settings_.faults.has<AbortOnQuit>()) {
+      server_.reset_connections_on_close();
+      std::abort();
+    }
+    for (int fd : listen_fds_) {
+      // The classic bug: shutdown() stops a listening socket for every process sharing it.
+      if (settings_.faults.has<ShutdownListener>()) ::shutdown(fd, SHUT_RDWR);
+      ::close(fd);
+    }
     listen_fds_.clear();
+    if (settings_.faults.has<HangOnQuit>()) return;
     if (settings_.shutdown_timeout.count() > 0) {
       shutdown_deadline_ = std::chrono::steady_clock::now() + settings_.shutdown_timeout;
     }
@@ -112,7 +134,7 @@ private:
     if (descriptors[1].revents != 0) take_channel_commands();
     if (descriptors[2].revents != 0) server_.drain_connection_ended();
     for (size_t i = 3; i < descriptors.size(); ++i) {
-      if (descriptors[i].revents & POLLIN) accept_one(descriptors[i].fd);
+      if (descriptors[i].revents != 0) accept_one(descriptors[i].fd);
     }
   }
 
@@ -129,6 +151,10 @@ private:
     }
     log_.log_errno(error_number == EMFILE || error_number == ENFILE ? LogLevel::crit : LogLevel::alert,
                    error_number, "accept4() failed");
+    if (error_number == EINVAL) {
+      // Someone shut the shared socket down: it will never accept again; stop polling it.
+      std::erase(listen_fds_, listen_fd);
+    }
   }
 
   void take_channel_commands() {

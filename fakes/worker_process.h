@@ -7,7 +7,10 @@
 // `worker process is shutting down`, close (never shut down) its listening descriptors,
 // end idle connections, finish in-flight ones, then `exiting`, `exit`, status 0; with a
 // worker_shutdown_timeout the remaining connections are cut when it expires. TERM/INT:
-// `exiting`, `exit` at once. HUP and USR2 are logged `, ignoring`. Never returns.
+// `exiting`, `exit` at once. HUP and USR2 are logged `, ignoring`. Faults on quit:
+// hang_on_quit (stop accepting, never exit), abort_on_quit (reset every connection and
+// abort), shutdown_listener (shutdown() the shared listening sockets before closing them).
+// Never returns.
 #pragma once
 
 #include <chrono>
@@ -15,6 +18,7 @@
 #include <vector>
 
 #include "error_log.h"
+#include "faults.h"
 
 namespace hotdeploy::fakes {
 
@@ -25,6 +29,7 @@ struct WorkerSettings {
   bool daemonized = false;
   std::string version_label;
   std::chrono::milliseconds shutdown_timeout{0};
+  Faults faults;
 };
 
 [[noreturn]] void run_worker_process(const WorkerSettings &settings, ErrorLog &log);
