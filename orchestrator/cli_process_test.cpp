@@ -16,6 +16,42 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Owns a started hotdeploy: if a test ends before reaping it, SIGTERM (which ends its run and
+// every process of it) and, past 15 s, SIGKILL.
+class HotdeployProcess {
+ public:
+  explicit HotdeployProcess(pid_t pid) : pid_(pid) {}
+  ~HotdeployProcess() {
+    if (reaped_) return;
+    ::kill(pid_, SIGTERM);
+    if (!wait_for_exit(15s)) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  HotdeployProcess(const HotdeployProcess&) = delete;
+  HotdeployProcess& operator=(const HotdeployProcess&) = delete;
+
+  [[nodiscard]] pid_t pid() const { return pid_; }
+  // The exit status (128 + signal if killed), or nullopt if it is still running at the deadline.
+  std::optional<int> wait_for_exit(std::chrono::milliseconds deadline) {
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    while (std::chrono::steady_clock::now() < until) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        reaped_ = true;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+    return std::nullopt;
+  }
+
+ private:
+  pid_t pid_;
+  bool reaped_ = false;
+};
+
 pid_t start_hotdeploy(const std::filesystem::path& scenario, const std::filesystem::path& out) {
   const pid_t pid = ::fork();
   if (pid == 0) {
@@ -29,25 +65,15 @@ pid_t start_hotdeploy(const std::filesystem::path& scenario, const std::filesyst
   return pid;
 }
 
-bool wait_for_file(const std::filesystem::path& path, std::chrono::milliseconds deadline) {
+bool wait_for_text(const std::filesystem::path& path, const std::string& text, std::chrono::milliseconds deadline) {
   const auto until = std::chrono::steady_clock::now() + deadline;
   while (std::chrono::steady_clock::now() < until) {
-    if (std::filesystem::exists(path)) return true;
+    std::ifstream in(path);
+    const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (content.find(text) != std::string::npos) return true;
     std::this_thread::sleep_for(5ms);
   }
   return false;
-}
-
-std::optional<int> wait_for_exit(pid_t pid, std::chrono::milliseconds deadline) {
-  const auto until = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < until) {
-    int status = 0;
-    if (::waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    std::this_thread::sleep_for(5ms);
-  }
-  ::kill(pid, SIGKILL);
-  ::waitpid(pid, nullptr, 0);
-  return std::nullopt;
 }
 
 class InterruptedRun : public ::testing::TestWithParam<int> {};
@@ -57,15 +83,18 @@ TEST_P(InterruptedRun, EndsEveryProcessOfTheRunAndExitsWithTheSignal) {
   const auto dir = make_test_directory("interrupted-" + std::to_string(signal_number));
   const auto scenario = dir / "long.yaml";
   std::ofstream(scenario) << "name: long\nload: {keepalive: {connections: 4}}\nsteps:\n  - sleep: 60s\n";
-  const pid_t hotdeploy = start_hotdeploy(scenario, dir);
-  ASSERT_TRUE(wait_for_file(dir / "long" / "prefix" / "logs" / "nginx.pid", 10s))
-      << "the target never wrote its pid file";
-  ASSERT_EQ(::kill(hotdeploy, signal_number), 0);
-  const auto code = wait_for_exit(hotdeploy, 15s);
+  HotdeployProcess hotdeploy(start_hotdeploy(scenario, dir));
+  ASSERT_TRUE(wait_for_text(dir / "long" / "hotdeploy.log", "step: sleep 60s", 10s))
+      << "the run never reached its sleep step (target serving, load running)";
+  ASSERT_EQ(::kill(hotdeploy.pid(), signal_number), 0);
+  const auto code = hotdeploy.wait_for_exit(15s);
   ASSERT_TRUE(code.has_value()) << "hotdeploy did not exit within 15 s of signal " << signal_number;
   EXPECT_EQ(*code, 128 + signal_number);
   const auto pids = pids_in_history(dir / "long" / "history.jsonl");
   EXPECT_GE(pids.size(), 3u) << "expected a master and two workers in the history";
+  std::ifstream history(dir / "long" / "history.jsonl");
+  const std::string text((std::istreambuf_iterator<char>(history)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("\"type\":\"request_ended\""), std::string::npos) << "the load never ran";
   EXPECT_EQ(still_running_after(pids, 2s), std::vector<pid_t>{});
   std::filesystem::remove_all(dir);
 }

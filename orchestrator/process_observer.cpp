@@ -47,10 +47,8 @@ ProcessObserver::ProcessObserver(ObserverConfig config, const harness::RunClock&
 ProcessObserver::~ProcessObserver() { stop(); }
 
 void ProcessObserver::start(pid_t launcher) {
-  {
-    std::lock_guard lock(mutex_);
-    track(launcher, ::getpid(), clock_.now_ns());
-  }
+  track(launcher, ::getpid(), clock_.now_ns());
+  published_ = table_;
   thread_ = std::thread([this] { run(); });
 }
 
@@ -61,13 +59,13 @@ void ProcessObserver::stop() {
 
 ProcessTable ProcessObserver::snapshot() const {
   std::lock_guard lock(mutex_);
-  return table_;
+  return published_;
 }
 
 std::vector<pid_t> ProcessObserver::pids_seen() const {
   std::lock_guard lock(mutex_);
   std::vector<pid_t> pids;
-  for (const auto& record : table_.records) pids.push_back(record.pid);
+  for (const auto& record : published_.records) pids.push_back(record.pid);
   return pids;
 }
 
@@ -81,17 +79,20 @@ void ProcessObserver::run() {
   tick();
 }
 
+// Each phase stamps what it saw with the time just after its read: an observation is never
+// dated before the moment it could have been made, so it never precedes its cause (a signal is
+// stamped just before kill()).
 void ProcessObserver::tick() {
-  const auto now = clock_.now_ns();
-  std::lock_guard lock(mutex_);
-  reap_children(now);
-  read_error_log(now);
-  read_pid_files(now);
-  discover_children(now);
+  reap_children();
+  read_error_log();
+  read_pid_files();
+  discover_children();
   for (auto& record : table_.records) {
     if (record.role == ProcessRole::none && !record.exited_ns) classify(record);
   }
-  notice_exits(now);
+  notice_exits();
+  std::lock_guard lock(mutex_);
+  published_ = table_;
 }
 
 ProcessRecord& ProcessObserver::track(pid_t pid, pid_t parent, std::int64_t now) {
@@ -100,19 +101,22 @@ ProcessRecord& ProcessObserver::track(pid_t pid, pid_t parent, std::int64_t now)
   return table_.records.back();
 }
 
-void ProcessObserver::reap_children(std::int64_t now) {
+void ProcessObserver::reap_children() {
   while (true) {
     int status = 0;
     const pid_t pid = ::waitpid(-1, &status, WNOHANG);
     if (pid <= 0) return;
+    const auto now = clock_.now_ns();
     const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     exit_codes_[pid] = code;
     if (auto* record = table_.find(pid); record && !record->exited_ns) record->exited_ns = now;
   }
 }
 
-void ProcessObserver::read_error_log(std::int64_t now) {
-  for (auto& raw : log_tail_.read_new_lines()) {
+void ProcessObserver::read_error_log() {
+  auto lines = log_tail_.read_new_lines();
+  const auto now = clock_.now_ns();
+  for (auto& raw : lines) {
     const auto line = parse_error_log_line(raw);
     if (auto mention = parse_process_mention(line.message)) {
       switch (mention->kind) {
@@ -130,10 +134,11 @@ void ProcessObserver::read_error_log(std::int64_t now) {
   }
 }
 
-void ProcessObserver::read_pid_files(std::int64_t now) {
+void ProcessObserver::read_pid_files() {
   const auto record_change = [&](std::optional<pid_t>& known, const std::filesystem::path& path) {
     const auto current = read_pid_file(path);
     if (current == known) return;
+    const auto now = clock_.now_ns();
     known = current;
     Event event;
     event.t_ns = now;
@@ -150,13 +155,15 @@ void ProcessObserver::read_pid_files(std::int64_t now) {
   record_change(table_.oldbin_file, config_.oldbin_file);
 }
 
-void ProcessObserver::discover_children(std::int64_t now) {
+void ProcessObserver::discover_children() {
   std::vector<pid_t> parents;
   for (const auto& record : table_.records) {
     if (!record.exited_ns && record.role != ProcessRole::worker) parents.push_back(record.pid);
   }
   for (pid_t parent : parents) {
-    for (pid_t child : read_children(parent)) track(child, parent, now);
+    const auto children = read_children(parent);
+    const auto now = clock_.now_ns();
+    for (pid_t child : children) track(child, parent, now);
   }
 }
 
@@ -197,9 +204,10 @@ void ProcessObserver::announce_birth(const ProcessRecord& record) {
   events_.append(std::move(event));
 }
 
-void ProcessObserver::notice_exits(std::int64_t now) {
+void ProcessObserver::notice_exits() {
   for (auto& record : table_.records) {
-    if (!record.exited_ns && !is_running(record.pid)) record.exited_ns = now;
+    if (!record.exited_ns && !is_running(record.pid)) record.exited_ns = clock_.now_ns();
+    const auto now = clock_.now_ns();
     if (!record.exited_ns || exit_announced_.count(record.pid) != 0) continue;
     const auto code = exit_codes_.find(record.pid);
     const bool code_known = code != exit_codes_.end();

@@ -9,6 +9,9 @@
 // so an unclassified child waits rather than being guessed. A master's generation is its parent
 // master's + 1; the first master is generation 1.
 //
+// The thread does its /proc and file reads on a table of its own and publishes a copy at the end
+// of each tick, so snapshot() never waits behind I/O.
+//
 // hotdeploy must be a child subreaper (see subreaper.h) so that daemonized and orphaned masters
 // become its children and their exit codes are seen here.
 #pragma once
@@ -57,13 +60,13 @@ class ProcessObserver {
  private:
   void run();
   void tick();
-  void reap_children(std::int64_t now);
-  void read_error_log(std::int64_t now);
-  void read_pid_files(std::int64_t now);
-  void discover_children(std::int64_t now);
+  void reap_children();
+  void read_error_log();
+  void read_pid_files();
+  void discover_children();
   void classify(ProcessRecord& record);
   void promote_to_master(ProcessRecord& record);
-  void notice_exits(std::int64_t now);
+  void notice_exits();
   void announce_birth(const ProcessRecord& record);
   ProcessRecord& track(pid_t pid, pid_t parent, std::int64_t now);
 
@@ -71,8 +74,9 @@ class ProcessObserver {
   const harness::RunClock& clock_;
   ErrorLogTail log_tail_;
   harness::EventLog events_;
+  ProcessTable table_;                             // the thread's own; never read by other threads
   mutable std::mutex mutex_;
-  ProcessTable table_;                             // guarded by mutex_ for readers; written by the thread only
+  ProcessTable published_;                         // a copy of table_ after each tick, guarded by mutex_
   std::map<pid_t, harness::ProcessRole> role_hints_;  // from error.log
   std::map<pid_t, int> exit_codes_;                // from waitpid and error.log
   std::set<pid_t> born_announced_;                 // process_born recorded

@@ -69,9 +69,12 @@ class RunProcesses {
       }
       return pids;
     };
-    for (const auto& master : observer_.snapshot().live_masters()) (void)send_signal(master.pid, SIGTERM);
+    const auto masters = observer_.snapshot().live_masters();
+    for (const auto& master : masters) (void)send_signal(master.pid, SIGTERM);
     const auto graceful_until = std::chrono::steady_clock::now() + graceful_stop_timeout;
-    while (!live().empty() && std::chrono::steady_clock::now() < graceful_until) std::this_thread::sleep_for(2ms);
+    while (!masters.empty() && !live().empty() && std::chrono::steady_clock::now() < graceful_until) {
+      std::this_thread::sleep_for(2ms);
+    }
     const auto survivors = kill_until_gone(live, kill_timeout);
     for (pid_t pid : survivors) spdlog::error("process {} of the run survived SIGKILL for {}s", pid, kill_timeout.count());
     std::this_thread::sleep_for(10ms);

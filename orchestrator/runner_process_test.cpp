@@ -75,18 +75,29 @@ steps:
 
 TEST_F(RunnerProcessTest, WaitTimeoutFailsTheRunNamingWhatItSaw) {
   const auto result = run(R"(
-name: never-upgraded
+name: workers-never-exit
 load: {keepalive: {connections: 4}}
 steps:
-  - wait: {until: master_ready, of: new, timeout: 300ms}
+  - wait: {until: workers_exited, of: old, timeout: 300ms}
 )");
   EXPECT_EQ(result.judgement.verdict, harness::Verdict::fail);
   const auto* errors = check_named(result, "run_errors");
   ASSERT_NE(errors, nullptr);
   EXPECT_EQ(errors->verdict, harness::Verdict::fail);
-  EXPECT_NE(errors->detail.find("wait master_ready of new timed out after 300ms; last seen: generation 1 master"),
+  EXPECT_NE(errors->detail.find("wait workers_exited of old timed out after 300ms; last seen: generation 1 master "),
             std::string::npos)
       << errors->detail;
+}
+
+TEST_F(RunnerProcessTest, NewMasterNeverBornBeforeUsr2ButOnlyMasterIsNew) {
+  const auto result = run(R"(
+name: no-usr2
+load: {keepalive: {connections: 4}}
+steps:
+  - wait: {until: master_ready, of: new, timeout: 2s}
+  - sleep: 100ms
+)");
+  EXPECT_EQ(result.judgement.verdict, harness::Verdict::pass) << "with one master, old and new are the same master";
 }
 
 TEST_F(RunnerProcessTest, MissingNewBinaryIsAnEnvironmentErrorBeforeAnythingStarts) {

@@ -60,13 +60,14 @@ std::optional<std::string> StepRunner::run_action(const SwapBinaryStep& step) {
 }
 
 std::optional<std::string> StepRunner::signal_process(const SignalStep& step, const ProcessRecord& process) {
+  const auto sent_at = clock_.now_ns();
   const int error = send_signal(process.pid, step.signal_number);
   if (error != 0) {
     return fail(EventType::run_error, "kill(" + std::to_string(process.pid) + ", SIG" + step.signal_name +
                                           "): " + std::strerror(error));
   }
   Event event;
-  event.t_ns = clock_.now_ns();
+  event.t_ns = sent_at;
   event.type = EventType::signal_sent;
   event.pid = process.pid;
   event.generation = process.generation;
