@@ -19,6 +19,7 @@ struct Directive {
   std::string name;
   std::vector<std::string> args;
   int line = 0;
+  std::string file;  // set for directives read through `include`; empty for the main file
   bool has_block = false;
   std::vector<Directive> block;
 };

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <glob.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -28,8 +29,8 @@ public:
 
 private:
   bool fail(const Directive &directive, const std::string &message) {
-    error_ = message + (in_command_line_ ? " in command line"
-                                         : " in " + config_.conf_file + ":" + std::to_string(directive.line));
+    const std::string &file = directive.file.empty() ? config_.conf_file : directive.file;
+    error_ = message + (in_command_line_ ? " in command line" : " in " + file + ":" + std::to_string(directive.line));
     return false;
   }
 
@@ -96,7 +97,7 @@ private:
           config_.env.push_back({arg.substr(0, equals), arg.substr(equals + 1)});
         }
       } else if (d.name == "events") {
-        if (!expect_block(d) || !not_duplicate(d, seen_events_)) return false;
+        if (!expect_block(d) || !not_duplicate(d, seen_events_) || !events_context(d.block)) return false;
       } else if (d.name == "http") {
         if (!expect_block(d) || !not_duplicate(d, seen_http_) || !http_context(d.block)) return false;
       } else if (d.name == "listen") {
@@ -114,6 +115,20 @@ private:
       auto level = parse_level(d.args[1]);
       if (!level) return fail(d, "invalid log level \"" + d.args[1] + "\"");
       config_.error_log_level = *level;
+    }
+    return true;
+  }
+
+  bool events_context(const std::vector<Directive> &directives) {
+    for (const Directive &d : directives) {
+      if (d.name != "worker_connections") continue;
+      if (!expect_simple(d, 1, 1)) return false;
+      int n = 0;
+      auto [end, ec] = std::from_chars(d.args[0].data(), d.args[0].data() + d.args[0].size(), n);
+      if (ec != std::errc() || end != d.args[0].data() + d.args[0].size() || n < 1) {
+        return fail(d, "\"worker_connections\" directive invalid number");
+      }
+      config_.worker_connections = n;
     }
     return true;
   }
@@ -173,6 +188,72 @@ private:
   bool seen_http_ = false;
 };
 
+constexpr int max_include_depth = 16;
+
+std::optional<std::string> read_text(const std::string &path, int &error_number) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error_number = errno;
+    return std::nullopt;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Replaces every `include` in `directives` (and their blocks) by the directives of the
+// files it names, marked with their file. False with `load` holding the error.
+bool expand_includes(std::vector<Directive> &directives, const std::string &conf_dir, const std::string &file,
+                     int depth, ConfigLoad &load) {
+  std::vector<Directive> expanded;
+  for (Directive &d : directives) {
+    if (d.has_block && !expand_includes(d.block, conf_dir, file, depth, load)) return false;
+    if (d.name != "include") {
+      expanded.push_back(std::move(d));
+      continue;
+    }
+    const std::string location = " in " + file + ":" + std::to_string(d.line);
+    if (d.has_block || d.args.size() != 1) {
+      load.error = "invalid number of arguments in \"include\" directive" + location;
+      return false;
+    }
+    if (depth >= max_include_depth) {
+      load.error = "too deeply nested \"include\"" + location;
+      return false;
+    }
+    const std::string pattern = resolve_path(conf_dir, d.args[0]);
+    glob_t matches{};
+    int rc = ::glob(pattern.c_str(), 0, nullptr, &matches);
+    std::vector<std::string> paths(matches.gl_pathv, matches.gl_pathv + matches.gl_pathc);
+    ::globfree(&matches);
+    const bool wildcard = pattern.find_first_of("*?[") != std::string::npos;
+    if (rc == GLOB_NOMATCH && !wildcard) {
+      load.error = "open() \"" + pattern + "\" failed" + errno_suffix(ENOENT) + location;
+      return false;
+    }
+    for (const std::string &path : paths) {
+      int error_number = 0;
+      std::optional<std::string> text = read_text(path, error_number);
+      if (!text) {
+        load.error = "open() \"" + path + "\" failed" + errno_suffix(error_number) + location;
+        return false;
+      }
+      ConfParse parsed = parse_conf_text(*text);
+      if (parsed.error) {
+        load.error = parsed.error->message + " in " + path + ":" + std::to_string(parsed.error->line);
+        return false;
+      }
+      if (!expand_includes(parsed.directives, conf_dir, path, depth + 1, load)) return false;
+      for (Directive &included : parsed.directives) {
+        if (included.file.empty()) included.file = path;
+        expanded.push_back(std::move(included));
+      }
+    }
+  }
+  directives = std::move(expanded);
+  return true;
+}
+
 }  // namespace
 
 std::string resolve_path(const std::string &prefix, const std::string &path) {
@@ -229,17 +310,16 @@ ConfigLoad load_config(const std::string &conf_file, const std::string &prefix,
     if (parsed.error) return {std::nullopt, parsed.error->message + " in command line", 0};
     globals = std::move(parsed.directives);
   }
-  std::ifstream in(conf_file, std::ios::binary);
-  if (!in) {
-    int error_number = errno;
-    return {std::nullopt, "open() \"" + conf_file + "\" failed", error_number};
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  ConfParse parsed = parse_conf_text(text.str());
+  int error_number = 0;
+  std::optional<std::string> text = read_text(conf_file, error_number);
+  if (!text) return {std::nullopt, "open() \"" + conf_file + "\" failed", error_number};
+  ConfParse parsed = parse_conf_text(*text);
   if (parsed.error) {
     return {std::nullopt, parsed.error->message + " in " + conf_file + ":" + std::to_string(parsed.error->line), 0};
   }
+  const std::string conf_dir = conf_file.substr(0, conf_file.rfind('/') + 1);
+  ConfigLoad included;
+  if (!expand_includes(parsed.directives, conf_dir, conf_file, 0, included)) return included;
   ConfigLoad load = interpret_config(parsed.directives, globals, conf_file, prefix);
   if (load.config && faults.has<FailConfig>()) {
     return {std::nullopt, "configuration rejected by the fail_config fault in " + conf_file, 0};

@@ -1,5 +1,7 @@
 // Config: the part of nginx.conf that fake-nginx acts on, read from a directive tree.
 //
+// `include FILE|GLOB` is followed anywhere (relative to the config file's directory; a
+// pattern matching nothing is fine, a missing plain file is an error), as nginx does.
 // Main context: `worker_processes N|auto`, `pid PATH`, `error_log PATH|stderr [LEVEL]`
 // (the first one counts), `daemon on|off`, `worker_shutdown_timeout TIME`, `env NAME[=VALUE]`.
 // `http { server { listen ADDR:PORT [reuseport] ...; } }` gives the listening addresses
@@ -7,7 +9,7 @@
 // are merged). Every other directive and block is ignored, so a config written for real
 // nginx loads unchanged. Paths are relative to the prefix. Defaults are nginx's: one
 // worker, logs/nginx.pid, logs/error.log at level error, daemon on, an `events` block is
-// required. Errors carry nginx's wording and location (`... in /abs/nginx.conf:12`).
+// required; `events { worker_connections N; }` (default 512) is read. Errors carry nginx's wording and location (`... in /abs/nginx.conf:12`).
 #pragma once
 
 #include <chrono>
@@ -43,6 +45,7 @@ struct Config {
   bool daemon = true;
   std::chrono::milliseconds worker_shutdown_timeout{0};  // 0: none
   std::vector<EnvDirective> env;
+  int worker_connections = 512;  // per worker; counts client connections only
   std::vector<ListenDirective> listens;
 
   [[nodiscard]] std::string old_pid_path() const { return pid_path + ".oldbin"; }

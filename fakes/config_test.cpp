@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include <gtest/gtest.h>
 
 namespace hotdeploy::fakes {
@@ -138,6 +141,58 @@ TEST(Config, NginxTimeSyntax) {
 TEST(Config, ResolvePathKeepsAbsolutePaths) {
   EXPECT_EQ(resolve_path("/srv/", "logs/x"), "/srv/logs/x");
   EXPECT_EQ(resolve_path("/srv/", "/var/x"), "/var/x");
+}
+
+}  // namespace
+}  // namespace hotdeploy::fakes
+
+namespace hotdeploy::fakes {
+namespace {
+
+class IncludedConfig : public ::testing::Test {
+protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/fakes_include_XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+    std::filesystem::create_directories(dir_ + "/conf/sites");
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void write(const std::string &relative, const std::string &text) { std::ofstream(dir_ + "/" + relative) << text; }
+  ConfigLoad load() { return load_config(dir_ + "/conf/nginx.conf", dir_ + "/", std::nullopt); }
+  std::string dir_;
+};
+
+TEST_F(IncludedConfig, FollowsIncludesRelativeToTheConfigDirectory) {
+  write("conf/nginx.conf", "include main.conf;\nevents { include events.conf; }\nhttp { include sites/*.conf; }\n");
+  write("conf/main.conf", "worker_processes 3;\n");
+  write("conf/events.conf", "worker_connections 64;\n");
+  write("conf/sites/a.conf", "server { listen 127.0.0.1:8001; }\n");
+  write("conf/sites/b.conf", "server { listen 127.0.0.1:8002; }\n");
+  ConfigLoad loaded = load();
+  ASSERT_TRUE(loaded.config) << loaded.error;
+  EXPECT_EQ(loaded.config->worker_processes, 3);
+  EXPECT_EQ(loaded.config->worker_connections, 64);
+  ASSERT_EQ(loaded.config->listens.size(), 2u);
+  EXPECT_EQ(loaded.config->listens[1].address.text(), "127.0.0.1:8002");
+}
+
+TEST_F(IncludedConfig, ErrorsNameTheIncludedFile) {
+  write("conf/nginx.conf", "events {}\ninclude bad.conf;\n");
+  write("conf/bad.conf", "\ndaemon perhaps;\n");
+  EXPECT_EQ(load().error, "invalid value \"perhaps\" in \"daemon\" directive, it must be \"on\" or \"off\" in " + dir_ +
+                              "/conf/bad.conf:2");
+  write("conf/bad.conf", "}\n");
+  EXPECT_EQ(load().error, "unexpected \"}\" in " + dir_ + "/conf/bad.conf:1");
+}
+
+TEST_F(IncludedConfig, MissingFileFailsButAnEmptyPatternDoesNot) {
+  write("conf/nginx.conf", "events {}\ninclude none/*.conf;\n");
+  EXPECT_TRUE(load().config);
+  write("conf/nginx.conf", "events {}\n\ninclude missing.conf;\n");
+  ConfigLoad loaded = load();
+  EXPECT_EQ(loaded.error, "open() \"" + dir_ + "/conf/missing.conf\" failed (2: No such file or directory) in " +
+                              dir_ + "/conf/nginx.conf:3");
 }
 
 }  // namespace

@@ -270,6 +270,23 @@ TEST_F(FakeNginxControl, WorkerShutdownTimeoutCutsHeldResponses) {
   EXPECT_TRUE(wait_for_exit(generation.master));
 }
 
+TEST_F(FakeNginxControl, ConnectionsBeyondWorkerConnectionsAreClosed) {
+  TestPrefix prefix({.workers = 1, .daemon = true, .extra_main_directives = {}});
+  std::string conf = prefix.conf_text("", 1);
+  conf.replace(conf.find("worker_connections 1024"), 23, "worker_connections 1");
+  prefix.write_conf(conf);
+  Generation generation;
+  ASSERT_TRUE(start_serving(prefix, 1, generation));
+  httplib::Client kept("127.0.0.1", prefix.port());
+  kept.set_keep_alive(true);
+  ASSERT_TRUE(kept.Get("/")) << "the first connection is served and kept open";
+  HttpReply second = http_get(prefix.port(), "/");
+  EXPECT_EQ(second.status, 0) << "the second connection is closed unanswered";
+  EXPECT_TRUE(wait_for_log(prefix, "[alert] " + std::to_string(generation.workers[0]) + "#" +
+                                       std::to_string(generation.workers[0]) +
+                                       ": 1 worker_connections are not enough"));
+}
+
 TEST_F(FakeNginxControl, InvalidNginxVariableIsReportedAndMeansInherited) {
   TestPrefix prefix({.workers = 1, .daemon = true, .extra_main_directives = {}});
   pid_t started = start_command({prefix.binary(), "-p", prefix.dir()}, {"NGINX=x;"});

@@ -328,6 +328,7 @@ private:
     worker.version_label = settings_.identity.version_label;
     worker.faults = settings_.identity.faults;
     worker.shutdown_timeout = settings_.config.worker_shutdown_timeout;
+    worker.worker_connections = static_cast<size_t>(settings_.config.worker_connections);
     run_worker_process(worker, log_);
   }
 

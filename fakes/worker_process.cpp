@@ -141,6 +141,11 @@ private:
   void accept_one(int listen_fd) {
     int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd >= 0) {
+      if (server_.active_connections() >= settings_.worker_connections) {
+        log_.log(LogLevel::alert, std::to_string(settings_.worker_connections) + " worker_connections are not enough");
+        ::close(fd);
+        return;
+      }
       server_.start_connection(fd);
       return;
     }

@@ -7,7 +7,8 @@
 // `worker process is shutting down`, close (never shut down) its listening descriptors,
 // end idle connections, finish in-flight ones, then `exiting`, `exit`, status 0; with a
 // worker_shutdown_timeout the remaining connections are cut when it expires. TERM/INT:
-// `exiting`, `exit` at once. HUP and USR2 are logged `, ignoring`. Faults on quit:
+// `exiting`, `exit` at once. A connection beyond worker_connections is closed with
+// nginx's alert `N worker_connections are not enough`. HUP and USR2 are logged `, ignoring`. Faults on quit:
 // hang_on_quit (stop accepting, never exit), abort_on_quit (reset every connection and
 // abort), shutdown_listener (shutdown() the shared listening sockets before closing them).
 // Never returns.
@@ -29,6 +30,7 @@ struct WorkerSettings {
   bool daemonized = false;
   std::string version_label;
   std::chrono::milliseconds shutdown_timeout{0};
+  size_t worker_connections = 512;
   Faults faults;
 };
 
