@@ -253,6 +253,22 @@ TEST_F(FakeNginxProcess, TermStopsEverythingAndRemovesPidFile) {
   EXPECT_TRUE(wait_for_log(prefix, "] " + std::to_string(master) + "#" + std::to_string(master) + ": exit\n"));
 }
 
+TEST_F(FakeNginxProcess, TermEscalatesToSigkillForAWorkerThatDoesNotExit) {
+  TestPrefix prefix;
+  pid_t master = start_daemon(prefix);
+  ASSERT_GT(master, 0);
+  std::vector<pid_t> workers;
+  ASSERT_TRUE(wait_for_workers(master, 2, workers));
+  // A stopped worker cannot read its channel: only SIGKILL ends it.
+  ASSERT_EQ(::kill(workers[0], SIGSTOP), 0);
+  const auto sent = std::chrono::steady_clock::now();
+  ASSERT_EQ(::kill(master, SIGTERM), 0);
+  EXPECT_TRUE(wait_for_log(prefix, "worker process " + std::to_string(workers[0]) + " exited on signal 9"));
+  EXPECT_GE(std::chrono::steady_clock::now() - sent, 1s) << "TERM is re-sent with a doubling delay first";
+  EXPECT_TRUE(wait_for_exit(master));
+  EXPECT_TRUE(wait_for_log(prefix, "worker process " + std::to_string(workers[1]) + " exited with code 0"));
+}
+
 TEST_F(FakeNginxProcess, QuitWaitsForInFlightResponseWhichClosesTheConnection) {
   TestPrefix prefix({.workers = 1, .daemon = true, .extra_main_directives = {}});
   pid_t master = start_daemon(prefix);

@@ -56,8 +56,6 @@ std::string_view signal_name(int signo) {
   case SIGINT: return "SIGINT";
   case SIGIO: return "SIGIO";
   case SIGCHLD: return "SIGCHLD";
-  case SIGSYS: return "SIGSYS, SIG_IGN";
-  case SIGPIPE: return "SIGPIPE, SIG_IGN";
   default: return "";
   }
 }
