@@ -10,9 +10,6 @@
 namespace hotdeploy::fakes {
 namespace {
 
-template <class>
-constexpr bool always_false = false;
-
 std::optional<long> parse_long(std::string_view text) {
   long value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -92,8 +89,10 @@ std::string format_fault(const Fault &fault) {
         else if constexpr (std::is_same_v<T, ShutdownListener>) return "shutdown_listener";
         else if constexpr (std::is_same_v<T, IgnoreSignal>) return "ignore_signal=SIG" + std::string(sigabbrev_np(f.signo));
         else if constexpr (std::is_same_v<T, BadStatus>) return "bad_status=" + std::to_string(f.status_code);
-        else if constexpr (std::is_same_v<T, DieAfter>) return "die_after=" + format_duration(f.delay);
-        else static_assert(always_false<T>, "every fault has a text form");
+        else {
+          static_assert(std::is_same_v<T, DieAfter>, "every fault has a text form");
+          return "die_after=" + format_duration(f.delay);
+        }
       },
       fault);
 }
