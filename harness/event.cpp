@@ -8,20 +8,21 @@ namespace hotdeploy::harness {
 namespace {
 
 // Names indexed by enum value; the static_asserts keep each table in step with its enum.
-constexpr std::array<std::string_view, 13> kEventTypeNames = {
+constexpr std::array<std::string_view, 14> kEventTypeNames = {
     "request_sent",   "request_ended", "step_started",   "signal_sent",    "binary_swapped",
     "wait_satisfied", "wait_timed_out", "no_effect",     "run_error",      "process_born",
-    "process_exited", "pid_file_changed", "log_line"};
-static_assert(kEventTypeNames.size() == static_cast<std::size_t>(EventType::log_line) + 1);
+    "process_exited", "pid_file_changed", "log_line",    "steps_ended"};
+static_assert(kEventTypeNames.size() == static_cast<std::size_t>(EventType::steps_ended) + 1);
 
 constexpr std::array<std::string_view, 4> kOutcomeNames = {"none", "ok", "fail", "info"};
 static_assert(kOutcomeNames.size() == static_cast<std::size_t>(Outcome::info) + 1);
 
-constexpr std::array<std::string_view, 11> kReasonNames = {
+constexpr std::array<std::string_view, 13> kReasonNames = {
     "none",          "refused",         "reset_before_send", "closed_without_response",
     "reset_after_send", "connect_timeout", "response_timeout", "truncated",
-    "bad_status",    "malformed_response", "load_stopped"};
-static_assert(kReasonNames.size() == static_cast<std::size_t>(Reason::load_stopped) + 1);
+    "bad_status",    "malformed_response", "load_stopped", "first_byte_timeout",
+    "wrong_body_size"};
+static_assert(kReasonNames.size() == static_cast<std::size_t>(Reason::wrong_body_size) + 1);
 
 constexpr std::array<std::string_view, 3> kProcessRoleNames = {"none", "master", "worker"};
 static_assert(kProcessRoleNames.size() == static_cast<std::size_t>(ProcessRole::worker) + 1);

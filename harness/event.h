@@ -30,6 +30,9 @@ enum class EventType : std::uint8_t {
   pid_file_changed,
   // source log
   log_line,
+  // source orchestrator: the last step finished (before the load stops and the target is ended);
+  // "at the end" checks (masters_at_end) look at this moment
+  steps_ended,
 };
 
 // How a request attempt ended: ok (served as expected), fail (definitely not served),
@@ -48,6 +51,8 @@ enum class Reason : std::uint8_t {
   bad_status,               // fail: complete response with a status outside 200..399
   malformed_response,       // fail: bytes that are not a valid HTTP/1.x response, or over a size limit
   load_stopped,             // info: still outstanding when the load generator's drain time ran out
+  first_byte_timeout,       // info: no response byte within LoadConfig::first_byte_timeout of sending
+  wrong_body_size,          // fail: complete response whose body is not the size asked for (held)
 };
 
 enum class ProcessRole : std::uint8_t { none, master, worker };
@@ -68,6 +73,10 @@ struct Event {
   Reason reason = Reason::none;
   std::uint16_t status = 0;
   std::uint64_t bytes = 0;  // response bytes received for this attempt (status line, headers, body)
+  // request_ended: ns from the request's start to this end -- the intended send time for open-loop
+  // traffic (rate, post), else the moment the first attempt began (connect or write); a retry's
+  // latency includes the first attempt
+  std::int64_t latency_ns = 0;
   // process / orchestrator fields
   std::int32_t pid = 0;  // serving worker (request_ended ok), process (process_*), target master (signal_sent)
   std::int32_t parent_pid = 0;

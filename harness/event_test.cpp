@@ -25,9 +25,9 @@ void expect_names_round_trip(Enum last) {
 }
 
 TEST(EventTest, EnumNamesRoundTrip) {
-  expect_names_round_trip(EventType::log_line);
+  expect_names_round_trip(EventType::steps_ended);
   expect_names_round_trip(Outcome::info);
-  expect_names_round_trip(Reason::load_stopped);
+  expect_names_round_trip(Reason::wrong_body_size);
   expect_names_round_trip(ProcessRole::worker);
   expect_names_round_trip(RequestKind::held);
 }

@@ -20,11 +20,11 @@ namespace {
 // The event fields that history.jsonl may carry besides "i", "t_ns" and "type", in the order
 // they are written.
 enum class Field : std::uint8_t {
-  request_id, connection_id, attempt, kind, reused, outcome, reason, status, bytes,
+  request_id, connection_id, attempt, kind, reused, outcome, reason, status, bytes, latency_ns,
   pid, parent_pid, generation, role, exit_code, text,
 };
-constexpr std::array<std::string_view, 15> kFieldNames = {
-    "request_id", "connection_id", "attempt", "kind", "reused", "outcome", "reason", "status", "bytes",
+constexpr std::array<std::string_view, 16> kFieldNames = {
+    "request_id", "connection_id", "attempt", "kind", "reused", "outcome", "reason", "status", "bytes", "latency_ns",
     "pid", "parent_pid", "generation", "role", "exit_code", "text"};
 static_assert(kFieldNames.size() == static_cast<std::size_t>(Field::text) + 1);
 
@@ -42,8 +42,10 @@ FieldSet applicable(EventType type) {
     case EventType::request_sent: return kClientFields | bit(Field::text);
     case EventType::request_ended:
       return kClientFields |
-             set_of(Field::outcome, Field::reason, Field::status, Field::bytes, Field::pid, Field::text);
+             set_of(Field::outcome, Field::reason, Field::status, Field::bytes, Field::latency_ns, Field::pid,
+                    Field::text);
     case EventType::step_started:
+    case EventType::steps_ended:
     case EventType::binary_swapped:
     case EventType::wait_timed_out:
     case EventType::no_effect:
@@ -82,6 +84,7 @@ void write_field(JsonWriter& w, Field field, const Event& e) {
     case Field::reason: w.value(to_string(e.reason)); break;
     case Field::status: w.value(e.status); break;
     case Field::bytes: w.value(e.bytes); break;
+    case Field::latency_ns: w.value(e.latency_ns); break;
     case Field::pid: w.value(e.pid); break;
     case Field::parent_pid: w.value(e.parent_pid); break;
     case Field::generation: w.value(e.generation); break;
@@ -103,6 +106,7 @@ bool has_default_value(Field field, const Event& e) {
     case Field::reason: return e.reason == d.reason;
     case Field::status: return e.status == d.status;
     case Field::bytes: return e.bytes == d.bytes;
+    case Field::latency_ns: return e.latency_ns == d.latency_ns;
     case Field::pid: return e.pid == d.pid;
     case Field::parent_pid: return e.parent_pid == d.parent_pid;
     case Field::generation: return e.generation == d.generation;
@@ -179,6 +183,7 @@ void read_field(Field field, const JsonValue& v, Event& e) {
     case Field::reason: e.reason = enum_of<Reason>(v, key); break;
     case Field::status: e.status = integer_of<std::uint16_t>(v, key); break;
     case Field::bytes: e.bytes = integer_of<std::uint64_t>(v, key); break;
+    case Field::latency_ns: e.latency_ns = integer_of<std::int64_t>(v, key); break;
     case Field::pid: e.pid = integer_of<std::int32_t>(v, key); break;
     case Field::parent_pid: e.parent_pid = integer_of<std::int32_t>(v, key); break;
     case Field::generation: e.generation = integer_of<std::int32_t>(v, key); break;

@@ -2,8 +2,9 @@
 // "i" (index), "t_ns" and "type", followed by the fields that apply to that type:
 //
 //   request_sent               request_id connection_id attempt kind reused [text]
-//   request_ended              request_id connection_id attempt kind reused outcome [reason] status bytes pid [text]
-//   step_started, binary_swapped, wait_timed_out, no_effect, run_error
+//   request_ended              request_id connection_id attempt kind reused outcome [reason] status bytes
+//                              latency_ns pid [text]
+//   step_started, binary_swapped, wait_timed_out, no_effect, run_error, steps_ended
 //                              text
 //   wait_satisfied             pid generation text
 //   signal_sent                pid generation role text

@@ -39,6 +39,7 @@ std::vector<Event> one_of_each() {
     e.reason = Reason::truncated;
     e.status = 65535;
     e.bytes = 1234567890123ULL;
+    e.latency_ns = 987654321012LL;
     e.pid = 4242;
     e.text = "bad_chunk";
   }
@@ -50,7 +51,8 @@ std::vector<Event> one_of_each() {
     e.pid = 77;
   }
   for (EventType type : {EventType::step_started, EventType::binary_swapped, EventType::wait_satisfied,
-                         EventType::wait_timed_out, EventType::no_effect, EventType::run_error}) {
+                         EventType::wait_timed_out, EventType::no_effect, EventType::run_error,
+                         EventType::steps_ended}) {
     add(type).text = std::string(to_string(type)) + " text";
   }
   add(EventType::step_started);  // empty text is written and read back as ""
@@ -145,7 +147,7 @@ TEST(HistoryFileTest, WritesOnlyTheFieldsThatApply) {
   sent.role = ProcessRole::master;
   EXPECT_EQ(to_jsonl(History::from_events({ok, born, sent})),
             R"({"i":0,"t_ns":123,"type":"request_ended","request_id":5,"connection_id":2,"attempt":1,"kind":"get",)"
-            R"("reused":false,"outcome":"ok","status":200,"bytes":88,"pid":31})"
+            R"("reused":false,"outcome":"ok","status":200,"bytes":88,"latency_ns":0,"pid":31})"
             "\n"
             R"({"i":1,"t_ns":124,"type":"process_born","pid":31,"parent_pid":30,"generation":1,"role":"worker"})"
             "\n"

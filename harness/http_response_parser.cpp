@@ -73,7 +73,12 @@ std::string_view to_string(ParseError error) {
 }
 
 HttpResponseParser::HttpResponseParser(HttpParserLimits limits)
-    : limits_(limits), line_(std::make_unique<char[]>(limits.max_line_bytes + 1)) {}
+    : limits_(limits),
+      owned_line_(std::make_unique_for_overwrite<char[]>(limits.max_line_bytes + 1)),
+      line_(owned_line_.get()) {}
+
+HttpResponseParser::HttpResponseParser(HttpParserLimits limits, char* line_storage)
+    : limits_(limits), line_(line_storage) {}
 
 void HttpResponseParser::reset() {
   line_len_ = 0;
@@ -142,7 +147,7 @@ std::size_t HttpResponseParser::feed(std::string_view data) {
         bool line_ready = false;
         pos += consume_line(rest, line_ready);
         if (line_ready) {
-          const std::string_view line(line_.get(), line_len_);
+          const std::string_view line(line_, line_len_);
           line_len_ = 0;
           on_line(line);
         }
@@ -200,7 +205,7 @@ std::size_t HttpResponseParser::consume_line(std::string_view data, bool& line_r
     fail(ParseError::line_too_long);
     return consumed;
   }
-  std::copy_n(data.data(), take, line_.get() + line_len_);
+  std::copy_n(data.data(), take, line_ + line_len_);
   line_len_ += take;
   if (newline == std::string_view::npos) return consumed;
   if (line_len_ > 0 && line_[line_len_ - 1] == '\r') --line_len_;

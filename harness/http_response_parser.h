@@ -54,6 +54,9 @@ enum class ParseError : std::uint8_t {
 class HttpResponseParser {
  public:
   explicit HttpResponseParser(HttpParserLimits limits = {});
+  // Uses line_storage (at least limits.max_line_bytes + 1 bytes, outliving the parser) instead of
+  // allocating its own, so a caller with many parsers can give them one lazily touched block.
+  HttpResponseParser(HttpParserLimits limits, char* line_storage);
   HttpResponseParser(const HttpResponseParser&) = delete;
   HttpResponseParser& operator=(const HttpResponseParser&) = delete;
   HttpResponseParser(HttpResponseParser&&) noexcept = default;
@@ -100,7 +103,8 @@ class HttpResponseParser {
   void start_message();
 
   HttpParserLimits limits_;
-  std::unique_ptr<char[]> line_;  // max_line_bytes + 1: a line's content and the CR of its CRLF
+  std::unique_ptr<char[]> owned_line_;  // unless the caller gave line storage
+  char* line_;                          // max_line_bytes + 1: a line's content and the CR of its CRLF
   std::size_t line_len_ = 0;
   Phase phase_ = Phase::status_line;
   ParseState state_ = ParseState::in_progress;

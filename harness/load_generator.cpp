@@ -12,7 +12,9 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <stdexcept>
 #include <system_error>
 #include <utility>
@@ -23,20 +25,13 @@
 namespace hotdeploy::harness {
 namespace {
 
-constexpr std::size_t kReadBufferBytes = 16 * 1024;
-constexpr std::size_t kMaxEventsPerWait = 64;
-constexpr std::int64_t kMaxWaitMs = 1000;
+constexpr std::size_t kReadBufferBytes = 64 * 1024;
+constexpr std::size_t kMaxEventsPerWait = 256;
+constexpr std::int64_t kMaxWaitNs = 1'000'000'000;
+constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
 constexpr std::uint64_t kWakeToken = ~std::uint64_t{0};
 
 std::int64_t to_ns(std::chrono::milliseconds d) { return std::max<std::int64_t>(0, d.count()) * 1'000'000; }
-
-bool valid_request_target(std::string_view path) {
-  if (path.empty() || path.front() != '/') return false;
-  return std::all_of(path.begin(), path.end(), [](char c) {
-    const auto b = static_cast<unsigned char>(c);
-    return b > 0x20 && b < 0x7f;
-  });
-}
 
 std::string errno_text(const char* what, int err) { return std::string(what) + ": " + std::strerror(err); }
 
@@ -44,6 +39,19 @@ std::string errno_text(const char* what, int err) { return std::string(what) + "
 // an event for a connection that was closed earlier in the same batch is recognised as stale.
 std::uint64_t token(std::size_t slot, std::uint32_t connection_id) {
   return (static_cast<std::uint64_t>(connection_id) << 32) | static_cast<std::uint32_t>(slot);
+}
+
+// The traffic a connection slot carries (load_config.h).
+enum class Traffic : std::uint8_t { keepalive, idle, held, rate, post };
+constexpr std::size_t kTrafficKinds = 5;
+
+bool open_loop(Traffic t) { return t == Traffic::rate || t == Traffic::post; }
+RequestKind kind_of(Traffic t) {
+  switch (t) {
+    case Traffic::held: return RequestKind::held;
+    case Traffic::post: return RequestKind::post;
+    default: return RequestKind::get;
+  }
 }
 
 }  // namespace
@@ -65,40 +73,60 @@ class LoadGenerator::Loop {
   [[nodiscard]] EventLog take_events() { return std::exchange(events_, EventLog{}); }
 
  private:
-  enum class Phase : std::uint8_t { idle, backoff, connecting, sending, receiving, done };
+  // free: an open-loop slot with nothing to do; waiting: a closed-loop slot pausing (idle
+  // traffic's `every`, or failure_backoff) until deadline_ns; idle: transiently between requests.
+  enum class Phase : std::uint8_t { idle, free, waiting, connecting, sending, receiving, done };
 
-  // One keep-alive client: a closed loop of requests over one TCP connection at a time.
+  // One client connection slot: a closed loop of requests over one TCP connection at a time, or
+  // (open loop) one request at a time, each on a new connection.
   struct Slot {
-    explicit Slot(const HttpParserLimits& limits)
-        : parser(limits), buffer(std::make_unique<char[]>(kReadBufferBytes)) {}
+    Slot(Traffic t, const HttpParserLimits& limits, char* line_storage) : traffic(t), parser(limits, line_storage) {}
+    Traffic traffic;
     int fd = -1;
     std::uint32_t connection_id = 0;
     bool served_before = false;  // this TCP connection has delivered a complete response
     bool want_write = false;     // EPOLLOUT is in the registration
     Phase phase = Phase::idle;
-    std::int64_t deadline_ns = 0;  // of connecting, sending/receiving or backoff
+    std::int64_t deadline_ns = kNever;  // the nearest of the phase's deadlines
+    std::int64_t first_byte_deadline_ns = kNever;
+    std::int64_t total_deadline_ns = kNever;
     // the request attempt in progress
     std::uint64_t request_id = 0;
+    std::int64_t start_ns = 0;  // latency origin (intended send time for open-loop traffic)
     std::uint8_t attempt = 1;
     bool reused = false;
     bool first_byte_written = false;
     std::size_t written = 0;
     std::uint64_t response_bytes = 0;
     HttpResponseParser parser;
-    std::unique_ptr<char[]> buffer;
   };
 
-  [[nodiscard]] bool active(const Slot& s) const {
+  // The schedule of one open-loop traffic kind and its free slots (a stack, so that the same
+  // few slots -- and their parser buffers -- are reused at low rates).
+  struct Schedule {
+    Traffic traffic = Traffic::rate;
+    std::int64_t interval_ns = 0;
+    std::int64_t next_due_ns = 0;
+    std::vector<std::uint32_t> free;
+  };
+
+  [[nodiscard]] static bool active(const Slot& s) {
     return s.phase == Phase::connecting || s.phase == Phase::sending || s.phase == Phase::receiving;
   }
+  [[nodiscard]] const std::string& request_for(const Slot& s) const {
+    return requests_[static_cast<std::size_t>(s.traffic)];
+  }
 
+  void add_slots(Traffic traffic, int count);
   void serve();
   void begin_stopping(std::int64_t now);
+  void launch_due(std::int64_t now);
   void expire_deadlines(std::int64_t now);
-  [[nodiscard]] int wait_timeout_ms(std::int64_t now) const;
+  [[nodiscard]] std::int64_t wait_until(std::int64_t now) const;
+  void set_deadline(Slot& s, std::int64_t deadline_ns);
   void dispatch(const epoll_event& ev);
 
-  void begin_new_request(std::size_t i);
+  void begin_new_request(std::size_t i, std::int64_t start_ns);
   void begin_request(std::size_t i, std::uint64_t request_id, std::uint8_t attempt);
   void open_connection(std::size_t i);
   void on_connect_ready(std::size_t i);
@@ -106,10 +134,10 @@ class LoadGenerator::Loop {
   void start_send(std::size_t i);
   void try_write(std::size_t i);
   void on_readable(std::size_t i);
-  void on_idle_readable(std::size_t i);
   void on_connection_lost(std::size_t i, bool clean_eof, int err);
   void on_response_complete(std::size_t i, bool extra_bytes);
   void after_request(std::size_t i, bool ok);
+  void release(std::size_t i);
   void end_outstanding(std::size_t i);
   void close_connection(std::size_t i);
   void set_write_interest(std::size_t i, bool want_write);
@@ -125,10 +153,17 @@ class LoadGenerator::Loop {
   Counters& counters_;
   const std::atomic<std::int64_t>& stop_deadline_ns_;
   LoopbackAddress address_;
-  std::string request_;
+  std::array<std::string, kTrafficKinds> requests_;  // the request bytes of each traffic kind
+  std::int64_t held_extra_ns_ = 0;                   // held responses get this much longer in total
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
+  std::unique_ptr<char[]> read_buffer_;
+  std::unique_ptr<char[]> line_storage_;  // one parser line buffer per slot, touched only as used
+  std::size_t line_stride_ = 0;
   std::vector<Slot> slots_;
+  std::array<Schedule, 2> schedules_;  // rate, post
+  std::size_t schedule_count_ = 0;
+  std::int64_t next_deadline_ns_ = kNever;  // no slot deadline is earlier than this
   EventLog events_;
   std::uint64_t next_request_id_ = 0;
   std::uint32_t next_connection_id_ = 0;
@@ -140,10 +175,20 @@ class LoadGenerator::Loop {
 LoadGenerator::Loop::Loop(const LoadConfig& config, const RunClock& clock, Counters& counters,
                           const std::atomic<std::int64_t>& stop_deadline_ns)
     : config_(config), clock_(clock), counters_(counters), stop_deadline_ns_(stop_deadline_ns) {
-  // The constructor of LoadGenerator validated the host already.
+  // The constructor of LoadGenerator validated the configuration already.
   address_ = *loopback_address(config.host, config.port);
-  request_ = "GET " + config.path + " HTTP/1.1\r\nHost: " + address_.host_header +
-             "\r\nUser-Agent: hotdeploy\r\n\r\n";
+  const std::string headers = " HTTP/1.1\r\nHost: " + address_.host_header + "\r\nUser-Agent: hotdeploy\r\n";
+  const std::string get = "GET " + config.path + headers + "\r\n";
+  requests_[static_cast<std::size_t>(Traffic::keepalive)] = get;
+  requests_[static_cast<std::size_t>(Traffic::idle)] = get;
+  requests_[static_cast<std::size_t>(Traffic::rate)] = get;
+  requests_[static_cast<std::size_t>(Traffic::held)] = "GET " + held_target(config.held) + headers + "\r\n";
+  requests_[static_cast<std::size_t>(Traffic::post)] = "POST /echo" + headers +
+                                                        "Content-Type: text/plain\r\nContent-Length: " +
+                                                        std::to_string(kPostBody.size()) + "\r\n\r\n" +
+                                                        std::string(kPostBody);
+  held_extra_ns_ = static_cast<std::int64_t>(std::ceil(config.held.seconds * 1e9));
+
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -161,10 +206,42 @@ LoadGenerator::Loop::Loop(const LoadConfig& config, const RunClock& clock, Count
     ::close(epoll_fd_);
     throw std::system_error(err, std::generic_category(), "epoll_ctl(eventfd)");
   }
-  const auto n = static_cast<std::size_t>(config.keepalive.connections);
-  slots_.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) slots_.emplace_back(config.limits);
+
+  const auto count = [](int n) { return static_cast<std::size_t>(std::max(0, n)); };
+  const std::size_t total = count(config.keepalive.connections) + count(config.idle.connections) +
+                            count(config.held.connections) +
+                            (config.rate.per_second > 0 ? count(config.rate.max_in_flight) : 0) +
+                            (config.post.per_second > 0 ? count(config.post.max_in_flight) : 0);
+  read_buffer_ = std::make_unique_for_overwrite<char[]>(kReadBufferBytes);
+  line_stride_ = config.limits.max_line_bytes + 1;
+  line_storage_ = std::make_unique_for_overwrite<char[]>(std::max<std::size_t>(1, total * line_stride_));
+  slots_.reserve(total);
+  add_slots(Traffic::keepalive, config.keepalive.connections);
+  add_slots(Traffic::idle, config.idle.connections);
+  add_slots(Traffic::held, config.held.connections);
+  if (config.rate.per_second > 0) add_slots(Traffic::rate, config.rate.max_in_flight);
+  if (config.post.per_second > 0) add_slots(Traffic::post, config.post.max_in_flight);
   events_.reserve(config.reserve_events);
+}
+
+void LoadGenerator::Loop::add_slots(Traffic traffic, int count) {
+  Schedule* schedule = nullptr;
+  if (open_loop(traffic)) {
+    schedule = &schedules_[schedule_count_++];
+    const double per_second = traffic == Traffic::rate ? config_.rate.per_second : config_.post.per_second;
+    schedule->traffic = traffic;
+    schedule->interval_ns = std::max<std::int64_t>(1, static_cast<std::int64_t>(1e9 / per_second));
+    schedule->free.reserve(static_cast<std::size_t>(count));
+  }
+  for (int k = 0; k < count; ++k) {
+    const std::size_t i = slots_.size();
+    slots_.emplace_back(traffic, config_.limits, line_storage_.get() + i * line_stride_);
+    if (schedule != nullptr) {
+      slots_.back().phase = Phase::free;
+      // Pushed in reverse, so that the first slots are taken first.
+      schedule->free.insert(schedule->free.begin(), static_cast<std::uint32_t>(i));
+    }
+  }
 }
 
 LoadGenerator::Loop::~Loop() {
@@ -190,22 +267,31 @@ void LoadGenerator::Loop::run() {
 }
 
 void LoadGenerator::Loop::serve() {
-  for (std::size_t i = 0; i < slots_.size() && !error_; ++i) begin_new_request(i);
+  const std::int64_t start = clock_.now_ns();
+  for (std::size_t k = 0; k < schedule_count_; ++k) schedules_[k].next_due_ns = start;
+  for (std::size_t i = 0; i < slots_.size() && !error_; ++i) {
+    if (!open_loop(slots_[i].traffic)) begin_new_request(i, clock_.now_ns());
+  }
   std::array<epoll_event, kMaxEventsPerWait> ready{};
   while (true) {
-    const std::int64_t now = clock_.now_ns();
+    std::int64_t now = clock_.now_ns();
     if (!stopping_ && stop_deadline_ns_.load(std::memory_order_acquire) >= 0) begin_stopping(now);
     if (error_) break;
     if (stopping_) {
       const bool outstanding = std::any_of(slots_.begin(), slots_.end(), [](const Slot& s) { return s.phase != Phase::done; });
       if (!outstanding || now >= drain_deadline_ns_) break;
     }
-    expire_deadlines(now);
+    if (now >= next_deadline_ns_) expire_deadlines(now);
     if (error_) break;
-    const int n = epoll_wait(epoll_fd_, ready.data(), static_cast<int>(ready.size()), wait_timeout_ms(now));
+    launch_due(now);
+    if (error_) break;
+    now = clock_.now_ns();
+    const std::int64_t wait_ns = std::max<std::int64_t>(0, wait_until(now) - now);
+    const timespec timeout{static_cast<time_t>(wait_ns / 1'000'000'000), static_cast<long>(wait_ns % 1'000'000'000)};
+    const int n = epoll_pwait2(epoll_fd_, ready.data(), static_cast<int>(ready.size()), &timeout, nullptr);
     if (n < 0) {
       if (errno == EINTR) continue;
-      fatal(errno_text("epoll_wait", errno));
+      fatal(errno_text("epoll_pwait2", errno));
       break;
     }
     for (int k = 0; k < n && !error_; ++k) dispatch(ready[static_cast<std::size_t>(k)]);
@@ -219,44 +305,70 @@ void LoadGenerator::Loop::begin_stopping(std::int64_t now) {
     Slot& s = slots_[i];
     // A first attempt that is still connecting has recorded nothing: it is simply not made.
     const bool unsent = s.phase == Phase::connecting && s.attempt == 1;
-    if (s.phase == Phase::idle || s.phase == Phase::backoff || unsent) {
+    if (s.phase == Phase::idle || s.phase == Phase::free || s.phase == Phase::waiting || unsent) {
       close_connection(i);
       s.phase = Phase::done;
     }
   }
 }
 
-void LoadGenerator::Loop::expire_deadlines(std::int64_t now) {
-  for (std::size_t i = 0; i < slots_.size() && !error_; ++i) {
-    Slot& s = slots_[i];
-    if (now < s.deadline_ns) continue;
-    switch (s.phase) {
-      case Phase::connecting:
-        close_connection(i);
-        record_end(i, Outcome::fail, Reason::connect_timeout, true);
-        after_request(i, false);
-        break;
-      case Phase::sending:
-      case Phase::receiving:
-        close_connection(i);
-        record_end(i, Outcome::info, Reason::response_timeout, true);
-        after_request(i, false);
-        break;
-      case Phase::backoff: begin_new_request(i); break;
-      case Phase::idle:
-      case Phase::done: break;
+void LoadGenerator::Loop::launch_due(std::int64_t now) {
+  if (stopping_) return;
+  for (std::size_t k = 0; k < schedule_count_; ++k) {
+    Schedule& schedule = schedules_[k];
+    // Bounded by the free slots: each pass takes one.
+    while (schedule.next_due_ns <= now && !schedule.free.empty() && !error_) {
+      const std::size_t i = schedule.free.back();
+      schedule.free.pop_back();
+      const std::int64_t intended = schedule.next_due_ns;
+      schedule.next_due_ns += schedule.interval_ns;
+      begin_new_request(i, intended);
     }
   }
 }
 
-int LoadGenerator::Loop::wait_timeout_ms(std::int64_t now) const {
-  std::int64_t earliest = now + kMaxWaitMs * 1'000'000;
-  if (stopping_) earliest = std::min(earliest, drain_deadline_ns_);
-  for (const Slot& s : slots_) {
-    if (active(s) || s.phase == Phase::backoff) earliest = std::min(earliest, s.deadline_ns);
+void LoadGenerator::Loop::expire_deadlines(std::int64_t now) {
+  std::int64_t earliest = kNever;
+  for (std::size_t i = 0; i < slots_.size() && !error_; ++i) {
+    Slot& s = slots_[i];
+    if (now >= s.deadline_ns) {
+      switch (s.phase) {
+        case Phase::connecting:
+          close_connection(i);
+          record_end(i, Outcome::fail, Reason::connect_timeout, true);
+          after_request(i, false);
+          break;
+        case Phase::sending:
+        case Phase::receiving: {
+          const bool first_byte = s.response_bytes == 0 && s.first_byte_deadline_ns <= s.total_deadline_ns;
+          close_connection(i);
+          record_end(i, Outcome::info, first_byte ? Reason::first_byte_timeout : Reason::response_timeout, true);
+          after_request(i, false);
+          break;
+        }
+        case Phase::waiting: begin_new_request(i, now); break;
+        case Phase::idle:
+        case Phase::free:
+        case Phase::done: s.deadline_ns = kNever; break;
+      }
+    }
+    if (active(s) || s.phase == Phase::waiting) earliest = std::min(earliest, s.deadline_ns);
   }
-  const std::int64_t ns = std::max<std::int64_t>(0, earliest - now);
-  return static_cast<int>((ns + 999'999) / 1'000'000);  // round up: never wake before a deadline
+  next_deadline_ns_ = earliest;
+}
+
+std::int64_t LoadGenerator::Loop::wait_until(std::int64_t now) const {
+  std::int64_t earliest = std::min(now + kMaxWaitNs, next_deadline_ns_);
+  if (stopping_) return std::min(earliest, drain_deadline_ns_);
+  for (std::size_t k = 0; k < schedule_count_; ++k) {
+    if (!schedules_[k].free.empty()) earliest = std::min(earliest, schedules_[k].next_due_ns);
+  }
+  return earliest;
+}
+
+void LoadGenerator::Loop::set_deadline(Slot& s, std::int64_t deadline_ns) {
+  s.deadline_ns = deadline_ns;
+  next_deadline_ns_ = std::min(next_deadline_ns_, deadline_ns);
 }
 
 void LoadGenerator::Loop::dispatch(const epoll_event& ev) {
@@ -267,8 +379,9 @@ void LoadGenerator::Loop::dispatch(const epoll_event& ev) {
   }
   const auto i = static_cast<std::size_t>(ev.data.u64 & 0xffffffffu);
   const auto connection_id = static_cast<std::uint32_t>(ev.data.u64 >> 32);
+  if (i >= slots_.size()) return;
   const auto current = [&] { return slots_[i].fd >= 0 && slots_[i].connection_id == connection_id; };
-  if (i >= slots_.size() || !current()) return;
+  if (!current()) return;
   Slot& s = slots_[i];
   const bool readable = (ev.events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) != 0;
   switch (s.phase) {
@@ -281,19 +394,23 @@ void LoadGenerator::Loop::dispatch(const epoll_event& ev) {
       if (readable) on_readable(i);
       return;
     case Phase::idle:
-    case Phase::backoff:
-      if (readable) on_idle_readable(i);
+    case Phase::waiting:
+      // Nothing is outstanding, so whatever arrives -- EOF, a reset, or stray bytes -- ends the
+      // connection's usefulness; the next request opens a fresh one.
+      if (readable) close_connection(i);
       return;
+    case Phase::free:
     case Phase::done: return;
   }
 }
 
-void LoadGenerator::Loop::begin_new_request(std::size_t i) {
+void LoadGenerator::Loop::begin_new_request(std::size_t i, std::int64_t start_ns) {
   if (stopping_) {
     close_connection(i);
     slots_[i].phase = Phase::done;
     return;
   }
+  slots_[i].start_ns = start_ns;
   begin_request(i, ++next_request_id_, 1);
 }
 
@@ -345,7 +462,7 @@ void LoadGenerator::Loop::open_connection(std::size_t i) {
     start_send(i);
   } else if (errno == EINPROGRESS) {
     s.phase = Phase::connecting;
-    s.deadline_ns = clock_.now_ns() + to_ns(config_.connect_timeout);
+    set_deadline(s, clock_.now_ns() + to_ns(config_.connect_timeout));
   } else {
     connect_failed(i, errno);
   }
@@ -381,14 +498,18 @@ void LoadGenerator::Loop::connect_failed(std::size_t i, int err) {
 void LoadGenerator::Loop::start_send(std::size_t i) {
   Slot& s = slots_[i];
   s.phase = Phase::sending;
-  s.deadline_ns = clock_.now_ns() + to_ns(config_.response_timeout);
+  const std::int64_t now = clock_.now_ns();
+  s.first_byte_deadline_ns = now + to_ns(config_.first_byte_timeout);
+  s.total_deadline_ns = now + to_ns(config_.response_timeout) + (s.traffic == Traffic::held ? held_extra_ns_ : 0);
+  set_deadline(s, std::min(s.first_byte_deadline_ns, s.total_deadline_ns));
   try_write(i);
 }
 
 void LoadGenerator::Loop::try_write(std::size_t i) {
   Slot& s = slots_[i];
-  while (s.written < request_.size()) {
-    const ssize_t n = ::send(s.fd, request_.data() + s.written, request_.size() - s.written, MSG_NOSIGNAL);
+  const std::string& request = request_for(s);
+  while (s.written < request.size()) {
+    const ssize_t n = ::send(s.fd, request.data() + s.written, request.size() - s.written, MSG_NOSIGNAL);
     if (n > 0) {
       if (!s.first_byte_written) record_sent(i);
       s.written += static_cast<std::size_t>(n);
@@ -408,7 +529,7 @@ void LoadGenerator::Loop::try_write(std::size_t i) {
 
 void LoadGenerator::Loop::on_readable(std::size_t i) {
   Slot& s = slots_[i];
-  const ssize_t n = ::recv(s.fd, s.buffer.get(), kReadBufferBytes, 0);
+  const ssize_t n = ::recv(s.fd, read_buffer_.get(), kReadBufferBytes, 0);
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
     on_connection_lost(i, false, errno);
@@ -419,8 +540,9 @@ void LoadGenerator::Loop::on_readable(std::size_t i) {
     return;
   }
   const auto received = static_cast<std::size_t>(n);
+  if (s.response_bytes == 0) s.deadline_ns = s.total_deadline_ns;  // later: the cached earliest stays valid
   s.response_bytes += received;
-  const std::size_t consumed = s.parser.feed(std::string_view(s.buffer.get(), received));
+  const std::size_t consumed = s.parser.feed(std::string_view(read_buffer_.get(), received));
   switch (s.parser.state()) {
     case ParseState::complete: on_response_complete(i, consumed < received); return;
     case ParseState::failed:
@@ -433,19 +555,13 @@ void LoadGenerator::Loop::on_readable(std::size_t i) {
   }
 }
 
-void LoadGenerator::Loop::on_idle_readable(std::size_t i) {
-  // Nothing is outstanding, so whatever arrives -- EOF, a reset, or stray bytes -- ends the
-  // connection's usefulness; the next request opens a fresh one.
-  close_connection(i);
-}
-
 void LoadGenerator::Loop::on_connection_lost(std::size_t i, bool clean_eof, int err) {
   Slot& s = slots_[i];
   close_connection(i);
   if (s.response_bytes == 0) {
-    const bool fully_written = s.written == request_.size();
+    const bool fully_written = s.written == request_for(s).size();
     const Reason first_attempt_reason = fully_written ? Reason::closed_without_response : Reason::reset_before_send;
-    if (s.reused && s.attempt == 1) {
+    if (s.reused && s.attempt == 1 && s.traffic != Traffic::post) {
       // RFC 9112 §9.3.1: the connection died before any response byte; the GET is retried once.
       record_end(i, Outcome::fail, first_attempt_reason, false);
       begin_request(i, s.request_id, 2);
@@ -474,12 +590,18 @@ void LoadGenerator::Loop::on_connection_lost(std::size_t i, bool clean_eof, int 
 void LoadGenerator::Loop::on_response_complete(std::size_t i, bool extra_bytes) {
   Slot& s = slots_[i];
   const std::uint16_t status = s.parser.status();
-  const bool ok = status >= 200 && status <= 399;
+  const std::int32_t pid = s.parser.worker_pid().value_or(0);
   s.served_before = true;
-  record_end(i, ok ? Outcome::ok : Outcome::fail, ok ? Reason::none : Reason::bad_status, true, status,
-             s.parser.worker_pid().value_or(0));
+  if (status < 200 || status > 399) {
+    record_end(i, Outcome::fail, Reason::bad_status, true, status, pid);
+  } else if (s.traffic == Traffic::held && s.parser.body_bytes() != config_.held.bytes) {
+    record_end(i, Outcome::fail, Reason::wrong_body_size, true, status, pid);
+  } else {
+    record_end(i, Outcome::ok, Reason::none, true, status, pid);
+  }
+  const bool ok = status >= 200 && status <= 399;
   // Bytes beyond the response (nothing was asked for them) mean the stream cannot be trusted.
-  if (!s.parser.keep_alive() || extra_bytes) close_connection(i);
+  if (!s.parser.keep_alive() || extra_bytes || open_loop(s.traffic)) close_connection(i);
   after_request(i, ok);
 }
 
@@ -490,14 +612,28 @@ void LoadGenerator::Loop::after_request(std::size_t i, bool ok) {
     s.phase = Phase::done;
     return;
   }
-  if (ok) {
-    begin_new_request(i);
+  if (open_loop(s.traffic)) {
+    release(i);
     return;
   }
-  // Through the deadline pass even when the backoff is zero, so that a synchronously failing
+  if (ok && s.traffic != Traffic::idle) {
+    begin_new_request(i, clock_.now_ns());
+    return;
+  }
+  // Through the deadline pass even when the pause is zero, so that a synchronously failing
   // connect cannot recurse.
-  s.phase = Phase::backoff;
-  s.deadline_ns = clock_.now_ns() + to_ns(config_.failure_backoff);
+  s.phase = Phase::waiting;
+  set_deadline(s, clock_.now_ns() + to_ns(ok ? config_.idle.every : config_.failure_backoff));
+}
+
+void LoadGenerator::Loop::release(std::size_t i) {
+  Slot& s = slots_[i];
+  close_connection(i);
+  s.phase = Phase::free;
+  s.deadline_ns = kNever;
+  for (std::size_t k = 0; k < schedule_count_; ++k) {
+    if (schedules_[k].traffic == s.traffic) schedules_[k].free.push_back(static_cast<std::uint32_t>(i));
+  }
 }
 
 void LoadGenerator::Loop::end_outstanding(std::size_t i) {
@@ -549,12 +685,15 @@ void LoadGenerator::Loop::record_sent(std::size_t i) {
   e.request_id = s.request_id;
   e.connection_id = s.connection_id;
   e.attempt = s.attempt;
-  e.kind = RequestKind::get;
+  e.kind = kind_of(s.traffic);
   e.reused = s.reused;
+  // The timeouts run from the first byte written.
+  s.first_byte_deadline_ns = e.t_ns + to_ns(config_.first_byte_timeout);
+  s.total_deadline_ns =
+      e.t_ns + to_ns(config_.response_timeout) + (s.traffic == Traffic::held ? held_extra_ns_ : 0);
+  set_deadline(s, std::min(s.first_byte_deadline_ns, s.total_deadline_ns));
   events_.append(std::move(e));
   counters_.sent.fetch_add(1, std::memory_order_relaxed);
-  // The response timeout runs from the first byte written.
-  s.deadline_ns = clock_.now_ns() + to_ns(config_.response_timeout);
 }
 
 void LoadGenerator::Loop::record_end(std::size_t i, Outcome outcome, Reason reason, bool final, std::uint16_t status,
@@ -566,12 +705,13 @@ void LoadGenerator::Loop::record_end(std::size_t i, Outcome outcome, Reason reas
   e.request_id = s.request_id;
   e.connection_id = s.connection_id;
   e.attempt = s.attempt;
-  e.kind = RequestKind::get;
+  e.kind = kind_of(s.traffic);
   e.reused = s.reused;
   e.outcome = outcome;
   e.reason = reason;
   e.status = status;
   e.bytes = s.response_bytes;
+  e.latency_ns = std::max<std::int64_t>(0, e.t_ns - s.start_ns);
   e.pid = pid;
   e.text = std::move(text);
   events_.append(std::move(e));
@@ -585,17 +725,7 @@ void LoadGenerator::Loop::record_end(std::size_t i, Outcome outcome, Reason reas
 }
 
 LoadGenerator::LoadGenerator(LoadConfig config, const RunClock& clock) : config_(std::move(config)), clock_(clock) {
-  if (!loopback_address(config_.host, config_.port)) {
-    throw std::invalid_argument("load generator: host \"" + config_.host +
-                                "\" is not a loopback address literal (127.0.0.0/8 or ::1)");
-  }
-  if (config_.port == 0) throw std::invalid_argument("load generator: port 0");
-  if (config_.keepalive.connections < 0) {
-    throw std::invalid_argument("load generator: negative keep-alive connection count");
-  }
-  if (!valid_request_target(config_.path)) {
-    throw std::invalid_argument("load generator: path \"" + config_.path + "\" is not an absolute request target");
-  }
+  validate(config_);
 }
 
 LoadGenerator::~LoadGenerator() { stop(std::chrono::milliseconds{0}); }

@@ -1,18 +1,20 @@
 // LoadGenerator: the client side of a run. One thread runs an epoll loop over non-blocking
-// loopback TCP connections and records every request attempt as a request_sent event (when its
-// first byte is written) and exactly one request_ended event (ok, fail or info with a Reason).
+// loopback TCP connections carrying the traffic that LoadConfig describes (load_config.h:
+// keepalive, idle, held, rate, post), and records every request attempt as a request_sent event
+// (when its first byte is written) and exactly one request_ended event (ok, fail or info with a
+// Reason, and latency_ns); a new TCP connection gets a new connection_id.
 //
-// Keep-alive load: each of KeepaliveLoad::connections slots runs a closed loop -- send
-// "GET <path> HTTP/1.1", read the whole response, send the next -- on one TCP connection at a
-// time; a new TCP connection gets a new connection_id. A GET sent on a reused connection that
-// ends with zero response bytes (EOF, reset, or reset while writing) is retried once on a fresh
-// connection with the same request_id (RFC 9112 §9.3.1): attempt 1 is recorded as fail, attempt
-// 2 decides the request. After a request ends badly the slot pauses for failure_backoff before
-// the next one, so a refusing server costs a bounded event rate.
+// A GET sent on a reused connection that ends with zero response bytes (EOF, reset, or reset
+// while writing) is retried once on a fresh connection with the same request_id (RFC 9112
+// §9.3.1): attempt 1 is recorded as fail, attempt 2 decides the request. A POST is never
+// retried. After a closed-loop request ends badly its connection slot pauses for
+// failure_backoff, so a refusing server costs a bounded event rate; open-loop traffic keeps its
+// schedule whatever happens.
 //
-// Only loopback addresses are accepted. The hot path does not allocate: buffers are allocated
-// per slot at start() and the event log is reserved up front. Every wait has a deadline; the
-// thread ends after stop().
+// Only loopback addresses are accepted. The hot path does not allocate: connection slots, one
+// shared read buffer and one block of parser line buffers (touched only as used) are allocated
+// at start(), and the event log is reserved up front. Every wait has a deadline; the thread ends
+// after stop().
 #pragma once
 
 #include <atomic>
@@ -24,26 +26,10 @@
 #include <thread>
 
 #include "harness/history.h"
-#include "harness/http_response_parser.h"
+#include "harness/load_config.h"
 #include "harness/run_clock.h"
 
 namespace hotdeploy::harness {
-
-struct KeepaliveLoad {
-  int connections = 0;
-};
-
-struct LoadConfig {
-  std::string host = "127.0.0.1";  // a loopback IPv4 or IPv6 literal (127.0.0.0/8, ::1)
-  std::uint16_t port = 0;
-  KeepaliveLoad keepalive;
-  std::string path = "/";
-  std::chrono::milliseconds connect_timeout{1000};
-  std::chrono::milliseconds response_timeout{5000};
-  std::chrono::milliseconds failure_backoff{10};  // pause of a slot after a request ended fail/info
-  std::size_t reserve_events = std::size_t{1} << 18;  // EventLog capacity reserved at start()
-  HttpParserLimits limits;
-};
 
 struct LoadProgress {
   std::uint64_t sent = 0;     // request attempts whose first byte was written
@@ -54,8 +40,7 @@ struct LoadProgress {
 
 class LoadGenerator {
  public:
-  // Throws std::invalid_argument for a host that is not a loopback literal, port 0, a negative
-  // connection count, or a path that is not an absolute request-target.
+  // Throws std::invalid_argument for a configuration that validate() rejects.
   LoadGenerator(LoadConfig config, const RunClock& clock);
   ~LoadGenerator();  // stops (drain_timeout 0) and joins if still running
   LoadGenerator(const LoadGenerator&) = delete;

@@ -127,8 +127,9 @@ void ScriptedHttpServer::serve() {
       c.pending.append(buffer, static_cast<std::size_t>(n));
       std::size_t end = 0;
       while (c.fd >= 0 && !c.hung && (end = c.pending.find("\r\n\r\n")) != std::string::npos) {
+        std::string head = c.pending.substr(0, end);
         c.pending.erase(0, end + 4);
-        const ScriptedReply reply = script_(ScriptedRequest{c.index, c.requests++, total++});
+        const ScriptedReply reply = script_(ScriptedRequest{c.index, c.requests++, total++, std::move(head)});
         {
           std::lock_guard lock(mutex_);
           ++requests_;

@@ -1,9 +1,10 @@
 // Test-only loopback servers for the load generator's tests (compiled into harness_test, not
 // into the library). ScriptedHttpServer listens on 127.0.0.1, treats every "\r\n\r\n"-ended
-// block from a client as one request, and asks a script what to do with it: send bytes (and
-// perhaps close), close without a response, or never answer. One thread, poll() with a short
-// timeout, ended by the destructor. RefusingPort holds a bound, non-listening port, so a
-// connect to it is refused; StalledListener listens with a full backlog and never accepts.
+// block from a client as one request (a body is not split off: it joins the next block), and
+// asks a script what to do with it: send bytes (and perhaps close), close without a response,
+// or never answer. One thread, poll() with a short timeout, ended by the destructor.
+// RefusingPort holds a bound, non-listening port, so a connect to it is refused;
+// StalledListener listens with a full backlog and never accepts.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -24,6 +25,7 @@ struct ScriptedRequest {
   std::size_t connection = 0;     // 0-based index of the accepted connection
   std::size_t on_connection = 0;  // 0-based index of the request on its connection
   std::size_t total = 0;          // 0-based index over all requests
+  std::string head;               // request line and headers, without the blank line (a body is not split off)
 };
 
 struct ScriptedReply {
