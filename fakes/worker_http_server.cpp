@@ -107,14 +107,18 @@ void WorkerHttpServer::start_connection(int fd) {
   ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 }
 
-bool WorkerHttpServer::wait_for_next_request(int fd, bool has_buffered_input) const {
+bool WorkerHttpServer::wait_for_next_request(int fd, bool has_buffered_input, bool first_request) const {
   if (has_buffered_input) return true;
+  // A new connection is not an idle keep-alive one: like nginx (which closes only `idle`
+  // connections on shutdown and waits client_header_timeout for a first request), it waits
+  // for its first request even while the worker shuts down.
   pollfd descriptors[2] = {{fd, POLLIN, 0}, {shutdown_pipe_[0], POLLIN, 0}};
-  const auto deadline = std::chrono::steady_clock::now() + keepalive_timeout;
+  const nfds_t watched = first_request ? 1 : 2;
+  const auto deadline = std::chrono::steady_clock::now() + (first_request ? client_timeout : keepalive_timeout);
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
-    int ready = ::poll(descriptors, 2, static_cast<int>(left.count()));
+    int ready = ::poll(descriptors, watched, static_cast<int>(left.count()));
     if (ready == -1 && errno == EINTR) continue;
     if (ready <= 0) return false;
     // A request that already arrived is served (with Connection: close) rather than dropped.
@@ -126,11 +130,12 @@ bool WorkerHttpServer::wait_for_next_request(int fd, bool has_buffered_input) co
 void WorkerHttpServer::serve_connection(int fd) {
   ConnectionStream stream(fd, client_timeout, client_timeout);
   for (size_t remaining = keepalive_requests; remaining > 0; --remaining) {
-    if (shutting_down() && !stream.has_buffered_input()) {
+    const bool first_request = remaining == keepalive_requests;
+    if (shutting_down() && !first_request && !stream.has_buffered_input()) {
       pollfd descriptor{fd, POLLIN, 0};
       if (::poll(&descriptor, 1, 0) <= 0) break;
     }
-    if (!wait_for_next_request(fd, stream.has_buffered_input())) break;
+    if (!wait_for_next_request(fd, stream.has_buffered_input(), first_request)) break;
     bool close_connection = remaining == 1 || shutting_down();
     bool connection_closed = false;
     if (!process_request(stream, close_connection, connection_closed, nullptr)) break;

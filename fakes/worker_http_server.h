@@ -62,7 +62,7 @@ public:
 private:
   void serve_connection(int fd);
   void register_endpoints();
-  [[nodiscard]] bool wait_for_next_request(int fd, bool has_buffered_input) const;
+  [[nodiscard]] bool wait_for_next_request(int fd, bool has_buffered_input, bool first_request) const;
 
   WorkerHttpSettings settings_;
   std::atomic<bool> shutting_down_{false};
