@@ -31,6 +31,7 @@ ErrorLogLine parse_error_log_line(std::string_view line) {
   const auto colon = line.find(": ", level_close);
   if (colon == std::string_view::npos) return parsed;
   parsed.level = std::string(line.substr(level_open + 1, level_close - level_open - 1));
+  parsed.pid = leading_number(line.substr(std::min(line.size(), level_close + 2))).value_or(0);
   parsed.message = std::string(line.substr(colon + 2));
   return parsed;
 }

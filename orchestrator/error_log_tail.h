@@ -17,6 +17,7 @@ namespace hotdeploy::orchestrator {
 
 struct ErrorLogLine {
   std::string level;    // "notice", "crit", ... or empty when the line is not in nginx's format
+  pid_t pid = 0;        // the process that wrote it
   std::string message;  // the text after "PID#TID: "
   std::string raw;
 };

@@ -12,6 +12,7 @@ TEST(ParseErrorLogLine, SplitsNginxFormatIntoLevelAndMessage) {
   const auto line = parse_error_log_line(
       "2026/11/26 00:10:53 [notice] 1234#1234: signal 12 (SIGUSR2) received from 99, changing binary");
   EXPECT_EQ(line.level, "notice");
+  EXPECT_EQ(line.pid, 1234);
   EXPECT_EQ(line.message, "signal 12 (SIGUSR2) received from 99, changing binary");
 }
 

@@ -44,6 +44,27 @@ pid_t launch(const LaunchSpec& spec) {
   }
 }
 
+CompletedProcess run_to_completion(const std::vector<std::string>& argv, std::chrono::milliseconds deadline) {
+  if (argv.empty()) throw EnvironmentError("run: empty command line");
+  std::vector<std::string> args(argv.begin() + 1, argv.end());
+  CompletedProcess completed;
+  try {
+    bp::ipstream errors;
+    bp::child child(bp::exe = argv.front(), bp::args = args, bp::std_in < bp::null, bp::std_out > bp::null,
+                    bp::std_err > errors);
+    if (!child.wait_for(deadline)) {
+      child.terminate();
+      return completed;
+    }
+    completed.exit_code = child.exit_code();
+    std::string line;
+    while (std::getline(errors, line)) completed.stderr_text += line + "\n";
+  } catch (const bp::process_error& e) {
+    throw EnvironmentError("cannot run " + argv.front() + ": " + e.what());
+  }
+  return completed;
+}
+
 int send_signal(pid_t pid, int signal_number) {
   if (pid <= 0) return ESRCH;
   return ::kill(pid, signal_number) == 0 ? 0 : errno;

@@ -28,6 +28,16 @@ struct LaunchSpec {
 // does). Throws EnvironmentError naming the executable when it cannot be started.
 [[nodiscard]] pid_t launch(const LaunchSpec& spec);
 
+struct CompletedProcess {
+  int exit_code = -1;   // 128 + signal when killed; -1 when it did not finish in time
+  std::string stderr_text;
+};
+
+// Runs a short helper program to completion (stdout discarded), killing it at the deadline.
+// Throws EnvironmentError when it cannot be started.
+[[nodiscard]] CompletedProcess run_to_completion(const std::vector<std::string>& argv,
+                                                 std::chrono::milliseconds deadline);
+
 // kill(2); returns 0 or the errno.
 [[nodiscard]] int send_signal(pid_t pid, int signal_number);
 

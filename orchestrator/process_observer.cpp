@@ -124,6 +124,8 @@ void ProcessObserver::read_error_log() {
         case ProcessMention::Kind::started_new_binary: role_hints_[mention->pid] = ProcessRole::master; break;
         case ProcessMention::Kind::exited: exit_codes_.emplace(mention->pid, mention->exit_code); break;
       }
+      // A child that lived less than a tick is known only from its parent's log line.
+      if (mention->kind != ProcessMention::Kind::exited && line.pid > 0) track(mention->pid, line.pid, now);
     }
     if (!log_level_of_interest(line.level)) continue;
     Event event;

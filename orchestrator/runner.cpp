@@ -140,6 +140,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
         stopped_because = step_runner.run(step);
         if (stopped_because) break;
       }
+      step_runner.finish();
       load.stop(load_drain_timeout);
       if (auto error = load.error()) steps_log.append(run_error_event(clock, "load generator: " + *error));
     }

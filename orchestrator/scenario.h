@@ -18,11 +18,19 @@ namespace hotdeploy::orchestrator {
 
 enum class TargetKind : std::uint8_t { fake, nginx };
 
+// One executable a scenario installs: which binary, and for fake-nginx the version label and
+// faults it carries (stamped into the file, so they survive any exec, by fake or real nginx).
+struct BinarySpec {
+  std::string name = "default";      // default | fake | nginx | a path
+  std::string version;               // fake only: the label `nginx -v` and every response show
+  std::vector<std::string> faults;   // fake only: "crash_on_start", "slow_start=500ms", ...
+};
+
 struct TargetSpec {
   TargetKind kind = TargetKind::fake;
   int workers = 2;
-  std::string binary = "default";      // the executable the first master runs
-  std::string new_binary = "default";  // what `swap_binary: new` puts in its place
+  BinarySpec binary{"default", "1.0", {}};      // the executable the first master runs
+  BinarySpec new_binary{"default", "2.0", {}};  // what `swap_binary: new` puts in its place
   bool reuseport = false;
   bool daemon = true;
   std::map<std::string, std::string> directives;  // extra main-level directives, name -> value

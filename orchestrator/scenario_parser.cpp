@@ -131,15 +131,74 @@ class Reader {
   std::string file_;
 };
 
+// A fault as fake-nginx-stamp takes it: "name" or "name=value", its parameter checked by kind.
+std::string parse_fault(const Reader& r, const YAML::Node& node) {
+  constexpr std::string_view plain[] = {"crash_on_start", "fail_config",   "ignore_inherited",
+                                        "hang_on_quit",   "abort_on_quit", "shutdown_listener"};
+  constexpr std::string_view timed[] = {"slow_start", "die_after"};
+  const auto known = "known: crash_on_start, fail_config, ignore_inherited, hang_on_quit, abort_on_quit, "
+                     "shutdown_listener, {slow_start: D}, {die_after: D}, {worker_crash_on_request: N}, "
+                     "{ignore_signal: SIG}, {bad_status: CODE}";
+  if (node.IsScalar()) {
+    for (auto name : plain) {
+      if (node.Scalar() == name) return node.Scalar();
+    }
+    r.fail(node, "unknown fault '" + node.Scalar() + "' or one that needs a parameter (" + known + ")");
+  }
+  if (!node.IsMap() || node.size() != 1) r.fail(node, std::string("a fault is a name or {name: parameter} (") + known + ")");
+  const auto entry = *node.begin();
+  const auto name = entry.first.as<std::string>();
+  for (auto candidate : timed) {
+    if (name == candidate) return name + "=" + format_duration(r.duration(entry.second, name));
+  }
+  if (name == "worker_crash_on_request") return name + "=" + std::to_string(r.integer(entry.second, name, 1, 1000000000));
+  if (name == "bad_status") return name + "=" + std::to_string(r.integer(entry.second, name, 100, 599));
+  if (name == "ignore_signal") {
+    auto signal = r.scalar(entry.second, name);
+    if (signal.rfind("SIG", 0) == 0) signal = signal.substr(3);
+    for (const auto& known_signal : known_signals) {
+      if (known_signal.name == signal && signal != "KILL") return name + "=" + signal;
+    }
+    r.fail(entry.second, "ignore_signal takes USR2, WINCH, QUIT, TERM, INT, HUP or USR1, got '" + signal + "'");
+  }
+  r.fail(entry.first, "unknown fault '" + name + "' (" + known + ")");
+}
+
+// `versions` and `faults` are stamped into fake-nginx copies; Debian's nginx cannot carry them.
+void parse_binary_extras(const Reader& r, const YAML::Node& target_node, TargetSpec& target) {
+  const auto is_real_nginx = [&](const BinarySpec& binary) {
+    return binary.name == "nginx" || (binary.name == "default" && target.kind == TargetKind::nginx);
+  };
+  if (const auto versions = target_node["versions"]) {
+    r.check_keys(versions, "versions", {"old", "new"});
+    if (versions["old"]) target.binary.version = r.scalar(versions["old"], "old");
+    if (versions["new"]) target.new_binary.version = r.scalar(versions["new"], "new");
+  }
+  if (const auto faults = target_node["faults"]) {
+    r.check_keys(faults, "faults", {"old", "new"});
+    for (const auto& [key, binary] : {std::pair{"old", &target.binary}, std::pair{"new", &target.new_binary}}) {
+      const auto list = faults[key];
+      if (!list) continue;
+      if (!list.IsSequence()) r.fail(list, std::string("faults: '") + key + "' must be a list");
+      if (is_real_nginx(*binary)) {
+        r.fail(list, std::string("faults: the ") + key + " binary is Debian's nginx, which cannot carry faults");
+      }
+      for (const auto& fault : list) binary->faults.push_back(parse_fault(r, fault));
+    }
+  }
+}
+
 TargetSpec parse_target(const Reader& r, const YAML::Node& node) {
-  r.check_keys(node, "target", {"kind", "workers", "binary", "new_binary", "reuseport", "daemon", "directives"});
+  r.check_keys(node, "target", {"kind", "workers", "binary", "new_binary", "versions", "faults", "reuseport",
+                                "daemon", "directives"});
   TargetSpec target;
   if (node["kind"]) {
     target.kind = r.one_of(node["kind"], "kind", {"fake", "nginx"}) == "fake" ? TargetKind::fake : TargetKind::nginx;
   }
   if (node["workers"]) target.workers = static_cast<int>(r.integer(node["workers"], "workers", 1, 64));
-  if (node["binary"]) target.binary = r.scalar(node["binary"], "binary");
-  if (node["new_binary"]) target.new_binary = r.scalar(node["new_binary"], "new_binary");
+  if (node["binary"]) target.binary.name = r.scalar(node["binary"], "binary");
+  if (node["new_binary"]) target.new_binary.name = r.scalar(node["new_binary"], "new_binary");
+  parse_binary_extras(r, node, target);
   if (node["reuseport"]) target.reuseport = r.boolean(node["reuseport"], "reuseport");
   if (node["daemon"]) target.daemon = r.boolean(node["daemon"], "daemon");
   if (const auto directives = node["directives"]) {
@@ -196,21 +255,54 @@ WaitStep parse_wait(const Reader& r, const YAML::Node& node) {
   return step;
 }
 
-// The standard upgrade of the reference: swap, USR2, new ready, WINCH, old workers gone, QUIT.
-void append_upgrade(std::vector<Step>& steps, int line) {
+// The procedures of the reference (nginx-upgrade-semantics.md), step for step.
+std::vector<decltype(Step::action)> procedure_steps(std::string_view procedure) {
   using namespace std::chrono_literals;
   const MasterRef old_master{MasterRef::Kind::oldest, 0};
   const MasterRef new_master{MasterRef::Kind::newest, 0};
-  const std::vector<decltype(Step::action)> sequence = {
-      SwapBinaryStep{BinaryChoice::next},
-      SignalStep{"USR2", SIGUSR2, old_master},
-      WaitStep{WaitCondition::master_ready, new_master, 5000ms},
-      SignalStep{"WINCH", SIGWINCH, old_master},
-      WaitStep{WaitCondition::workers_exited, old_master, 10000ms},
-      SignalStep{"QUIT", SIGQUIT, old_master},
-      WaitStep{WaitCondition::master_exited, old_master, 10000ms},
+  if (procedure == "upgrade") {
+    return {
+        SwapBinaryStep{BinaryChoice::next},
+        SignalStep{"USR2", SIGUSR2, old_master},
+        WaitStep{WaitCondition::master_ready, new_master, 5000ms},
+        SignalStep{"WINCH", SIGWINCH, old_master},
+        WaitStep{WaitCondition::workers_exited, old_master, 10000ms},
+        SignalStep{"QUIT", SIGQUIT, old_master},
+        WaitStep{WaitCondition::master_exited, old_master, 10000ms},
+    };
+  }
+  if (procedure == "rollback via hup") {  // doc variant (a)
+    return {
+        SwapBinaryStep{BinaryChoice::previous},
+        SignalStep{"HUP", SIGHUP, old_master},
+        WaitStep{WaitCondition::serving, old_master, 10000ms},
+        SignalStep{"QUIT", SIGQUIT, new_master},
+        WaitStep{WaitCondition::master_exited, new_master, 10000ms},
+    };
+  }
+  if (procedure == "rollback via term") {  // doc variant (b): the old master restarts its workers itself
+    return {
+        SwapBinaryStep{BinaryChoice::previous},
+        SignalStep{"TERM", SIGTERM, new_master},
+        WaitStep{WaitCondition::master_exited, new_master, 10000ms},
+        WaitStep{WaitCondition::serving, old_master, 10000ms},
+    };
+  }
+  // The seed walkthrough: its USR2 to the new master is ignored by nginx (the old master lives).
+  return {
+      SwapBinaryStep{BinaryChoice::previous},
+      SignalStep{"HUP", SIGHUP, old_master},
+      WaitStep{WaitCondition::serving, old_master, 10000ms},
+      SignalStep{"USR2", SIGUSR2, new_master},
+      SignalStep{"WINCH", SIGWINCH, new_master},
+      WaitStep{WaitCondition::workers_exited, new_master, 10000ms},
+      SignalStep{"QUIT", SIGQUIT, new_master},
+      WaitStep{WaitCondition::master_exited, new_master, 10000ms},
   };
-  for (const auto& action : sequence) steps.push_back(Step{action, line, "upgrade"});
+}
+
+void append_procedure(std::vector<Step>& steps, int line, const std::string& procedure) {
+  for (auto& action : procedure_steps(procedure)) steps.push_back(Step{std::move(action), line, procedure});
 }
 
 void parse_steps(const Reader& r, const YAML::Node& node, std::vector<Step>& steps) {
@@ -232,9 +324,14 @@ void parse_steps(const Reader& r, const YAML::Node& node, std::vector<Step>& ste
       steps.push_back(Step{SleepStep{r.duration(body, "sleep")}, line, ""});
     } else if (kind == "upgrade") {
       if (!(body.IsMap() && body.size() == 0) && !body.IsNull()) r.fail(body, "upgrade takes no parameters: write 'upgrade: {}'");
-      append_upgrade(steps, line);
+      append_procedure(steps, line, "upgrade");
+    } else if (kind == "rollback") {
+      r.check_keys(body, "rollback", {"via"});
+      if (!body["via"]) r.fail(body, "rollback needs 'via' (hup, term or seed)");
+      append_procedure(steps, line, "rollback via " + r.one_of(body["via"], "via", {"hup", "term", "seed"}));
     } else {
-      r.fail(entry.first, "unknown step kind '" + kind + "' (known: swap_binary, signal, wait, sleep, upgrade)");
+      r.fail(entry.first,
+             "unknown step kind '" + kind + "' (known: swap_binary, signal, wait, sleep, upgrade, rollback)");
     }
   }
 }

@@ -100,13 +100,13 @@ TEST(ScenarioParser, DroppedMinAloneLiftsTheDefaultMaximum) {
 
 TEST(ScenarioParser, UnknownKeyNamesFileLineColumnAndKey) {
   EXPECT_EQ(error_of("name: x\nsteps: []\ntarget:\n  wokers: 2\n"),
-            "s.yaml:4:3: unknown key 'wokers' in target (known: kind, workers, binary, new_binary, reuseport, daemon, "
-            "directives)");
+            "s.yaml:4:3: unknown key 'wokers' in target (known: kind, workers, binary, new_binary, versions, faults, "
+            "reuseport, daemon, directives)");
 }
 
 TEST(ScenarioParser, UnknownStepKindIsAnError) {
   EXPECT_EQ(error_of("name: x\nsteps:\n  - signl: {send: USR2}\n"),
-            "s.yaml:3:5: unknown step kind 'signl' (known: swap_binary, signal, wait, sleep, upgrade)");
+            "s.yaml:3:5: unknown step kind 'signl' (known: swap_binary, signal, wait, sleep, upgrade, rollback)");
 }
 
 TEST(ScenarioParser, WrongTypesAndImpossibleValuesAreErrors) {
@@ -151,6 +151,73 @@ TEST(ScenarioParser, AllIsATargetForSignalsOnly) {
   EXPECT_EQ(std::get<SignalStep>(scenario.steps[0].action).to.kind, MasterRef::Kind::all);
   EXPECT_EQ(error_of("name: k\nsteps:\n  - wait: {until: master_exited, of: all}\n"),
             "s.yaml:3:38: 'of' must be old, new or a generation number, got 'all'");
+}
+
+}  // namespace
+}  // namespace hotdeploy::orchestrator
+
+namespace hotdeploy::orchestrator {
+namespace {
+
+std::vector<std::string> described_steps(const Scenario& scenario) {
+  std::vector<std::string> described;
+  for (const auto& step : scenario.steps) described.push_back(describe(step));
+  return described;
+}
+
+TEST(ScenarioParser, RollbackViaSeedFollowsTheWalkthroughIncludingItsIgnoredUsr2) {
+  const auto scenario = parse_scenario_text("name: r\nsteps:\n  - rollback: {via: seed}\n", "s.yaml");
+  const std::vector<std::string> expected = {
+      "swap_binary old",
+      "signal HUP to old",
+      "wait serving of old (timeout 10s)",
+      "signal USR2 to new",
+      "signal WINCH to new",
+      "wait workers_exited of new (timeout 10s)",
+      "signal QUIT to new",
+      "wait master_exited of new (timeout 10s)",
+  };
+  EXPECT_EQ(described_steps(scenario), expected);
+  EXPECT_EQ(scenario.steps.front().procedure, "rollback via seed");
+}
+
+TEST(ScenarioParser, RollbackViaHupAndTermAreTheDocumentedVariants) {
+  const auto hup = parse_scenario_text("name: r\nsteps:\n  - rollback: {via: hup}\n", "s.yaml");
+  EXPECT_EQ(described_steps(hup), (std::vector<std::string>{"swap_binary old", "signal HUP to old",
+                                                              "wait serving of old (timeout 10s)",
+                                                              "signal QUIT to new",
+                                                              "wait master_exited of new (timeout 10s)"}));
+  const auto term = parse_scenario_text("name: r\nsteps:\n  - rollback: {via: term}\n", "s.yaml");
+  EXPECT_EQ(described_steps(term), (std::vector<std::string>{"swap_binary old", "signal TERM to new",
+                                                               "wait master_exited of new (timeout 10s)",
+                                                               "wait serving of old (timeout 10s)"}));
+  EXPECT_EQ(error_of("name: r\nsteps:\n  - rollback: {via: undo}\n"),
+            "s.yaml:3:21: 'via' must be one of hup, term, seed, got 'undo'");
+}
+
+TEST(ScenarioParser, FaultsAndVersionsAreStampedOnFakeBinariesOnly) {
+  const auto scenario = parse_scenario_text(R"(
+name: f
+target:
+  versions: {old: "1.22", new: "1.24"}
+  faults:
+    new: [crash_on_start, {slow_start: 500ms}, {bad_status: 503}, {ignore_signal: SIGUSR2}]
+steps: []
+)",
+                                            "s.yaml");
+  EXPECT_EQ(scenario.target.binary.version, "1.22");
+  EXPECT_EQ(scenario.target.new_binary.version, "1.24");
+  EXPECT_TRUE(scenario.target.binary.faults.empty());
+  EXPECT_EQ(scenario.target.new_binary.faults,
+            (std::vector<std::string>{"crash_on_start", "slow_start=500ms", "bad_status=503", "ignore_signal=USR2"}));
+  EXPECT_EQ(error_of("name: f\ntarget:\n  faults: {new: [crash]}\nsteps: []\n"),
+            "s.yaml:3:18: unknown fault 'crash' or one that needs a parameter (known: crash_on_start, fail_config, "
+            "ignore_inherited, hang_on_quit, abort_on_quit, shutdown_listener, {slow_start: D}, {die_after: D}, "
+            "{worker_crash_on_request: N}, {ignore_signal: SIG}, {bad_status: CODE})");
+  EXPECT_EQ(error_of("name: f\ntarget:\n  kind: nginx\n  faults: {old: [hang_on_quit]}\nsteps: []\n"),
+            "s.yaml:4:17: faults: the old binary is Debian's nginx, which cannot carry faults");
+  EXPECT_EQ(error_of("name: f\ntarget:\n  faults: {new: [{bad_status: 42}]}\nsteps: []\n"),
+            "s.yaml:3:31: 'bad_status' must be between 100 and 599, got 42");
 }
 
 }  // namespace

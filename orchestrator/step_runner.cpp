@@ -1,5 +1,7 @@
 #include "orchestrator/step_runner.h"
 
+#include <spdlog/spdlog.h>
+
 #include <csignal>
 #include <cstring>
 #include <thread>
@@ -32,6 +34,7 @@ std::optional<std::string> StepRunner::run(const Step& step) {
   started.text = describe(step) + " (line " + std::to_string(step.line) +
                  (step.procedure.empty() ? "" : ", " + step.procedure) + ")";
   events_.append(std::move(started));
+  settle_effects();
   if (interrupted()) return fail(EventType::run_error, interrupted_text());
   return std::visit([this](const auto& action) { return run_action(action); }, step.action);
 }
@@ -59,7 +62,40 @@ std::optional<std::string> StepRunner::run_action(const SwapBinaryStep& step) {
   return std::nullopt;
 }
 
-std::optional<std::string> StepRunner::signal_process(const SignalStep& step, const ProcessRecord& process) {
+void StepRunner::settle_effects() {
+  if (awaiting_effect_.empty()) return;
+  const auto table = observer_.snapshot();
+  const auto now = clock_.now_ns();
+  std::erase_if(awaiting_effect_, [&](const SentSignal& signal) {
+    const auto seen = effect_seen(signal, table);
+    if (!seen.has_value() || *seen) return true;
+    if (now - signal.sent_ns < std::chrono::nanoseconds(effect_grace).count()) return false;
+    Event event;
+    event.t_ns = now;
+    event.type = EventType::no_effect;
+    event.pid = signal.target.pid;
+    event.generation = signal.target.generation;
+    event.role = signal.target.role;
+    event.text = signal.name + " to generation " + std::to_string(signal.target.generation) + " master " +
+                 std::to_string(signal.target.pid) + ": no effect (" + missing_effect(signal) + " within " +
+                 format_duration(effect_grace) + ")";
+    spdlog::warn("{}", event.text);
+    events_.append(std::move(event));
+    return true;
+  });
+}
+
+void StepRunner::finish() {
+  const auto until = std::chrono::steady_clock::now() + effect_grace + poll_interval * 50;
+  while (!awaiting_effect_.empty() && !interrupted() && std::chrono::steady_clock::now() < until) {
+    settle_effects();
+    std::this_thread::sleep_for(poll_interval * 5);
+  }
+  settle_effects();
+}
+
+std::optional<std::string> StepRunner::signal_process(const SignalStep& step, const ProcessRecord& process,
+                                                      const ProcessTable& table) {
   const auto sent_at = clock_.now_ns();
   const int error = send_signal(process.pid, step.signal_number);
   if (error != 0) {
@@ -74,6 +110,7 @@ std::optional<std::string> StepRunner::signal_process(const SignalStep& step, co
   event.role = process.role;
   event.text = step.signal_name;
   events_.append(std::move(event));
+  awaiting_effect_.push_back({step.signal_name, step.signal_number, process, sent_at, table.live_workers_of(process.pid)});
   return std::nullopt;
 }
 
@@ -82,17 +119,17 @@ std::optional<std::string> StepRunner::run_action(const SignalStep& step) {
   if (step.to.kind == MasterRef::Kind::all) {
     for (const auto& process : table.records) {
       if (process.exited_ns || process.role == harness::ProcessRole::none) continue;
-      if (auto error = signal_process(step, process)) return error;
+      if (auto error = signal_process(step, process, table)) return error;
     }
     return std::nullopt;
   }
-  const auto master = resolve(step.to, table);
+  const auto master = resolve(step.to, table, false);
   if (!master) {
     return fail(EventType::run_error, "signal " + step.signal_name + ": no live master is '" + describe(step.to) +
                                           "' (" + table.describe() + ")");
   }
   if (step.signal_number == SIGUSR2) min_new_generation_ = table.max_generation() + 1;
-  return signal_process(step, *master);
+  return signal_process(step, *master, table);
 }
 
 std::optional<std::string> StepRunner::run_action(const SleepStep& step) {
@@ -105,14 +142,17 @@ std::optional<std::string> StepRunner::run_action(const SleepStep& step) {
   return std::nullopt;
 }
 
-std::optional<ProcessRecord> StepRunner::resolve(const MasterRef& ref, const ProcessTable& table) const {
+std::optional<ProcessRecord> StepRunner::resolve(const MasterRef& ref, const ProcessTable& table,
+                                                 bool born_since_usr2) const {
   const auto masters = table.live_masters();
   switch (ref.kind) {
     case MasterRef::Kind::oldest:
       if (!masters.empty()) return masters.front();
       break;
     case MasterRef::Kind::newest:
-      if (!masters.empty() && masters.back().generation >= min_new_generation_) return masters.back();
+      if (!masters.empty() && (!born_since_usr2 || masters.back().generation >= min_new_generation_)) {
+        return masters.back();
+      }
       break;
     case MasterRef::Kind::generation:
       if (const auto* master = table.master_of_generation(ref.generation)) return *master;
@@ -153,14 +193,15 @@ std::optional<std::string> StepRunner::run_action(const WaitStep& step) {
   const auto deadline = started + step.timeout;
   std::optional<ProcessRecord> master;
   std::string seen;
+  const bool born_since_usr2 = step.until == WaitCondition::master_ready || step.until == WaitCondition::serving;
   while (true) {
     if (interrupted()) return fail(EventType::run_error, interrupted_text());
     const auto table = observer_.snapshot();
-    if (!master) master = resolve(step.of, table);
+    if (!master) master = resolve(step.of, table, born_since_usr2);
     std::string probe_note;
     if (master && condition_holds(step, *master, table, probe_note)) break;
     seen = table.describe() + (probe_note.empty() ? "" : "; " + probe_note);
-    if (!master && step.of.kind == MasterRef::Kind::newest) {
+    if (!master && step.of.kind == MasterRef::Kind::newest && born_since_usr2) {
       seen = "no master of generation " + std::to_string(min_new_generation_) + " or later yet; " + seen;
     }
     if (std::chrono::steady_clock::now() >= deadline) {

@@ -7,17 +7,24 @@
 // resolves its master when one fits and then keeps that pid until the wait ends (so `wait:
 // master_exited of old` follows the master that was old when it began). In a wait, `new` means
 // the newest live master born since the last USR2 — until it is born the wait keeps waiting — so
-// `wait: {until: master_ready, of: new}` cannot be satisfied by the old master.
+// `wait: {until: master_ready, of: new}` cannot be satisfied by the old master (the same holds
+// for `serving`; `workers_exited` and `master_exited` of new mean the newest live master).
+//
+// Every signal to a master is checked for its expected effect (signal_effect.h): one that shows
+// none within effect_grace is recorded as a no_effect event, the way nginx's ignored signals are
+// reported. Effects are settled at each step and, with waiting, by finish().
 #pragma once
 
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "harness/history.h"
 #include "harness/run_clock.h"
 #include "orchestrator/process_observer.h"
 #include "orchestrator/scenario.h"
+#include "orchestrator/signal_effect.h"
 #include "orchestrator/target.h"
 
 namespace hotdeploy::orchestrator {
@@ -30,14 +37,23 @@ class StepRunner {
 
   // Runs one step. Returns the reason the run must stop, or nullopt to go on.
   [[nodiscard]] std::optional<std::string> run(const Step& step);
+  // After the last step: waits (up to effect_grace after each signal) for the effects still
+  // outstanding and records the signals that had none.
+  void finish();
+
+  static constexpr std::chrono::milliseconds effect_grace{2000};
 
  private:
   [[nodiscard]] std::optional<std::string> run_action(const SwapBinaryStep& step);
   [[nodiscard]] std::optional<std::string> run_action(const SignalStep& step);
   [[nodiscard]] std::optional<std::string> run_action(const WaitStep& step);
   [[nodiscard]] std::optional<std::string> run_action(const SleepStep& step);
-  [[nodiscard]] std::optional<std::string> signal_process(const SignalStep& step, const ProcessRecord& process);
-  [[nodiscard]] std::optional<ProcessRecord> resolve(const MasterRef& ref, const ProcessTable& table) const;
+  [[nodiscard]] std::optional<std::string> signal_process(const SignalStep& step, const ProcessRecord& process,
+                                                          const ProcessTable& table);
+  [[nodiscard]] std::optional<ProcessRecord> resolve(const MasterRef& ref, const ProcessTable& table,
+                                                     bool born_since_usr2) const;
+  // Drops the signals whose effect is settled, recording no_effect for those past the grace.
+  void settle_effects();
   // Evaluates the condition for the pinned master; fills `seen` with what was observed.
   [[nodiscard]] bool condition_holds(const WaitStep& step, const ProcessRecord& master, const ProcessTable& table,
                                      std::string& seen);
@@ -48,6 +64,7 @@ class StepRunner {
   const harness::RunClock& clock_;
   harness::EventLog& events_;
   int min_new_generation_ = 0;
+  std::vector<SentSignal> awaiting_effect_;
   std::chrono::steady_clock::time_point next_probe_{};
 };
 

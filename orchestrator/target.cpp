@@ -7,6 +7,7 @@
 
 #include "orchestrator/environment_error.h"
 #include "orchestrator/nginx_conf.h"
+#include "orchestrator/process_control.h"
 
 namespace hotdeploy::orchestrator {
 namespace fs = std::filesystem;
@@ -17,6 +18,26 @@ void make_directory(const fs::path& path) {
   std::error_code error;
   fs::create_directories(path, error);
   if (error) throw EnvironmentError("cannot create directory " + path.string() + ": " + error.message());
+}
+
+bool same_file(const fs::path& a, const fs::path& b) {
+  std::error_code error;
+  return fs::equivalent(a, b, error);
+}
+
+// A copy of fake-nginx carrying its label and faults, written by fake-nginx-stamp.
+void install_stamped(const BinaryLocations& binaries, const BinarySpec& spec, const fs::path& to) {
+  std::vector<std::string> argv = {binaries.fake_nginx_stamp().string(), "--from", binaries.fake_nginx.string(),
+                                   "--to", to.string(), "--version", spec.version};
+  for (const auto& fault : spec.faults) {
+    argv.push_back("--fault");
+    argv.push_back(fault);
+  }
+  const auto stamped = run_to_completion(argv, std::chrono::seconds(30));
+  if (stamped.exit_code != 0) {
+    throw EnvironmentError("cannot stamp " + to.string() + " with " + binaries.fake_nginx_stamp().string() +
+                           " (exit " + std::to_string(stamped.exit_code) + "): " + stamped.stderr_text);
+  }
 }
 
 void install_copy(const fs::path& from, const fs::path& to) {
@@ -46,8 +67,10 @@ void replace_keeping(const fs::path& incoming, const fs::path& installed, const 
 fs::path resolve_binary(const std::string& name, TargetKind kind, const fs::path& scenario_file,
                         const BinaryLocations& binaries) {
   fs::path path;
-  if (name == "default") {
-    path = kind == TargetKind::fake ? binaries.fake_nginx : binaries.real_nginx;
+  if (name == "fake" || (name == "default" && kind == TargetKind::fake)) {
+    path = binaries.fake_nginx;
+  } else if (name == "nginx" || name == "default") {
+    path = binaries.real_nginx;
   } else {
     path = name;
     if (path.is_relative()) path = scenario_file.parent_path() / path;
@@ -67,13 +90,20 @@ fs::path resolve_binary(const std::string& name, TargetKind kind, const fs::path
 Target Target::prepare(const Scenario& scenario, const fs::path& run_dir, const BinaryLocations& binaries,
                        std::uint16_t port) {
   const auto& spec = scenario.target;
-  const auto binary = resolve_binary(spec.binary, spec.kind, scenario.file, binaries);
-  const auto new_binary = resolve_binary(spec.new_binary, spec.kind, scenario.file, binaries);
-
   Target target(fs::absolute(run_dir / "prefix"), port, spec.workers);
   for (const char* dir : {"sbin", "conf", "logs", "html", "temp"}) make_directory(target.prefix_ / dir);
-  install_copy(binary, target.executable());
-  install_copy(new_binary, target.prefix_ / "sbin" / "nginx.next");
+  const auto install = [&](const BinarySpec& binary, const fs::path& to) {
+    const auto from = resolve_binary(binary.name, spec.kind, scenario.file, binaries);
+    if (same_file(from, binaries.fake_nginx)) {
+      install_stamped(binaries, binary, to);
+    } else if (!binary.faults.empty()) {
+      throw EnvironmentError("binary " + from.string() + " is not fake-nginx and cannot carry faults");
+    } else {
+      install_copy(from, to);
+    }
+  };
+  install(spec.binary, target.executable());
+  install(spec.new_binary, target.prefix_ / "sbin" / "nginx.next");
 
   const auto conf_path = target.prefix_ / "conf" / "nginx.conf";
   std::ofstream conf(conf_path);

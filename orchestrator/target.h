@@ -21,6 +21,9 @@ namespace hotdeploy::orchestrator {
 struct BinaryLocations {
   std::filesystem::path fake_nginx;                       // where the build put fake-nginx
   std::filesystem::path real_nginx = "/usr/sbin/nginx";   // Debian's nginx
+  // fake-nginx-stamp, which writes a copy of fake-nginx carrying a version label and faults;
+  // by default beside fake_nginx.
+  [[nodiscard]] std::filesystem::path fake_nginx_stamp() const { return fake_nginx.parent_path() / "fake-nginx-stamp"; }
 };
 
 class Target {
@@ -51,9 +54,9 @@ class Target {
   int workers_;
 };
 
-// Resolves a scenario's binary name: "default" is fake-nginx or Debian's nginx by target kind;
-// a relative path is taken from the scenario file's directory. Throws EnvironmentError when the
-// result is not an executable file.
+// Resolves a scenario's binary name: "fake" and "nginx" name fake-nginx and Debian's nginx,
+// "default" is the one of the target's kind, and a relative path is taken from the scenario
+// file's directory. Throws EnvironmentError when the result is not an executable file.
 [[nodiscard]] std::filesystem::path resolve_binary(const std::string& name, TargetKind kind,
                                                    const std::filesystem::path& scenario_file,
                                                    const BinaryLocations& binaries);

@@ -1,0 +1,63 @@
+#include "orchestrator/signal_effect.h"
+
+#include <csignal>
+
+namespace hotdeploy::orchestrator {
+
+using harness::ProcessRole;
+
+namespace {
+
+bool child_born_after(const SentSignal& signal, const ProcessTable& table, ProcessRole role) {
+  for (const auto& record : table.records) {
+    if (record.parent == signal.target.pid && record.born_ns >= signal.sent_ns &&
+        (record.role == role || (role == ProcessRole::master && record.role == ProcessRole::none))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool worker_exited_after(const SentSignal& signal, const ProcessTable& table) {
+  for (const auto& record : table.records) {
+    if (record.parent == signal.target.pid && record.role == ProcessRole::worker && record.exited_ns &&
+        *record.exited_ns >= signal.sent_ns) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool target_exited(const SentSignal& signal, const ProcessTable& table) {
+  const auto* now = table.find(signal.target.pid);
+  return now == nullptr || now->exited_ns.has_value();
+}
+
+}  // namespace
+
+std::optional<bool> effect_seen(const SentSignal& signal, const ProcessTable& table) {
+  if (signal.target.role != ProcessRole::master) return std::nullopt;
+  switch (signal.number) {
+    case SIGUSR2: return child_born_after(signal, table, ProcessRole::master);
+    case SIGWINCH:
+      if (signal.workers_at_send == 0) return std::nullopt;
+      return worker_exited_after(signal, table);
+    case SIGHUP: return child_born_after(signal, table, ProcessRole::worker);
+    case SIGQUIT:
+    case SIGTERM:
+    case SIGINT:
+    case SIGKILL: return target_exited(signal, table) || worker_exited_after(signal, table);
+    default: return std::nullopt;
+  }
+}
+
+std::string missing_effect(const SentSignal& signal) {
+  switch (signal.number) {
+    case SIGUSR2: return "no new master was forked";
+    case SIGWINCH: return "none of its workers exited";
+    case SIGHUP: return "no new worker was started";
+    default: return "neither it nor any of its workers exited";
+  }
+}
+
+}  // namespace hotdeploy::orchestrator
