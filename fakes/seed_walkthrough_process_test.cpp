@@ -578,6 +578,23 @@ step: kill -QUIT M2
     [notice] M1: new binary process M2 exited with code 0
 )";
 
+// The descriptor numbers in `using inherited sockets from "4;"` depend on what the test
+// process itself inherited (ctest adds one): against the recording they are compared as
+// a count; Debian's nginx and fake-nginx, run side by side, must agree on the numbers.
+std::string without_fd_numbers(std::string text) {
+  static const std::regex inherited(R"(using inherited sockets from "[0-9;:]*")");
+  static const std::regex number("[0-9]+");
+  std::string result;
+  auto begin = text.cbegin();
+  for (std::sregex_iterator it(text.begin(), text.end(), inherited), end; it != end; ++it) {
+    result.append(begin, (*it)[0].first);
+    result += std::regex_replace((*it)[0].str(), number, "N");
+    begin = (*it)[0].second;
+  }
+  result.append(begin, text.cend());
+  return result;
+}
+
 void expect_same_sequence(const std::string &left_name, const std::vector<Observation> &left,
                           const std::string &right_name, const std::vector<Observation> &right) {
   bool same = left.size() == right.size();
@@ -616,11 +633,11 @@ TEST_F(SeedWalkthrough, FakeNginxShowsWhatDebianNginxShowsStepByStep) {
 }
 
 TEST_F(SeedWalkthrough, DebianNginxMatchesRecordedSequence) {
-  EXPECT_EQ(render(Walkthrough(debian()).run()), recorded_nginx_sequence);
+  EXPECT_EQ(without_fd_numbers(render(Walkthrough(debian()).run())), without_fd_numbers(recorded_nginx_sequence));
 }
 
 TEST_F(SeedWalkthroughOnFake, FakeNginxMatchesRecordedNginxSequence) {
-  EXPECT_EQ(render(Walkthrough(fake()).run()), recorded_nginx_sequence);
+  EXPECT_EQ(without_fd_numbers(render(Walkthrough(fake()).run())), without_fd_numbers(recorded_nginx_sequence));
 }
 
 }  // namespace
