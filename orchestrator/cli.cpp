@@ -18,12 +18,15 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* usage_text =
-    "usage: hotdeploy run FILE [--out DIR] [--fake-nginx PATH] [-v|-q]\n"
+    "usage: hotdeploy run FILE [--target fake|nginx] [--nginx PATH] [--out DIR] [--fake-nginx PATH] [-v|-q]\n"
     "       hotdeploy --help | --version\n"
     "\n"
     "Runs an nginx upgrade or rollback scenario under load and judges whether any request was lost.\n"
     "\n"
     "  run FILE          run the scenario in FILE (YAML; see scenarios/README.md)\n"
+    "  --target KIND     run on fake-nginx or on real nginx, whatever the scenario's target.kind\n"
+    "                    (a scenario whose binaries carry faults runs only on fake)\n"
+    "  --nginx PATH      the real nginx executable (default /usr/sbin/nginx, Debian's)\n"
     "  --out DIR         write the run's files to DIR/<name>/ (default: runs/<name>/<UTC time>/,\n"
     "                    with runs/<name>/latest pointing at the newest)\n"
     "  --fake-nginx PATH the fake-nginx executable for target kind fake (default: next to hotdeploy,\n"
@@ -35,6 +38,8 @@ constexpr const char* usage_text =
 
 struct RunArguments {
   std::string file;
+  std::optional<TargetKind> target;
+  std::optional<fs::path> nginx;
   std::optional<fs::path> out;
   std::optional<fs::path> fake_nginx;
   spdlog::level::level_enum log_level = spdlog::level::info;
@@ -68,6 +73,12 @@ RunArguments parse_run_arguments(const std::vector<std::string>& args) {
     };
     if (arg == "--out") {
       parsed.out = value("--out");
+    } else if (arg == "--target") {
+      const auto kind = value("--target");
+      if (kind != "fake" && kind != "nginx") throw UsageError("--target must be fake or nginx, got '" + kind + "'");
+      parsed.target = kind == "fake" ? TargetKind::fake : TargetKind::nginx;
+    } else if (arg == "--nginx") {
+      parsed.nginx = value("--nginx");
     } else if (arg == "--fake-nginx") {
       parsed.fake_nginx = value("--fake-nginx");
     } else if (arg == "-v") {
@@ -86,13 +97,24 @@ RunArguments parse_run_arguments(const std::vector<std::string>& args) {
   return parsed;
 }
 
+// --target: the scenario's default binaries become those of `kind`. Faults and version labels are
+// stamped into fake-nginx copies, so a scenario that sets faults cannot run on real nginx.
+void retarget(Scenario& scenario, TargetKind kind) {
+  if (kind == TargetKind::nginx && (!scenario.target.binary.faults.empty() || !scenario.target.new_binary.faults.empty())) {
+    throw ScenarioError(scenario.file + ": its binaries carry fake-nginx faults, so it cannot run with --target nginx");
+  }
+  scenario.target.kind = kind;
+}
+
 int run_command(const std::vector<std::string>& args, std::ostream& out) {
   const auto arguments = parse_run_arguments(args);
   spdlog::set_level(arguments.log_level);
-  const auto scenario = parse_scenario_file(arguments.file);
+  auto scenario = parse_scenario_file(arguments.file);
+  if (arguments.target) retarget(scenario, *arguments.target);
   RunOptions options;
   options.out = arguments.out;
   options.binaries.fake_nginx = arguments.fake_nginx.value_or(default_fake_nginx());
+  if (arguments.nginx) options.binaries.real_nginx = *arguments.nginx;
   install_interrupt_handlers();
   become_child_subreaper();
   const auto result = run_scenario(scenario, options);
