@@ -206,22 +206,41 @@ void write_marker_lines(std::ostream& out, const std::vector<Marker>& list, cons
   }
 }
 
-// Labels above the plot, each on the first of kLabelRows rows where it does not overlap the
-// previous label of that row (or on the least crowded row when none is free).
-constexpr int kLabelRows = 4;
+// Label rows above the plot: each marker's label goes on the first row where it does not overlap
+// the previous label of that row, opening rows up to kMaxLabelRows (then the least crowded).
+constexpr std::size_t kMaxLabelRows = 8;
 constexpr double kLabelRowHeight = 15;
-constexpr double kCharWidth = 6.6;
+constexpr double kCharWidth = 8;  // generous for 12px bold capitals
 
-void write_marker_labels(std::ostream& out, const std::vector<Marker>& list, const TimeAxis& axis, double y_top,
-                         double y_bottom) {
-  std::array<double, kLabelRows> row_end{};
-  row_end.fill(-1e9);
+double label_width(std::string_view label) {
+  const auto code_points = std::count_if(label.begin(), label.end(), [](char c) { return (c & 0xc0) != 0x80; });
+  return kCharWidth * static_cast<double>(code_points);
+}
+
+std::vector<std::size_t> label_rows(const std::vector<Marker>& list, const TimeAxis& axis) {
+  std::vector<double> row_end;
+  std::vector<std::size_t> rows;
   for (const Marker& m : list) {
     const double x = axis.x(m.t_ns);
-    const auto free = std::find_if(row_end.begin(), row_end.end(), [&](double end) { return end + 4 < x; });
-    const auto row = free != row_end.end() ? free : std::min_element(row_end.begin(), row_end.end());
-    *row = x + kCharWidth * static_cast<double>(m.label.size());
-    const double y = y_top + kLabelRowHeight * static_cast<double>(row - row_end.begin() + 1);
+    auto row = std::find_if(row_end.begin(), row_end.end(), [&](double end) { return end + 4 < x; });
+    if (row == row_end.end() && row_end.size() < kMaxLabelRows) {
+      row_end.push_back(0);
+      row = row_end.end() - 1;
+    } else if (row == row_end.end()) {
+      row = std::min_element(row_end.begin(), row_end.end());
+    }
+    *row = x + label_width(m.label);
+    rows.push_back(static_cast<std::size_t>(row - row_end.begin()));
+  }
+  return rows;
+}
+
+void write_marker_labels(std::ostream& out, const std::vector<Marker>& list, const std::vector<std::size_t>& rows,
+                         const TimeAxis& axis, double y_bottom) {
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const Marker& m = list[i];
+    const double x = axis.x(m.t_ns);
+    const double y = kLabelRowHeight * static_cast<double>(rows[i] + 1);
     out << "<g class=\"marker\" data-kind=\"" << (m.swap ? "swap" : "signal") << "\" data-label=\""
         << html_escape(m.label) << "\"><title>" << html_escape(m.detail) << "</title>"
         << "<line class=\"" << (m.swap ? "swap-line" : "signal-line") << "\" x1=\"" << fixed(x, 1) << "\" x2=\""
@@ -233,7 +252,6 @@ void write_marker_labels(std::ostream& out, const std::vector<Marker>& list, con
 // ---------------------------------------------------------------------------------------------
 // Requests timeline
 
-constexpr double kTimelineTop = kLabelRows * kLabelRowHeight + 6;
 constexpr double kTimelineHeight = 240;
 constexpr double kMinSegment = 2;  // px: a non-zero count never disappears
 constexpr double kStripHeight = 9;  // the retried and dropped strips under the plot
@@ -284,8 +302,8 @@ std::string bucket_title(const RequestTimeline& timeline, std::size_t i, const s
 }
 
 void write_timeline_bars(std::ostream& out, const RequestTimeline& timeline, const TimeAxis& axis,
-                         std::vector<Series>& series, double y_max) {
-  const double bottom = kTimelineTop + kTimelineHeight;
+                         std::vector<Series>& series, double top, double y_max) {
+  const double bottom = top + kTimelineHeight;
   std::string hover;
   for (std::size_t i = 0; i < timeline.buckets.size(); ++i) {
     const auto counts = bucket_counts(timeline, timeline.buckets[i]);
@@ -301,7 +319,7 @@ void write_timeline_bars(std::ostream& out, const RequestTimeline& timeline, con
                         fixed(-w, 2) + "z";
     }
     if (timeline.buckets[i].total() == 0) continue;
-    hover += "<rect class=\"hover\" x=\"" + fixed(x, 2) + "\" y=\"" + fixed(kTimelineTop, 1) + "\" width=\"" +
+    hover += "<rect class=\"hover\" x=\"" + fixed(x, 2) + "\" y=\"" + fixed(top, 1) + "\" width=\"" +
              fixed(w, 2) + "\" height=\"" + fixed(kTimelineHeight, 1) + "\"><title>" +
              html_escape(bucket_title(timeline, i, series, counts)) + "</title></rect>";
   }
@@ -312,9 +330,9 @@ void write_timeline_bars(std::ostream& out, const RequestTimeline& timeline, con
   out << hover << '\n';
 }
 
-void write_count_ticks(std::ostream& out, double y_max) {
+void write_count_ticks(std::ostream& out, double top, double y_max) {
   for (const double fraction : {0.0, 0.5, 1.0}) {
-    const double y = kTimelineTop + kTimelineHeight * (1 - fraction);
+    const double y = top + kTimelineHeight * (1 - fraction);
     out << "<line class=\"grid\" x1=\"" << kPlotLeft << "\" x2=\"" << kPlotLeft + kPlotWidth << "\" y1=\""
         << fixed(y, 1) << "\" y2=\"" << fixed(y, 1) << "\"/>"
         << svg_text(kPlotLeft - 6, y + 4, "tick", "end", fixed(y_max * fraction, 0)) << '\n';
@@ -357,7 +375,10 @@ void write_timeline(std::ostream& out, const History& history, const TimeAxis& a
   const RequestTimeline timeline = bucket_requests(history);
   auto series = timeline_series(timeline);
   const double y_max = static_cast<double>(std::max<std::uint64_t>(largest_bucket(timeline), 1));
-  const double bottom = kTimelineTop + kTimelineHeight;
+  const auto rows = label_rows(marks, axis);
+  const std::size_t row_count = rows.empty() ? 1 : *std::max_element(rows.begin(), rows.end()) + 1;
+  const double top = kLabelRowHeight * static_cast<double>(row_count) + 8;
+  const double bottom = top + kTimelineHeight;
   const double retried_strip = bottom + kStripGap + 2;
   const double dropped_strip = retried_strip + kStripHeight + kStripGap;
   const double tick_labels = dropped_strip + kStripHeight + 14;
@@ -366,18 +387,18 @@ void write_timeline(std::ostream& out, const History& history, const TimeAxis& a
   write_legend(out, series);
   out << "<svg class=\"chart\" id=\"timeline\" viewBox=\"0 0 " << kSvgWidth << " " << tick_labels + 8
       << "\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"requests over time\">\n";
-  write_windows(out, windows, axis, kTimelineTop, bottom);
-  write_count_ticks(out, y_max);
-  write_time_ticks(out, axis, kTimelineTop, bottom, tick_labels);
-  write_timeline_bars(out, timeline, axis, series, y_max);
+  write_windows(out, windows, axis, top, bottom);
+  write_count_ticks(out, top, y_max);
+  write_time_ticks(out, axis, top, bottom, tick_labels);
+  write_timeline_bars(out, timeline, axis, series, top, y_max);
   write_strip(out, timeline, axis, retried_strip, "retried", kRetriedColour, [](const RequestBucket& b) { return b.retried; });
   write_strip(out, timeline, axis, dropped_strip, "dropped", kDroppedColour, [](const RequestBucket& b) { return b.dropped; });
   if (largest_bucket(timeline) == 0) {
-    out << svg_text(kPlotLeft + kPlotWidth / 2, kTimelineTop + kTimelineHeight / 2, "empty", "middle",
+    out << svg_text(kPlotLeft + kPlotWidth / 2, top + kTimelineHeight / 2, "empty", "middle",
                     "no requests were recorded");
   }
-  write_marker_labels(out, marks, axis, 0, bottom);
-  out << svg_text(kPlotLeft - 40, kTimelineTop + kTimelineHeight / 2, "axis-title", "end", "requests") << "</svg>\n";
+  write_marker_labels(out, marks, rows, axis, bottom);
+  out << svg_text(kPlotLeft - 40, top + kTimelineHeight / 2, "axis-title", "end", "requests") << "</svg>\n";
 }
 
 // ---------------------------------------------------------------------------------------------
