@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <ostream>
@@ -59,18 +60,20 @@ constexpr double kPlotLeft = 170;
 constexpr double kPlotWidth = 920;
 
 struct TimeAxis {
-  std::int64_t end_ns = 1;
+  std::int64_t start_ns = 0;
+  std::int64_t end_ns = 1;  // > start_ns
   [[nodiscard]] double x(std::int64_t t_ns) const {
-    const auto t = std::clamp<std::int64_t>(t_ns, 0, end_ns);
-    return kPlotLeft + kPlotWidth * static_cast<double>(t) / static_cast<double>(end_ns);
+    const auto t = std::clamp<std::int64_t>(t_ns, start_ns, end_ns) - start_ns;
+    return kPlotLeft + kPlotWidth * static_cast<double>(t) / static_cast<double>(end_ns - start_ns);
   }
+  [[nodiscard]] bool contains(std::int64_t t_ns) const { return t_ns >= start_ns && t_ns <= end_ns; }
 };
 
 std::int64_t history_end_ns(const History& history) {
   return history.empty() ? 0 : history.events().back().t_ns;
 }
 
-TimeAxis axis_for(const History& history) { return TimeAxis{std::max<std::int64_t>(history_end_ns(history), 1)}; }
+TimeAxis axis_for(const History& history) { return TimeAxis{0, std::max<std::int64_t>(history_end_ns(history), 1)}; }
 
 // The smallest of 1, 2, 5 x 10^k ns (at least `floor_ns`) that cuts span_ns into at most `count` pieces.
 std::int64_t nice_step(std::int64_t span_ns, std::size_t count, std::int64_t floor_ns) {
@@ -96,8 +99,8 @@ std::string tick_label(std::int64_t t_ns, std::int64_t step_ns) {
 
 // Vertical grid lines from y_top to y_bottom, labelled at label_y.
 void write_time_ticks(std::ostream& out, const TimeAxis& axis, double y_top, double y_bottom, double label_y) {
-  const std::int64_t step = nice_step(axis.end_ns, 10, 1'000'000);
-  for (std::int64_t t = 0; t <= axis.end_ns; t += step) {
+  const std::int64_t step = nice_step(axis.end_ns - axis.start_ns, 10, 1'000'000);
+  for (std::int64_t t = (axis.start_ns + step - 1) / step * step; t <= axis.end_ns; t += step) {
     const double x = axis.x(t);
     out << "<line class=\"grid\" x1=\"" << fixed(x, 1) << "\" x2=\"" << fixed(x, 1) << "\" y1=\"" << fixed(y_top, 1)
         << "\" y2=\"" << fixed(y_bottom, 1) << "\"/>"
@@ -293,7 +296,7 @@ std::uint64_t largest_bucket(const RequestTimeline& timeline) {
 
 std::string bucket_title(const RequestTimeline& timeline, std::size_t i, const std::vector<Series>& series,
                          const std::vector<std::uint64_t>& counts) {
-  const auto from = static_cast<std::int64_t>(i) * timeline.bucket_ns;
+  const auto from = timeline.from_ns + static_cast<std::int64_t>(i) * timeline.bucket_ns;
   std::string title = ms_text(from) + " – " + ms_text(from + timeline.bucket_ns) + " ms:";
   for (std::size_t s = 0; s < series.size(); ++s) {
     if (counts[s] > 0) title += "\n" + series[s].label + ": " + std::to_string(counts[s]);
@@ -307,7 +310,7 @@ void write_timeline_bars(std::ostream& out, const RequestTimeline& timeline, con
   std::string hover;
   for (std::size_t i = 0; i < timeline.buckets.size(); ++i) {
     const auto counts = bucket_counts(timeline, timeline.buckets[i]);
-    const auto from = static_cast<std::int64_t>(i) * timeline.bucket_ns;
+    const auto from = timeline.from_ns + static_cast<std::int64_t>(i) * timeline.bucket_ns;
     const double x = axis.x(from);
     const double w = std::max(axis.x(from + timeline.bucket_ns) - x, 0.5);
     double y = bottom;
@@ -360,7 +363,7 @@ void write_strip(std::ostream& out, const RequestTimeline& timeline, const TimeA
   for (std::size_t i = 0; i < timeline.buckets.size(); ++i) {
     const std::uint64_t n = count(timeline.buckets[i]);
     if (n == 0) continue;
-    const auto from = static_cast<std::int64_t>(i) * timeline.bucket_ns;
+    const auto from = timeline.from_ns + static_cast<std::int64_t>(i) * timeline.bucket_ns;
     const double x = axis.x(from);
     out << "<rect class=\"strip-mark\" x=\"" << fixed(x, 2) << "\" y=\"" << fixed(y, 1) << "\" width=\""
         << fixed(std::max(axis.x(from + timeline.bucket_ns) - x, 2.0), 2) << "\" height=\"" << kStripHeight
@@ -370,9 +373,34 @@ void write_strip(std::ostream& out, const RequestTimeline& timeline, const TimeA
   out << '\n';
 }
 
-void write_timeline(std::ostream& out, const History& history, const TimeAxis& axis, const std::vector<Marker>& marks,
-                    const std::vector<Window>& windows) {
-  const RequestTimeline timeline = bucket_requests(history);
+// The transition windows with a quarter of their extent added on each side, when that is under
+// a third of the run (a short blackout would be lost in the whole run's buckets); else nullopt.
+std::optional<TimeAxis> close_up(const std::vector<Window>& windows, const TimeAxis& whole) {
+  if (windows.empty()) return std::nullopt;
+  std::int64_t from = whole.end_ns;
+  std::int64_t to = whole.start_ns;
+  for (const Window& w : windows) {
+    from = std::min(from, w.from_ns);
+    to = std::max(to, w.to_ns);
+  }
+  const std::int64_t margin = std::max<std::int64_t>((to - from) / 4, 1'000'000);
+  const TimeAxis zoom{std::max(whole.start_ns, from - margin), std::min(whole.end_ns, to + margin)};
+  if (zoom.end_ns <= zoom.start_ns || 3 * (zoom.end_ns - zoom.start_ns) >= whole.end_ns - whole.start_ns) {
+    return std::nullopt;
+  }
+  return zoom;
+}
+
+struct ChartTitle {
+  std::string_view id;
+  std::string_view heading;
+};
+
+void write_timeline(std::ostream& out, ChartTitle title, const RequestTimeline& timeline, const TimeAxis& axis,
+                    const std::vector<Marker>& all_marks, const std::vector<Window>& windows) {
+  std::vector<Marker> marks;
+  std::copy_if(all_marks.begin(), all_marks.end(), std::back_inserter(marks),
+               [&](const Marker& m) { return axis.contains(m.t_ns); });
   auto series = timeline_series(timeline);
   const double y_max = static_cast<double>(std::max<std::uint64_t>(largest_bucket(timeline), 1));
   const auto rows = label_rows(marks, axis);
@@ -382,11 +410,12 @@ void write_timeline(std::ostream& out, const History& history, const TimeAxis& a
   const double retried_strip = bottom + kStripGap + 2;
   const double dropped_strip = retried_strip + kStripHeight + kStripGap;
   const double tick_labels = dropped_strip + kStripHeight + 14;
-  out << "<h2>Requests over time</h2>\n<p class=\"note\">Requests per " << ms_text(timeline.bucket_ns)
+  out << "<h2>" << title.heading << "</h2>\n<p class=\"note\">" << ms_text(axis.start_ns) << " – "
+      << ms_text(axis.end_ns) << " ms. Requests per " << ms_text(timeline.bucket_ns)
       << " ms bucket, counted where their final attempt ended; hover a column for its counts.</p>\n";
   write_legend(out, series);
-  out << "<svg class=\"chart\" id=\"timeline\" viewBox=\"0 0 " << kSvgWidth << " " << tick_labels + 8
-      << "\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"requests over time\">\n";
+  out << "<svg class=\"chart\" id=\"" << title.id << "\" viewBox=\"0 0 " << kSvgWidth << " " << tick_labels + 8
+      << "\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"" << title.heading << "\">\n";
   write_windows(out, windows, axis, top, bottom);
   write_count_ticks(out, top, y_max);
   write_time_ticks(out, axis, top, bottom, tick_labels);
@@ -749,12 +778,20 @@ std::uint64_t RequestBucket::total() const {
 }
 
 RequestTimeline bucket_requests(const History& history, std::size_t max_buckets) {
-  const std::int64_t span = std::max<std::int64_t>(history_end_ns(history), 1);
+  return bucket_requests(history, 0, history_end_ns(history), max_buckets);
+}
+
+RequestTimeline bucket_requests(const History& history, std::int64_t from_ns, std::int64_t to_ns,
+                                std::size_t max_buckets) {
+  const std::int64_t span = std::max<std::int64_t>(to_ns - from_ns, 1);
   RequestTimeline timeline;
+  timeline.from_ns = from_ns;
   timeline.bucket_ns = nice_step(span, max_buckets, 1'000'000);
-  timeline.buckets.resize(static_cast<std::size_t>(std::max<std::int64_t>(1, (span + timeline.bucket_ns - 1) / timeline.bucket_ns)));
+  timeline.buckets.resize(static_cast<std::size_t>((span + timeline.bucket_ns - 1) / timeline.bucket_ns));
+  RequestBucket outside;
   const auto bucket_at = [&](std::int64_t t_ns) -> RequestBucket& {
-    const auto i = static_cast<std::size_t>(std::max<std::int64_t>(t_ns, 0) / timeline.bucket_ns);
+    if (t_ns < from_ns || t_ns > to_ns) return outside;
+    const auto i = static_cast<std::size_t>((t_ns - from_ns) / timeline.bucket_ns);
     return timeline.buckets[std::min(i, timeline.buckets.size() - 1)];
   };
   const Generations generations = Generations::from(history);
@@ -777,7 +814,7 @@ RequestTimeline bucket_requests(const History& history, std::size_t max_buckets)
       ++bucket.retried;
     } else {
       const std::int32_t g = generations.of_worker(e.pid).value_or(0);
-      if (bucket.ok_by_generation[g]++ == 0) served.push_back(g);
+      if (bucket.ok_by_generation[g]++ == 0 && &bucket != &outside) served.push_back(g);
     }
   }
   for (const auto& [id, attempt] : outstanding) {
@@ -837,7 +874,11 @@ void write_report_html(std::string_view scenario_name, const History& history, c
   write_verdict(out, scenario_name, history, judgement);
   write_checks(out, judgement);
   write_metrics(out, judgement.metrics);
-  write_timeline(out, history, axis, marks, windows);
+  write_timeline(out, {"timeline", "Requests over time"}, bucket_requests(history), axis, marks, windows);
+  if (const auto zoom = close_up(windows, axis)) {
+    write_timeline(out, {"close-up", "Transition close-up"},
+                   bucket_requests(history, zoom->start_ns, zoom->end_ns), *zoom, marks, windows);
+  }
   write_lifelines(out, history, generations, axis, marks, windows);
   write_latency(out, history);
   write_run_events(out, history);

@@ -3,6 +3,7 @@
 // and shows, top to bottom: the verdict, the checks and the metrics; a timeline of requests
 // (per time bucket, stacked ok by serving generation / retried / dropped) with a marker for every
 // signal_sent and binary_swapped and the transition windows shaded; one lifeline per process;
+// a close-up of the same around the transition windows when they are a small part of a long run;
 // request latency by phase; the orchestrator's run events; the error.log lines.
 //
 // Promises: every string that comes from the history, the judgement or the scenario is
@@ -45,12 +46,17 @@ struct RequestBucket {
 };
 
 struct RequestTimeline {
-  std::int64_t bucket_ns = 0;          // 1, 2 or 5 times a power of ten, at least 1 ms
+  std::int64_t from_ns = 0;
+  std::int64_t bucket_ns = 0;             // 1, 2 or 5 times a power of ten, at least 1 ms
   std::vector<std::int32_t> generations;  // ascending: every generation that served an ok
-  std::vector<RequestBucket> buckets;     // bucket i covers [i * bucket_ns, (i + 1) * bucket_ns)
+  std::vector<RequestBucket> buckets;     // bucket i covers [from_ns + i * bucket_ns, from_ns + (i + 1) * bucket_ns)
 };
 
-// Buckets cover 0 .. the last event's t_ns; there are at least 1 and at most max(max_buckets, 1).
+// Buckets cover from_ns .. to_ns (a request counted at to_ns goes in the last one; requests counted
+// outside are left out); there are at least 1 and at most max(max_buckets, 1).
+[[nodiscard]] RequestTimeline bucket_requests(const History& history, std::int64_t from_ns, std::int64_t to_ns,
+                                              std::size_t max_buckets = kMaxBuckets);
+// The whole run: 0 .. the last event's t_ns.
 [[nodiscard]] RequestTimeline bucket_requests(const History& history, std::size_t max_buckets = kMaxBuckets);
 
 // Request latency (request_sent -> request_ended of the same request_id and attempt, whatever

@@ -116,6 +116,17 @@ TEST(ReportHtmlTest, ShadesATransitionWindowUntilTheOldOrTheNewMasterExits) {
   EXPECT_NE(unfinished.find("USR2 at 10.0 ms until the end"), std::string::npos);
 }
 
+TEST(ReportHtmlTest, ACloseUpOnlyWhenTheTransitionIsASmallPartOfTheRun) {
+  const History base = HistoryBuilder{}.master(100, 1).at_ms(5000).signal("USR2", 100, 1).at_ms(10000).ok(1, 5).build();
+  const std::string long_run = render("long", with_events(base, {exited(5'100'000'000, 100, 1, ProcessRole::master, 0)}));
+  EXPECT_NE(long_run.find("id=\"close-up\""), std::string::npos);
+  EXPECT_EQ(count(long_run, "class=\"marker\""), 2U);  // the USR2 on the whole run and on the close-up
+  EXPECT_NE(long_run.find("4975.0 – 5125.0 ms"), std::string::npos);
+
+  const std::string short_run = render("short", with_events(base, {exited(9'000'000'000, 100, 1, ProcessRole::master, 0)}));
+  EXPECT_EQ(short_run.find("id=\"close-up\""), std::string::npos);
+}
+
 TEST(ReportHtmlTest, OneLifelinePerProcessWithItsExit) {
   const History base = HistoryBuilder{}
                            .master(100, 1)
@@ -176,6 +187,20 @@ TEST(BucketRequestsTest, NeverMoreThanTheMaximumNumberOfBuckets) {
   EXPECT_LE(timeline.buckets.size(), 600U);
   EXPECT_EQ(timeline.bucket_ns, 10'000'000'000);
   EXPECT_EQ(timeline.buckets.back().total(), 1U);
+}
+
+TEST(BucketRequestsTest, ARangeCountsOnlyWhatEndedInsideIt) {
+  const History history =
+      HistoryBuilder{}.at_ms(5).ok(1, 7).at_ms(15.5).ok(2, 7).at_ms(20).ok(3, 7).at_ms(25).ok(4, 7).at_ms(100).ok(5, 7).build();
+  const RequestTimeline timeline = bucket_requests(history, 10'000'000, 20'000'000);
+  EXPECT_EQ(timeline.from_ns, 10'000'000);
+  EXPECT_EQ(timeline.bucket_ns, 1'000'000);
+  ASSERT_EQ(timeline.buckets.size(), 10U);
+  EXPECT_EQ(timeline.buckets[5].ok_by_generation.at(0), 1U);
+  EXPECT_EQ(timeline.buckets[9].ok_by_generation.at(0), 1U);  // at the range's end: the last bucket
+  std::uint64_t total = 0;
+  for (const RequestBucket& bucket : timeline.buckets) total += bucket.total();
+  EXPECT_EQ(total, 2U);
 }
 
 TEST(LatencyByPhaseTest, SplitsAttemptsAtSignalsBySendTime) {
