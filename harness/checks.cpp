@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "harness/generations.h"
+#include "harness/judge_inputs.h"
 #include "harness/signals.h"
 
 namespace hotdeploy::harness {
@@ -88,40 +89,46 @@ Check check_switchover(const History& history, const Metrics& metrics, double ma
 }
 
 Check check_served_by_at_end(const History& history, ServedBy expected) {
+  return check_served_by_at_end(JudgeInputs::from(history), expected);
+}
+
+Check check_served_by_at_end(const JudgeInputs& in, ServedBy expected) {
   Check c{"served_by_at_end", Verdict::pass, {}};
-  std::vector<const Event*> oks;
-  for (const Event& e : history.events()) {
-    if (e.type == EventType::request_ended && e.outcome == Outcome::ok) oks.push_back(&e);
+  std::vector<std::int64_t> ok_ends;
+  for (const RequestRow& r : in.rows) {
+    if (r.ok()) ok_ends.push_back(r.end_ns);
   }
-  if (oks.empty()) {
+  if (ok_ends.empty()) {
     c.verdict = Verdict::unknown;
     c.detail = "no ok responses, so nothing shows who served at the end";
     return c;
   }
-  const Generations generations = Generations::from(history);
   std::optional<std::int32_t> want = 1;
   if (expected == ServedBy::new_generation) {
-    want = generations.newest_with_workers();
+    want = in.generations.newest_with_workers();
     if (!want) {
       c.verdict = Verdict::unknown;
       c.detail = "no worker process was recorded, so the newest generation is unknown";
       return c;
     }
   }
-  const std::int64_t t_first = history.events().front().t_ns;
-  const std::int64_t t_last = history.events().back().t_ns;
+  const std::int64_t t_first = in.first_ns;
+  const std::int64_t t_last = in.last_ns;
   const auto span = static_cast<double>(t_last - t_first);
   const auto by_time = t_last - static_cast<std::int64_t>(span * kEndWindowFraction);
-  const auto by_count = oks[oks.size() - std::min(oks.size(), kEndWindowMinResponses)]->t_ns;
+  // The end time of the kEndWindowMinResponses-th last ok response.
+  const std::size_t nth = ok_ends.size() - std::min(ok_ends.size(), kEndWindowMinResponses);
+  std::nth_element(ok_ends.begin(), ok_ends.begin() + static_cast<std::ptrdiff_t>(nth), ok_ends.end());
+  const auto by_count = ok_ends[nth];
   const std::int64_t cutoff = std::min(by_time, by_count);
 
   std::uint64_t in_window = 0;
   std::uint64_t unknown = 0;
   std::map<std::int32_t, std::uint64_t> wrong;  // generation -> responses
-  for (const Event* e : oks) {
-    if (e->t_ns < cutoff) continue;
+  for (const RequestRow& r : in.rows) {
+    if (!r.ok() || r.end_ns < cutoff) continue;
     ++in_window;
-    const auto generation = generations.of_worker(e->pid);
+    const auto generation = r.generation > 0 ? std::optional(r.generation) : std::nullopt;
     if (!generation) {
       ++unknown;
     } else if (*generation != *want) {
@@ -167,11 +174,21 @@ Check check_run_errors(const History& history) {
   return c;
 }
 
-Judgement judge(const History& history, const Expectations& expect) {
-  Judgement j{Verdict::pass, compute_metrics(history), {}};
+Judgement judge(const History& full_history, const Expectations& expect) {
+  const JudgeInputs inputs = JudgeInputs::from(full_history);
+  // Every check below but served_by_at_end looks only at non-client events.
+  const History& history = inputs.process;
+  Judgement j{Verdict::pass, compute_metrics(inputs), {}};
   if (expect.dropped_max || expect.dropped_min) j.checks.push_back(check_dropped(j.metrics, expect));
   if (expect.switchover_ms_max) j.checks.push_back(check_switchover(history, j.metrics, *expect.switchover_ms_max));
-  if (expect.served_by_at_end) j.checks.push_back(check_served_by_at_end(history, *expect.served_by_at_end));
+  if (expect.served_by_at_end) j.checks.push_back(check_served_by_at_end(inputs, *expect.served_by_at_end));
+  if (expect.retried_max || expect.retried_min) j.checks.push_back(check_retried(j.metrics, expect));
+  if (expect.ready_ms_max) j.checks.push_back(check_ready(history, j.metrics, *expect.ready_ms_max));
+  if (expect.drain_ms_max) j.checks.push_back(check_drain(history, j.metrics, *expect.drain_ms_max));
+  if (expect.blackout_ms_max) j.checks.push_back(check_blackout(history, j.metrics, *expect.blackout_ms_max));
+  if (!expect.log_contains.empty() || !expect.log_not_contains.empty()) j.checks.push_back(check_log(history, expect));
+  if (expect.masters_at_end) j.checks.push_back(check_masters_at_end(j.metrics, *expect.masters_at_end));
+  if (expect.no_effect_count || expect.no_effect_steps) j.checks.push_back(check_no_effect(history, expect));
   j.checks.push_back(check_run_errors(history));
   for (const Check& c : j.checks) j.verdict = combine(j.verdict, c.verdict);
   return j;

@@ -34,6 +34,20 @@ struct Expectations {
   std::optional<std::uint64_t> dropped_min;      // for scenarios that must show a drop
   std::optional<double> switchover_ms_max;
   std::optional<ServedBy> served_by_at_end;
+  std::optional<std::uint64_t> retried_max;
+  std::optional<std::uint64_t> retried_min;
+  std::optional<double> ready_ms_max;
+  std::optional<double> drain_ms_max;
+  std::optional<double> blackout_ms_max;
+  // ECMAScript regular expressions searched in every log_line's text: each of log_contains must
+  // match some line, none of log_not_contains may match any.
+  std::vector<std::string> log_contains;
+  std::vector<std::string> log_not_contains;
+  std::optional<std::uint64_t> masters_at_end;
+  // Steps that had no effect: how many no_effect events, or which -- each entry must occur in
+  // the text of a different no_effect event, and there must be no other.
+  std::optional<std::uint64_t> no_effect_count;
+  std::optional<std::vector<std::string>> no_effect_steps;
 };
 
 struct Judgement {
@@ -54,8 +68,32 @@ inline constexpr std::size_t kEndWindowMinResponses = 50;
 // "served_by_at_end": every ok response in the end window came from the newest generation that
 // had workers (new_generation) or from generation 1 (old_generation).
 [[nodiscard]] Check check_served_by_at_end(const History& history, ServedBy expected);
+struct JudgeInputs;
+// The same from inputs already extracted (judge_inputs.h).
+[[nodiscard]] Check check_served_by_at_end(const JudgeInputs& inputs, ServedBy expected);
 // "run_errors": fail on any run_error or wait_timed_out event, naming their texts.
 [[nodiscard]] Check check_run_errors(const History& history);
+// "retried": within retried_max / retried_min; unknown when no request was made.
+[[nodiscard]] Check check_retried(const Metrics& metrics, const Expectations& expect);
+// "ready_ms", "drain_ms", "blackout_ms": the metric (transition_metrics.h) at most max_ms.
+// Unknown when the opening signal was never sent (or, for blackout, no request was made);
+// fail when it was sent but the metric never came about (no new master got ready, the old
+// workers did not all exit).
+[[nodiscard]] Check check_ready(const History& history, const Metrics& metrics, double max_ms);
+[[nodiscard]] Check check_drain(const History& history, const Metrics& metrics, double max_ms);
+[[nodiscard]] Check check_blackout(const History& history, const Metrics& metrics, double max_ms);
+// "log": each log_contains pattern matches some log_line, no log_not_contains pattern matches
+// any; an invalid pattern fails the check.
+[[nodiscard]] Check check_log(const History& history, const Expectations& expect);
+// "masters_at_end": the number of live masters at the end equals the expected one; unknown if
+// no master was ever recorded.
+[[nodiscard]] Check check_masters_at_end(const Metrics& metrics, std::uint64_t expected);
+// "no_effect": the no_effect events match no_effect_count or no_effect_steps.
+[[nodiscard]] Check check_no_effect(const History& history, const Expectations& expect);
+
+// Why pattern is not a valid ECMAScript regular expression, or nullopt if it is: for a scenario
+// parser to reject a bad log pattern up front.
+[[nodiscard]] std::optional<std::string> regex_error(const std::string& pattern);
 
 [[nodiscard]] Judgement judge(const History& history, const Expectations& expect);
 

@@ -8,7 +8,13 @@ namespace hotdeploy::harness {
 
 void EventLog::append(Event e) { events_.push_back(std::move(e)); }
 
-void EventLog::reserve(std::size_t n) { events_.reserve(n); }
+void EventLog::reserve(std::size_t n) {
+  if (n <= events_.capacity()) return;
+  const std::size_t size = events_.size();
+  events_.reserve(n);
+  events_.resize(n);  // default-constructing touches every page of the new capacity
+  events_.resize(size);
+}
 
 const std::vector<Event>& EventLog::events() const { return events_; }
 

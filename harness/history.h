@@ -16,6 +16,8 @@ namespace hotdeploy::harness {
 class EventLog {
  public:
   void append(Event e);
+  // Capacity for n events, with its memory touched now, so that the first n appends neither
+  // allocate nor fault a page in (the load generator reserves at start()).
   void reserve(std::size_t n);
   [[nodiscard]] const std::vector<Event>& events() const;
   [[nodiscard]] std::size_t size() const;

@@ -67,12 +67,39 @@ HistoryBuilder& HistoryBuilder::sent_only(std::uint64_t id, std::uint8_t attempt
   return *this;
 }
 
-HistoryBuilder& HistoryBuilder::ended_only(std::uint64_t id, Outcome outcome, Reason reason, std::uint8_t attempt) {
+HistoryBuilder& HistoryBuilder::ended_only(std::uint64_t id, Outcome outcome, Reason reason, std::uint8_t attempt,
+                                           std::int32_t pid, double latency_ms) {
   Event& e = add(EventType::request_ended);
   e.request_id = id;
   e.attempt = attempt;
   e.outcome = outcome;
   e.reason = reason;
+  e.pid = pid;
+  e.status = outcome == Outcome::ok ? 200 : 0;
+  e.latency_ns = static_cast<std::int64_t>(latency_ms * 1e6);
+  return *this;
+}
+
+HistoryBuilder& HistoryBuilder::exited(std::int32_t pid, std::int32_t parent_pid, ProcessRole role,
+                                       std::int32_t generation) {
+  Event& e = add(EventType::process_exited);
+  e.pid = pid;
+  e.parent_pid = parent_pid;
+  e.role = role;
+  e.generation = generation;
+  e.exit_code = 0;
+  return *this;
+}
+
+HistoryBuilder& HistoryBuilder::pid_file(std::string file, std::int32_t pid) {
+  Event& e = add(EventType::pid_file_changed);
+  e.pid = pid;
+  e.text = std::move(file) + " " + std::to_string(pid);
+  return *this;
+}
+
+HistoryBuilder& HistoryBuilder::log(std::string line) {
+  add(EventType::log_line).text = std::move(line);
   return *this;
 }
 

@@ -23,7 +23,12 @@ class HistoryBuilder {
                           std::uint8_t attempt = 1);
   HistoryBuilder& ok(std::uint64_t id, std::int32_t worker_pid, std::uint8_t attempt = 1);
   HistoryBuilder& sent_only(std::uint64_t id, std::uint8_t attempt = 1);
-  HistoryBuilder& ended_only(std::uint64_t id, Outcome outcome, Reason reason, std::uint8_t attempt = 1);
+  HistoryBuilder& ended_only(std::uint64_t id, Outcome outcome, Reason reason, std::uint8_t attempt = 1,
+                             std::int32_t pid = 0, double latency_ms = 0);
+  HistoryBuilder& exited(std::int32_t pid, std::int32_t parent_pid, ProcessRole role, std::int32_t generation);
+  // pid_file_changed with text "<file> <pid>"
+  HistoryBuilder& pid_file(std::string file, std::int32_t pid);
+  HistoryBuilder& log(std::string line);
   HistoryBuilder& orchestrator(EventType type, std::string text);
 
   [[nodiscard]] History build() const;

@@ -1,69 +1,107 @@
 #include "harness/metrics.h"
 
-#include <unordered_map>
+#include <algorithm>
 
 #include "harness/generations.h"
+#include "harness/judge_inputs.h"
+#include "harness/latency_histogram.h"
+#include "harness/request_table.h"
 #include "harness/signals.h"
+#include "harness/transition_metrics.h"
 
 namespace hotdeploy::harness {
 namespace {
 
-struct RequestState {
-  std::uint8_t last_sent_attempt = 0;
-  std::uint8_t last_ended_attempt = 0;
-  Outcome outcome = Outcome::none;
-  Reason reason = Reason::none;
-  bool retry_ok = false;
-};
+double to_ms(std::int64_t ns) { return static_cast<double>(ns) / 1e6; }
 
-std::optional<double> switchover_ms(const History& history) {
-  const Event* usr2 = first_signal(history, "USR2");
+std::optional<double> switchover_ms(const JudgeInputs& in) {
+  const Event* usr2 = first_signal(in.process, "USR2");
   if (usr2 == nullptr) return std::nullopt;
-  const Generations generations = Generations::from(history);
-  std::optional<std::int32_t> target = usr2->generation > 0 ? std::optional(usr2->generation)
-                                                              : generations.of_master(usr2->pid);
+  const std::optional<std::int32_t> target =
+      usr2->generation > 0 ? std::optional(usr2->generation) : in.generations.of_master(usr2->pid);
   if (!target) return std::nullopt;
-  const auto& events = history.events();
-  for (std::size_t i = usr2->index + 1; i < events.size(); ++i) {
-    const Event& e = events[i];
-    if (e.type != EventType::request_ended || e.outcome != Outcome::ok) continue;
-    const auto generation = generations.of_worker(e.pid);
-    if (generation && *generation > *target) return static_cast<double>(e.t_ns - usr2->t_ns) / 1e6;
+  std::optional<std::int64_t> first;
+  for (const RequestRow& r : in.rows) {
+    if (r.ok() && r.generation > *target && r.end_ns >= usr2->t_ns) first = std::min(first.value_or(r.end_ns), r.end_ns);
   }
-  return std::nullopt;
+  if (!first) return std::nullopt;
+  return to_ms(*first - usr2->t_ns);
 }
+
+LatencySummary summarise(const LatencyHistogram& h) {
+  LatencySummary s;
+  s.count = h.count();
+  s.p50_ms = to_ms(h.percentile(50));
+  s.p99_ms = to_ms(h.percentile(99));
+  s.p999_ms = to_ms(h.percentile(99.9));
+  s.max_ms = to_ms(h.max());
+  return s;
+}
+
+std::string dropped_reason(const RequestRow& r) { return r.ended() ? std::string(to_string(r.reason)) : "no_end"; }
 
 }  // namespace
 
-Metrics compute_metrics(const History& history) {
-  std::unordered_map<std::uint64_t, RequestState> requests;
-  for (const Event& e : history.events()) {
-    if (e.type == EventType::request_sent) {
-      RequestState& r = requests[e.request_id];
-      if (e.attempt > r.last_sent_attempt) r.last_sent_attempt = e.attempt;
-    } else if (e.type == EventType::request_ended) {
-      RequestState& r = requests[e.request_id];
-      if (e.attempt >= r.last_ended_attempt) {
-        r.last_ended_attempt = e.attempt;
-        r.outcome = e.outcome;
-        r.reason = e.reason;
-      }
-      if (e.attempt == 2 && e.outcome == Outcome::ok) r.retry_ok = true;
-    }
-  }
+Metrics compute_metrics(const History& history) { return compute_metrics(JudgeInputs::from(history)); }
+
+Metrics compute_metrics(const JudgeInputs& in) {
+  const History& history = in.process;
+  const std::vector<RequestRow>& rows = in.rows;
+  const Generations& generations = in.generations;
   Metrics m;
-  m.requests = requests.size();
-  for (const auto& [id, r] : requests) {
-    const bool ended = r.last_ended_attempt > 0 && r.last_ended_attempt >= r.last_sent_attempt;
-    if (ended && r.outcome == Outcome::ok) {
-      ++m.ok;
-    } else {
-      ++m.dropped;
-      ++m.dropped_by_reason[ended ? std::string(to_string(r.reason)) : std::string("no_end")];
-    }
-    if (r.retry_ok) ++m.retried;
+  if (history.empty() && rows.empty()) return m;  // an empty history
+
+  // Phase boundaries: one phase before the first signal, one after each.
+  std::vector<std::int64_t> phase_starts{in.first_ns};
+  m.phases.emplace_back().name = "start";
+  for (const Event& e : history.events()) {
+    if (e.type == EventType::no_effect) ++m.no_effect;
+    if (e.type != EventType::signal_sent) continue;
+    phase_starts.push_back(e.t_ns);
+    m.phases.emplace_back().name = e.text.starts_with("SIG") ? e.text.substr(3) : e.text;
   }
-  m.switchover_ms = switchover_ms(history);
+  const std::int64_t history_end = in.last_ns;
+  for (std::size_t k = 0; k < m.phases.size(); ++k) {
+    m.phases[k].from_ms = to_ms(phase_starts[k]);
+    m.phases[k].to_ms = to_ms(k + 1 < phase_starts.size() ? phase_starts[k + 1] : history_end);
+  }
+  std::vector<LatencyHistogram> phase_latency(m.phases.size());
+
+  m.requests = rows.size();
+  for (const RequestRow& r : rows) {
+    const std::int64_t at = r.ended() ? r.end_ns : r.start_ns;
+    // The last phase that began at or before the request's time (at equal times, the signal's).
+    const auto next = std::upper_bound(phase_starts.begin(), phase_starts.end(), at);
+    const auto k = static_cast<std::size_t>(std::max<std::ptrdiff_t>(0, next - phase_starts.begin() - 1));
+    PhaseMetrics& phase = m.phases[k];
+    ++phase.requests;
+    if (r.retry_ok) ++m.retried;
+    if (r.ok()) {
+      ++m.ok;
+      ++phase.ok;
+      phase_latency[k].record(r.latency_ns);
+      continue;
+    }
+    const std::string reason = dropped_reason(r);
+    ++m.dropped;
+    ++phase.dropped;
+    ++m.dropped_by_reason[reason];
+    ++phase.dropped_by_reason[reason];
+    ++m.dropped_by_kind[std::string(to_string(r.kind))];
+  }
+  LatencyHistogram all;
+  for (std::size_t k = 0; k < m.phases.size(); ++k) {
+    m.phases[k].latency = summarise(phase_latency[k]);
+    all.merge(phase_latency[k]);
+  }
+  m.latency = summarise(all);
+
+  m.switchover_ms = switchover_ms(in);
+  m.ready_ms = ready_ms(history, generations);
+  m.drain_ms = drain_ms(history, generations);
+  if (const auto window = transition_window(history, m.drain_ms)) m.blackout_ms = blackout_ms(rows, *window);
+  m.overlap_ms = overlap_ms(history, rows, generations);
+  m.masters_at_end = masters_at_end(history);
   return m;
 }
 

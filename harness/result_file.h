@@ -1,7 +1,14 @@
 // result.json: a run's judgement for machines and people, pretty-printed:
 //   {"scenario": ..., "verdict": "pass"|"fail"|"unknown",
 //    "metrics": {"requests": n, "ok": n, "dropped": n, "retried": n,
-//                "dropped_by_reason": {"refused": n, ...}, "switchover_ms": x|null},
+//                "dropped_by_reason": {"refused": n, ...}, "dropped_by_kind": {"get": n, ...},
+//                "switchover_ms": x|null, "ready_ms": x|null, "drain_ms": x|null,
+//                "blackout_ms": x|null, "overlap_ms": x|null, "masters_at_end": n|null,
+//                "no_effect": n,
+//                "latency_ms": {"count": n, "p50": x, "p99": x, "p99.9": x, "max": x},
+//                "phases": [{"name": "start"|signal, "from_ms": x, "to_ms": x, "requests": n,
+//                            "ok": n, "dropped": n, "dropped_by_reason": {...},
+//                            "latency_ms": {...}}, ...]},
 //    "checks": [{"name": ..., "verdict": ..., "detail": ...}, ...]}
 #pragma once
 
