@@ -4,11 +4,13 @@
 #include <unistd.h>
 
 #include <exception>
+#include <functional>
 #include <ostream>
 
 #include "orchestrator/environment_error.h"
 #include "orchestrator/interrupt.h"
 #include "orchestrator/process_control.h"
+#include "orchestrator/run_isolation.h"
 #include "orchestrator/runner.h"
 #include "orchestrator/scenario_parser.h"
 
@@ -106,43 +108,10 @@ void retarget(Scenario& scenario, TargetKind kind) {
   scenario.target.kind = kind;
 }
 
-int run_command(const std::vector<std::string>& args, std::ostream& out) {
-  const auto arguments = parse_run_arguments(args);
-  spdlog::set_level(arguments.log_level);
-  auto scenario = parse_scenario_file(arguments.file);
-  if (arguments.target) retarget(scenario, *arguments.target);
-  RunOptions options;
-  options.out = arguments.out;
-  options.binaries.fake_nginx = arguments.fake_nginx.value_or(default_fake_nginx());
-  if (arguments.nginx) options.binaries.real_nginx = *arguments.nginx;
-  install_interrupt_handlers();
-  become_child_subreaper();
-  const auto result = run_scenario(scenario, options);
-  out << verdict_line(scenario, result) << '\n' << "files: " << result.run_dir.string() << '\n';
-  if (result.interrupted_by != 0) return 128 + result.interrupted_by;
-  return result.judgement.verdict == harness::Verdict::pass ? exit_pass : exit_fail;
-}
-
-}  // namespace
-
-int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+// Maps every outcome of a command to its exit code; nothing escapes as an exception.
+int with_exit_codes(const std::function<int()>& command, std::ostream& err) {
   try {
-    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-      (args.empty() ? err : out) << usage_text;
-      return args.empty() ? exit_usage : exit_pass;
-    }
-    if (args[0] == "--version") {
-      out << "hotdeploy " << HOTDEPLOY_VERSION << '\n';
-      return exit_pass;
-    }
-    if (args[0] == "run") {
-      if (args.size() == 2 && (args[1] == "--help" || args[1] == "-h")) {
-        out << usage_text;
-        return exit_pass;
-      }
-      return run_command(args, out);
-    }
-    throw UsageError("unknown command '" + args[0] + "'");
+    return command();
   } catch (const UsageError& e) {
     err << "hotdeploy: " << e.what() << "\n\n" << usage_text;
     return exit_usage;
@@ -156,6 +125,57 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     err << "hotdeploy: internal error: " << e.what() << '\n';
     return exit_environment;
   }
+}
+
+int run_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  const auto arguments = parse_run_arguments(args);
+  spdlog::set_level(arguments.log_level);
+  auto scenario = parse_scenario_file(arguments.file);
+  if (arguments.target) retarget(scenario, *arguments.target);
+  RunOptions options;
+  options.out = arguments.out;
+  options.binaries.fake_nginx = arguments.fake_nginx.value_or(default_fake_nginx());
+  if (arguments.nginx) options.binaries.real_nginx = *arguments.nginx;
+  const auto run = [&] {
+    return with_exit_codes(
+        [&] {
+          install_interrupt_handlers();
+          become_child_subreaper();
+          const auto result = run_scenario(scenario, options);
+          out << verdict_line(scenario, result) << '\n' << "files: " << result.run_dir.string() << std::endl;
+          if (result.interrupted_by != 0) return 128 + result.interrupted_by;
+          return result.judgement.verdict == harness::Verdict::pass ? exit_pass : exit_fail;
+        },
+        err);
+  };
+  if (const auto code = run_in_pid_namespace(run)) return *code;
+  spdlog::debug("no PID namespace (not permitted here): the run relies on subreaping and cleanup");
+  return run();
+}
+
+int dispatch(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    (args.empty() ? err : out) << usage_text;
+    return args.empty() ? exit_usage : exit_pass;
+  }
+  if (args[0] == "--version") {
+    out << "hotdeploy " << HOTDEPLOY_VERSION << '\n';
+    return exit_pass;
+  }
+  if (args[0] == "run") {
+    if (args.size() == 2 && (args[1] == "--help" || args[1] == "-h")) {
+      out << usage_text;
+      return exit_pass;
+    }
+    return run_command(args, out, err);
+  }
+  throw UsageError("unknown command '" + args[0] + "'");
+}
+
+}  // namespace
+
+int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  return with_exit_codes([&] { return dispatch(args, out, err); }, err);
 }
 
 }  // namespace hotdeploy::orchestrator

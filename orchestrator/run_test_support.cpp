@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <stdexcept>
@@ -21,6 +22,22 @@ std::vector<pid_t> pids_in_history(const std::filesystem::path& history_jsonl) {
     if (event.type == harness::EventType::process_born) pids.insert(event.pid);
   }
   return {pids.begin(), pids.end()};
+}
+
+std::vector<pid_t> host_pids_of_run(const std::filesystem::path& run_dir) {
+  std::vector<pid_t> found;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const auto name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = std::stoi(name);
+    if (is_running(pid) && read_title(pid).find(run_dir.string()) != std::string::npos) found.push_back(pid);
+  }
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    for (pid_t child : read_children(found[i])) {
+      if (std::find(found.begin(), found.end(), child) == found.end()) found.push_back(child);
+    }
+  }
+  return found;
 }
 
 std::vector<pid_t> still_running_after(const std::vector<pid_t>& pids, std::chrono::milliseconds deadline) {

@@ -12,6 +12,10 @@
 namespace hotdeploy::orchestrator {
 
 [[nodiscard]] std::vector<pid_t> pids_in_history(const std::filesystem::path& history_jsonl);
+// Seen from outside (the host's /proc): every live process whose title names `run_dir` (a
+// master's title holds its prefix path) and all their descendants. Works whether or not the run
+// is in a PID namespace of its own, where the history's pids would mean other processes.
+[[nodiscard]] std::vector<pid_t> host_pids_of_run(const std::filesystem::path& run_dir);
 // Waits up to `deadline` for every pid to be gone or a zombie; returns those still running.
 [[nodiscard]] std::vector<pid_t> still_running_after(const std::vector<pid_t>& pids,
                                                      std::chrono::milliseconds deadline);

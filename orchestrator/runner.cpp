@@ -11,6 +11,7 @@
 
 #include "harness/history_file.h"
 #include "harness/load_generator.h"
+#include "harness/report_html.h"
 #include "harness/result_file.h"
 #include "orchestrator/environment_error.h"
 #include "orchestrator/free_port.h"
@@ -164,6 +165,11 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     std::ofstream out(result.run_dir / "result.json");
     harness::write_result_json(scenario.name, result.judgement, out);
     if (!out) throw EnvironmentError("cannot write " + (result.run_dir / "result.json").string());
+  }
+  {
+    std::ofstream out(result.run_dir / "report.html");
+    harness::write_report_html(scenario.name, history, result.judgement, out);
+    if (!out) throw EnvironmentError("cannot write " + (result.run_dir / "report.html").string());
   }
   for (const auto& check : result.judgement.checks) {
     spdlog::info("check {}: {} ({})", check.name, harness::to_string(check.verdict), check.detail);
