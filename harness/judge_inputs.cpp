@@ -5,12 +5,17 @@ namespace hotdeploy::harness {
 JudgeInputs JudgeInputs::from(const History& history) {
   JudgeInputs in;
   std::vector<Event> process;
+  RequestRowsBuilder rows(history.size());
   for (const Event& e : history.events()) {
-    if (e.type != EventType::request_sent && e.type != EventType::request_ended) process.push_back(e);
+    if (e.type == EventType::request_sent || e.type == EventType::request_ended) {
+      rows.add(e);
+    } else {
+      process.push_back(e);
+    }
   }
   in.process = History::from_events(std::move(process));
   in.generations = Generations::from(in.process);
-  in.rows = request_rows(history);
+  in.rows = rows.finish();
   std::int32_t cached_pid = 0;
   std::optional<std::int32_t> cached;
   for (RequestRow& r : in.rows) {

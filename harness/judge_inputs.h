@@ -1,7 +1,7 @@
 // JudgeInputs: what the metrics and checks need from a History, extracted so that judging a
-// long history reads its events only twice: once for the non-client events (processes,
-// signals, waits, logs -- few) kept as their own History, and once for one RequestRow per
-// request, with the generation of the worker that served each ok response.
+// long history reads its events once, keeping the non-client events (processes, signals,
+// waits, logs -- few) as their own History and making one RequestRow per request, with the
+// generation of the worker that served each ok response.
 #pragma once
 
 #include <cstdint>

@@ -27,7 +27,7 @@ void apply(RequestRow& r, const Event& e) {
   if (e.attempt == 2 && e.outcome == Outcome::ok) r.retry_ok = true;
 }
 
-void finish(RequestRow& r) {
+void finish_row(RequestRow& r) {
   if (r.last_ended_attempt == 0 || r.last_ended_attempt < r.last_sent_attempt) {
     r.outcome = Outcome::none;
     r.reason = Reason::none;
@@ -41,52 +41,69 @@ void finish(RequestRow& r) {
 
 }  // namespace
 
-std::vector<RequestRow> request_rows(const History& history) {
-  std::vector<RequestRow> rows;
-  // The load generator numbers requests 1, 2, 3...: index rows by id while the ids stay dense
-  // (one pass); fall back to a hash map for ids beyond that.
-  const std::uint64_t dense_limit = 4 * static_cast<std::uint64_t>(history.size()) + 1024;
-  std::vector<RequestRow> by_id;
-  std::vector<bool> seen;
-  by_id.reserve(std::min<std::size_t>(static_cast<std::size_t>(dense_limit), history.size() / 2 + 16));
-  bool dense = true;
-  for (const Event& e : history.events()) {
-    if (!is_client(e)) continue;
-    if (e.request_id >= dense_limit) {
-      dense = false;
-      break;
-    }
-    const auto id = static_cast<std::size_t>(e.request_id);
-    if (id >= by_id.size()) {
-      const std::size_t size = std::max<std::size_t>(id + 1, by_id.size() * 2);
-      by_id.resize(size);
-      seen.resize(size, false);
-    }
-    apply(by_id[id], e);
-    seen[id] = true;
+RequestRowsBuilder::RequestRowsBuilder(std::size_t expected_events)
+    : dense_limit_(4 * static_cast<std::uint64_t>(expected_events) + 1024) {
+  rows_.reserve(expected_events / 2 + 16);
+}
+
+void RequestRowsBuilder::add(const Event& e) {
+  if (dense_ && e.request_id >= dense_limit_) go_sparse();
+  if (!dense_) {
+    const auto [it, inserted] = index_.try_emplace(e.request_id, rows_.size());
+    if (inserted) rows_.emplace_back();
+    apply(rows_[it->second], e);
+    return;
   }
-  if (dense) {
+  const auto id = static_cast<std::size_t>(e.request_id);
+  if (id >= rows_.size()) {
+    const std::size_t size = std::max<std::size_t>(id + 1, rows_.size() * 2);
+    rows_.resize(size);
+    seen_.resize(size, false);
+  }
+  apply(rows_[id], e);
+  seen_[id] = true;
+}
+
+void RequestRowsBuilder::go_sparse() {
+  std::vector<RequestRow> rows;
+  for (std::size_t id = 0; id < rows_.size(); ++id) {
+    if (!seen_[id]) continue;
+    index_.emplace(id, rows.size());
+    rows.push_back(rows_[id]);
+  }
+  rows_ = std::move(rows);
+  seen_.clear();
+  dense_ = false;
+}
+
+std::vector<RequestRow> RequestRowsBuilder::finish() {
+  std::vector<RequestRow> rows = std::move(rows_);
+  rows_.clear();
+  if (dense_) {
     // Compact in place: rows keep their id order.
     std::size_t kept = 0;
-    for (std::size_t id = 0; id < by_id.size(); ++id) {
-      if (!seen[id]) continue;
-      finish(by_id[id]);
-      if (kept != id) by_id[kept] = by_id[id];
+    for (std::size_t id = 0; id < rows.size(); ++id) {
+      if (!seen_[id]) continue;
+      finish_row(rows[id]);
+      if (kept != id) rows[kept] = rows[id];
       ++kept;
     }
-    by_id.resize(kept);
-    return by_id;
+    rows.resize(kept);
+    seen_.clear();
+    return rows;
   }
-  std::unordered_map<std::uint64_t, std::size_t> index;
-  for (const Event& e : history.events()) {
-    if (!is_client(e)) continue;
-    const auto [it, inserted] = index.try_emplace(e.request_id, rows.size());
-    if (inserted) rows.emplace_back();
-    apply(rows[it->second], e);
-  }
-  for (RequestRow& r : rows) finish(r);
+  for (RequestRow& r : rows) finish_row(r);
   std::sort(rows.begin(), rows.end(), [](const RequestRow& a, const RequestRow& b) { return a.id < b.id; });
+  index_.clear();
   return rows;
+}
+
+std::vector<RequestRow> request_rows(const History& history) {
+  RequestRowsBuilder builder(history.size());
+  for (const Event& e : history.events()) {
+    if (is_client(e)) builder.add(e);
+  }
+  return builder.finish();
 }
 
 }  // namespace hotdeploy::harness

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <unordered_map>
 #include <vector>
 
 #include "harness/history.h"
@@ -36,5 +37,26 @@ struct RequestRow {
 
 // Rows in request_id order.
 [[nodiscard]] std::vector<RequestRow> request_rows(const History& history);
+
+// Builds the rows from client events fed one at a time, so a caller can extract other things
+// in the same pass over a long history. The load generator numbers requests 1, 2, 3...: rows are
+// indexed by id while the ids stay below 4 * expected_events + 1024, then by a hash map.
+class RequestRowsBuilder {
+ public:
+  explicit RequestRowsBuilder(std::size_t expected_events);
+  // e must be a request_sent or request_ended event.
+  void add(const Event& e);
+  // Rows in request_id order; the builder is left empty.
+  [[nodiscard]] std::vector<RequestRow> finish();
+
+ private:
+  void go_sparse();
+
+  std::uint64_t dense_limit_;
+  bool dense_ = true;
+  std::vector<RequestRow> rows_;  // dense: indexed by id; sparse: in the order first seen
+  std::vector<bool> seen_;        // dense only
+  std::unordered_map<std::uint64_t, std::size_t> index_;  // sparse only: id -> position in rows_
+};
 
 }  // namespace hotdeploy::harness

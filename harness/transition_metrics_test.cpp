@@ -147,6 +147,11 @@ TEST(TransitionMetricsTest, SparseRequestIdsGiveTheSameMetrics) {
   dense.request(6, Outcome::fail, Reason::refused);
   sparse.request(6'000'000'042ULL, Outcome::fail, Reason::refused);
   EXPECT_EQ(compute_metrics(dense.build()), compute_metrics(sparse.build()));
+  // Dense ids first, then one far beyond: the rows so far move to the sparse index.
+  HistoryBuilder mixed;
+  for (std::uint64_t k = 1; k <= 5; ++k) mixed.at_ms(static_cast<double>(k)).ok(k, 101);
+  mixed.request(6'000'000'042ULL, Outcome::fail, Reason::refused);
+  EXPECT_EQ(compute_metrics(dense.build()), compute_metrics(mixed.build()));
 }
 
 TEST(TransitionMetricsTest, MastersAtEndWithoutStepsEndedUsesTheLastEvent) {
