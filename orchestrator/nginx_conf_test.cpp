@@ -17,6 +17,15 @@ TEST(RenderNginxConf, CarriesWorkersPortPidErrorLogAndWorkerPidHeader) {
   EXPECT_NE(conf.find("add_header X-Worker-Pid $pid always;"), std::string::npos);
 }
 
+TEST(RenderNginxConf, HeldIsAStaticFileSentOverTheAskedSeconds) {
+  TargetSpec target;
+  const auto conf = render_nginx_conf({target, "held", 8080, 30000, 3.0});
+  EXPECT_NE(conf.find("location = /held {\n            root html;\n            try_files /held.bin =404;"),
+            std::string::npos);
+  EXPECT_NE(conf.find("limit_rate 10000;"), std::string::npos);
+  EXPECT_NE(conf.find("location = /echo {"), std::string::npos);
+}
+
 TEST(RenderNginxConf, AppliesReuseportDaemonOffAndExtraDirectives) {
   TargetSpec target;
   target.reuseport = true;

@@ -117,9 +117,8 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   harness::RunClock clock;
   harness::EventLog steps_log;
   ProcessObserver observer({target.pid_file(), target.oldbin_file(), target.error_log()}, clock);
-  harness::LoadConfig load_config;
+  harness::LoadConfig load_config = scenario.load;
   load_config.port = target.port();
-  load_config.keepalive = scenario.keepalive;
   harness::LoadGenerator load(load_config, clock);
   StepRunner step_runner(target, observer, clock, steps_log);
   {
@@ -141,6 +140,10 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
         stopped_because = step_runner.run(step);
         if (stopped_because) break;
       }
+      harness::Event steps_ended;
+      steps_ended.t_ns = clock.now_ns();
+      steps_ended.type = harness::EventType::steps_ended;
+      steps_log.append(std::move(steps_ended));
       step_runner.finish();
       load.stop(load_drain_timeout);
       if (auto error = load.error()) steps_log.append(run_error_event(clock, "load generator: " + *error));

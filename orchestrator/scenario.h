@@ -76,7 +76,7 @@ struct Scenario {
   std::string name;
   std::string summary;
   TargetSpec target;
-  harness::KeepaliveLoad keepalive;
+  harness::LoadConfig load;  // host and port are the runner's; the rest comes from `load:`
   std::vector<Step> steps;
   harness::Expectations expect;
 };

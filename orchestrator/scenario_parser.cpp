@@ -6,6 +6,7 @@
 #include <fstream>
 #include <initializer_list>
 #include <limits>
+#include <regex>
 #include <sstream>
 
 #include "orchestrator/duration.h"
@@ -210,15 +211,46 @@ TargetSpec parse_target(const Reader& r, const YAML::Node& node) {
   return target;
 }
 
-harness::KeepaliveLoad parse_load(const Reader& r, const YAML::Node& node) {
-  r.check_keys(node, "load", {"keepalive"});
-  harness::KeepaliveLoad keepalive;
+harness::LoadConfig parse_load(const Reader& r, const YAML::Node& node) {
+  r.check_keys(node, "load", {"keepalive", "idle", "held", "rate", "post"});
+  harness::LoadConfig load;
+  const auto connections = [&](const YAML::Node& kind, const char* name) {
+    if (!kind["connections"]) r.fail(kind, std::string(name) + " needs 'connections'");
+    return static_cast<int>(r.integer(kind["connections"], "connections", 1, 10000));
+  };
+  const auto per_second = [&](const YAML::Node& kind, const char* name) {
+    if (!kind["per_second"]) r.fail(kind, std::string(name) + " needs 'per_second'");
+    const double rate = r.number(kind["per_second"], "per_second");
+    if (rate <= 0 || rate > 100000) r.fail(kind["per_second"], "'per_second' must be above 0 and at most 100000");
+    return rate;
+  };
   if (const auto k = node["keepalive"]) {
     r.check_keys(k, "keepalive", {"connections"});
-    if (!k["connections"]) r.fail(k, "keepalive needs 'connections'");
-    keepalive.connections = static_cast<int>(r.integer(k["connections"], "connections", 1, 10000));
+    load.keepalive.connections = connections(k, "keepalive");
   }
-  return keepalive;
+  if (const auto idle = node["idle"]) {
+    r.check_keys(idle, "idle", {"connections", "every"});
+    load.idle.connections = connections(idle, "idle");
+    if (idle["every"]) load.idle.every = r.duration(idle["every"], "every");
+  }
+  if (const auto held = node["held"]) {
+    r.check_keys(held, "held", {"connections", "seconds", "bytes"});
+    load.held.connections = connections(held, "held");
+    if (held["seconds"]) {
+      load.held.seconds = r.number(held["seconds"], "seconds");
+      if (load.held.seconds <= 0 || load.held.seconds > 3600) r.fail(held["seconds"], "'seconds' must be in (0, 3600]");
+    }
+    if (held["bytes"]) load.held.bytes = static_cast<std::uint64_t>(r.integer(held["bytes"], "bytes", 1, 1LL << 30));
+  }
+  if (const auto rate = node["rate"]) {
+    r.check_keys(rate, "rate", {"per_second"});
+    load.rate.per_second = per_second(rate, "rate");
+  }
+  if (const auto post = node["post"]) {
+    r.check_keys(post, "post", {"per_second"});
+    load.post.per_second = per_second(post, "post");
+  }
+  return load;
 }
 
 SignalStep parse_signal(const Reader& r, const YAML::Node& node) {
@@ -336,27 +368,68 @@ void parse_steps(const Reader& r, const YAML::Node& node, std::vector<Step>& ste
   }
 }
 
+constexpr auto max_count = std::numeric_limits<std::int32_t>::max();
+
+// `{max: x}` of a duration metric in milliseconds.
+double parse_ms_max(const Reader& r, const YAML::Node& node, const char* key) {
+  r.check_keys(node, key, {"max"});
+  if (!node["max"]) r.fail(node, std::string(key) + " needs 'max'");
+  return r.number(node["max"], "max");
+}
+
+// A count with bounds: `n` (at most n) or `{max: n, min: m}`.
+void parse_count_bounds(const Reader& r, const YAML::Node& node, const char* key, std::optional<std::uint64_t>& max,
+                        std::optional<std::uint64_t>& min) {
+  if (!node.IsMap()) {
+    max = r.integer(node, key, 0, max_count);
+    return;
+  }
+  r.check_keys(node, key, {"max", "min"});
+  max.reset();
+  if (node["max"]) max = r.integer(node["max"], "max", 0, max_count);
+  if (node["min"]) min = r.integer(node["min"], "min", 0, max_count);
+  if (max && min && *min > *max) r.fail(node, std::string(key) + ": min is greater than max");
+}
+
+std::vector<std::string> parse_patterns(const Reader& r, const YAML::Node& node, const char* key) {
+  if (!node.IsSequence()) r.fail(node, std::string("'") + key + "' must be a list of regular expressions");
+  std::vector<std::string> patterns;
+  for (const auto& item : node) {
+    auto pattern = r.scalar(item, key);
+    try {
+      std::regex compiled(pattern, std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+      r.fail(item, "invalid regular expression '" + pattern + "': " + e.what());
+    }
+    patterns.push_back(std::move(pattern));
+  }
+  return patterns;
+}
+
 harness::Expectations parse_expect(const Reader& r, const YAML::Node& node) {
-  r.check_keys(node, "expect", {"dropped", "switchover_ms", "served_by_at_end"});
+  r.check_keys(node, "expect", {"dropped", "retried", "switchover_ms", "ready_ms", "drain_ms", "blackout_ms",
+                                "served_by_at_end", "masters_at_end", "no_effect", "log"});
   harness::Expectations expect;
-  constexpr auto max_count = std::numeric_limits<std::int32_t>::max();
-  if (const auto dropped = node["dropped"]) {
-    if (dropped.IsMap()) {
-      r.check_keys(dropped, "dropped", {"max", "min"});
-      expect.dropped_max.reset();
-      if (dropped["max"]) expect.dropped_max = r.integer(dropped["max"], "max", 0, max_count);
-      if (dropped["min"]) expect.dropped_min = r.integer(dropped["min"], "min", 0, max_count);
-      if (expect.dropped_max && expect.dropped_min && *expect.dropped_min > *expect.dropped_max) {
-        r.fail(dropped, "dropped: min is greater than max");
-      }
+  if (const auto dropped = node["dropped"]) parse_count_bounds(r, dropped, "dropped", expect.dropped_max, expect.dropped_min);
+  if (const auto retried = node["retried"]) parse_count_bounds(r, retried, "retried", expect.retried_max, expect.retried_min);
+  if (const auto n = node["switchover_ms"]) expect.switchover_ms_max = parse_ms_max(r, n, "switchover_ms");
+  if (const auto n = node["ready_ms"]) expect.ready_ms_max = parse_ms_max(r, n, "ready_ms");
+  if (const auto n = node["drain_ms"]) expect.drain_ms_max = parse_ms_max(r, n, "drain_ms");
+  if (const auto n = node["blackout_ms"]) expect.blackout_ms_max = parse_ms_max(r, n, "blackout_ms");
+  if (const auto n = node["masters_at_end"]) expect.masters_at_end = r.integer(n, "masters_at_end", 0, 64);
+  if (const auto no_effect = node["no_effect"]) {
+    if (no_effect.IsSequence()) {
+      std::vector<std::string> steps;
+      for (const auto& item : no_effect) steps.push_back(r.scalar(item, "no_effect"));
+      expect.no_effect_steps = std::move(steps);
     } else {
-      expect.dropped_max = r.integer(dropped, "dropped", 0, max_count);
+      expect.no_effect_count = r.integer(no_effect, "no_effect", 0, 1000);
     }
   }
-  if (const auto switchover = node["switchover_ms"]) {
-    r.check_keys(switchover, "switchover_ms", {"max"});
-    if (!switchover["max"]) r.fail(switchover, "switchover_ms needs 'max'");
-    expect.switchover_ms_max = r.number(switchover["max"], "max");
+  if (const auto log = node["log"]) {
+    r.check_keys(log, "log", {"contains", "not_contains"});
+    if (log["contains"]) expect.log_contains = parse_patterns(r, log["contains"], "contains");
+    if (log["not_contains"]) expect.log_not_contains = parse_patterns(r, log["not_contains"], "not_contains");
   }
   if (const auto served = node["served_by_at_end"]) {
     expect.served_by_at_end = r.one_of(served, "served_by_at_end", {"old", "new"}) == "old"
@@ -384,7 +457,7 @@ Scenario parse_root(const Reader& r, const YAML::Node& root, const std::string& 
   }
   if (root["summary"]) scenario.summary = r.scalar(root["summary"], "summary");
   if (root["target"]) scenario.target = parse_target(r, root["target"]);
-  if (root["load"]) scenario.keepalive = parse_load(r, root["load"]);
+  if (root["load"]) scenario.load = parse_load(r, root["load"]);
   if (!root["steps"]) r.fail(root, "missing 'steps'");
   parse_steps(r, root["steps"], scenario.steps);
   if (root["expect"]) scenario.expect = parse_expect(r, root["expect"]);

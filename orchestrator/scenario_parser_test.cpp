@@ -43,7 +43,7 @@ expect:
                                             "s.yaml");
   EXPECT_EQ(scenario.name, "upgrade");
   EXPECT_EQ(scenario.target.workers, 3);
-  EXPECT_EQ(scenario.keepalive.connections, 32);
+  EXPECT_EQ(scenario.load.keepalive.connections, 32);
   ASSERT_EQ(scenario.steps.size(), 6u);
   const auto& wait = std::get<WaitStep>(scenario.steps[0].action);
   EXPECT_EQ(wait.until, WaitCondition::serving);
@@ -218,6 +218,66 @@ steps: []
             "s.yaml:4:17: faults: the old binary is Debian's nginx, which cannot carry faults");
   EXPECT_EQ(error_of("name: f\ntarget:\n  faults: {new: [{bad_status: 42}]}\nsteps: []\n"),
             "s.yaml:3:31: 'bad_status' must be between 100 and 599, got 42");
+}
+
+}  // namespace
+}  // namespace hotdeploy::orchestrator
+
+namespace hotdeploy::orchestrator {
+namespace {
+
+TEST(ScenarioParser, ReadsEveryLoadKind) {
+  const auto scenario = parse_scenario_text(R"(
+name: l
+load:
+  keepalive: {connections: 8}
+  idle: {connections: 4, every: 500ms}
+  held: {connections: 2, seconds: 3, bytes: 30000}
+  rate: {per_second: 2000}
+  post: {per_second: 200}
+steps: []
+)",
+                                            "s.yaml");
+  EXPECT_EQ(scenario.load.keepalive.connections, 8);
+  EXPECT_EQ(scenario.load.idle.connections, 4);
+  EXPECT_EQ(scenario.load.idle.every, std::chrono::milliseconds(500));
+  EXPECT_EQ(scenario.load.held.connections, 2);
+  EXPECT_EQ(scenario.load.held.seconds, 3.0);
+  EXPECT_EQ(scenario.load.held.bytes, 30000u);
+  EXPECT_EQ(scenario.load.rate.per_second, 2000.0);
+  EXPECT_EQ(scenario.load.post.per_second, 200.0);
+  EXPECT_EQ(error_of("name: l\nload: {rate: {per_second: 0}}\nsteps: []\n"),
+            "s.yaml:2:27: 'per_second' must be above 0 and at most 100000");
+  EXPECT_EQ(error_of("name: l\nload: {held: {seconds: 2}}\nsteps: []\n"), "s.yaml:2:14: held needs 'connections'");
+}
+
+TEST(ScenarioParser, ReadsEveryExpectation) {
+  const auto scenario = parse_scenario_text(R"(
+name: e
+steps: []
+expect:
+  dropped: {min: 1}
+  retried: {max: 10}
+  ready_ms: {max: 100}
+  drain_ms: {max: 200}
+  blackout_ms: {max: 50}
+  masters_at_end: 1
+  no_effect: ["USR2 to generation 2"]
+  log: {contains: ["changing binary"], not_contains: ["\\[emerg\\]"]}
+)",
+                                            "s.yaml");
+  EXPECT_EQ(scenario.expect.dropped_min, 1u);
+  EXPECT_EQ(scenario.expect.retried_max, 10u);
+  EXPECT_EQ(scenario.expect.ready_ms_max, 100.0);
+  EXPECT_EQ(scenario.expect.drain_ms_max, 200.0);
+  EXPECT_EQ(scenario.expect.blackout_ms_max, 50.0);
+  EXPECT_EQ(scenario.expect.masters_at_end, 1u);
+  EXPECT_EQ(scenario.expect.no_effect_steps, (std::vector<std::string>{"USR2 to generation 2"}));
+  EXPECT_EQ(scenario.expect.log_contains, (std::vector<std::string>{"changing binary"}));
+  EXPECT_EQ(scenario.expect.log_not_contains, (std::vector<std::string>{"\\[emerg\\]"}));
+  EXPECT_EQ(parse_scenario_text("name: e\nsteps: []\nexpect: {no_effect: 2}\n", "s.yaml").expect.no_effect_count, 2u);
+  EXPECT_EQ(error_of("name: e\nsteps: []\nexpect: {log: {contains: [\"(\"]}}\n").substr(0, 43),
+            "s.yaml:3:27: invalid regular expression '('");
 }
 
 }  // namespace

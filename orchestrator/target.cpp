@@ -62,6 +62,18 @@ void replace_keeping(const fs::path& incoming, const fs::path& installed, const 
   }
 }
 
+// The body real nginx sends for /held.
+void write_held_file(const fs::path& path, std::uint64_t bytes) {
+  std::ofstream out(path, std::ios::binary);
+  const std::string block(64 * 1024, 'h');
+  for (std::uint64_t left = bytes; left > 0;) {
+    const auto n = std::min<std::uint64_t>(left, block.size());
+    out.write(block.data(), static_cast<std::streamsize>(n));
+    left -= n;
+  }
+  if (!out) throw EnvironmentError("cannot write " + path.string());
+}
+
 }  // namespace
 
 fs::path resolve_binary(const std::string& name, TargetKind kind, const fs::path& scenario_file,
@@ -105,9 +117,11 @@ Target Target::prepare(const Scenario& scenario, const fs::path& run_dir, const 
   install(spec.binary, target.executable());
   install(spec.new_binary, target.prefix_ / "sbin" / "nginx.next");
 
+  const auto& held = scenario.load.held;
+  write_held_file(target.prefix_ / "html" / "held.bin", held.bytes);
   const auto conf_path = target.prefix_ / "conf" / "nginx.conf";
   std::ofstream conf(conf_path);
-  conf << render_nginx_conf({spec, scenario.name, port});
+  conf << render_nginx_conf({spec, scenario.name, port, held.bytes, held.seconds});
   conf.close();
   if (!conf) throw EnvironmentError("cannot write " + conf_path.string());
   return target;
