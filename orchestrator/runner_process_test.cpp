@@ -100,6 +100,22 @@ steps:
   EXPECT_EQ(result.judgement.verdict, harness::Verdict::pass) << "with one master, old and new are the same master";
 }
 
+TEST_F(RunnerProcessTest, WaitForExitFollowsTheMasterThatWasSignalledEvenIfItIsAlreadyGone) {
+  const auto result = run(R"(
+name: quit-then-wait
+load: {keepalive: {connections: 4}}
+steps:
+  - swap_binary: new
+  - signal: {send: USR2, to: old}
+  - wait: {until: master_ready, of: new, timeout: 5s}
+  - signal: {send: QUIT, to: new}
+  - sleep: 500ms
+  - wait: {until: master_exited, of: new, timeout: 2s}
+)");
+  EXPECT_EQ(result.judgement.verdict, harness::Verdict::pass)
+      << "by the time the wait began the new master had exited; the wait must not pick the old one";
+}
+
 TEST_F(RunnerProcessTest, MissingNewBinaryIsAnEnvironmentErrorBeforeAnythingStarts) {
   const auto scenario =
       parse_scenario_text("name: m\ntarget: {new_binary: /nonexistent/nginx}\nsteps: []\n", "/tmp/m.yaml");

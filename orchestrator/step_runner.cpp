@@ -129,6 +129,7 @@ std::optional<std::string> StepRunner::run_action(const SignalStep& step) {
                                           "' (" + table.describe() + ")");
   }
   if (step.signal_number == SIGUSR2) min_new_generation_ = table.max_generation() + 1;
+  last_signalled_.insert_or_assign(std::pair{step.to.kind, step.to.generation}, *master);
   return signal_process(step, *master, table);
 }
 
@@ -194,6 +195,11 @@ std::optional<std::string> StepRunner::run_action(const WaitStep& step) {
   std::optional<ProcessRecord> master;
   std::string seen;
   const bool born_since_usr2 = step.until == WaitCondition::master_ready || step.until == WaitCondition::serving;
+  const bool waits_for_exit = step.until == WaitCondition::master_exited || step.until == WaitCondition::workers_exited;
+  if (const auto signalled = last_signalled_.find({step.of.kind, step.of.generation});
+      waits_for_exit && signalled != last_signalled_.end()) {
+    master = signalled->second;
+  }
   while (true) {
     if (interrupted()) return fail(EventType::run_error, interrupted_text());
     const auto table = observer_.snapshot();

@@ -8,7 +8,11 @@
 // master_exited of old` follows the master that was old when it began). In a wait, `new` means
 // the newest live master born since the last USR2 — until it is born the wait keeps waiting — so
 // `wait: {until: master_ready, of: new}` cannot be satisfied by the old master (the same holds
-// for `serving`; `workers_exited` and `master_exited` of new mean the newest live master).
+// for `serving`; `workers_exited` and `master_exited` of new mean the newest live master). A wait
+// for an exit (`workers_exited`, `master_exited`) follows the master last signalled under the same
+// name, even if it has already exited by the time the wait begins: `signal: {send: QUIT, to: new}`
+// then `wait: {until: master_exited, of: new}` waits for the master that got the QUIT, never for
+// the next-newest one.
 //
 // Every signal to a master is checked for its expected effect (signal_effect.h): one that shows
 // none within effect_grace is recorded as a no_effect event, the way nginx's ignored signals are
@@ -17,7 +21,9 @@
 
 #include <chrono>
 #include <optional>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "harness/history.h"
@@ -64,6 +70,7 @@ class StepRunner {
   const harness::RunClock& clock_;
   harness::EventLog& events_;
   int min_new_generation_ = 0;
+  std::map<std::pair<MasterRef::Kind, int>, ProcessRecord> last_signalled_;  // by (ref kind, generation)
   std::vector<SentSignal> awaiting_effect_;
   std::chrono::steady_clock::time_point next_probe_{};
 };
