@@ -11,6 +11,7 @@
 #include <fstream>
 #include <thread>
 
+#include "orchestrator/cli.h"
 #include "orchestrator/run_test_support.h"
 
 namespace hotdeploy::orchestrator {
@@ -107,6 +108,52 @@ INSTANTIATE_TEST_SUITE_P(Signals, InterruptedRun, ::testing::Values(SIGINT, SIGT
                          [](const auto& info) {
                            return std::string(info.param == SIGINT ? "SIGINT" : info.param == SIGTERM ? "SIGTERM" : "SIGKILL");
                          });
+
+}  // namespace
+}  // namespace hotdeploy::orchestrator
+
+namespace hotdeploy::orchestrator {
+namespace {
+
+// Two runs at once (--jobs 2) never collide: each has its own port, prefix and pid files, both
+// pass, the summary and the JUnit file name both, and `check` re-judges a saved run the same way.
+TEST(ParallelRuns, TwoUpgradesAtOnceBothPassAndCheckAgrees) {
+  const auto dir = make_test_directory("parallel");
+  for (const char* name : {"first", "second"}) {
+    std::ofstream(dir / (std::string(name) + ".yaml"))
+        << "name: " << name << "\nload: {keepalive: {connections: 8}, rate: {per_second: 200}}\n"
+        << "steps:\n  - sleep: 200ms\n  - upgrade: {}\n  - sleep: 300ms\nexpect: {dropped: 0, served_by_at_end: new}\n";
+  }
+  const auto out = dir / "runs";
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int log = ::open((dir / "output").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(log, STDOUT_FILENO);
+    ::dup2(log, STDERR_FILENO);
+    ::execl(HOTDEPLOY_PATH, HOTDEPLOY_PATH, "run", (dir / "first.yaml").c_str(), (dir / "second.yaml").c_str(),
+            "--jobs", "2", "--out", out.c_str(), "--junit", (dir / "junit.xml").c_str(), "--fake-nginx",
+            FAKE_NGINX_PATH, "-q", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  HotdeployProcess hotdeploy(pid);
+  const auto code = hotdeploy.wait_for_exit(60s);
+  std::ifstream output_file(dir / "output");
+  const std::string output((std::istreambuf_iterator<char>(output_file)), std::istreambuf_iterator<char>());
+  ASSERT_TRUE(code.has_value()) << output;
+  EXPECT_EQ(*code, 0) << output;
+  EXPECT_NE(output.find("PASS first:"), std::string::npos) << output;
+  EXPECT_NE(output.find("PASS second:"), std::string::npos) << output;
+  EXPECT_NE(output.find("runs: 2 passed, 0 failed"), std::string::npos) << output;
+  std::ifstream junit(dir / "junit.xml");
+  const std::string xml((std::istreambuf_iterator<char>(junit)), std::istreambuf_iterator<char>());
+  EXPECT_NE(xml.find("name=\"first\""), std::string::npos) << xml;
+  EXPECT_NE(xml.find("name=\"second\""), std::string::npos) << xml;
+  std::ostringstream check_out;
+  std::ostringstream check_err;
+  EXPECT_EQ(run_cli({"check", (out / "first").string()}, check_out, check_err), exit_pass) << check_err.str();
+  EXPECT_EQ(check_out.str().rfind("PASS first:", 0), 0u) << check_out.str();
+  std::filesystem::remove_all(dir);
+}
 
 }  // namespace
 }  // namespace hotdeploy::orchestrator

@@ -39,7 +39,7 @@ TEST(Cli, BadUsageExitsTwoWithTheReason) {
   EXPECT_EQ(unknown.err.rfind("hotdeploy: unknown command 'frobnicate'\n", 0), 0u);
   const auto no_file = cli({"run"});
   EXPECT_EQ(no_file.code, exit_usage);
-  EXPECT_EQ(no_file.err.rfind("hotdeploy: run needs a scenario FILE\n", 0), 0u);
+  EXPECT_EQ(no_file.err.rfind("hotdeploy: run needs a scenario FILE or DIR\n", 0), 0u);
   const auto no_value = cli({"run", "x.yaml", "--out"});
   EXPECT_EQ(no_value.err.rfind("hotdeploy: --out needs a value\n", 0), 0u);
 }
@@ -57,6 +57,41 @@ TEST(Cli, InvalidScenarioExitsTwoNamingFileLineAndColumn) {
   EXPECT_EQ(missing.err, "hotdeploy: invalid scenario: " + (dir / "missing.yaml").string() +
                              ": cannot open the scenario file\n");
   std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace hotdeploy::orchestrator
+
+namespace hotdeploy::orchestrator {
+namespace {
+
+TEST(Cli, ValidateAndListReadEveryScenarioWithoutRunningIt) {
+  const auto dir = make_test_directory("cli-validate");
+  std::ofstream(dir / "a.yaml") << "name: alpha\nsummary: First one.\nsteps:\n  - upgrade: {}\n";
+  std::ofstream(dir / "b.yaml") << "name: beta\ntarget: {kind: nginx}\nsteps: []\n";
+  const auto validated = cli({"validate", dir.string()});
+  EXPECT_EQ(validated.code, exit_pass);
+  EXPECT_EQ(validated.out, "ok " + (dir / "a.yaml").string() + " (alpha, 7 steps)\nok " + (dir / "b.yaml").string() +
+                               " (beta, 0 steps)\n");
+  const auto listed = cli({"list", dir.string()});
+  EXPECT_EQ(listed.code, exit_pass);
+  EXPECT_NE(listed.out.find("alpha                      fake   First one."), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("beta                       nginx"), std::string::npos) << listed.out;
+  std::ofstream(dir / "c.yaml") << "name: gamma\nsteps:\n  - sleep: soon\n";
+  const auto invalid = cli({"validate", dir.string()});
+  EXPECT_EQ(invalid.code, exit_usage);
+  EXPECT_NE(invalid.err.find((dir / "c.yaml").string() + ":3:12: 'sleep' must be a duration"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Cli, RunOptionsAreCheckedBeforeAnythingRuns) {
+  EXPECT_EQ(cli({"run", "x.yaml", "--repeat", "0"}).err.rfind("hotdeploy: --repeat must be a whole number from 1 to 1000, got '0'\n", 0), 0u);
+  EXPECT_EQ(cli({"run", "x.yaml", "--jobs", "two"}).err.rfind("hotdeploy: --jobs must be a whole number from 1 to 64, got 'two'\n", 0), 0u);
+  EXPECT_EQ(cli({"run", "x.yaml", "--target", "apache"}).err.rfind("hotdeploy: --target must be fake or nginx, got 'apache'\n", 0), 0u);
+  EXPECT_EQ(cli({"check"}).code, exit_usage);
+  const auto missing_dir = cli({"check", "/nonexistent/run"});
+  EXPECT_EQ(missing_dir.code, exit_usage);
+  EXPECT_EQ(missing_dir.err, "hotdeploy: invalid scenario: /nonexistent/run/scenario.yaml: cannot open the scenario file\n");
 }
 
 }  // namespace

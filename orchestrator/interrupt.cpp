@@ -23,6 +23,8 @@ void install_interrupt_handlers() {
   ::sigaction(SIGPIPE, &ignore, nullptr);
 }
 
+void note_interrupt(int signal_number) { received_signal = signal_number; }
+
 bool interrupted() { return received_signal != 0; }
 
 int interrupt_signal() { return received_signal; }

@@ -6,6 +6,9 @@
 namespace hotdeploy::orchestrator {
 
 void install_interrupt_handlers();
+// Records `signal_number` as if its handler had run; async-signal-safe, for other handlers
+// (the parent's signal forwarding) that take over SIGINT/SIGTERM/SIGHUP.
+void note_interrupt(int signal_number);
 [[nodiscard]] bool interrupted();
 [[nodiscard]] int interrupt_signal();  // 0 when none arrived
 

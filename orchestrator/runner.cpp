@@ -19,7 +19,6 @@
 #include "orchestrator/process_control.h"
 #include "orchestrator/process_observer.h"
 #include "orchestrator/proc_fs.h"
-#include "orchestrator/run_directory.h"
 #include "orchestrator/step_runner.h"
 
 namespace hotdeploy::orchestrator {
@@ -108,9 +107,13 @@ harness::Event run_error_event(const harness::RunClock& clock, std::string text)
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   RunResult result;
-  result.run_dir = options.out ? make_named_run_directory(*options.out, scenario.name)
-                               : make_timestamped_run_directory(options.runs_root, scenario.name);
+  result.run_dir = options.run_dir;
   RunLogFile log_file(result.run_dir / "hotdeploy.log");
+  {
+    std::error_code error;
+    fs::copy_file(scenario.file, result.run_dir / "scenario.yaml", fs::copy_options::overwrite_existing, error);
+    if (error) spdlog::warn("cannot keep a copy of {} for `hotdeploy check`: {}", scenario.file, error.message());
+  }
   spdlog::info("run {} of {} in {}", scenario.name, scenario.file, result.run_dir.string());
 
   const auto target = Target::prepare(scenario, result.run_dir, options.binaries, pick_free_loopback_port());
@@ -164,29 +167,41 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     if (!out) throw EnvironmentError("cannot write " + (result.run_dir / "history.jsonl").string());
   }
   result.judgement = harness::judge(history, scenario.expect);
-  {
-    std::ofstream out(result.run_dir / "result.json");
-    harness::write_result_json(scenario.name, result.judgement, out);
-    if (!out) throw EnvironmentError("cannot write " + (result.run_dir / "result.json").string());
-  }
-  {
-    std::ofstream out(result.run_dir / "report.html");
-    harness::write_report_html(scenario.name, history, result.judgement, out);
-    if (!out) throw EnvironmentError("cannot write " + (result.run_dir / "report.html").string());
-  }
+  write_judgement(result.run_dir, scenario.name, history, result.judgement);
   for (const auto& check : result.judgement.checks) {
     spdlog::info("check {}: {} ({})", check.name, harness::to_string(check.verdict), check.detail);
   }
   return result;
 }
 
-std::string verdict_line(const Scenario& scenario, const RunResult& result) {
-  const auto& judgement = result.judgement;
+harness::Judgement rejudge(const fs::path& run_dir, const harness::Expectations& expect) {
+  std::ifstream in(run_dir / "history.jsonl");
+  if (!in) throw EnvironmentError("cannot open " + (run_dir / "history.jsonl").string());
+  try {
+    return harness::judge(harness::read_jsonl(in), expect);
+  } catch (const std::runtime_error& e) {
+    throw EnvironmentError((run_dir / "history.jsonl").string() + ": " + e.what());
+  }
+}
+
+void write_judgement(const fs::path& run_dir, const std::string& scenario_name, const harness::History& history,
+                     const harness::Judgement& judgement) {
+  {
+    std::ofstream out(run_dir / "result.json");
+    harness::write_result_json(scenario_name, judgement, out);
+    if (!out) throw EnvironmentError("cannot write " + (run_dir / "result.json").string());
+  }
+  std::ofstream out(run_dir / "report.html");
+  harness::write_report_html(scenario_name, history, judgement, out);
+  if (!out) throw EnvironmentError("cannot write " + (run_dir / "report.html").string());
+}
+
+std::string verdict_line(const std::string& scenario_name, const harness::Judgement& judgement) {
   const auto& metrics = judgement.metrics;
   std::ostringstream line;
   std::string verdict(harness::to_string(judgement.verdict));
   for (char& c : verdict) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  line << verdict << ' ' << scenario.name << ": " << metrics.requests << " requests, " << metrics.dropped
+  line << verdict << ' ' << scenario_name << ": " << metrics.requests << " requests, " << metrics.dropped
        << " dropped, " << metrics.retried << " retried, switchover ";
   if (metrics.switchover_ms) {
     line << std::fixed << std::setprecision(1) << *metrics.switchover_ms << " ms";

@@ -18,8 +18,7 @@
 namespace hotdeploy::orchestrator {
 
 struct RunOptions {
-  std::optional<std::filesystem::path> out;     // --out DIR: DIR/<name>/; else runs/<name>/<UTC time>/
-  std::filesystem::path runs_root = "runs";
+  std::filesystem::path run_dir;  // made beforehand (run_directory.h); the run's files go here
   BinaryLocations binaries;
 };
 
@@ -32,7 +31,16 @@ struct RunResult {
 // Throws EnvironmentError when the run cannot be set up (binary missing, directory unwritable).
 [[nodiscard]] RunResult run_scenario(const Scenario& scenario, const RunOptions& options);
 
-// "PASS upgrade: 12345 requests, 0 dropped, 2 retried, switchover 14.2 ms"
-[[nodiscard]] std::string verdict_line(const Scenario& scenario, const RunResult& result);
+// Judges a saved run again: its history.jsonl against `expect`. Throws EnvironmentError when the
+// history cannot be read.
+[[nodiscard]] harness::Judgement rejudge(const std::filesystem::path& run_dir, const harness::Expectations& expect);
+
+// result.json and report.html of a judged run.
+void write_judgement(const std::filesystem::path& run_dir, const std::string& scenario_name,
+                     const harness::History& history, const harness::Judgement& judgement);
+
+// "PASS upgrade: 12345 requests, 0 dropped, 2 retried, switchover 14.2 ms", then a line for each
+// check that did not pass.
+[[nodiscard]] std::string verdict_line(const std::string& scenario_name, const harness::Judgement& judgement);
 
 }  // namespace hotdeploy::orchestrator

@@ -4,6 +4,7 @@
 
 #include "orchestrator/environment_error.h"
 #include "orchestrator/process_control.h"
+#include "orchestrator/run_directory.h"
 #include "orchestrator/run_test_support.h"
 #include "orchestrator/runner.h"
 #include "orchestrator/scenario_parser.h"
@@ -24,7 +25,7 @@ class RunnerProcessTest : public ::testing::Test {
   RunResult run(const std::string& yaml) {
     const auto scenario = parse_scenario_text(yaml, (out_ / "scenario.yaml").string());
     RunOptions options;
-    options.out = out_;
+    options.run_dir = make_named_run_directory(out_, scenario.name);
     options.binaries.fake_nginx = FAKE_NGINX_PATH;
     auto result = run_scenario(scenario, options);
     const auto pids = pids_in_history(result.run_dir / "history.jsonl");
@@ -120,7 +121,7 @@ TEST_F(RunnerProcessTest, MissingNewBinaryIsAnEnvironmentErrorBeforeAnythingStar
   const auto scenario =
       parse_scenario_text("name: m\ntarget: {new_binary: /nonexistent/nginx}\nsteps: []\n", "/tmp/m.yaml");
   RunOptions options;
-  options.out = out_;
+  options.run_dir = make_named_run_directory(out_, scenario.name);
   options.binaries.fake_nginx = FAKE_NGINX_PATH;
   try {
     (void)run_scenario(scenario, options);
