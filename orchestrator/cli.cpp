@@ -14,6 +14,7 @@
 
 #include "harness/history_file.h"
 #include "harness/junit_xml.h"
+#include "harness/rejudge.h"
 #include "orchestrator/environment_error.h"
 #include "orchestrator/interrupt.h"
 #include "orchestrator/process_control.h"
@@ -218,8 +219,8 @@ fs::path run_directory_for(const RunArguments& arguments, const Scenario& scenar
 harness::Judgement conclusion_of(const FinishedRun& run) {
   if (fs::exists(run.run_dir / "history.jsonl")) {
     try {
-      return rejudge(run.run_dir, run.scenario->expect);
-    } catch (const EnvironmentError& e) {
+      return harness::rejudge(run.run_dir, run.scenario->expect);
+    } catch (const std::runtime_error& e) {
       return {harness::Verdict::fail, {}, {{"run", harness::Verdict::fail, e.what()}}};
     }
   }

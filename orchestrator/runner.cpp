@@ -174,16 +174,6 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   return result;
 }
 
-harness::Judgement rejudge(const fs::path& run_dir, const harness::Expectations& expect) {
-  std::ifstream in(run_dir / "history.jsonl");
-  if (!in) throw EnvironmentError("cannot open " + (run_dir / "history.jsonl").string());
-  try {
-    return harness::judge(harness::read_jsonl(in), expect);
-  } catch (const std::runtime_error& e) {
-    throw EnvironmentError((run_dir / "history.jsonl").string() + ": " + e.what());
-  }
-}
-
 void write_judgement(const fs::path& run_dir, const std::string& scenario_name, const harness::History& history,
                      const harness::Judgement& judgement) {
   {

@@ -31,10 +31,6 @@ struct RunResult {
 // Throws EnvironmentError when the run cannot be set up (binary missing, directory unwritable).
 [[nodiscard]] RunResult run_scenario(const Scenario& scenario, const RunOptions& options);
 
-// Judges a saved run again: its history.jsonl against `expect`. Throws EnvironmentError when the
-// history cannot be read.
-[[nodiscard]] harness::Judgement rejudge(const std::filesystem::path& run_dir, const harness::Expectations& expect);
-
 // result.json and report.html of a judged run.
 void write_judgement(const std::filesystem::path& run_dir, const std::string& scenario_name,
                      const harness::History& history, const harness::Judgement& judgement);
