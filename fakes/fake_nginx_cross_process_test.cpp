@@ -53,33 +53,6 @@ std::string shared_conf(const TestPrefix &prefix) {
          "}\n";
 }
 
-class RefusalCounter {
-public:
-  explicit RefusalCounter(int port) : port_(port), thread_([this] { run(); }) {}
-  ~RefusalCounter() { stop(); }
-  void stop() {
-    stopping_ = true;
-    if (thread_.joinable()) thread_.join();
-  }
-  [[nodiscard]] int refused() const { return refused_; }
-  [[nodiscard]] int ok() const { return ok_; }
-
-private:
-  void run() {
-    const auto deadline = std::chrono::steady_clock::now() + 60s;
-    for (int i = 0; i < 100'000 && !stopping_ && std::chrono::steady_clock::now() < deadline; ++i) {
-      HttpReply reply = http_get(port_, "/");
-      if (!reply.connected) ++refused_;
-      if (reply.status == 200) ++ok_;
-    }
-  }
-  int port_;
-  std::atomic<bool> stopping_{false};
-  std::atomic<int> refused_{0};
-  std::atomic<int> ok_{0};
-  std::thread thread_;
-};
-
 ::testing::AssertionResult served_by_fake(int port, pid_t master) {
   return wait_until("a response from fake-nginx under master " + std::to_string(master), 5s, [&](std::string &seen) {
     HttpReply reply = http_get(port, "/");
@@ -109,7 +82,7 @@ TEST_F(FakeNginxCrossUpgrade, DebianNginxToFakeAndBackWithoutRefusedConnections)
   ASSERT_TRUE(wait_for_pid_file(prefix.pid_file(), std::nullopt, real_master));
   ASSERT_TRUE(served_by_real(prefix.port()));
 
-  RefusalCounter load(prefix.port());
+  NewConnectionLoad load(prefix.port());
   install_copy(prefix, FAKE_NGINX_PATH);
   ASSERT_EQ(::kill(real_master, SIGUSR2), 0);
   pid_t fake_master = 0;

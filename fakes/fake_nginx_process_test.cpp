@@ -21,35 +21,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Sends a new-connection GET every few milliseconds on a thread and counts refusals.
-class NewConnectionLoad {
-public:
-  explicit NewConnectionLoad(int port) : port_(port), thread_([this] { run(); }) {}
-  ~NewConnectionLoad() { stop(); }
-  void stop() {
-    stopping_ = true;
-    if (thread_.joinable()) thread_.join();
-  }
-  [[nodiscard]] int ok() const { return ok_; }
-  [[nodiscard]] int refused() const { return refused_; }
-
-private:
-  void run() {
-    const auto deadline = std::chrono::steady_clock::now() + 60s;
-    for (int i = 0; i < 100'000 && !stopping_ && std::chrono::steady_clock::now() < deadline; ++i) {
-      HttpReply reply = http_get(port_, "/");
-      if (!reply.connected) ++refused_;
-      if (reply.status == 200) ++ok_;
-    }
-  }
-
-  int port_;
-  std::atomic<bool> stopping_{false};
-  std::atomic<int> ok_{0};
-  std::atomic<int> refused_{0};
-  std::thread thread_;
-};
-
 class FakeNginxProcess : public ::testing::Test {
 protected:
   ProcessCleanup cleanup_;

@@ -410,4 +410,22 @@ pid_t start_daemon(const TestPrefix &prefix, const std::vector<std::string> &ext
   return wait_for_workers(new_generation.master, workers, new_generation.workers);
 }
 
+NewConnectionLoad::NewConnectionLoad(int port) : port_(port), thread_([this] { run(); }) {}
+
+NewConnectionLoad::~NewConnectionLoad() { stop(); }
+
+void NewConnectionLoad::stop() {
+  stopping_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void NewConnectionLoad::run() {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (int i = 0; i < 100'000 && !stopping_ && std::chrono::steady_clock::now() < deadline; ++i) {
+    HttpReply reply = http_get(port_, "/");
+    if (!reply.connected) ++refused_;
+    if (reply.status == 200) ++ok_;
+  }
+}
+
 }  // namespace hotdeploy::fakes::testing

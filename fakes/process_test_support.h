@@ -11,10 +11,12 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -137,5 +139,27 @@ struct Generation {
 // USR2 to `old_generation`'s master; waits for the new master's pid file and workers.
 [[nodiscard]] ::testing::AssertionResult upgrade(const TestPrefix &prefix, const Generation &old_generation,
                                                  size_t workers, Generation &new_generation);
+
+// Sends a GET on a new connection, one after another, on a thread until stopped (at most
+// 100,000 or 60 s), counting the answers and the refused connections.
+class NewConnectionLoad {
+public:
+  explicit NewConnectionLoad(int port);
+  ~NewConnectionLoad();
+  NewConnectionLoad(const NewConnectionLoad &) = delete;
+  NewConnectionLoad &operator=(const NewConnectionLoad &) = delete;
+  void stop();
+  [[nodiscard]] int ok() const { return ok_; }
+  [[nodiscard]] int refused() const { return refused_; }
+
+private:
+  void run();
+
+  int port_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> ok_{0};
+  std::atomic<int> refused_{0};
+  std::thread thread_;
+};
 
 }  // namespace hotdeploy::fakes::testing
