@@ -156,6 +156,16 @@ std::string TestPrefix::read_error_log() const {
   return text.str();
 }
 
+// In a forked child: exec argv[0] with this process's environment plus `extra_env`.
+[[noreturn]] static void exec_with_extra_env(const std::vector<std::string> &argv, const std::vector<std::string> &extra_env) {
+  std::vector<std::string> args = argv;
+  std::vector<std::string> env;
+  for (char **entry = environ; *entry != nullptr; ++entry) env.emplace_back(*entry);
+  env.insert(env.end(), extra_env.begin(), extra_env.end());
+  ::execve(args[0].c_str(), c_strings(args).data(), c_strings(env).data());
+  ::_exit(127);
+}
+
 CommandResult run_command(const std::vector<std::string> &argv, std::chrono::milliseconds timeout,
                           const std::vector<std::string> &extra_env) {
   int err_pipe[2];
@@ -166,12 +176,7 @@ CommandResult run_command(const std::vector<std::string> &argv, std::chrono::mil
     int null = ::open("/dev/null", O_RDWR);
     ::dup2(null, STDIN_FILENO);
     ::dup2(null, STDOUT_FILENO);
-    std::vector<std::string> args = argv;
-    std::vector<std::string> env;
-    for (char **entry = environ; *entry != nullptr; ++entry) env.emplace_back(*entry);
-    env.insert(env.end(), extra_env.begin(), extra_env.end());
-    ::execve(args[0].c_str(), c_strings(args).data(), c_strings(env).data());
-    ::_exit(127);
+    exec_with_extra_env(argv, extra_env);
   }
   ::close(err_pipe[1]);
   CommandResult result;
@@ -212,12 +217,7 @@ pid_t start_command(const std::vector<std::string> &argv, const std::vector<std:
     ::dup2(null, STDIN_FILENO);
     ::dup2(null, STDOUT_FILENO);
     ::dup2(null, STDERR_FILENO);
-    std::vector<std::string> args = argv;
-    std::vector<std::string> env;
-    for (char **entry = environ; *entry != nullptr; ++entry) env.emplace_back(*entry);
-    env.insert(env.end(), extra_env.begin(), extra_env.end());
-    ::execve(args[0].c_str(), c_strings(args).data(), c_strings(env).data());
-    ::_exit(127);
+    exec_with_extra_env(argv, extra_env);
   }
   return pid;
 }
