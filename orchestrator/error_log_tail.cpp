@@ -91,6 +91,10 @@ std::vector<std::string> ErrorLogTail::read_new_lines() {
     start = newline + 1;
   }
   partial_.erase(0, start);
+  while (partial_.size() > max_line_bytes) {
+    lines.emplace_back(partial_, 0, max_line_bytes);
+    partial_.erase(0, max_line_bytes);
+  }
   return lines;
 }
 

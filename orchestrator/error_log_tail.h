@@ -2,7 +2,8 @@
 // ("2026/11/26 00:10:53 [notice] 1234#1234: message"). It also reads the lines that name
 // processes ("start worker process 1240", "start new binary process 1241", "worker process 1240
 // exited with code 0") because they classify a process before its title changes and give the exit
-// code of processes hotdeploy cannot wait for. Partial lines wait for their newline.
+// code of processes hotdeploy cannot wait for. Partial lines wait for their newline, up to
+// max_line_bytes: a longer run of bytes without one is returned as a line of its own.
 #pragma once
 
 #include <sys/types.h>
@@ -34,6 +35,7 @@ struct ProcessMention {
 
 class ErrorLogTail {
  public:
+  static constexpr std::size_t max_line_bytes = 64 * 1024;
   explicit ErrorLogTail(std::filesystem::path path) : path_(std::move(path)) {}
   // Complete lines appended since the last call (none if the file does not exist yet).
   [[nodiscard]] std::vector<std::string> read_new_lines();

@@ -70,6 +70,22 @@ TEST(ErrorLogTail, ReturnsOnlyCompleteNewLines) {
   ::unlink(path_template);
 }
 
+TEST(ErrorLogTail, BoundsALineThatNeverEnds) {
+  char path_template[] = "/tmp/hotdeploy-tail-XXXXXX";
+  const int fd = ::mkstemp(path_template);
+  ASSERT_GE(fd, 0);
+  ::close(fd);
+  {
+    std::ofstream out(path_template);
+    out << std::string(ErrorLogTail::max_line_bytes + 10, 'x');
+  }
+  ErrorLogTail tail(path_template);
+  const auto lines = tail.read_new_lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].size(), ErrorLogTail::max_line_bytes);
+  ::unlink(path_template);
+}
+
 TEST(ErrorLogTail, MissingFileGivesNoLines) {
   ErrorLogTail tail("/nonexistent/error.log");
   EXPECT_TRUE(tail.read_new_lines().empty());

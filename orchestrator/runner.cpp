@@ -77,7 +77,6 @@ class RunProcesses {
     }
     const auto survivors = kill_until_gone(live, kill_timeout);
     for (pid_t pid : survivors) spdlog::error("process {} of the run survived SIGKILL for {}s", pid, kill_timeout.count());
-    std::this_thread::sleep_for(10ms);
     observer_.stop();
   }
 
