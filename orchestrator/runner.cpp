@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "harness/history_file.h"
+#include "harness/junit_xml.h"
 #include "harness/load_generator.h"
 #include "harness/report_html.h"
 #include "harness/result_file.h"
@@ -179,6 +180,14 @@ void write_judgement(const fs::path& run_dir, const std::string& scenario_name, 
     std::ofstream out(run_dir / "result.json");
     harness::write_result_json(scenario_name, judgement, out);
     if (!out) throw EnvironmentError("cannot write " + (run_dir / "result.json").string());
+  }
+  {
+    const auto& events = history.events();
+    const double seconds = events.empty() ? 0 : static_cast<double>(events.back().t_ns - events.front().t_ns) / 1e9;
+    const harness::ScenarioOutcome outcome{scenario_name, seconds, judgement};
+    std::ofstream out(run_dir / "junit.xml");
+    harness::write_junit_xml(std::span(&outcome, 1), out);
+    if (!out) throw EnvironmentError("cannot write " + (run_dir / "junit.xml").string());
   }
   std::ofstream out(run_dir / "report.html");
   harness::write_report_html(scenario_name, history, judgement, out);

@@ -31,7 +31,7 @@ struct RunResult {
 // Throws EnvironmentError when the run cannot be set up (binary missing, directory unwritable).
 [[nodiscard]] RunResult run_scenario(const Scenario& scenario, const RunOptions& options);
 
-// result.json and report.html of a judged run.
+// result.json, junit.xml (one testcase: this run) and report.html of a judged run.
 void write_judgement(const std::filesystem::path& run_dir, const std::string& scenario_name,
                      const harness::History& history, const harness::Judgement& judgement);
 

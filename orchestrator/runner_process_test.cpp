@@ -2,6 +2,8 @@
 // and that nothing of it outlives it.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "orchestrator/environment_error.h"
 #include "orchestrator/process_control.h"
 #include "orchestrator/run_directory.h"
@@ -56,6 +58,10 @@ steps:
 )");
   EXPECT_EQ(result.judgement.verdict, harness::Verdict::fail);
   EXPECT_GT(result.judgement.metrics.dropped, 0u);
+  std::ifstream junit(result.run_dir / "junit.xml");
+  const std::string xml((std::istreambuf_iterator<char>(junit)), std::istreambuf_iterator<char>());
+  EXPECT_NE(xml.find("<failure"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("dropped"), std::string::npos) << xml;
   EXPECT_GT(result.judgement.metrics.dropped_by_reason.count("refused"), 0u);
   const auto* dropped = check_named(result, "dropped");
   ASSERT_NE(dropped, nullptr);
