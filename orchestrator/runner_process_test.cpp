@@ -4,7 +4,11 @@
 
 #include <fstream>
 
+#include <map>
+
+#include "harness/history_file.h"
 #include "orchestrator/environment_error.h"
+#include "orchestrator/error_log_tail.h"
 #include "orchestrator/process_control.h"
 #include "orchestrator/run_directory.h"
 #include "orchestrator/run_test_support.h"
@@ -121,6 +125,59 @@ steps:
 )");
   EXPECT_EQ(result.judgement.verdict, harness::Verdict::pass)
       << "by the time the wait began the new master had exited; the wait must not pick the old one";
+}
+
+// Every process error.log says was started or exited is in the observer's timeline with the same
+// role and exit code, and the observer saw no worker or new master that the log does not name.
+TEST_F(RunnerProcessTest, ObserverTimelineMatchesErrorLogStartAndExitLines) {
+  const auto result = run(R"(
+name: timeline
+target: {workers: 3}
+load: {keepalive: {connections: 8}}
+steps:
+  - sleep: 200ms
+  - upgrade: {}
+  - signal: {send: HUP, to: old}
+  - sleep: 500ms
+)");
+  ASSERT_EQ(result.judgement.verdict, harness::Verdict::pass);
+  std::ifstream in(result.run_dir / "history.jsonl");
+  const auto history = harness::read_jsonl(in);
+  std::map<pid_t, harness::ProcessRole> born;
+  std::map<pid_t, int> exit_codes;
+  std::map<pid_t, harness::ProcessRole> started_in_log;
+  std::map<pid_t, int> exited_in_log;
+  for (const auto& event : history.events()) {
+    if (event.type == harness::EventType::process_born) born[event.pid] = event.role;
+    if (event.type == harness::EventType::process_exited) exit_codes[event.pid] = event.exit_code;
+    if (event.type != harness::EventType::log_line) continue;
+    const auto mention = parse_process_mention(parse_error_log_line(event.text).message);
+    if (!mention) continue;
+    switch (mention->kind) {
+      case ProcessMention::Kind::started_worker: started_in_log[mention->pid] = harness::ProcessRole::worker; break;
+      case ProcessMention::Kind::started_new_binary: started_in_log[mention->pid] = harness::ProcessRole::master; break;
+      case ProcessMention::Kind::exited: exited_in_log[mention->pid] = mention->exit_code; break;
+    }
+  }
+  // 3 workers of generation 1, then 3 of generation 2, then 3 more after the HUP; and one new binary.
+  EXPECT_EQ(started_in_log.size(), 10u);
+  for (const auto& [pid, role] : started_in_log) {
+    ASSERT_EQ(born.count(pid), 1u) << "error.log started " << pid << " but the observer never saw it born";
+    EXPECT_EQ(born[pid], role) << "pid " << pid;
+  }
+  for (const auto& [pid, code] : exited_in_log) {
+    ASSERT_EQ(exit_codes.count(pid), 1u) << "error.log says " << pid << " exited; the observer did not";
+    EXPECT_EQ(exit_codes[pid], code) << "pid " << pid;
+  }
+  int first_master = 0;
+  for (const auto& [pid, role] : born) {
+    if (role == harness::ProcessRole::none) continue;
+    if (started_in_log.count(pid) == 0) {
+      EXPECT_EQ(role, harness::ProcessRole::master) << "worker " << pid << " is not in error.log";
+      ++first_master;
+    }
+  }
+  EXPECT_EQ(first_master, 1) << "only the first master (started by hotdeploy) is not announced by a master's log line";
 }
 
 TEST_F(RunnerProcessTest, MissingNewBinaryIsAnEnvironmentErrorBeforeAnythingStarts) {
