@@ -69,6 +69,17 @@ std::vector<pid_t> ProcessObserver::pids_seen() const {
   return pids;
 }
 
+std::size_t ProcessObserver::log_line_count() const {
+  std::lock_guard lock(mutex_);
+  return log_lines_.size();
+}
+
+std::vector<std::string> ProcessObserver::log_lines_from(std::size_t first) const {
+  std::lock_guard lock(mutex_);
+  if (first >= log_lines_.size()) return {};
+  return {log_lines_.begin() + static_cast<std::ptrdiff_t>(first), log_lines_.end()};
+}
+
 harness::EventLog ProcessObserver::take_events() { return std::move(events_); }
 
 void ProcessObserver::run() {
@@ -128,6 +139,10 @@ void ProcessObserver::read_error_log() {
       if (mention->kind != ProcessMention::Kind::exited && line.pid > 0) track(mention->pid, line.pid, now);
     }
     if (!log_level_of_interest(line.level)) continue;
+    {
+      std::lock_guard lock(mutex_);
+      log_lines_.push_back(raw);
+    }
     Event event;
     event.t_ns = now;
     event.type = EventType::log_line;

@@ -54,6 +54,9 @@ class ProcessObserver {
   [[nodiscard]] ProcessTable snapshot() const;
   // Every pid of the run seen so far, live or not, including unclassified ones.
   [[nodiscard]] std::vector<pid_t> pids_seen() const;
+  // error.log lines (notice level and above) seen so far: how many, and those from index `first`.
+  [[nodiscard]] std::size_t log_line_count() const;
+  [[nodiscard]] std::vector<std::string> log_lines_from(std::size_t first) const;
   // The observer's events; call after stop().
   [[nodiscard]] harness::EventLog take_events();
 
@@ -77,6 +80,7 @@ class ProcessObserver {
   ProcessTable table_;                             // the thread's own; never read by other threads
   mutable std::mutex mutex_;
   ProcessTable published_;                         // a copy of table_ after each tick, guarded by mutex_
+  std::vector<std::string> log_lines_;             // guarded by mutex_
   std::map<pid_t, harness::ProcessRole> role_hints_;  // from error.log
   std::map<pid_t, int> exit_codes_;                // from waitpid and error.log
   std::set<pid_t> born_announced_;                 // process_born recorded

@@ -131,7 +131,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     observer.start(launcher);
     RunProcesses processes(observer);
 
-    const Step start_wait{WaitStep{WaitCondition::serving, {MasterRef::Kind::oldest, 0}, start_timeout}, 0, "start"};
+    const Step start_wait{WaitStep{WaitCondition::serving, {MasterRef::Kind::oldest, 0}, start_timeout, {}}, 0, "start"};
     auto stopped_because = step_runner.run(start_wait);
     if (stopped_because) {
       const auto stderr_text = read_head(result.run_dir / "nginx.stderr", 2000);

@@ -180,6 +180,25 @@ steps:
   EXPECT_EQ(first_master, 1) << "only the first master (started by hotdeploy) is not announced by a master's log line";
 }
 
+TEST_F(RunnerProcessTest, WaitUntilLogSeesTheLineTheSignalCausedAndTimesOutOnOneThatNeverComes) {
+  const auto result = run(R"(
+name: log-waits
+load: {keepalive: {connections: 4}}
+steps:
+  - signal: {send: HUP, to: old}
+  - wait: {until: log, pattern: "signal 1 \\(SIGHUP\\) received from [0-9]+, reconfiguring", timeout: 5s}
+  - wait: {until: log, pattern: "never logged", timeout: 300ms}
+)");
+  EXPECT_EQ(result.judgement.verdict, harness::Verdict::fail);
+  const auto* errors = check_named(result, "run_errors");
+  ASSERT_NE(errors, nullptr);
+  EXPECT_NE(errors->detail.find("wait log /never logged/ timed out after 300ms"), std::string::npos) << errors->detail;
+  std::ifstream in(result.run_dir / "history.jsonl");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("reconfiguring"), std::string::npos);
+  EXPECT_NE(text.find("\"type\":\"wait_satisfied\""), std::string::npos);
+}
+
 TEST_F(RunnerProcessTest, MissingNewBinaryIsAnEnvironmentErrorBeforeAnythingStarts) {
   const auto scenario =
       parse_scenario_text("name: m\ntarget: {new_binary: /nonexistent/nginx}\nsteps: []\n", "/tmp/m.yaml");

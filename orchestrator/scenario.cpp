@@ -20,6 +20,7 @@ std::string describe(WaitCondition condition) {
     case WaitCondition::master_ready: return "master_ready";
     case WaitCondition::workers_exited: return "workers_exited";
     case WaitCondition::master_exited: return "master_exited";
+    case WaitCondition::log: return "log";
   }
   return "?";
 }
@@ -32,7 +33,8 @@ struct StepDescriber {
   }
   std::string operator()(const SignalStep& s) const { return "signal " + s.signal_name + " to " + describe(s.to); }
   std::string operator()(const WaitStep& s) const {
-    return "wait " + describe(s.until) + " of " + describe(s.of) + " (timeout " + format_duration(s.timeout) + ")";
+    const auto what = s.until == WaitCondition::log ? "log /" + s.pattern + "/" : describe(s.until) + " of " + describe(s.of);
+    return "wait " + what + " (timeout " + format_duration(s.timeout) + ")";
   }
   std::string operator()(const SleepStep& s) const { return "sleep " + format_duration(s.duration); }
 };

@@ -55,11 +55,12 @@ struct SignalStep {
   int signal_number = 0;
   MasterRef to;
 };
-enum class WaitCondition : std::uint8_t { serving, master_ready, workers_exited, master_exited };
+enum class WaitCondition : std::uint8_t { serving, master_ready, workers_exited, master_exited, log };
 struct WaitStep {
   WaitCondition until = WaitCondition::serving;
   MasterRef of;
   std::chrono::milliseconds timeout{5000};
+  std::string pattern;  // until log: an ECMAScript regex searched in error.log lines
 };
 struct SleepStep {
   std::chrono::milliseconds duration{0};

@@ -253,6 +253,46 @@ harness::LoadConfig parse_load(const Reader& r, const YAML::Node& node) {
   return load;
 }
 
+constexpr auto max_count = std::numeric_limits<std::int32_t>::max();
+
+// `{max: x}` of a duration metric in milliseconds.
+double parse_ms_max(const Reader& r, const YAML::Node& node, const char* key) {
+  r.check_keys(node, key, {"max"});
+  if (!node["max"]) r.fail(node, std::string(key) + " needs 'max'");
+  return r.number(node["max"], "max");
+}
+
+// A count with bounds: `n` (at most n) or `{max: n, min: m}`.
+void parse_count_bounds(const Reader& r, const YAML::Node& node, const char* key, std::optional<std::uint64_t>& max,
+                        std::optional<std::uint64_t>& min) {
+  if (!node.IsMap()) {
+    max = r.integer(node, key, 0, max_count);
+    return;
+  }
+  r.check_keys(node, key, {"max", "min"});
+  max.reset();
+  if (node["max"]) max = r.integer(node["max"], "max", 0, max_count);
+  if (node["min"]) min = r.integer(node["min"], "min", 0, max_count);
+  if (max && min && *min > *max) r.fail(node, std::string(key) + ": min is greater than max");
+}
+
+std::string parse_pattern(const Reader& r, const YAML::Node& node, const char* key) {
+  auto pattern = r.scalar(node, key);
+  try {
+    std::regex compiled(pattern, std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    r.fail(node, "invalid regular expression '" + pattern + "': " + e.what());
+  }
+  return pattern;
+}
+
+std::vector<std::string> parse_patterns(const Reader& r, const YAML::Node& node, const char* key) {
+  if (!node.IsSequence()) r.fail(node, std::string("'") + key + "' must be a list of regular expressions");
+  std::vector<std::string> patterns;
+  for (const auto& item : node) patterns.push_back(parse_pattern(r, item, key));
+  return patterns;
+}
+
 SignalStep parse_signal(const Reader& r, const YAML::Node& node) {
   r.check_keys(node, "signal", {"send", "to"});
   if (!node["send"]) r.fail(node, "signal needs 'send' (one of USR2, WINCH, QUIT, TERM, INT, HUP, USR1, KILL)");
@@ -273,11 +313,19 @@ SignalStep parse_signal(const Reader& r, const YAML::Node& node) {
 }
 
 WaitStep parse_wait(const Reader& r, const YAML::Node& node) {
-  r.check_keys(node, "wait", {"until", "of", "timeout"});
-  if (!node["until"]) r.fail(node, "wait needs 'until' (serving, master_ready, workers_exited, master_exited)");
+  r.check_keys(node, "wait", {"until", "of", "timeout", "pattern"});
+  if (!node["until"]) r.fail(node, "wait needs 'until' (serving, master_ready, workers_exited, master_exited, log)");
   WaitStep step;
   const auto until =
-      r.one_of(node["until"], "until", {"serving", "master_ready", "workers_exited", "master_exited"});
+      r.one_of(node["until"], "until", {"serving", "master_ready", "workers_exited", "master_exited", "log"});
+  if (until == "log") {
+    step.until = WaitCondition::log;
+    if (!node["pattern"]) r.fail(node, "wait until log needs 'pattern' (a regular expression)");
+    if (node["of"]) r.fail(node["of"], "wait until log takes no 'of': it reads the one error.log");
+    step.pattern = parse_pattern(r, node["pattern"], "pattern");
+  } else if (node["pattern"]) {
+    r.fail(node["pattern"], "'pattern' belongs to wait until log");
+  }
   if (until == "serving") step.until = WaitCondition::serving;
   if (until == "master_ready") step.until = WaitCondition::master_ready;
   if (until == "workers_exited") step.until = WaitCondition::workers_exited;
@@ -296,40 +344,40 @@ std::vector<decltype(Step::action)> procedure_steps(std::string_view procedure) 
     return {
         SwapBinaryStep{BinaryChoice::next},
         SignalStep{"USR2", SIGUSR2, old_master},
-        WaitStep{WaitCondition::master_ready, new_master, 5000ms},
+        WaitStep{WaitCondition::master_ready, new_master, 5000ms, {}},
         SignalStep{"WINCH", SIGWINCH, old_master},
-        WaitStep{WaitCondition::workers_exited, old_master, 10000ms},
+        WaitStep{WaitCondition::workers_exited, old_master, 10000ms, {}},
         SignalStep{"QUIT", SIGQUIT, old_master},
-        WaitStep{WaitCondition::master_exited, old_master, 10000ms},
+        WaitStep{WaitCondition::master_exited, old_master, 10000ms, {}},
     };
   }
   if (procedure == "rollback via hup") {  // doc variant (a)
     return {
         SwapBinaryStep{BinaryChoice::previous},
         SignalStep{"HUP", SIGHUP, old_master},
-        WaitStep{WaitCondition::serving, old_master, 10000ms},
+        WaitStep{WaitCondition::serving, old_master, 10000ms, {}},
         SignalStep{"QUIT", SIGQUIT, new_master},
-        WaitStep{WaitCondition::master_exited, new_master, 10000ms},
+        WaitStep{WaitCondition::master_exited, new_master, 10000ms, {}},
     };
   }
   if (procedure == "rollback via term") {  // doc variant (b): the old master restarts its workers itself
     return {
         SwapBinaryStep{BinaryChoice::previous},
         SignalStep{"TERM", SIGTERM, new_master},
-        WaitStep{WaitCondition::master_exited, new_master, 10000ms},
-        WaitStep{WaitCondition::serving, old_master, 10000ms},
+        WaitStep{WaitCondition::master_exited, new_master, 10000ms, {}},
+        WaitStep{WaitCondition::serving, old_master, 10000ms, {}},
     };
   }
   // The seed walkthrough: its USR2 to the new master is ignored by nginx (the old master lives).
   return {
       SwapBinaryStep{BinaryChoice::previous},
       SignalStep{"HUP", SIGHUP, old_master},
-      WaitStep{WaitCondition::serving, old_master, 10000ms},
+      WaitStep{WaitCondition::serving, old_master, 10000ms, {}},
       SignalStep{"USR2", SIGUSR2, new_master},
       SignalStep{"WINCH", SIGWINCH, new_master},
-      WaitStep{WaitCondition::workers_exited, new_master, 10000ms},
+      WaitStep{WaitCondition::workers_exited, new_master, 10000ms, {}},
       SignalStep{"QUIT", SIGQUIT, new_master},
-      WaitStep{WaitCondition::master_exited, new_master, 10000ms},
+      WaitStep{WaitCondition::master_exited, new_master, 10000ms, {}},
   };
 }
 
@@ -366,44 +414,6 @@ void parse_steps(const Reader& r, const YAML::Node& node, std::vector<Step>& ste
              "unknown step kind '" + kind + "' (known: swap_binary, signal, wait, sleep, upgrade, rollback)");
     }
   }
-}
-
-constexpr auto max_count = std::numeric_limits<std::int32_t>::max();
-
-// `{max: x}` of a duration metric in milliseconds.
-double parse_ms_max(const Reader& r, const YAML::Node& node, const char* key) {
-  r.check_keys(node, key, {"max"});
-  if (!node["max"]) r.fail(node, std::string(key) + " needs 'max'");
-  return r.number(node["max"], "max");
-}
-
-// A count with bounds: `n` (at most n) or `{max: n, min: m}`.
-void parse_count_bounds(const Reader& r, const YAML::Node& node, const char* key, std::optional<std::uint64_t>& max,
-                        std::optional<std::uint64_t>& min) {
-  if (!node.IsMap()) {
-    max = r.integer(node, key, 0, max_count);
-    return;
-  }
-  r.check_keys(node, key, {"max", "min"});
-  max.reset();
-  if (node["max"]) max = r.integer(node["max"], "max", 0, max_count);
-  if (node["min"]) min = r.integer(node["min"], "min", 0, max_count);
-  if (max && min && *min > *max) r.fail(node, std::string(key) + ": min is greater than max");
-}
-
-std::vector<std::string> parse_patterns(const Reader& r, const YAML::Node& node, const char* key) {
-  if (!node.IsSequence()) r.fail(node, std::string("'") + key + "' must be a list of regular expressions");
-  std::vector<std::string> patterns;
-  for (const auto& item : node) {
-    auto pattern = r.scalar(item, key);
-    try {
-      std::regex compiled(pattern, std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-      r.fail(item, "invalid regular expression '" + pattern + "': " + e.what());
-    }
-    patterns.push_back(std::move(pattern));
-  }
-  return patterns;
 }
 
 harness::Expectations parse_expect(const Reader& r, const YAML::Node& node) {

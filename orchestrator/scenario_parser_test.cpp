@@ -119,7 +119,7 @@ TEST(ScenarioParser, WrongTypesAndImpossibleValuesAreErrors) {
   EXPECT_EQ(error_of("name: x\nsteps:\n  - signal: {send: STOP}\n"),
             "s.yaml:3:20: unknown signal 'STOP' (known: USR2, WINCH, QUIT, TERM, INT, HUP, USR1, KILL)");
   EXPECT_EQ(error_of("name: x\nsteps:\n  - wait: {until: ready}\n"),
-            "s.yaml:3:19: 'until' must be one of serving, master_ready, workers_exited, master_exited, got 'ready'");
+            "s.yaml:3:19: 'until' must be one of serving, master_ready, workers_exited, master_exited, log, got 'ready'");
   EXPECT_EQ(error_of("name: x\nsteps: []\nexpect: {dropped: {min: 3, max: 1}}\n"),
             "s.yaml:3:19: dropped: min is greater than max");
   EXPECT_EQ(error_of("name: x\nsteps: {a: 1}\n"), "s.yaml:2:8: steps must be a list");
@@ -278,6 +278,26 @@ expect:
   EXPECT_EQ(parse_scenario_text("name: e\nsteps: []\nexpect: {no_effect: 2}\n", "s.yaml").expect.no_effect_count, 2u);
   EXPECT_EQ(error_of("name: e\nsteps: []\nexpect: {log: {contains: [\"(\"]}}\n").substr(0, 43),
             "s.yaml:3:27: invalid regular expression '('");
+}
+
+}  // namespace
+}  // namespace hotdeploy::orchestrator
+
+namespace hotdeploy::orchestrator {
+namespace {
+
+TEST(ScenarioParser, WaitUntilLogTakesAPatternAndNoMaster) {
+  const auto scenario = parse_scenario_text(
+      "name: w\nsteps:\n  - wait: {until: log, pattern: \"changing binary\", timeout: 2s}\n", "s.yaml");
+  const auto& wait = std::get<WaitStep>(scenario.steps[0].action);
+  EXPECT_EQ(wait.until, WaitCondition::log);
+  EXPECT_EQ(wait.pattern, "changing binary");
+  EXPECT_EQ(wait.timeout, std::chrono::milliseconds(2000));
+  EXPECT_EQ(describe(scenario.steps[0]), "wait log /changing binary/ (timeout 2s)");
+  EXPECT_EQ(error_of("name: w\nsteps:\n  - wait: {until: log}\n"),
+            "s.yaml:3:11: wait until log needs 'pattern' (a regular expression)");
+  EXPECT_EQ(error_of("name: w\nsteps:\n  - wait: {until: serving, pattern: x}\n"),
+            "s.yaml:3:37: 'pattern' belongs to wait until log");
 }
 
 }  // namespace

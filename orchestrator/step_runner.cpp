@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <regex>
 #include <cstring>
 #include <thread>
 
@@ -96,6 +97,7 @@ void StepRunner::finish() {
 
 std::optional<std::string> StepRunner::signal_process(const SignalStep& step, const ProcessRecord& process,
                                                       const ProcessTable& table) {
+  log_lines_before_last_signal_ = observer_.log_line_count();
   const auto sent_at = clock_.now_ns();
   const int error = send_signal(process.pid, step.signal_number);
   if (error != 0) {
@@ -185,11 +187,42 @@ bool StepRunner::condition_holds(const WaitStep& step, const ProcessRecord& mast
       return workers == 0;
     case WaitCondition::master_exited:
       return !alive;
+    case WaitCondition::log:
+      break;
   }
   return false;
 }
 
+std::optional<std::string> StepRunner::wait_for_log(const WaitStep& step) {
+  const std::regex pattern(step.pattern, std::regex::ECMAScript);
+  const auto started = std::chrono::steady_clock::now();
+  const auto deadline = started + step.timeout;
+  std::size_t next = log_lines_before_last_signal_;
+  while (true) {
+    if (interrupted()) return fail(EventType::run_error, interrupted_text());
+    for (const auto& line : observer_.log_lines_from(next)) {
+      ++next;
+      if (!std::regex_search(line, pattern)) continue;
+      const auto waited =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+      Event event;
+      event.t_ns = clock_.now_ns();
+      event.type = EventType::wait_satisfied;
+      event.text = "log /" + step.pattern + "/ after " + std::to_string(waited.count()) + "ms: " + line;
+      events_.append(std::move(event));
+      return std::nullopt;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return fail(EventType::wait_timed_out, "wait log /" + step.pattern + "/ timed out after " +
+                                                 format_duration(step.timeout) + "; " + std::to_string(next) +
+                                                 " error.log lines seen, none matching since the last signal");
+    }
+    std::this_thread::sleep_for(poll_interval);
+  }
+}
+
 std::optional<std::string> StepRunner::run_action(const WaitStep& step) {
+  if (step.until == WaitCondition::log) return wait_for_log(step);
   const auto started = std::chrono::steady_clock::now();
   const auto deadline = started + step.timeout;
   std::optional<ProcessRecord> master;

@@ -3,6 +3,9 @@
 // binary_swapped, wait_satisfied or wait_timed_out. A step that cannot be carried out, or a wait
 // that times out, records why (what it waited for and the last state it saw) and stops the run.
 //
+// `wait: {until: log, pattern: RE}` waits for an error.log line (notice and above) matching RE
+// logged since the last signal was sent (since the start if none was).
+//
 // Masters are named as design.md says: `old` is the oldest live master, `new` the newest. A wait
 // resolves its master when one fits and then keeps that pid until the wait ends (so `wait:
 // master_exited of old` follows the master that was old when it began). In a wait, `new` means
@@ -54,6 +57,7 @@ class StepRunner {
   [[nodiscard]] std::optional<std::string> run_action(const SignalStep& step);
   [[nodiscard]] std::optional<std::string> run_action(const WaitStep& step);
   [[nodiscard]] std::optional<std::string> run_action(const SleepStep& step);
+  [[nodiscard]] std::optional<std::string> wait_for_log(const WaitStep& step);
   [[nodiscard]] std::optional<std::string> signal_process(const SignalStep& step, const ProcessRecord& process,
                                                           const ProcessTable& table);
   [[nodiscard]] std::optional<ProcessRecord> resolve(const MasterRef& ref, const ProcessTable& table,
@@ -70,6 +74,7 @@ class StepRunner {
   const harness::RunClock& clock_;
   harness::EventLog& events_;
   int min_new_generation_ = 0;
+  std::size_t log_lines_before_last_signal_ = 0;  // `wait until log` reads from here
   std::map<std::pair<MasterRef::Kind, int>, ProcessRecord> last_signalled_;  // by (ref kind, generation)
   std::vector<SentSignal> awaiting_effect_;
   std::chrono::steady_clock::time_point next_probe_{};
