@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "orchestrator/duration.h"
+#include "orchestrator/target.h"
 
 namespace hotdeploy::orchestrator {
 namespace {
@@ -167,6 +168,9 @@ std::string parse_fault(const Reader& r, const YAML::Node& node) {
 
 // `versions` and `faults` are stamped into fake-nginx copies; Debian's nginx cannot carry them.
 void parse_binary_extras(const Reader& r, const YAML::Node& target_node, TargetSpec& target) {
+  if (target.binary.name == missing_binary) {
+    r.fail(target_node["binary"], "'binary: missing' cannot start a master; only new_binary may be missing");
+  }
   const auto is_real_nginx = [&](const BinarySpec& binary) {
     return binary.name == "nginx" || (binary.name == "default" && target.kind == TargetKind::nginx);
   };
@@ -181,6 +185,7 @@ void parse_binary_extras(const Reader& r, const YAML::Node& target_node, TargetS
       const auto list = faults[key];
       if (!list) continue;
       if (!list.IsSequence()) r.fail(list, std::string("faults: '") + key + "' must be a list");
+      if (binary->name == missing_binary) r.fail(list, "faults: a missing binary cannot carry faults");
       if (is_real_nginx(*binary)) {
         r.fail(list, std::string("faults: the ") + key + " binary is Debian's nginx, which cannot carry faults");
       }

@@ -102,7 +102,8 @@ fs::path resolve_binary(const std::string& name, TargetKind kind, const fs::path
 Target Target::prepare(const Scenario& scenario, const fs::path& run_dir, const BinaryLocations& binaries,
                        std::uint16_t port) {
   const auto& spec = scenario.target;
-  Target target(fs::absolute(run_dir / "prefix"), port, spec.workers);
+  const bool next_missing = spec.new_binary.name == missing_binary;
+  Target target(fs::absolute(run_dir / "prefix"), port, spec.workers, next_missing);
   for (const char* dir : {"sbin", "conf", "logs", "html", "temp"}) make_directory(target.prefix_ / dir);
   const auto install = [&](const BinarySpec& binary, const fs::path& to) {
     const auto from = resolve_binary(binary.name, spec.kind, scenario.file, binaries);
@@ -115,7 +116,7 @@ Target Target::prepare(const Scenario& scenario, const fs::path& run_dir, const 
     }
   };
   install(spec.binary, target.executable());
-  install(spec.new_binary, target.prefix_ / "sbin" / "nginx.next");
+  if (!next_missing) install(spec.new_binary, target.prefix_ / "sbin" / "nginx.next");
 
   const auto& held = scenario.load.held;
   write_held_file(target.prefix_ / "html" / "held.bin", held.bytes);
@@ -133,9 +134,19 @@ std::vector<std::string> Target::master_argv() const {
 
 void Target::swap_binary(BinaryChoice which) const {
   const auto sbin = prefix_ / "sbin";
+  std::error_code error;
+  if (next_missing_ && which == BinaryChoice::next) {
+    fs::rename(executable(), sbin / "nginx.old", error);
+    if (error) throw EnvironmentError("swap_binary: cannot move " + executable().string() + " away: " + error.message());
+    return;
+  }
+  if (next_missing_ && !fs::exists(executable(), error)) {
+    fs::rename(sbin / "nginx.old", executable(), error);
+    if (error) throw EnvironmentError("swap_binary: cannot put back " + executable().string() + ": " + error.message());
+    return;
+  }
   const auto incoming = which == BinaryChoice::next ? sbin / "nginx.next" : sbin / "nginx.old";
   const auto keep_as = which == BinaryChoice::next ? sbin / "nginx.old" : sbin / "nginx.next";
-  std::error_code error;
   if (!fs::exists(incoming, error)) {
     throw EnvironmentError("swap_binary: " + incoming.string() + " does not exist (already swapped?)");
   }

@@ -6,12 +6,15 @@
 //   PREFIX/sbin/nginx.old   the previous executable after a swap (the seed's backup)
 //
 // Swaps are atomic renames: at no moment is PREFIX/sbin/nginx missing, which matters because a
-// USR2 execs exactly that path.
+// USR2 execs exactly that path -- unless the scenario's new binary is `missing`, the reference's
+// first failure mode: then `swap_binary: new` moves the executable to nginx.old and leaves nothing
+// at PREFIX/sbin/nginx, so the new master's execve() fails.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "orchestrator/scenario.h"
@@ -46,13 +49,17 @@ class Target {
   void swap_binary(BinaryChoice which) const;
 
  private:
-  Target(std::filesystem::path prefix, std::uint16_t port, int workers)
-      : prefix_(std::move(prefix)), port_(port), workers_(workers) {}
+  Target(std::filesystem::path prefix, std::uint16_t port, int workers, bool next_missing)
+      : prefix_(std::move(prefix)), port_(port), workers_(workers), next_missing_(next_missing) {}
 
   std::filesystem::path prefix_;
   std::uint16_t port_;
   int workers_;
+  bool next_missing_;
 };
+
+// The binary name of a new binary that does not exist (see Target).
+inline constexpr std::string_view missing_binary = "missing";
 
 // Resolves a scenario's binary name: "fake" and "nginx" name fake-nginx and Debian's nginx,
 // "default" is the one of the target's kind, and a relative path is taken from the scenario
