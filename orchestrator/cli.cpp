@@ -1,5 +1,6 @@
 #include "orchestrator/cli.h"
 
+#include <spdlog/sinks/sink.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <iomanip>
 #include <map>
 #include <ostream>
+#include <thread>
 
 #include "harness/history_file.h"
 #include "harness/junit_xml.h"
@@ -18,10 +20,12 @@
 #include "orchestrator/environment_error.h"
 #include "orchestrator/interrupt.h"
 #include "orchestrator/process_control.h"
+#include "orchestrator/progress_file.h"
 #include "orchestrator/run_directory.h"
 #include "orchestrator/run_isolation.h"
 #include "orchestrator/runner.h"
 #include "orchestrator/scenario_parser.h"
+#include "orchestrator/terminal_display.h"
 
 namespace hotdeploy::orchestrator {
 namespace fs = std::filesystem;
@@ -257,6 +261,26 @@ void write_junit(const fs::path& file, const std::vector<FinishedRun>& runs) {
   if (!out) throw EnvironmentError("cannot write " + file.string());
 }
 
+using InFlight = std::map<pid_t, std::pair<FinishedRun, std::chrono::steady_clock::time_point>>;
+
+// Waits for a run to end while redrawing, four times a second, a line per run in flight.
+std::pair<pid_t, int> wait_showing_progress(IsolatedRuns& runs, const InFlight& in_flight, TerminalDisplay& display) {
+  auto next_draw = std::chrono::steady_clock::now();
+  while (true) {
+    if (const auto ended = runs.poll_any()) return *ended;
+    if (std::chrono::steady_clock::now() >= next_draw) {
+      std::vector<std::string> lines;
+      for (const auto& [pid, run] : in_flight) {
+        const auto status = ProgressFile::read(progress_path(run.first.run_dir));
+        lines.push_back(run.first.scenario->name + "  " + (status.empty() ? std::string("starting") : status));
+      }
+      display.draw(lines);
+      next_draw += std::chrono::milliseconds(250);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
 int run_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const auto arguments = parse_run_arguments(args);
   spdlog::set_level(arguments.log_level);
@@ -275,8 +299,12 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
     for (int k = 1; k <= arguments.repeat; ++k) planned.push_back({&scenario, k});
   }
   install_interrupt_handlers();
+  // On a terminal, one updating line per running scenario; verdicts are printed by this parent
+  // from each run's saved history, so no run writes over the display.
+  const bool show_progress = ::isatty(STDOUT_FILENO) == 1 && arguments.log_level == spdlog::level::info;
+  TerminalDisplay display(out);
   IsolatedRuns runs;
-  std::map<pid_t, std::pair<FinishedRun, std::chrono::steady_clock::time_point>> in_flight;
+  InFlight in_flight;
   std::vector<FinishedRun> finished;
   std::size_t next = 0;
   int worst = exit_pass;
@@ -290,9 +318,8 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
             [&] {
               install_interrupt_handlers();
               become_child_subreaper();
+              if (show_progress) spdlog::default_logger()->sinks().front()->set_level(spdlog::level::err);
               const auto result = run_scenario(scenario, options);
-              out << verdict_line(scenario.name, result.judgement) << '\n'
-                  << "files: " << result.run_dir.string() << std::endl;
               if (result.interrupted_by != 0) return 128 + result.interrupted_by;
               return result.judgement.verdict == harness::Verdict::pass ? exit_pass : exit_fail;
             },
@@ -300,11 +327,13 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
       });
       in_flight[pid] = {FinishedRun{plan.scenario, options.run_dir, 0, 0, {}}, std::chrono::steady_clock::now()};
     }
-    const auto [pid, code] = runs.wait_any();
+    const auto [pid, code] = show_progress ? wait_showing_progress(runs, in_flight, display) : runs.wait_any();
     auto& [run, started] = in_flight.at(pid);
     run.exit_code = code;
     run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     run.judgement = conclusion_of(run);
+    display.clear();
+    out << verdict_line(run.scenario->name, run.judgement) << '\n' << "files: " << run.run_dir.string() << std::endl;
     worst = code >= 128 ? code : std::max(worst, code == exit_fail || code == exit_pass ? code : exit_environment);
     finished.push_back(std::move(run));
     in_flight.erase(pid);

@@ -118,8 +118,17 @@ pid_t IsolatedRuns::start(const std::function<int()>& body) {
 
 std::pair<pid_t, int> IsolatedRuns::wait_any() {
   while (true) {
+    if (auto ended = reap(0)) return *ended;
+  }
+}
+
+std::optional<std::pair<pid_t, int>> IsolatedRuns::poll_any() { return reap(WNOHANG); }
+
+std::optional<std::pair<pid_t, int>> IsolatedRuns::reap(int options) {
+  while (true) {
     int status = 0;
-    const pid_t pid = ::waitpid(-1, &status, 0);
+    const pid_t pid = ::waitpid(-1, &status, options);
+    if (pid == 0) return std::nullopt;
     if (pid < 0) {
       if (errno == EINTR) continue;
       throw std::system_error(errno, std::generic_category(), "waitpid");
@@ -129,7 +138,7 @@ std::pair<pid_t, int> IsolatedRuns::wait_any() {
     ::close(run->second);
     running_.erase(run);
     publish(0, pid);
-    return {pid, WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status)};
+    return std::pair{pid, WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status)};
   }
 }
 

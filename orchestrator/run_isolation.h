@@ -21,6 +21,8 @@
 
 #include <functional>
 #include <map>
+#include <optional>
+#include <utility>
 
 namespace hotdeploy::orchestrator {
 
@@ -36,11 +38,16 @@ class IsolatedRuns {
   pid_t start(const std::function<int()>& body);
   // Waits for any run to end: its pid and exit code (128 + signal when killed).
   [[nodiscard]] std::pair<pid_t, int> wait_any();
+  // The same without waiting: nullopt when no run has ended.
+  [[nodiscard]] std::optional<std::pair<pid_t, int>> poll_any();
   [[nodiscard]] std::size_t in_flight() const { return running_.size(); }
   // Whether the runs get PID namespaces here (decided on the first start()).
   [[nodiscard]] bool namespaced() const { return namespaced_; }
 
  private:
+  // waitpid(-1, options) until a run of ours ends (or, with WNOHANG, none has).
+  [[nodiscard]] std::optional<std::pair<pid_t, int>> reap(int options);
+
   std::map<pid_t, int> running_;  // run pid -> write end of its parent-alive pipe
   bool namespaced_ = false;
 };

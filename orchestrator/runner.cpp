@@ -3,6 +3,7 @@
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <csignal>
 #include <fstream>
 #include <iomanip>
@@ -20,6 +21,7 @@
 #include "orchestrator/process_control.h"
 #include "orchestrator/process_observer.h"
 #include "orchestrator/proc_fs.h"
+#include "orchestrator/progress_file.h"
 #include "orchestrator/step_runner.h"
 
 namespace hotdeploy::orchestrator {
@@ -95,6 +97,12 @@ std::string read_head(const fs::path& path, std::size_t max_bytes) {
   return text;
 }
 
+}  // namespace
+
+std::filesystem::path progress_path(const std::filesystem::path& run_dir) { return run_dir / "progress"; }
+
+namespace {
+
 harness::Event run_error_event(const harness::RunClock& clock, std::string text) {
   harness::Event event;
   event.t_ns = clock.now_ns();
@@ -124,6 +132,19 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   load_config.port = target.port();
   harness::LoadGenerator load(load_config, clock);
   StepRunner step_runner(target, observer, clock, steps_log);
+  std::atomic<std::size_t> steps_done{0};
+  const ProgressFile progress(progress_path(result.run_dir), [&] {
+    const auto load_progress = load.progress();
+    const double seconds = static_cast<double>(clock.now_ns()) / 1e9;
+    const auto done = steps_done.load();
+    std::ostringstream line;
+    line << std::fixed << std::setprecision(1) << seconds << "s  step " << std::min(done + 1, scenario.steps.size())
+         << '/' << scenario.steps.size() << ' '
+         << (done < scenario.steps.size() ? describe(scenario.steps[done]) : std::string("ending")) << "  "
+         << static_cast<std::uint64_t>(seconds > 0 ? static_cast<double>(load_progress.sent) / seconds : 0)
+         << " req/s  dropped " << load_progress.dropped;
+    return line.str();
+  });
   {
     const auto launcher = launch({target.master_argv(), target.prefix(), result.run_dir / "nginx.stdout",
                                   result.run_dir / "nginx.stderr"});
@@ -142,6 +163,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
         spdlog::info("step: {}", describe(step));
         stopped_because = step_runner.run(step);
         if (stopped_because) break;
+        ++steps_done;
       }
       harness::Event steps_ended;
       steps_ended.t_ns = clock.now_ns();

@@ -22,6 +22,9 @@ struct RunOptions {
   BinaryLocations binaries;
 };
 
+// The run's live status line (progress_file.h), in the run directory while it runs.
+[[nodiscard]] std::filesystem::path progress_path(const std::filesystem::path& run_dir);
+
 struct RunResult {
   harness::Judgement judgement;
   std::filesystem::path run_dir;
