@@ -326,6 +326,7 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
             err);
       });
       in_flight[pid] = {FinishedRun{plan.scenario, options.run_dir, 0, 0, {}}, std::chrono::steady_clock::now()};
+      if (!runs.namespaced()) spdlog::debug("no PID namespace here (not root?): runs rely on subreaping and cleanup");
     }
     const auto [pid, code] = show_progress ? wait_showing_progress(runs, in_flight, display) : runs.wait_any();
     auto& [run, started] = in_flight.at(pid);

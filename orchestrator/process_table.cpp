@@ -51,14 +51,6 @@ int ProcessTable::max_generation() const {
   return highest;
 }
 
-std::vector<pid_t> ProcessTable::live_pids() const {
-  std::vector<pid_t> pids;
-  for (const auto& record : records) {
-    if (!record.exited_ns) pids.push_back(record.pid);
-  }
-  return pids;
-}
-
 std::string ProcessTable::describe() const {
   std::ostringstream out;
   bool any_master = false;

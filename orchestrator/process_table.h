@@ -37,7 +37,6 @@ struct ProcessTable {
   [[nodiscard]] const ProcessRecord* master_of_generation(int generation) const;
   [[nodiscard]] int live_workers_of(pid_t master) const;
   [[nodiscard]] int max_generation() const;
-  [[nodiscard]] std::vector<pid_t> live_pids() const;
   // One line for failure messages: each master with its workers and state, and the pid files.
   [[nodiscard]] std::string describe() const;
 };

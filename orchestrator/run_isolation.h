@@ -40,7 +40,6 @@ class IsolatedRuns {
   [[nodiscard]] std::pair<pid_t, int> wait_any();
   // The same without waiting: nullopt when no run has ended.
   [[nodiscard]] std::optional<std::pair<pid_t, int>> poll_any();
-  [[nodiscard]] std::size_t in_flight() const { return running_.size(); }
   // Whether the runs get PID namespaces here (decided on the first start()).
   [[nodiscard]] bool namespaced() const { return namespaced_; }
 
