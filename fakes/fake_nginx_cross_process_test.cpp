@@ -30,27 +30,9 @@ void install_copy(const TestPrefix &prefix, const std::string &source) {
   std::filesystem::rename(staged, prefix.binary());
 }
 
-// One config both binaries accept; temp paths inside the prefix (Debian's defaults
-// point at /var/lib/nginx).
+// One config both binaries accept.
 std::string shared_conf(const TestPrefix &prefix) {
-  return "worker_processes 2;\n"
-         "error_log logs/error.log info;\n"
-         "pid logs/nginx.pid;\n"
-         "events { worker_connections 1024; }\n"
-         "http {\n"
-         "  access_log off;\n"
-         "  client_body_temp_path logs/body;\n"
-         "  proxy_temp_path logs/proxy;\n"
-         "  fastcgi_temp_path logs/fastcgi;\n"
-         "  uwsgi_temp_path logs/uwsgi;\n"
-         "  scgi_temp_path logs/scgi;\n"
-         "  server {\n"
-         "    listen 127.0.0.1:" +
-         std::to_string(prefix.port()) +
-         ";\n"
-         "    location / { return 200 \"real nginx\\n\"; }\n"
-         "  }\n"
-         "}\n";
+  return conf_for_both(prefix.port(), 2, "info", "return 200 \"real nginx\\n\";");
 }
 
 ::testing::AssertionResult served_by_fake(int port, pid_t master) {

@@ -32,25 +32,6 @@ using namespace std::chrono_literals;
 constexpr auto poll_interval = std::chrono::milliseconds(10);
 constexpr auto cleanup_deadline = std::chrono::seconds(5);
 
-struct ProcStat {
-  pid_t pid = 0;
-  pid_t ppid = 0;
-  char state = '?';
-};
-
-std::optional<ProcStat> read_stat(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text;
-  if (!std::getline(in, text)) return std::nullopt;
-  // The command name is in parentheses and may hold spaces: parse after the last ')'.
-  size_t close = text.rfind(')');
-  if (close == std::string::npos || close + 2 >= text.size()) return std::nullopt;
-  std::istringstream rest(text.substr(close + 2));
-  ProcStat stat;
-  stat.pid = pid;
-  rest >> stat.state >> stat.ppid;
-  return stat;
-}
 
 std::vector<ProcStat> all_processes() {
   std::vector<ProcStat> result;
@@ -426,6 +407,39 @@ void NewConnectionLoad::run() {
     if (!reply.connected) ++refused_;
     if (reply.status == 200) ++ok_;
   }
+}
+
+std::optional<ProcStat> read_stat(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  if (!std::getline(in, text)) return std::nullopt;
+  // The command name is in parentheses and may hold spaces: parse after the last ')'.
+  size_t close = text.rfind(')');
+  if (close == std::string::npos || close + 2 >= text.size()) return std::nullopt;
+  std::istringstream rest(text.substr(close + 2));
+  ProcStat stat;
+  stat.pid = pid;
+  rest >> stat.state >> stat.ppid;
+  return stat;
+}
+
+std::string conf_for_both(int port, int workers, const std::string &error_log_level, const std::string &location_body) {
+  return "worker_processes " + std::to_string(workers) + ";\n" +
+         "pid logs/nginx.pid;\n"
+         "error_log logs/error.log " + error_log_level + ";\n" +
+         "events { worker_connections 1024; }\n"
+         "http {\n"
+         "  access_log off;\n"
+         "  client_body_temp_path logs/body;\n"
+         "  proxy_temp_path logs/proxy;\n"
+         "  fastcgi_temp_path logs/fastcgi;\n"
+         "  uwsgi_temp_path logs/uwsgi;\n"
+         "  scgi_temp_path logs/scgi;\n"
+         "  server {\n"
+         "    listen 127.0.0.1:" + std::to_string(port) + ";\n" +
+         "    location / { " + location_body + " }\n"
+         "  }\n"
+         "}\n";
 }
 
 }  // namespace hotdeploy::fakes::testing

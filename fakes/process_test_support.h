@@ -162,4 +162,18 @@ private:
   std::thread thread_;
 };
 
+// What /proc/PID/stat says of a process (its command name may hold spaces: parsed after the last ')').
+struct ProcStat {
+  pid_t pid = 0;
+  pid_t ppid = 0;
+  char state = '?';
+};
+
+[[nodiscard]] std::optional<ProcStat> read_stat(pid_t pid);
+
+// One nginx.conf that fake-nginx and Debian's nginx both accept: pid file and temp paths inside
+// the prefix (Debian's defaults point at /run and /var/lib/nginx), `location / { location_body }`.
+[[nodiscard]] std::string conf_for_both(int port, int workers, const std::string &error_log_level,
+                                        const std::string &location_body);
+
 }  // namespace hotdeploy::fakes::testing

@@ -59,19 +59,6 @@ struct RawState {
   bool operator==(const RawState &) const = default;
 };
 
-std::optional<std::pair<pid_t, char>> parent_and_state(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text;
-  if (!std::getline(in, text)) return std::nullopt;
-  size_t close = text.rfind(')');
-  if (close == std::string::npos || close + 2 >= text.size()) return std::nullopt;
-  std::istringstream rest(text.substr(close + 2));
-  char state = '?';
-  pid_t ppid = 0;
-  rest >> state >> ppid;
-  return std::pair{ppid, state};
-}
-
 std::vector<RawProcess> nginx_descendants() {
   std::multimap<pid_t, pid_t> children;
   if (DIR *proc = ::opendir("/proc")) {
@@ -79,8 +66,8 @@ std::vector<RawProcess> nginx_descendants() {
       char *end = nullptr;
       long pid = std::strtol(entry->d_name, &end, 10);
       if (end == entry->d_name || *end != '\0') continue;
-      auto stat = parent_and_state(static_cast<pid_t>(pid));
-      if (stat && stat->second != 'Z') children.emplace(stat->first, static_cast<pid_t>(pid));
+      auto stat = read_stat(static_cast<pid_t>(pid));
+      if (stat && stat->state != 'Z') children.emplace(stat->ppid, static_cast<pid_t>(pid));
     }
     ::closedir(proc);
   }
@@ -334,28 +321,10 @@ std::vector<std::string> normalize_log(const std::string &added, const Names &na
 
 // --- the walkthrough ------------------------------------------------------------------------
 
-// One config both accept: 1 worker, a free loopback port, temp paths inside the prefix
-// (Debian's defaults point at /var/lib/nginx), pid file inside the prefix.
+// One config both accept: the walkthrough's workers, error.log at notice.
 std::string seed_conf(int port) {
-  return "worker_processes " + std::to_string(worker_count) +
-         ";\n"
-         "pid logs/nginx.pid;\n"
-         "error_log logs/error.log notice;\n"
-         "events { worker_connections 1024; }\n"
-         "http {\n"
-         "  access_log off;\n"
-         "  client_body_temp_path logs/body;\n"
-         "  proxy_temp_path logs/proxy;\n"
-         "  fastcgi_temp_path logs/fastcgi;\n"
-         "  uwsgi_temp_path logs/uwsgi;\n"
-         "  scgi_temp_path logs/scgi;\n"
-         "  server {\n"
-         "    listen 127.0.0.1:" +
-         std::to_string(port) +
-         ";\n"
-         "    location / { add_header X-Worker-Pid $pid always; return 200 \"worker $pid\\n\"; }\n"
-         "  }\n"
-         "}\n";
+  return conf_for_both(port, worker_count, "notice",
+                       "add_header X-Worker-Pid $pid always; return 200 \"worker $pid\\n\";");
 }
 
 // What is installed at sbin/nginx before the start and as the "new version".
