@@ -46,14 +46,7 @@ HistoryBuilder& HistoryBuilder::signal(std::string name, std::int32_t master_pid
 HistoryBuilder& HistoryBuilder::request(std::uint64_t id, Outcome outcome, Reason reason, std::int32_t pid,
                                         std::uint8_t attempt) {
   sent_only(id, attempt);
-  Event& e = add(EventType::request_ended);
-  e.request_id = id;
-  e.attempt = attempt;
-  e.outcome = outcome;
-  e.reason = reason;
-  e.pid = pid;
-  e.status = outcome == Outcome::ok ? 200 : 0;
-  return *this;
+  return ended_only(id, outcome, reason, attempt, pid, 0);
 }
 
 HistoryBuilder& HistoryBuilder::ok(std::uint64_t id, std::int32_t worker_pid, std::uint8_t attempt) {

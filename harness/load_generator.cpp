@@ -147,6 +147,8 @@ class LoadGenerator::Loop {
   void record_end(std::size_t i, Outcome outcome, Reason reason, bool final, std::uint16_t status = 0,
                   std::int32_t pid = 0, std::string text = {});
   void record_sent(std::size_t i);
+  // A request event of slot `s`'s current attempt, stamped now: the fields both ends share.
+  [[nodiscard]] Event request_event(const Slot& s, EventType type) const;
 
   const LoadConfig& config_;
   const RunClock& clock_;
@@ -676,17 +678,22 @@ void LoadGenerator::Loop::fatal(std::string message) {
   error_ = std::move(message);
 }
 
-void LoadGenerator::Loop::record_sent(std::size_t i) {
-  Slot& s = slots_[i];
-  s.first_byte_written = true;
+Event LoadGenerator::Loop::request_event(const Slot& s, EventType type) const {
   Event e;
   e.t_ns = clock_.now_ns();
-  e.type = EventType::request_sent;
+  e.type = type;
   e.request_id = s.request_id;
   e.connection_id = s.connection_id;
   e.attempt = s.attempt;
   e.kind = kind_of(s.traffic);
   e.reused = s.reused;
+  return e;
+}
+
+void LoadGenerator::Loop::record_sent(std::size_t i) {
+  Slot& s = slots_[i];
+  s.first_byte_written = true;
+  Event e = request_event(s, EventType::request_sent);
   // The timeouts run from the first byte written.
   s.first_byte_deadline_ns = e.t_ns + to_ns(config_.first_byte_timeout);
   s.total_deadline_ns =
@@ -699,14 +706,7 @@ void LoadGenerator::Loop::record_sent(std::size_t i) {
 void LoadGenerator::Loop::record_end(std::size_t i, Outcome outcome, Reason reason, bool final, std::uint16_t status,
                                      std::int32_t pid, std::string text) {
   const Slot& s = slots_[i];
-  Event e;
-  e.t_ns = clock_.now_ns();
-  e.type = EventType::request_ended;
-  e.request_id = s.request_id;
-  e.connection_id = s.connection_id;
-  e.attempt = s.attempt;
-  e.kind = kind_of(s.traffic);
-  e.reused = s.reused;
+  Event e = request_event(s, EventType::request_ended);
   e.outcome = outcome;
   e.reason = reason;
   e.status = status;
