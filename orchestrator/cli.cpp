@@ -21,6 +21,7 @@
 #include "orchestrator/interrupt.h"
 #include "orchestrator/process_control.h"
 #include "orchestrator/progress_file.h"
+#include "orchestrator/run_diff.h"
 #include "orchestrator/run_directory.h"
 #include "orchestrator/run_isolation.h"
 #include "orchestrator/runner.h"
@@ -37,6 +38,7 @@ constexpr const char* usage_text =
     "                     [--out DIR] [--junit FILE] [--repeat N] [--jobs N] [--fake-nginx PATH] [-v|-q]\n"
     "       hotdeploy validate FILE|DIR...\n"
     "       hotdeploy check RUN_DIR\n"
+    "       hotdeploy diff RUN_DIR_A RUN_DIR_B\n"
     "       hotdeploy list [DIR]\n"
     "       hotdeploy --help | --version\n"
     "\n"
@@ -57,6 +59,9 @@ constexpr const char* usage_text =
     "  -v                debug logging    -q  only verdicts and errors\n"
     "validate   check scenario files without running anything\n"
     "check      judge a saved run directory again (rewrites its result.json and report.html)\n"
+    "diff       compare what the target did in two saved runs of a scenario (e.g. on fake-nginx and\n"
+    "           on nginx): masters, workers, pid files, steps with no effect, who served at the end,\n"
+    "           dropped requests; a line per aspect, `same` or both values; exit 1 when any differs\n"
     "list       the scenarios in DIR (default: scenarios)\n"
     "\n"
     "Exit status: 0 pass, 1 a scenario failed, 2 usage or invalid scenario (the message names\n"
@@ -355,22 +360,39 @@ int validate_command(const std::vector<std::string>& args, std::ostream& out) {
   return exit_pass;
 }
 
+// A saved run's history.jsonl; EnvironmentError when it is missing or malformed.
+harness::History read_history(const fs::path& run_dir) {
+  const auto file = run_dir / "history.jsonl";
+  std::ifstream in(file);
+  if (!in) throw EnvironmentError("cannot open " + file.string());
+  try {
+    return harness::read_jsonl(in);
+  } catch (const std::runtime_error& e) {
+    throw EnvironmentError(file.string() + ": " + e.what());
+  }
+}
+
 int check_command(const std::vector<std::string>& args, std::ostream& out) {
   if (args.size() != 2) throw UsageError("check needs exactly one RUN_DIR");
   const fs::path run_dir = args[1];
   const auto scenario = parse_scenario_file((run_dir / "scenario.yaml").string());
-  std::ifstream in(run_dir / "history.jsonl");
-  if (!in) throw EnvironmentError("cannot open " + (run_dir / "history.jsonl").string());
-  harness::History history;
-  try {
-    history = harness::read_jsonl(in);
-  } catch (const std::runtime_error& e) {
-    throw EnvironmentError((run_dir / "history.jsonl").string() + ": " + e.what());
-  }
+  const auto history = read_history(run_dir);
   const auto judgement = harness::judge(history, scenario.expect);
   write_judgement(run_dir, scenario.name, history, judgement);
   out << verdict_line(scenario.name, judgement) << '\n';
   return judgement.verdict == harness::Verdict::pass ? exit_pass : exit_fail;
+}
+
+int diff_command(const std::vector<std::string>& args, std::ostream& out) {
+  if (args.size() != 3) throw UsageError("diff needs exactly two RUN_DIRs");
+  const auto a = read_history(args[1]);
+  const auto b = read_history(args[2]);
+  bool all_same = true;
+  for (const auto& comparison : compare_runs(a, b)) {
+    out << comparison_line(comparison) << '\n';
+    all_same = all_same && comparison.same();
+  }
+  return all_same ? exit_pass : exit_fail;
 }
 
 int list_command(const std::vector<std::string>& args, std::ostream& out) {
@@ -402,6 +424,7 @@ int dispatch(const std::vector<std::string>& args, std::ostream& out, std::ostre
   if (args[0] == "run") return run_command(args, out, err);
   if (args[0] == "validate") return validate_command(args, out);
   if (args[0] == "check") return check_command(args, out);
+  if (args[0] == "diff") return diff_command(args, out);
   if (args[0] == "list") return list_command(args, out);
   throw UsageError("unknown command '" + args[0] + "'");
 }

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "harness/history_builder.h"
+#include "harness/history_file.h"
 #include "orchestrator/run_test_support.h"
 
 namespace hotdeploy::orchestrator {
@@ -27,6 +29,7 @@ TEST(Cli, HelpAndVersionExitZero) {
   const auto help = cli({"--help"});
   EXPECT_EQ(help.code, exit_pass);
   EXPECT_NE(help.out.find("usage: hotdeploy run FILE"), std::string::npos);
+  EXPECT_NE(help.out.find("hotdeploy diff RUN_DIR_A RUN_DIR_B"), std::string::npos);
   const auto version = cli({"--version"});
   EXPECT_EQ(version.code, exit_pass);
   EXPECT_EQ(version.out.rfind("hotdeploy ", 0), 0u);
@@ -92,6 +95,47 @@ TEST(Cli, RunOptionsAreCheckedBeforeAnythingRuns) {
   const auto missing_dir = cli({"check", "/nonexistent/run"});
   EXPECT_EQ(missing_dir.code, exit_usage);
   EXPECT_EQ(missing_dir.err, "hotdeploy: invalid scenario: /nonexistent/run/scenario.yaml: cannot open the scenario file\n");
+}
+
+}  // namespace
+}  // namespace hotdeploy::orchestrator
+
+namespace hotdeploy::orchestrator {
+namespace {
+
+void write_history(const std::filesystem::path& run_dir, const harness::History& history) {
+  std::filesystem::create_directories(run_dir);
+  std::ofstream out(run_dir / "history.jsonl");
+  harness::write_jsonl(history, out);
+}
+
+TEST(Cli, DiffPrintsALinePerAspectAndExitsOneWhenAnyDiffers) {
+  const auto dir = make_test_directory("cli-diff");
+  harness::testing::HistoryBuilder fake;
+  fake.master(7, 1).worker(8, 7, 1).pid_file("nginx.pid", 7);
+  harness::testing::HistoryBuilder real;
+  real.pid_file("nginx.pid", 5).master(5, 1).worker(6, 5, 1);
+  write_history(dir / "fake", fake.build());
+  write_history(dir / "nginx", real.build());
+  const auto same = cli({"diff", (dir / "fake").string(), (dir / "nginx").string()});
+  EXPECT_EQ(same.code, exit_pass);
+  EXPECT_EQ(same.out,
+            "masters           same\nworkers           same\npid_files         same\nno_effect         same\n"
+            "served_by_at_end  same\ndropped           same\n");
+  real.worker(9, 5, 1);
+  write_history(dir / "nginx", real.build());
+  const auto differs = cli({"diff", (dir / "fake").string(), (dir / "nginx").string()});
+  EXPECT_EQ(differs.code, exit_fail);
+  EXPECT_NE(differs.out.find("workers           A: g1 1 born 0 exited  |  B: g1 2 born 0 exited\n"), std::string::npos)
+      << differs.out;
+
+  EXPECT_EQ(cli({"diff", (dir / "fake").string()}).err.rfind("hotdeploy: diff needs exactly two RUN_DIRs\n", 0), 0u);
+  const auto missing = cli({"diff", (dir / "fake").string(), (dir / "none").string()});
+  EXPECT_EQ(missing.code, exit_environment);
+  EXPECT_EQ(missing.err, "hotdeploy: cannot open " + (dir / "none" / "history.jsonl").string() + "\n");
+  std::ofstream(dir / "nginx" / "history.jsonl") << "{\"i\":0}\n";
+  EXPECT_EQ(cli({"diff", (dir / "fake").string(), (dir / "nginx").string()}).code, exit_environment);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -1,0 +1,185 @@
+#include "orchestrator/run_diff.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <iomanip>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "harness/checks.h"
+#include "harness/metrics.h"
+
+namespace hotdeploy::orchestrator {
+namespace {
+
+using harness::Event;
+using harness::EventType;
+using harness::ProcessRole;
+
+std::string generation_name(std::optional<std::int32_t> generation) {
+  return generation && *generation > 0 ? "g" + std::to_string(*generation) : "g?";
+}
+
+// The generation a process event names, else the one its pid was born with.
+std::string generation_of(const Event& e, const harness::Generations& generations) {
+  if (e.generation > 0) return generation_name(e.generation);
+  return generation_name(e.role == ProcessRole::master ? generations.of_master(e.pid) : generations.of_worker(e.pid));
+}
+
+std::string joined(const std::vector<std::string>& parts, const std::string& separator) {
+  std::string text;
+  for (const auto& part : parts) text += (text.empty() ? "" : separator) + part;
+  return text;
+}
+
+}  // namespace
+
+std::string master_events(const harness::JudgeInputs& run) {
+  std::vector<std::string> in_order;
+  std::vector<std::string> at_cleanup;
+  bool steps_ended = false;
+  for (const Event& e : run.process.events()) {
+    if (e.type == EventType::steps_ended) steps_ended = true;
+    if (e.role != ProcessRole::master) continue;
+    std::string what;
+    if (e.type == EventType::process_born) {
+      what = generation_of(e, run.generations) + " born";
+    } else if (e.type == EventType::process_exited) {
+      what = generation_of(e, run.generations) + " exit " + (e.exit_code < 0 ? "?" : std::to_string(e.exit_code));
+    } else {
+      continue;
+    }
+    (steps_ended ? at_cleanup : in_order).push_back(std::move(what));
+  }
+  // The cleanup signals every master at once: which exit is seen first is a race.
+  std::sort(at_cleanup.begin(), at_cleanup.end());
+  std::string text = in_order.empty() ? "none" : joined(in_order, ", ");
+  if (!at_cleanup.empty()) text += "; at cleanup " + joined(at_cleanup, ", ");
+  return text;
+}
+
+std::string worker_counts(const harness::JudgeInputs& run) {
+  struct Counts {
+    int born = 0;
+    int exited = 0;
+    std::map<std::int32_t, int> by_nonzero_code;
+  };
+  std::map<std::string, Counts> by_generation;
+  for (const Event& e : run.process.events()) {
+    if (e.role != ProcessRole::worker) continue;
+    if (e.type == EventType::process_born) {
+      ++by_generation[generation_of(e, run.generations)].born;
+    } else if (e.type == EventType::process_exited) {
+      auto& counts = by_generation[generation_of(e, run.generations)];
+      ++counts.exited;
+      if (e.exit_code != 0) ++counts.by_nonzero_code[e.exit_code];
+    }
+  }
+  std::vector<std::string> parts;
+  for (const auto& [generation, counts] : by_generation) {
+    std::string part = generation + " " + std::to_string(counts.born) + " born " + std::to_string(counts.exited) + " exited";
+    for (const auto& [code, n] : counts.by_nonzero_code) {
+      part += ", " + std::to_string(n) + " with " + (code < 0 ? std::string("unknown code") : "code " + std::to_string(code));
+    }
+    parts.push_back(std::move(part));
+  }
+  return parts.empty() ? "none" : joined(parts, "; ");
+}
+
+std::string pid_file_states(const harness::JudgeInputs& run) {
+  std::map<std::string, std::vector<std::string>> seen;  // file -> its states in order
+  for (const Event& e : run.process.events()) {
+    if (e.type != EventType::pid_file_changed) continue;
+    const auto space = e.text.rfind(' ');
+    if (space == std::string::npos) continue;
+    const auto value = e.text.substr(space + 1);
+    seen[e.text.substr(0, space)].push_back(value == "removed" ? value : generation_name(run.generations.of_master(e.pid)));
+  }
+  std::vector<std::string> parts;
+  for (const auto& [file, states] : seen) {
+    // A file removed and written again (nginx.pid when USR2 renames it and the new master writes
+    // it; a rollback's rename back) may be absent for less than the observer's 1 ms poll, so the
+    // removal shows in some runs and not in others: only the last removal is kept. For the same
+    // reason a rewrite with the same pid may go unseen, so repeats are merged.
+    std::vector<std::string> kept;
+    for (std::size_t i = 0; i < states.size(); ++i) {
+      if (states[i] == "removed" && i + 1 < states.size()) continue;
+      if (!kept.empty() && kept.back() == states[i]) continue;
+      kept.push_back(states[i]);
+    }
+    parts.push_back(file + " " + joined(kept, " "));
+  }
+  return parts.empty() ? "none" : joined(parts, "; ");
+}
+
+std::string no_effect_steps(const harness::JudgeInputs& run) {
+  std::vector<std::string> steps;
+  for (const Event& e : run.process.events()) {
+    if (e.type != EventType::no_effect) continue;
+    // "USR2 to generation 2 master 44: no effect (...)": the pid is the run's, not the target's doing.
+    auto text = e.text;
+    const auto pid = " master " + std::to_string(e.pid);
+    if (const auto at = text.find(pid); at != std::string::npos) text.erase(at, pid.size());
+    steps.push_back(std::move(text));
+  }
+  return steps.empty() ? "none" : joined(steps, "; ");
+}
+
+std::string served_by_at_end(const harness::JudgeInputs& run) {
+  std::vector<std::int64_t> ok_ends;
+  for (const auto& row : run.rows) {
+    if (row.ok()) ok_ends.push_back(row.end_ns);
+  }
+  if (ok_ends.empty()) return "no ok response";
+  // The end window of check_served_by_at_end: the last 10% of the run, at least the last 50 ok.
+  const auto span = static_cast<double>(run.last_ns - run.first_ns);
+  const auto by_time = run.last_ns - static_cast<std::int64_t>(span * harness::kEndWindowFraction);
+  const std::size_t nth = ok_ends.size() - std::min(ok_ends.size(), harness::kEndWindowMinResponses);
+  std::nth_element(ok_ends.begin(), ok_ends.begin() + static_cast<std::ptrdiff_t>(nth), ok_ends.end());
+  const auto cutoff = std::min(by_time, ok_ends[nth]);
+  std::set<std::int32_t> generations;
+  for (const auto& row : run.rows) {
+    if (row.ok() && row.end_ns >= cutoff) generations.insert(row.generation);
+  }
+  std::vector<std::string> names;
+  for (const auto generation : generations) names.push_back(generation_name(generation));
+  return joined(names, " ");
+}
+
+std::string dropped_by_reason(const harness::JudgeInputs& run) {
+  const auto metrics = harness::compute_metrics(run);
+  std::string text = std::to_string(metrics.dropped);
+  std::vector<std::string> reasons;
+  for (const auto& [reason, n] : metrics.dropped_by_reason) reasons.push_back(reason + " " + std::to_string(n));
+  if (!reasons.empty()) text += " (" + joined(reasons, ", ") + ")";
+  return text;
+}
+
+std::vector<AspectComparison> compare_runs(const harness::History& a, const harness::History& b) {
+  const auto run_a = harness::JudgeInputs::from(a);
+  const auto run_b = harness::JudgeInputs::from(b);
+  using Describe = std::string (*)(const harness::JudgeInputs&);
+  const std::pair<const char*, Describe> aspects[] = {
+      {"masters", master_events},          {"workers", worker_counts},
+      {"pid_files", pid_file_states},      {"no_effect", no_effect_steps},
+      {"served_by_at_end", served_by_at_end}, {"dropped", dropped_by_reason},
+  };
+  std::vector<AspectComparison> comparisons;
+  for (const auto& [name, describe] : aspects) comparisons.push_back({name, describe(run_a), describe(run_b)});
+  return comparisons;
+}
+
+std::string comparison_line(const AspectComparison& comparison) {
+  std::ostringstream line;
+  line << std::left << std::setw(18) << comparison.aspect;
+  if (comparison.same()) {
+    line << "same";
+  } else {
+    line << "A: " << comparison.a << "  |  B: " << comparison.b;
+  }
+  return line.str();
+}
+
+}  // namespace hotdeploy::orchestrator

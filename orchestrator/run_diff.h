@@ -1,0 +1,46 @@
+// Run diff: what the target did in a run, reduced to the aspects that should not depend on which
+// nginx ran the scenario (fake-nginx or the real one), and two runs compared aspect by aspect --
+// what `hotdeploy diff` prints. Pure functions of histories. Each aspect is a short text naming
+// generations (g1, g2, ...), never pids or times, so two runs of one scenario on faithful targets
+// describe every aspect with the same text:
+//
+//   masters           master births and exits in the order recorded, as "g1 born", "g2 exit 1",
+//                     ..., with those that exited at the end-of-run cleanup (after steps_ended)
+//                     listed by generation, since the cleanup ends them all at once
+//   workers           per generation: workers born and exited, and exit codes other than 0
+//   pid_files         per file (nginx.pid, nginx.pid.oldbin): the generations it named in turn
+//   no_effect         the steps recorded as having no effect
+//   served_by_at_end  the generations that served ok responses in the end window (checks.h)
+//   dropped           dropped requests and their count by reason
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "harness/history.h"
+#include "harness/judge_inputs.h"
+
+namespace hotdeploy::orchestrator {
+
+[[nodiscard]] std::string master_events(const harness::JudgeInputs& run);
+[[nodiscard]] std::string worker_counts(const harness::JudgeInputs& run);
+[[nodiscard]] std::string pid_file_states(const harness::JudgeInputs& run);
+[[nodiscard]] std::string no_effect_steps(const harness::JudgeInputs& run);
+[[nodiscard]] std::string served_by_at_end(const harness::JudgeInputs& run);
+[[nodiscard]] std::string dropped_by_reason(const harness::JudgeInputs& run);
+
+struct AspectComparison {
+  std::string aspect;  // masters, workers, pid_files, no_effect, served_by_at_end, dropped
+  std::string a;       // what run A did
+  std::string b;       // what run B did
+
+  [[nodiscard]] bool same() const { return a == b; }
+};
+
+// Every aspect, in the order of the list above.
+[[nodiscard]] std::vector<AspectComparison> compare_runs(const harness::History& a, const harness::History& b);
+
+// "masters           same", or "masters           A: g1 born, ...  |  B: g1 born, ...".
+[[nodiscard]] std::string comparison_line(const AspectComparison& comparison);
+
+}  // namespace hotdeploy::orchestrator

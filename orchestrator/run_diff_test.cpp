@@ -1,0 +1,124 @@
+#include "orchestrator/run_diff.h"
+
+#include <gtest/gtest.h>
+
+#include "harness/history_builder.h"
+
+namespace hotdeploy::orchestrator {
+namespace {
+
+using harness::EventType;
+using harness::JudgeInputs;
+using harness::Outcome;
+using harness::ProcessRole;
+using harness::Reason;
+using harness::testing::HistoryBuilder;
+
+// An upgrade as the observer records it, with pids offset by `pid` and the order of simultaneous
+// observations chosen by `pid_file_first` (real nginx and fake-nginx differ in both).
+HistoryBuilder upgrade(std::int32_t pid, bool pid_file_first) {
+  HistoryBuilder b;
+  b.at_ms(1);
+  if (pid_file_first) b.pid_file("nginx.pid", pid);
+  b.master(pid, 1).worker(pid + 1, pid, 1).worker(pid + 2, pid, 1);
+  if (!pid_file_first) b.pid_file("nginx.pid", pid);
+  b.at_ms(100).signal("USR2", pid, 1).pid_file("nginx.pid.oldbin", pid);
+  b.orchestrator(EventType::pid_file_changed, "nginx.pid removed");
+  b.master(pid + 10, 2).worker(pid + 11, pid + 10, 2).worker(pid + 12, pid + 10, 2).pid_file("nginx.pid", pid + 10);
+  b.at_ms(200).signal("WINCH", pid, 1).exited(pid + 2, pid, ProcessRole::worker, 1).exited(pid + 1, pid, ProcessRole::worker, 1);
+  b.at_ms(300).signal("QUIT", pid, 1).exited(pid, 1, ProcessRole::master, 1);
+  b.orchestrator(EventType::pid_file_changed, "nginx.pid.oldbin removed");
+  b.at_ms(400).orchestrator(EventType::steps_ended, "");
+  b.exited(pid + 10, pid, ProcessRole::master, 2).orchestrator(EventType::pid_file_changed, "nginx.pid removed");
+  b.exited(pid + 12, pid + 10, ProcessRole::worker, 2).exited(pid + 11, pid + 10, ProcessRole::worker, 2);
+  return b;
+}
+
+TEST(RunDiff, DescribesAnUpgradeByGenerations) {
+  const auto run = JudgeInputs::from(upgrade(5, false).build());
+  EXPECT_EQ(master_events(run), "g1 born, g2 born, g1 exit 0; at cleanup g2 exit 0");
+  EXPECT_EQ(worker_counts(run), "g1 2 born 2 exited; g2 2 born 2 exited");
+  EXPECT_EQ(pid_file_states(run), "nginx.pid g1 g2 removed; nginx.pid.oldbin g1 removed");
+  EXPECT_EQ(no_effect_steps(run), "none");
+  EXPECT_EQ(served_by_at_end(run), "no ok response");
+  EXPECT_EQ(dropped_by_reason(run), "0");
+}
+
+TEST(RunDiff, PidsAndTheOrderOfSimultaneousObservationsMakeNoDifference) {
+  for (const auto& comparison : compare_runs(upgrade(5, false).build(), upgrade(300, true).build())) {
+    EXPECT_TRUE(comparison.same()) << comparison_line(comparison);
+  }
+}
+
+TEST(RunDiff, MasterOrderCountsButTheCleanupOrderDoesNot) {
+  HistoryBuilder a;
+  a.master(5, 1).master(9, 2).at_ms(10).exited(5, 1, ProcessRole::master, 1).exited(9, 5, ProcessRole::master, 2);
+  HistoryBuilder b;
+  b.master(5, 1).master(9, 2).at_ms(10).exited(9, 5, ProcessRole::master, 2).exited(5, 1, ProcessRole::master, 1);
+  EXPECT_EQ(master_events(JudgeInputs::from(a.build())), "g1 born, g2 born, g1 exit 0, g2 exit 0");
+  EXPECT_NE(master_events(JudgeInputs::from(a.build())), master_events(JudgeInputs::from(b.build())));
+  a.at_ms(5).orchestrator(EventType::steps_ended, "");
+  b.at_ms(5).orchestrator(EventType::steps_ended, "");
+  EXPECT_EQ(master_events(JudgeInputs::from(a.build())), "g1 born, g2 born; at cleanup g1 exit 0, g2 exit 0");
+  EXPECT_EQ(master_events(JudgeInputs::from(a.build())), master_events(JudgeInputs::from(b.build())));
+}
+
+TEST(RunDiff, WorkerCountsShowRespawnsAndNonzeroExitCodes) {
+  HistoryBuilder b;
+  b.master(5, 1).worker(6, 5, 0).worker(7, 5, 1).at_ms(10).exited(6, 5, ProcessRole::worker, 1).worker(8, 5, 1);
+  auto history = b.build();
+  auto events = history.events();
+  events[3].exit_code = 139;
+  EXPECT_EQ(worker_counts(JudgeInputs::from(harness::History::from_events(events))),
+            "g1 3 born 1 exited, 1 with code 139");
+}
+
+TEST(RunDiff, PidFileKeepsItsValuesAndOnlyTheLastRemoval) {
+  HistoryBuilder b;
+  b.master(5, 1).master(9, 2).pid_file("nginx.pid", 5).pid_file("nginx.pid", 9);
+  b.orchestrator(EventType::pid_file_changed, "nginx.pid removed").pid_file("nginx.pid", 5).pid_file("nginx.pid", 5);
+  EXPECT_EQ(pid_file_states(JudgeInputs::from(b.build())), "nginx.pid g1 g2 g1");
+  b.orchestrator(EventType::pid_file_changed, "nginx.pid removed").pid_file("nginx.pid", 77);
+  b.orchestrator(EventType::pid_file_changed, "nginx.pid removed");
+  EXPECT_EQ(pid_file_states(JudgeInputs::from(b.build())), "nginx.pid g1 g2 g1 g? removed");
+}
+
+TEST(RunDiff, NoEffectStepsLeaveOutThePid) {
+  HistoryBuilder a;
+  a.orchestrator(EventType::no_effect, "USR2 to generation 2 master 44: no effect (no new master was forked within 2s)");
+  auto history = a.build();
+  auto events = history.events();
+  events[0].pid = 44;
+  EXPECT_EQ(no_effect_steps(JudgeInputs::from(harness::History::from_events(events))),
+            "USR2 to generation 2: no effect (no new master was forked within 2s)");
+}
+
+TEST(RunDiff, ServedByAtEndNamesEveryGenerationInTheEndWindow) {
+  HistoryBuilder b;
+  b.master(5, 1).worker(6, 5, 1).master(9, 2).worker(10, 9, 2);
+  for (std::uint64_t id = 1; id <= 100; ++id) b.at_ms(static_cast<double>(id)).ok(id, id <= 40 ? 6 : 10);
+  EXPECT_EQ(served_by_at_end(JudgeInputs::from(b.build())), "g2");
+  for (std::uint64_t id = 101; id <= 110; ++id) b.at_ms(static_cast<double>(id)).ok(id, 6);
+  EXPECT_EQ(served_by_at_end(JudgeInputs::from(b.build())), "g1 g2");
+}
+
+TEST(RunDiff, DroppedCountsByReason) {
+  HistoryBuilder b;
+  b.request(1, Outcome::info, Reason::truncated).request(2, Outcome::fail, Reason::refused);
+  b.request(3, Outcome::info, Reason::truncated).ok(4, 6);
+  EXPECT_EQ(dropped_by_reason(JudgeInputs::from(b.build())), "3 (refused 1, truncated 2)");
+}
+
+TEST(RunDiff, ADifferenceIsPrintedSideBySide) {
+  HistoryBuilder fake = upgrade(5, false);
+  HistoryBuilder real = upgrade(5, false);
+  real.at_ms(500).request(1, Outcome::info, Reason::truncated);
+  const auto comparisons = compare_runs(fake.build(), real.build());
+  ASSERT_EQ(comparisons.size(), 6u);
+  EXPECT_EQ(comparison_line(comparisons[0]), "masters           same");
+  EXPECT_EQ(comparisons[5].aspect, "dropped");
+  EXPECT_EQ(comparison_line(comparisons[5]), "dropped           A: 0  |  B: 1 (truncated 1)");
+}
+
+}  // namespace
+}  // namespace hotdeploy::orchestrator
