@@ -19,6 +19,7 @@ struct NginxConfInput {
   std::uint16_t port = 0;
   std::uint64_t held_bytes = 1024;
   double held_seconds = 1.0;
+  bool broken = false;  // a second `worker_processes`: a file nginx (and fake-nginx) rejects
 };
 
 [[nodiscard]] std::string render_nginx_conf(const NginxConfInput& input);

@@ -37,5 +37,17 @@ TEST(RenderNginxConf, AppliesReuseportDaemonOffAndExtraDirectives) {
   EXPECT_NE(conf.find("worker_shutdown_timeout 2s;\n"), std::string::npos);
 }
 
+TEST(RenderNginxConf, BrokenRepeatsWorkerProcessesWhichNginxRejectsAsDuplicate) {
+  TargetSpec target;
+  target.workers = 2;
+  const auto count = [](const std::string& conf) {
+    std::size_t n = 0;
+    for (auto at = conf.find("worker_processes 2;"); at != std::string::npos; at = conf.find("worker_processes 2;", at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count(render_nginx_conf({target, "x", 8080})), 1u);
+  EXPECT_EQ(count(render_nginx_conf({target, "x", 8080, 1024, 1.0, true})), 2u);
+}
+
 }  // namespace
 }  // namespace hotdeploy::orchestrator

@@ -124,7 +124,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   }
   spdlog::info("run {} of {} in {}", scenario.name, scenario.file, result.run_dir.string());
 
-  const auto target = Target::prepare(scenario, result.run_dir, options.binaries, pick_free_loopback_port());
+  auto target = Target::prepare(scenario, result.run_dir, options.binaries, pick_free_loopback_port());
   harness::RunClock clock;
   harness::EventLog steps_log;
   ProcessObserver observer({target.pid_file(), target.oldbin_file(), target.error_log()}, clock);

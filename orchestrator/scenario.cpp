@@ -37,6 +37,13 @@ struct StepDescriber {
     return "wait " + what + " (timeout " + format_duration(s.timeout) + ")";
   }
   std::string operator()(const SleepStep& s) const { return "sleep " + format_duration(s.duration); }
+  std::string operator()(const ConfigStep& s) const {
+    std::string text = "config";
+    if (s.workers) text += " workers " + std::to_string(*s.workers);
+    for (const auto& [name, value] : s.directives) text += " " + name + " " + value;
+    if (s.broken) text += " broken";
+    return text;
+  }
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -65,9 +66,17 @@ struct WaitStep {
 struct SleepStep {
   std::chrono::milliseconds duration{0};
 };
+// Rewrites PREFIX/conf/nginx.conf for the next HUP (or USR2): the target's config with these
+// changes. `broken` makes the file one nginx rejects (`worker_processes` given twice), the way a
+// bad config reaches a reload in production.
+struct ConfigStep {
+  std::optional<int> workers;
+  std::map<std::string, std::string> directives;  // added to, or replacing, the target's
+  bool broken = false;
+};
 
 struct Step {
-  std::variant<SwapBinaryStep, SignalStep, WaitStep, SleepStep> action;
+  std::variant<SwapBinaryStep, SignalStep, WaitStep, SleepStep, ConfigStep> action;
   int line = 0;            // line of the step in the scenario file
   std::string procedure;   // "upgrade" when expanded from a procedure, else empty
 };

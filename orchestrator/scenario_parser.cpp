@@ -194,6 +194,15 @@ void parse_binary_extras(const Reader& r, const YAML::Node& target_node, TargetS
   }
 }
 
+std::map<std::string, std::string> parse_directives(const Reader& r, const YAML::Node& node) {
+  r.expect_map(node, "directives");
+  std::map<std::string, std::string> directives;
+  for (const auto& entry : node) {
+    directives[entry.first.as<std::string>()] = r.scalar(entry.second, entry.first.as<std::string>());
+  }
+  return directives;
+}
+
 TargetSpec parse_target(const Reader& r, const YAML::Node& node) {
   r.check_keys(node, "target", {"kind", "workers", "binary", "new_binary", "versions", "faults", "reuseport",
                                 "daemon", "directives"});
@@ -207,12 +216,7 @@ TargetSpec parse_target(const Reader& r, const YAML::Node& node) {
   parse_binary_extras(r, node, target);
   if (node["reuseport"]) target.reuseport = r.boolean(node["reuseport"], "reuseport");
   if (node["daemon"]) target.daemon = r.boolean(node["daemon"], "daemon");
-  if (const auto directives = node["directives"]) {
-    r.expect_map(directives, "directives");
-    for (const auto& entry : directives) {
-      target.directives[entry.first.as<std::string>()] = r.scalar(entry.second, entry.first.as<std::string>());
-    }
-  }
+  if (node["directives"]) target.directives = parse_directives(r, node["directives"]);
   return target;
 }
 
@@ -390,6 +394,16 @@ void append_procedure(std::vector<Step>& steps, int line, const std::string& pro
   for (auto& action : procedure_steps(procedure)) steps.push_back(Step{std::move(action), line, procedure});
 }
 
+ConfigStep parse_config(const Reader& r, const YAML::Node& node) {
+  r.check_keys(node, "config", {"workers", "directives", "broken"});
+  if (node.size() == 0) r.fail(node, "config needs at least one of workers, directives, broken");
+  ConfigStep step;
+  if (node["workers"]) step.workers = static_cast<int>(r.integer(node["workers"], "workers", 1, 64));
+  if (node["directives"]) step.directives = parse_directives(r, node["directives"]);
+  if (node["broken"]) step.broken = r.boolean(node["broken"], "broken");
+  return step;
+}
+
 void parse_steps(const Reader& r, const YAML::Node& node, std::vector<Step>& steps) {
   if (!node.IsSequence()) r.fail(node, "steps must be a list");
   for (const auto& item : node) {
@@ -407,6 +421,8 @@ void parse_steps(const Reader& r, const YAML::Node& node, std::vector<Step>& ste
       steps.push_back(Step{parse_wait(r, body), line, ""});
     } else if (kind == "sleep") {
       steps.push_back(Step{SleepStep{r.duration(body, "sleep")}, line, ""});
+    } else if (kind == "config") {
+      steps.push_back(Step{parse_config(r, body), line, ""});
     } else if (kind == "upgrade") {
       if (!(body.IsMap() && body.size() == 0) && !body.IsNull()) r.fail(body, "upgrade takes no parameters: write 'upgrade: {}'");
       append_procedure(steps, line, "upgrade");
@@ -416,7 +432,7 @@ void parse_steps(const Reader& r, const YAML::Node& node, std::vector<Step>& ste
       append_procedure(steps, line, "rollback via " + r.one_of(body["via"], "via", {"hup", "term", "seed"}));
     } else {
       r.fail(entry.first,
-             "unknown step kind '" + kind + "' (known: swap_binary, signal, wait, sleep, upgrade, rollback)");
+             "unknown step kind '" + kind + "' (known: swap_binary, signal, wait, sleep, config, upgrade, rollback)");
     }
   }
 }

@@ -106,7 +106,34 @@ TEST(ScenarioParser, UnknownKeyNamesFileLineColumnAndKey) {
 
 TEST(ScenarioParser, UnknownStepKindIsAnError) {
   EXPECT_EQ(error_of("name: x\nsteps:\n  - signl: {send: USR2}\n"),
-            "s.yaml:3:5: unknown step kind 'signl' (known: swap_binary, signal, wait, sleep, upgrade, rollback)");
+            "s.yaml:3:5: unknown step kind 'signl' (known: swap_binary, signal, wait, sleep, config, upgrade, rollback)");
+}
+
+TEST(ScenarioParser, ConfigStepCarriesWorkersDirectivesAndBroken) {
+  const auto scenario = parse_scenario_text(R"(
+name: c
+steps:
+  - config: {workers: 1, directives: {worker_shutdown_timeout: 1s}}
+  - config: {broken: true}
+)",
+                                            "s.yaml");
+  ASSERT_EQ(scenario.steps.size(), 2u);
+  const auto& fewer = std::get<ConfigStep>(scenario.steps[0].action);
+  EXPECT_EQ(fewer.workers, 1);
+  EXPECT_EQ(fewer.directives.at("worker_shutdown_timeout"), "1s");
+  EXPECT_FALSE(fewer.broken);
+  EXPECT_TRUE(std::get<ConfigStep>(scenario.steps[1].action).broken);
+  EXPECT_EQ(describe(scenario.steps[0]), "config workers 1 worker_shutdown_timeout 1s");
+  EXPECT_EQ(describe(scenario.steps[1]), "config broken");
+}
+
+TEST(ScenarioParser, ConfigStepRejectsUnknownKeysAndEmptyChanges) {
+  EXPECT_EQ(error_of("name: x\nsteps:\n  - config: {worker: 1}\n"),
+            "s.yaml:3:14: unknown key 'worker' in config (known: workers, directives, broken)");
+  EXPECT_EQ(error_of("name: x\nsteps:\n  - config: {}\n"),
+            "s.yaml:3:13: config needs at least one of workers, directives, broken");
+  EXPECT_EQ(error_of("name: x\nsteps:\n  - config: {workers: 0}\n"),
+            "s.yaml:3:23: 'workers' must be between 1 and 64, got 0");
 }
 
 TEST(ScenarioParser, WrongTypesAndImpossibleValuesAreErrors) {

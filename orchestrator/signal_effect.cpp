@@ -8,9 +8,14 @@ using harness::ProcessRole;
 
 namespace {
 
+// Whether t_ns falls between the signal and the next one of its kind to the same process.
+bool in_window(const SentSignal& signal, std::int64_t t_ns) {
+  return t_ns >= signal.sent_ns && (!signal.superseded_ns || t_ns < *signal.superseded_ns);
+}
+
 bool child_born_after(const SentSignal& signal, const ProcessTable& table, ProcessRole role) {
   for (const auto& record : table.records) {
-    if (record.parent == signal.target.pid && record.born_ns >= signal.sent_ns &&
+    if (record.parent == signal.target.pid && in_window(signal, record.born_ns) &&
         (record.role == role || (role == ProcessRole::master && record.role == ProcessRole::none))) {
       return true;
     }
@@ -21,7 +26,7 @@ bool child_born_after(const SentSignal& signal, const ProcessTable& table, Proce
 bool worker_exited_after(const SentSignal& signal, const ProcessTable& table) {
   for (const auto& record : table.records) {
     if (record.parent == signal.target.pid && record.role == ProcessRole::worker && record.exited_ns &&
-        *record.exited_ns >= signal.sent_ns) {
+        in_window(signal, *record.exited_ns)) {
       return true;
     }
   }

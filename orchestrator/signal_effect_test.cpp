@@ -18,7 +18,7 @@ ProcessTable table_with(std::vector<ProcessRecord> extra) {
   return table;
 }
 
-SentSignal sent(const char* name, int number, int workers = 1) { return {name, number, old_master, 1000, workers}; }
+SentSignal sent(const char* name, int number, int workers = 1) { return {name, number, old_master, 1000, workers, {}}; }
 
 TEST(SignalEffect, Usr2TakesEffectWhenTheMasterForksANewOne) {
   EXPECT_EQ(effect_seen(sent("USR2", SIGUSR2), table_with({})), false);
@@ -41,6 +41,15 @@ TEST(SignalEffect, WinchTakesEffectWhenAWorkerExits) {
 TEST(SignalEffect, HupTakesEffectWhenANewWorkerStarts) {
   EXPECT_EQ(effect_seen(sent("HUP", SIGHUP), table_with({})), false);
   EXPECT_EQ(effect_seen(sent("HUP", SIGHUP), table_with({{102, 100, ProcessRole::worker, 1, 1200, {}, -1}})), true);
+}
+
+TEST(SignalEffect, WhatFollowsTheSameSignalAgainIsTheLaterSignalsEffect) {
+  auto failed_hup = sent("HUP", SIGHUP);
+  failed_hup.superseded_ns = 1800;
+  const auto table = table_with({{102, 100, ProcessRole::worker, 1, 1900, {}, -1}});
+  EXPECT_EQ(effect_seen(failed_hup, table), false) << "the worker came after the second HUP";
+  failed_hup.superseded_ns = 2000;
+  EXPECT_EQ(effect_seen(failed_hup, table), true);
 }
 
 TEST(SignalEffect, QuitTakesEffectWhenTheMasterOrAWorkerExits) {

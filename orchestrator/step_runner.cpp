@@ -70,7 +70,7 @@ void StepRunner::settle_effects() {
   std::erase_if(awaiting_effect_, [&](const SentSignal& signal) {
     const auto seen = effect_seen(signal, table);
     if (!seen.has_value() || *seen) return true;
-    if (now - signal.sent_ns < std::chrono::nanoseconds(effect_grace).count()) return false;
+    if (!signal.superseded_ns && now - signal.sent_ns < std::chrono::nanoseconds(effect_grace).count()) return false;
     Event event;
     event.t_ns = now;
     event.type = EventType::no_effect;
@@ -78,8 +78,9 @@ void StepRunner::settle_effects() {
     event.generation = signal.target.generation;
     event.role = signal.target.role;
     event.text = signal.name + " to generation " + std::to_string(signal.target.generation) + " master " +
-                 std::to_string(signal.target.pid) + ": no effect (" + missing_effect(signal) + " within " +
-                 format_duration(effect_grace) + ")";
+                 std::to_string(signal.target.pid) + ": no effect (" + missing_effect(signal) +
+                 (signal.superseded_ns ? " before the next " + signal.name : " within " + format_duration(effect_grace)) +
+                 ")";
     spdlog::warn("{}", event.text);
     events_.append(std::move(event));
     return true;
@@ -112,7 +113,10 @@ std::optional<std::string> StepRunner::signal_process(const SignalStep& step, co
   event.role = process.role;
   event.text = step.signal_name;
   events_.append(std::move(event));
-  awaiting_effect_.push_back({step.signal_name, step.signal_number, process, sent_at, table.live_workers_of(process.pid)});
+  for (auto& earlier : awaiting_effect_) {
+    if (earlier.target.pid == process.pid && earlier.number == step.signal_number) earlier.superseded_ns = sent_at;
+  }
+  awaiting_effect_.push_back({step.signal_name, step.signal_number, process, sent_at, table.live_workers_of(process.pid), {}});
   return std::nullopt;
 }
 
@@ -133,6 +137,15 @@ std::optional<std::string> StepRunner::run_action(const SignalStep& step) {
   if (step.signal_number == SIGUSR2) min_new_generation_ = table.max_generation() + 1;
   last_signalled_.insert_or_assign(std::pair{step.to.kind, step.to.generation}, *master);
   return signal_process(step, *master, table);
+}
+
+std::optional<std::string> StepRunner::run_action(const ConfigStep& step) {
+  try {
+    target_.write_config(step);
+  } catch (const EnvironmentError& e) {
+    return fail(EventType::run_error, e.what());
+  }
+  return std::nullopt;
 }
 
 std::optional<std::string> StepRunner::run_action(const SleepStep& step) {

@@ -40,7 +40,7 @@ namespace hotdeploy::orchestrator {
 
 class StepRunner {
  public:
-  StepRunner(const Target& target, const ProcessObserver& observer, const harness::RunClock& clock,
+  StepRunner(Target& target, const ProcessObserver& observer, const harness::RunClock& clock,
              harness::EventLog& events)
       : target_(target), observer_(observer), clock_(clock), events_(events) {}
 
@@ -57,6 +57,7 @@ class StepRunner {
   [[nodiscard]] std::optional<std::string> run_action(const SignalStep& step);
   [[nodiscard]] std::optional<std::string> run_action(const WaitStep& step);
   [[nodiscard]] std::optional<std::string> run_action(const SleepStep& step);
+  [[nodiscard]] std::optional<std::string> run_action(const ConfigStep& step);
   [[nodiscard]] std::optional<std::string> wait_for_log(const WaitStep& step);
   [[nodiscard]] std::optional<std::string> signal_process(const SignalStep& step, const ProcessRecord& process,
                                                           const ProcessTable& table);
@@ -69,7 +70,7 @@ class StepRunner {
                                      std::string& seen);
   [[nodiscard]] std::string fail(harness::EventType type, std::string text);
 
-  const Target& target_;
+  Target& target_;
   const ProcessObserver& observer_;
   const harness::RunClock& clock_;
   harness::EventLog& events_;

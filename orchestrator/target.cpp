@@ -103,7 +103,7 @@ Target Target::prepare(const Scenario& scenario, const fs::path& run_dir, const 
                        std::uint16_t port) {
   const auto& spec = scenario.target;
   const bool next_missing = spec.new_binary.name == missing_binary;
-  Target target(fs::absolute(run_dir / "prefix"), port, spec.workers, next_missing);
+  Target target(fs::absolute(run_dir / "prefix"), scenario, port, next_missing);
   for (const char* dir : {"sbin", "conf", "logs", "html", "temp"}) make_directory(target.prefix_ / dir);
   const auto install = [&](const BinarySpec& binary, const fs::path& to) {
     const auto from = resolve_binary(binary.name, spec.kind, scenario.file, binaries);
@@ -118,14 +118,28 @@ Target Target::prepare(const Scenario& scenario, const fs::path& run_dir, const 
   install(spec.binary, target.executable());
   if (!next_missing) install(spec.new_binary, target.prefix_ / "sbin" / "nginx.next");
 
-  const auto& held = scenario.load.held;
-  write_held_file(target.prefix_ / "html" / "held.bin", held.bytes);
-  const auto conf_path = target.prefix_ / "conf" / "nginx.conf";
-  std::ofstream conf(conf_path);
-  conf << render_nginx_conf({spec, scenario.name, port, held.bytes, held.seconds});
-  conf.close();
-  if (!conf) throw EnvironmentError("cannot write " + conf_path.string());
+  write_held_file(target.prefix_ / "html" / "held.bin", target.held_bytes_);
+  target.write_conf_file(false);
   return target;
+}
+
+void Target::write_conf_file(bool broken) const {
+  const auto conf_path = prefix_ / "conf" / "nginx.conf";
+  const auto staged = prefix_ / "conf" / "nginx.conf.next";
+  std::ofstream conf(staged);
+  conf << render_nginx_conf({spec_, scenario_name_, port_, held_bytes_, held_seconds_, broken});
+  conf.close();
+  if (!conf) throw EnvironmentError("cannot write " + staged.string());
+  if (::rename(staged.c_str(), conf_path.c_str()) != 0) {
+    throw EnvironmentError("cannot rename " + staged.string() + " to " + conf_path.string() + ": " +
+                           std::system_category().message(errno));
+  }
+}
+
+void Target::write_config(const ConfigStep& change) {
+  if (change.workers) spec_.workers = *change.workers;
+  for (const auto& [name, value] : change.directives) spec_.directives[name] = value;
+  write_conf_file(change.broken);
 }
 
 std::vector<std::string> Target::master_argv() const {

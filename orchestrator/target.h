@@ -41,20 +41,35 @@ class Target {
   [[nodiscard]] std::filesystem::path oldbin_file() const { return prefix_ / "logs" / "nginx.pid.oldbin"; }
   [[nodiscard]] std::filesystem::path error_log() const { return prefix_ / "logs" / "error.log"; }
   [[nodiscard]] std::uint16_t port() const { return port_; }
-  [[nodiscard]] int workers() const { return workers_; }
+  [[nodiscard]] int workers() const { return spec_.workers; }
   [[nodiscard]] std::vector<std::string> master_argv() const;
+
+  // Rewrites PREFIX/conf/nginx.conf with the change applied on top of the earlier ones (workers
+  // and directives stay changed; `broken` holds for this write only). Throws EnvironmentError.
+  void write_config(const ConfigStep& change);
 
   // Puts the staged new binary (next) or the kept previous one (previous) at executable().
   // Throws EnvironmentError when there is nothing to swap in.
   void swap_binary(BinaryChoice which) const;
 
  private:
-  Target(std::filesystem::path prefix, std::uint16_t port, int workers, bool next_missing)
-      : prefix_(std::move(prefix)), port_(port), workers_(workers), next_missing_(next_missing) {}
+  Target(std::filesystem::path prefix, const Scenario& scenario, std::uint16_t port, bool next_missing)
+      : prefix_(std::move(prefix)),
+        spec_(scenario.target),
+        scenario_name_(scenario.name),
+        held_bytes_(scenario.load.held.bytes),
+        held_seconds_(scenario.load.held.seconds),
+        port_(port),
+        next_missing_(next_missing) {}
+
+  void write_conf_file(bool broken) const;
 
   std::filesystem::path prefix_;
+  TargetSpec spec_;  // as the config now stands
+  std::string scenario_name_;
+  std::uint64_t held_bytes_;
+  double held_seconds_;
   std::uint16_t port_;
-  int workers_;
   bool next_missing_;
 };
 
