@@ -26,6 +26,27 @@ std::string generation_name(ServedBy s) { return s == ServedBy::new_generation ?
 
 constexpr std::size_t kMaxListedErrors = 5;
 
+// The ok responses that ended at or after cutoff, by who served them.
+struct EndTally {
+  std::uint64_t in_window = 0;
+  std::uint64_t unknown = 0;                  // by a worker of no recorded generation
+  std::map<std::int32_t, std::uint64_t> wrong;  // by another generation than want: generation -> responses
+};
+
+EndTally tally_from(const std::vector<RequestRow>& rows, std::int64_t cutoff, std::int32_t want) {
+  EndTally t;
+  for (const RequestRow& r : rows) {
+    if (!r.ok() || r.end_ns < cutoff) continue;
+    ++t.in_window;
+    if (r.generation <= 0) {
+      ++t.unknown;
+    } else if (r.generation != want) {
+      ++t.wrong[r.generation];
+    }
+  }
+  return t;
+}
+
 }  // namespace
 
 Verdict combine(Verdict a, Verdict b) { return static_cast<Verdict>(std::max(static_cast<int>(a), static_cast<int>(b))); }
@@ -94,11 +115,8 @@ Check check_served_by_at_end(const History& history, ServedBy expected) {
 
 Check check_served_by_at_end(const JudgeInputs& in, ServedBy expected) {
   Check c{"served_by_at_end", Verdict::pass, {}};
-  std::vector<std::int64_t> ok_ends;
-  for (const RequestRow& r : in.rows) {
-    if (r.ok()) ok_ends.push_back(r.end_ns);
-  }
-  if (ok_ends.empty()) {
+  const bool any_ok = std::any_of(in.rows.begin(), in.rows.end(), [](const RequestRow& r) { return r.ok(); });
+  if (!any_ok) {
     c.verdict = Verdict::unknown;
     c.detail = "no ok responses, so nothing shows who served at the end";
     return c;
@@ -116,25 +134,21 @@ Check check_served_by_at_end(const JudgeInputs& in, ServedBy expected) {
   const std::int64_t t_last = in.last_ns;
   const auto span = static_cast<double>(t_last - t_first);
   const auto by_time = t_last - static_cast<std::int64_t>(span * kEndWindowFraction);
-  // The end time of the kEndWindowMinResponses-th last ok response.
-  const std::size_t nth = ok_ends.size() - std::min(ok_ends.size(), kEndWindowMinResponses);
-  std::nth_element(ok_ends.begin(), ok_ends.begin() + static_cast<std::ptrdiff_t>(nth), ok_ends.end());
-  const auto by_count = ok_ends[nth];
-  const std::int64_t cutoff = std::min(by_time, by_count);
-
-  std::uint64_t in_window = 0;
-  std::uint64_t unknown = 0;
-  std::map<std::int32_t, std::uint64_t> wrong;  // generation -> responses
-  for (const RequestRow& r : in.rows) {
-    if (!r.ok() || r.end_ns < cutoff) continue;
-    ++in_window;
-    const auto generation = r.generation > 0 ? std::optional(r.generation) : std::nullopt;
-    if (!generation) {
-      ++unknown;
-    } else if (*generation != *want) {
-      ++wrong[*generation];
+  // The window starts at by_time, or earlier if that holds fewer than kEndWindowMinResponses:
+  // at the end time of the kEndWindowMinResponses-th last ok response (of the first, if fewer).
+  std::int64_t cutoff = by_time;
+  EndTally tally = tally_from(in.rows, cutoff, *want);
+  if (tally.in_window < kEndWindowMinResponses) {
+    std::vector<std::int64_t> ok_ends;
+    for (const RequestRow& r : in.rows) {
+      if (r.ok()) ok_ends.push_back(r.end_ns);
     }
+    const std::size_t nth = ok_ends.size() - std::min(ok_ends.size(), kEndWindowMinResponses);
+    std::nth_element(ok_ends.begin(), ok_ends.begin() + static_cast<std::ptrdiff_t>(nth), ok_ends.end());
+    cutoff = std::min(by_time, ok_ends[nth]);
+    tally = tally_from(in.rows, cutoff, *want);
   }
+  const auto& [in_window, unknown, wrong] = tally;
   const std::string window = std::to_string(in_window) + " ok responses in the last " +
                              ms(static_cast<double>(t_last - cutoff) / 1e6);
   const std::string wanted = "generation " + std::to_string(*want) + " (" + generation_name(expected) + ")";

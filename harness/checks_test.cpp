@@ -149,6 +149,25 @@ TEST(CheckServedByAtEndTest, TheWindowHoldsAtLeastTheLastFiftyResponses) {
   EXPECT_NE(c.detail.find("3 from generation 1"), std::string::npos) << c.detail;
 }
 
+TEST(CheckServedByAtEndTest, AWindowWithFewerThanFiftyWidensToTheLastFifty) {
+  // 100 ok responses at 1..100 ms, the run ends at 110 ms: the 10% window (from 99 ms) holds two,
+  // so the window starts at the 50th-last response (51 ms).
+  const auto history = [](int old_until_ms) {
+    HistoryBuilder b;
+    b.at_ms(0).master(100, 1).worker(101, 100, 1).master(200, 2).worker(201, 200, 2);
+    for (int t = 1; t <= 100; ++t) b.at_ms(t).ok(static_cast<std::uint64_t>(t), t <= old_until_ms ? 101 : 201);
+    b.at_ms(110).orchestrator(EventType::steps_ended, "");
+    return b.build();
+  };
+  const Check pass = check_served_by_at_end(history(50), ServedBy::new_generation);
+  EXPECT_EQ(pass.verdict, Verdict::pass);
+  EXPECT_EQ(pass.detail, "all 50 ok responses in the last 59.0 ms came from generation 2 (new)");
+  const Check fail = check_served_by_at_end(history(51), ServedBy::new_generation);
+  EXPECT_EQ(fail.verdict, Verdict::fail);
+  EXPECT_EQ(fail.detail,
+            "of 50 ok responses in the last 59.0 ms, expected all from generation 2 (new): 1 from generation 1");
+}
+
 TEST(CheckServedByAtEndTest, UnknownWorkersOrNoEvidenceIsUnknown) {
   HistoryBuilder unknown_pid = served_history(500, 1000);
   unknown_pid.at_ms(1000).ok(5000, 0);

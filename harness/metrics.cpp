@@ -1,6 +1,7 @@
 #include "harness/metrics.h"
 
 #include <algorithm>
+#include <array>
 
 #include "harness/generations.h"
 #include "harness/judge_inputs.h"
@@ -38,7 +39,21 @@ LatencySummary summarise(const LatencyHistogram& h) {
   return s;
 }
 
-std::string dropped_reason(const RequestRow& r) { return r.ended() ? std::string(to_string(r.reason)) : "no_end"; }
+// Drops counted by reason while the rows are read, named once at the end: one slot per Reason,
+// then one for "no_end" (a request that never ended).
+constexpr std::size_t kReasons = static_cast<std::size_t>(Reason::wrong_body_size) + 1;
+using ReasonCounts = std::array<std::uint64_t, kReasons + 1>;
+constexpr std::size_t kRequestKinds = static_cast<std::size_t>(RequestKind::held) + 1;
+
+std::size_t reason_slot(const RequestRow& r) { return r.ended() ? static_cast<std::size_t>(r.reason) : kReasons; }
+
+void name_reasons(const ReasonCounts& counts, std::map<std::string, std::uint64_t>& by_name) {
+  for (std::size_t k = 0; k < counts.size(); ++k) {
+    if (counts[k] == 0) continue;
+    const std::string name = k == kReasons ? "no_end" : std::string(to_string(static_cast<Reason>(k)));
+    by_name[name] += counts[k];
+  }
+}
 
 }  // namespace
 
@@ -66,6 +81,8 @@ Metrics compute_metrics(const JudgeInputs& in) {
     m.phases[k].to_ms = to_ms(k + 1 < phase_starts.size() ? phase_starts[k + 1] : history_end);
   }
   std::vector<LatencyHistogram> phase_latency(m.phases.size());
+  std::vector<ReasonCounts> phase_reasons(m.phases.size(), ReasonCounts{});
+  std::array<std::uint64_t, kRequestKinds> kind_dropped{};
 
   m.requests = rows.size();
   for (const RequestRow& r : rows) {
@@ -82,17 +99,20 @@ Metrics compute_metrics(const JudgeInputs& in) {
       phase_latency[k].record(r.latency_ns);
       continue;
     }
-    const std::string reason = dropped_reason(r);
     ++m.dropped;
     ++phase.dropped;
-    ++m.dropped_by_reason[reason];
-    ++phase.dropped_by_reason[reason];
-    ++m.dropped_by_kind[std::string(to_string(r.kind))];
+    ++phase_reasons[k][reason_slot(r)];
+    ++kind_dropped[static_cast<std::size_t>(r.kind)];
   }
   LatencyHistogram all;
   for (std::size_t k = 0; k < m.phases.size(); ++k) {
     m.phases[k].latency = summarise(phase_latency[k]);
     all.merge(phase_latency[k]);
+    name_reasons(phase_reasons[k], m.phases[k].dropped_by_reason);
+    name_reasons(phase_reasons[k], m.dropped_by_reason);
+  }
+  for (std::size_t kind = 0; kind < kind_dropped.size(); ++kind) {
+    if (kind_dropped[kind] > 0) m.dropped_by_kind[std::string(to_string(static_cast<RequestKind>(kind)))] = kind_dropped[kind];
   }
   m.latency = summarise(all);
 

@@ -1,10 +1,29 @@
 #include "harness/request_table.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <cstdint>
 #include <unordered_map>
 
 namespace hotdeploy::harness {
 namespace {
+
+// Dense rows not yet touched by an event carry this id, which no dense row can have (dense ids
+// stay below dense_limit_).
+constexpr RequestRow kUnseen{.id = std::numeric_limits<std::uint64_t>::max()};
+
+bool seen(const RequestRow& r) { return r.id != kUnseen.id; }
+
+// Asks the kernel to back the whole 2 MiB pages inside [data, data + bytes) with transparent
+// huge pages: the row table of a million requests (48 MB, filled once) then takes a few dozen
+// page faults instead of twelve thousand. Advice only: where THP is off nothing changes.
+void advise_huge_pages(void* data, std::size_t bytes) {
+  constexpr std::uintptr_t kHugePage = std::uintptr_t{2} << 20;
+  const auto from = (reinterpret_cast<std::uintptr_t>(data) + kHugePage - 1) & ~(kHugePage - 1);
+  const auto to = (reinterpret_cast<std::uintptr_t>(data) + bytes) & ~(kHugePage - 1);
+  if (to > from) static_cast<void>(madvise(reinterpret_cast<void*>(from), to - from, MADV_HUGEPAGE));
+}
 
 bool is_client(const Event& e) { return e.type == EventType::request_sent || e.type == EventType::request_ended; }
 
@@ -44,6 +63,7 @@ void finish_row(RequestRow& r) {
 RequestRowsBuilder::RequestRowsBuilder(std::size_t expected_events)
     : dense_limit_(4 * static_cast<std::uint64_t>(expected_events) + 1024) {
   rows_.reserve(expected_events / 2 + 16);
+  advise_huge_pages(rows_.data(), rows_.capacity() * sizeof(RequestRow));
 }
 
 void RequestRowsBuilder::add(const Event& e) {
@@ -56,23 +76,23 @@ void RequestRowsBuilder::add(const Event& e) {
   }
   const auto id = static_cast<std::size_t>(e.request_id);
   if (id >= rows_.size()) {
-    const std::size_t size = std::max<std::size_t>(id + 1, rows_.size() * 2);
-    rows_.resize(size);
-    seen_.resize(size, false);
+    // Double, but not past the capacity reserved up front while id fits in it: no reallocation
+    // (and no second round of page faults) for the usual history.
+    std::size_t size = std::max<std::size_t>(rows_.size() * 2, 16);
+    if (id < rows_.capacity()) size = std::min(size, rows_.capacity());
+    rows_.resize(std::max(size, id + 1), kUnseen);
   }
   apply(rows_[id], e);
-  seen_[id] = true;
 }
 
 void RequestRowsBuilder::go_sparse() {
   std::vector<RequestRow> rows;
-  for (std::size_t id = 0; id < rows_.size(); ++id) {
-    if (!seen_[id]) continue;
-    index_.emplace(id, rows.size());
-    rows.push_back(rows_[id]);
+  for (const RequestRow& r : rows_) {
+    if (!seen(r)) continue;
+    index_.emplace(r.id, rows.size());
+    rows.push_back(r);
   }
   rows_ = std::move(rows);
-  seen_.clear();
   dense_ = false;
 }
 
@@ -83,13 +103,12 @@ std::vector<RequestRow> RequestRowsBuilder::finish() {
     // Compact in place: rows keep their id order.
     std::size_t kept = 0;
     for (std::size_t id = 0; id < rows.size(); ++id) {
-      if (!seen_[id]) continue;
+      if (!seen(rows[id])) continue;
       finish_row(rows[id]);
       if (kept != id) rows[kept] = rows[id];
       ++kept;
     }
     rows.resize(kept);
-    seen_.clear();
     return rows;
   }
   for (RequestRow& r : rows) finish_row(r);

@@ -54,8 +54,7 @@ class RequestRowsBuilder {
 
   std::uint64_t dense_limit_;
   bool dense_ = true;
-  std::vector<RequestRow> rows_;  // dense: indexed by id; sparse: in the order first seen
-  std::vector<bool> seen_;        // dense only
+  std::vector<RequestRow> rows_;  // dense: indexed by id (unseen ids hold a marker); sparse: in the order first seen
   std::unordered_map<std::uint64_t, std::size_t> index_;  // sparse only: id -> position in rows_
 };
 
