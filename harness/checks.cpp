@@ -92,6 +92,29 @@ Check check_dropped(const Metrics& metrics, const Expectations& expect) {
   return c;
 }
 
+Check check_dropped_by_kind(const Metrics& metrics, const Expectations& expect) {
+  Check c{"dropped_by_kind", Verdict::pass, {}};
+  const auto count_of = [](const std::map<std::string, std::uint64_t>& by_kind, const std::string& kind) {
+    const auto it = by_kind.find(kind);
+    return it == by_kind.end() ? std::uint64_t{0} : it->second;
+  };
+  for (const auto& [kind, max] : expect.dropped_max_by_kind) {
+    const std::string name(to_string(kind));
+    const std::uint64_t requests = count_of(metrics.requests_by_kind, name);
+    const std::uint64_t dropped = count_of(metrics.dropped_by_kind, name);
+    if (!c.detail.empty()) c.detail += "; ";
+    if (requests == 0) {
+      c.verdict = combine(c.verdict, Verdict::unknown);
+      c.detail += name + ": no requests of this kind (max " + std::to_string(max) + ")";
+      continue;
+    }
+    c.detail += name + ": " + std::to_string(dropped) + " dropped of " + std::to_string(requests) + " (max " +
+                std::to_string(max) + ")";
+    if (dropped > max) c.verdict = Verdict::fail;
+  }
+  return c;
+}
+
 Check check_switchover(const History& history, const Metrics& metrics, double max_ms) {
   Check c{"switchover_ms", Verdict::pass, {}};
   if (first_signal(history, "USR2") == nullptr) {
@@ -194,6 +217,7 @@ Judgement judge(const History& full_history, const Expectations& expect) {
   const History& history = inputs.process;
   Judgement j{Verdict::pass, compute_metrics(inputs), {}};
   if (expect.dropped_max || expect.dropped_min) j.checks.push_back(check_dropped(j.metrics, expect));
+  if (!expect.dropped_max_by_kind.empty()) j.checks.push_back(check_dropped_by_kind(j.metrics, expect));
   if (expect.switchover_ms_max) j.checks.push_back(check_switchover(history, j.metrics, *expect.switchover_ms_max));
   if (expect.served_by_at_end) j.checks.push_back(check_served_by_at_end(inputs, *expect.served_by_at_end));
   if (expect.retried_max || expect.retried_min) j.checks.push_back(check_retried(j.metrics, expect));

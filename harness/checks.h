@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +33,9 @@ enum class ServedBy : std::uint8_t { old_generation, new_generation };
 struct Expectations {
   std::optional<std::uint64_t> dropped_max = 0;  // default: none allowed
   std::optional<std::uint64_t> dropped_min;      // for scenarios that must show a drop
+  // At most this many dropped requests of each kind named (the kind recorded on request events:
+  // get, post, held -- the load's keepalive, idle and rate traffic all send get).
+  std::map<RequestKind, std::uint64_t> dropped_max_by_kind;
   std::optional<double> switchover_ms_max;
   std::optional<ServedBy> served_by_at_end;
   std::optional<std::uint64_t> retried_max;
@@ -63,6 +67,9 @@ inline constexpr std::size_t kEndWindowMinResponses = 50;
 
 // "dropped": within dropped_max / dropped_min; unknown when no request was made.
 [[nodiscard]] Check check_dropped(const Metrics& metrics, const Expectations& expect);
+// "dropped_by_kind": for each kind in dropped_max_by_kind, its dropped requests at most the max;
+// fail if any kind is over, else unknown if some kind had no requests at all.
+[[nodiscard]] Check check_dropped_by_kind(const Metrics& metrics, const Expectations& expect);
 // "switchover_ms": unknown without a USR2 or an ok from a newer generation; fail over the max.
 [[nodiscard]] Check check_switchover(const History& history, const Metrics& metrics, double max_ms);
 // "served_by_at_end": every ok response in the end window came from the newest generation that

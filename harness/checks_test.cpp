@@ -68,6 +68,62 @@ TEST(CheckDroppedTest, NoRequestsIsUnknown) {
   EXPECT_EQ(c.detail, "no requests were recorded, so nothing can be said about drops");
 }
 
+// Requests 1..8 held (8: sent, never ended), 9..48 post (46..48 refused), 49 get; no ok.
+History kinds_history() {
+  HistoryBuilder b;
+  for (std::uint64_t id = 1; id <= 7; ++id) b.request(id, Outcome::info, Reason::truncated);
+  b.sent_only(8);
+  for (std::uint64_t id = 9; id <= 48; ++id) b.request(id, id >= 46 ? Outcome::fail : Outcome::ok, Reason::none);
+  b.request(49, Outcome::fail, Reason::refused);
+  std::vector<Event> events = b.build().events();
+  for (Event& e : events) {
+    if (e.request_id <= 8) e.kind = RequestKind::held;
+    if (e.request_id >= 9 && e.request_id <= 48) e.kind = RequestKind::post;
+  }
+  return History::from_events(std::move(events));
+}
+
+TEST(CheckDroppedByKindTest, EachKindNamedIsHeldToItsMaximum) {
+  const Metrics m = compute_metrics(kinds_history());
+  Expectations expect;
+  expect.dropped_max_by_kind = {{RequestKind::held, 8}, {RequestKind::post, 3}};
+  const Check within = check_dropped_by_kind(m, expect);
+  EXPECT_EQ(within.name, "dropped_by_kind");
+  EXPECT_EQ(within.verdict, Verdict::pass);
+  EXPECT_EQ(within.detail, "post: 3 dropped of 40 (max 3); held: 8 dropped of 8 (max 8)");
+
+  expect.dropped_max_by_kind = {{RequestKind::held, 0}, {RequestKind::post, 3}};
+  const Check over = check_dropped_by_kind(m, expect);
+  EXPECT_EQ(over.verdict, Verdict::fail);
+  EXPECT_EQ(over.detail, "post: 3 dropped of 40 (max 3); held: 8 dropped of 8 (max 0)");
+}
+
+TEST(CheckDroppedByKindTest, AKindWithoutRequestsIsUnknownUnlessAnotherFails) {
+  const History only_get = HistoryBuilder().ok(1, 101).request(2, Outcome::fail, Reason::refused).build();
+  Expectations expect;
+  expect.dropped_max_by_kind = {{RequestKind::held, 0}};
+  const Check none = check_dropped_by_kind(compute_metrics(only_get), expect);
+  EXPECT_EQ(none.verdict, Verdict::unknown);
+  EXPECT_EQ(none.detail, "held: no requests of this kind (max 0)");
+
+  expect.dropped_max_by_kind = {{RequestKind::get, 0}, {RequestKind::held, 0}};
+  const Check get_over = check_dropped_by_kind(compute_metrics(only_get), expect);
+  EXPECT_EQ(get_over.verdict, Verdict::fail);
+  EXPECT_EQ(get_over.detail, "get: 1 dropped of 2 (max 0); held: no requests of this kind (max 0)");
+}
+
+TEST(CheckDroppedByKindTest, JudgeAddsTheCheckOnlyWhenAKindIsNamed) {
+  Expectations expect;
+  expect.dropped_max.reset();
+  EXPECT_EQ(judge(kinds_history(), expect).checks.size(), 1u);  // run_errors
+  expect.dropped_max_by_kind = {{RequestKind::post, 0}};
+  const Judgement j = judge(kinds_history(), expect);
+  ASSERT_EQ(j.checks.size(), 2u);
+  EXPECT_EQ(j.checks[0].name, "dropped_by_kind");
+  EXPECT_EQ(j.checks[0].detail, "post: 3 dropped of 40 (max 0)");
+  EXPECT_EQ(j.verdict, Verdict::fail);
+}
+
 History upgrade_history(double new_ok_at_ms) {
   return HistoryBuilder()
       .at_ms(0).master(100, 1).worker(101, 100, 1)

@@ -82,6 +82,7 @@ Metrics compute_metrics(const JudgeInputs& in) {
   }
   std::vector<LatencyHistogram> phase_latency(m.phases.size());
   std::vector<ReasonCounts> phase_reasons(m.phases.size(), ReasonCounts{});
+  std::array<std::uint64_t, kRequestKinds> kind_requests{};
   std::array<std::uint64_t, kRequestKinds> kind_dropped{};
 
   m.requests = rows.size();
@@ -92,6 +93,7 @@ Metrics compute_metrics(const JudgeInputs& in) {
     const auto k = static_cast<std::size_t>(std::max<std::ptrdiff_t>(0, next - phase_starts.begin() - 1));
     PhaseMetrics& phase = m.phases[k];
     ++phase.requests;
+    ++kind_requests[static_cast<std::size_t>(r.kind)];
     if (r.retry_ok) ++m.retried;
     if (r.ok()) {
       ++m.ok;
@@ -111,8 +113,10 @@ Metrics compute_metrics(const JudgeInputs& in) {
     name_reasons(phase_reasons[k], m.phases[k].dropped_by_reason);
     name_reasons(phase_reasons[k], m.dropped_by_reason);
   }
-  for (std::size_t kind = 0; kind < kind_dropped.size(); ++kind) {
-    if (kind_dropped[kind] > 0) m.dropped_by_kind[std::string(to_string(static_cast<RequestKind>(kind)))] = kind_dropped[kind];
+  for (std::size_t kind = 0; kind < kRequestKinds; ++kind) {
+    const std::string name(to_string(static_cast<RequestKind>(kind)));
+    if (kind_requests[kind] > 0) m.requests_by_kind[name] = kind_requests[kind];
+    if (kind_dropped[kind] > 0) m.dropped_by_kind[name] = kind_dropped[kind];
   }
   m.latency = summarise(all);
 

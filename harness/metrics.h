@@ -1,7 +1,8 @@
 // Metrics: the numbers a run is judged by, computed from a History alone. A request is one
 // request_id; its outcome is that of its final attempt (the request_ended with the highest
 // attempt). dropped = final attempt ended fail or info; retried = an attempt 2 ended ok. A
-// request that was sent but never ended counts as dropped under the reason "no_end".
+// request that was sent but never ended counts as dropped under the reason "no_end". A request's
+// kind is the one on its events (request_sent and request_ended carry the same).
 //
 // Phases are the intervals between signals: phase 0 ("start") runs to the first signal_sent,
 // each later one is named after the signal that opened it ("USR2", "WINCH", ...). A request
@@ -43,7 +44,8 @@ struct Metrics {
   std::uint64_t requests = 0;  // distinct request_ids
   std::uint64_t ok = 0, dropped = 0, retried = 0;
   std::map<std::string, std::uint64_t> dropped_by_reason;  // reason name -> count
-  std::map<std::string, std::uint64_t> dropped_by_kind;    // request kind (get, post, held) -> count
+  std::map<std::string, std::uint64_t> requests_by_kind;   // request kind (get, post, held) -> requests
+  std::map<std::string, std::uint64_t> dropped_by_kind;    // request kind -> dropped requests
   // first USR2 signal_sent -> first ok served by a worker of a generation > the USR2 target's
   std::optional<double> switchover_ms;
   std::optional<double> ready_ms;

@@ -37,6 +37,20 @@ TEST(MetricsTest, EachRequestCountsOnceByItsFinalAttempt) {
   EXPECT_EQ(m.dropped_by_reason, (std::map<std::string, std::uint64_t>{{"refused", 1}, {"truncated", 2}}));
 }
 
+TEST(MetricsTest, RequestsAndDropsCountByKind) {
+  HistoryBuilder b;
+  b.ok(1, 101).request(2, Outcome::fail, Reason::refused).ok(3, 101).sent_only(4).request(5, Outcome::ok);
+  std::vector<Event> events = b.build().events();
+  for (Event& e : events) {
+    if (e.request_id == 3 || e.request_id == 4) e.kind = RequestKind::held;
+    if (e.request_id == 5) e.kind = RequestKind::post;
+  }
+  const Metrics m = compute_metrics(History::from_events(std::move(events)));
+  EXPECT_EQ(m.requests_by_kind, (std::map<std::string, std::uint64_t>{{"get", 2}, {"held", 2}, {"post", 1}}));
+  // Request 4 never ended: it is dropped as what it was sent as.
+  EXPECT_EQ(m.dropped_by_kind, (std::map<std::string, std::uint64_t>{{"get", 1}, {"held", 1}}));
+}
+
 TEST(MetricsTest, AllFailed) {
   const History h = HistoryBuilder()
                         .ended_only(1, Outcome::fail, Reason::refused)

@@ -29,6 +29,7 @@ bool is_client(const Event& e) { return e.type == EventType::request_sent || e.t
 
 void apply(RequestRow& r, const Event& e) {
   r.id = e.request_id;
+  r.kind = e.kind;  // a request that is sent and never ends keeps its kind too
   if (e.type == EventType::request_sent) {
     r.start_ns = std::min(r.start_ns, e.t_ns);
     r.last_sent_attempt = std::max(r.last_sent_attempt, e.attempt);
@@ -41,7 +42,6 @@ void apply(RequestRow& r, const Event& e) {
     r.end_ns = e.t_ns;
     r.latency_ns = e.latency_ns;
     r.pid = e.pid;
-    r.kind = e.kind;
   }
   if (e.attempt == 2 && e.outcome == Outcome::ok) r.retry_ok = true;
 }

@@ -54,6 +54,7 @@ void write_result_json(std::string_view scenario, const Judgement& judgement, st
   w.member("dropped", m.dropped);
   w.member("retried", m.retried);
   counts(w, "dropped_by_reason", m.dropped_by_reason);
+  counts(w, "requests_by_kind", m.requests_by_kind);
   counts(w, "dropped_by_kind", m.dropped_by_kind);
   optional_number(w, "switchover_ms", m.switchover_ms);
   optional_number(w, "ready_ms", m.ready_ms);

@@ -1,7 +1,8 @@
 // result.json: a run's judgement for machines and people, pretty-printed:
 //   {"scenario": ..., "verdict": "pass"|"fail"|"unknown",
 //    "metrics": {"requests": n, "ok": n, "dropped": n, "retried": n,
-//                "dropped_by_reason": {"refused": n, ...}, "dropped_by_kind": {"get": n, ...},
+//                "dropped_by_reason": {"refused": n, ...}, "requests_by_kind": {"get": n, ...},
+//                "dropped_by_kind": {"get": n, ...},
 //                "switchover_ms": x|null, "ready_ms": x|null, "drain_ms": x|null,
 //                "blackout_ms": x|null, "overlap_ms": x|null, "masters_at_end": n|null,
 //                "no_effect": n,

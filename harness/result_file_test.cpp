@@ -14,6 +14,7 @@ TEST(ResultFileTest, WritesVerdictMetricsAndChecks) {
   j.metrics.dropped = 2;
   j.metrics.retried = 1;
   j.metrics.dropped_by_reason = {{"refused", 1}, {"truncated", 1}};
+  j.metrics.requests_by_kind = {{"get", 9}, {"held", 1}};
   j.metrics.dropped_by_kind = {{"get", 2}};
   j.metrics.switchover_ms = 12.5;
   j.metrics.ready_ms = 3.25;
@@ -47,6 +48,10 @@ TEST(ResultFileTest, WritesVerdictMetricsAndChecks) {
     "dropped_by_reason": {
       "refused": 1,
       "truncated": 1
+    },
+    "requests_by_kind": {
+      "get": 9,
+      "held": 1
     },
     "dropped_by_kind": {
       "get": 2
@@ -115,6 +120,7 @@ TEST(ResultFileTest, MissingSwitchoverIsNullAndEmptyCollectionsStayValid) {
     "dropped": 0,
     "retried": 0,
     "dropped_by_reason": {},
+    "requests_by_kind": {},
     "dropped_by_kind": {},
     "switchover_ms": null,
     "ready_ms": null,
