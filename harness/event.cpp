@@ -1,5 +1,6 @@
 #include "harness/event.h"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <utility>
@@ -30,6 +31,10 @@ static_assert(kProcessRoleNames.size() == static_cast<std::size_t>(ProcessRole::
 constexpr std::array<std::string_view, 3> kRequestKindNames = {"get", "post", "held"};
 static_assert(kRequestKindNames.size() == static_cast<std::size_t>(RequestKind::held) + 1);
 
+constexpr std::array<std::string_view, 9> kLogLevelNames = {"",     "debug", "info",  "notice", "warn",
+                                                            "error", "crit",  "alert", "emerg"};
+static_assert(kLogLevelNames.size() == static_cast<std::size_t>(LogLevel::emerg) + 1);
+
 template <typename Enum, std::size_t N>
 std::string_view name_of(const std::array<std::string_view, N>& names, Enum value) {
   const auto i = static_cast<std::size_t>(value);
@@ -51,6 +56,11 @@ std::string_view to_string(Outcome value) { return name_of(kOutcomeNames, value)
 std::string_view to_string(Reason value) { return name_of(kReasonNames, value); }
 std::string_view to_string(ProcessRole value) { return name_of(kProcessRoleNames, value); }
 std::string_view to_string(RequestKind value) { return name_of(kRequestKindNames, value); }
+std::string_view to_string(LogLevel value) { return name_of(kLogLevelNames, value); }
+
+std::string_view Event::message() const {
+  return std::string_view(text).substr(std::min<std::size_t>(message_at, text.size()));
+}
 
 template <>
 std::optional<EventType> from_string<EventType>(std::string_view text) {
@@ -71,6 +81,10 @@ std::optional<ProcessRole> from_string<ProcessRole>(std::string_view text) {
 template <>
 std::optional<RequestKind> from_string<RequestKind>(std::string_view text) {
   return parse<RequestKind>(kRequestKindNames, text);
+}
+template <>
+std::optional<LogLevel> from_string<LogLevel>(std::string_view text) {
+  return parse<LogLevel>(kLogLevelNames, text);
 }
 
 }  // namespace hotdeploy::harness

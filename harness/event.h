@@ -59,6 +59,10 @@ enum class ProcessRole : std::uint8_t { none, master, worker };
 
 enum class RequestKind : std::uint8_t { get, post, held };
 
+// error.log severities in nginx's order, least severe first; none: a line not in nginx's format.
+// Its name is the empty string ("level": "" in history.jsonl).
+enum class LogLevel : std::uint8_t { none, debug, info, notice, warn, error, crit, alert, emerg };
+
 struct Event {
   std::int64_t t_ns = 0;    // ns since run start (RunClock)
   std::uint64_t index = 0;  // position in the merged history
@@ -83,7 +87,15 @@ struct Event {
   std::int32_t generation = 0;  // 1 = first master; process_born of masters and workers, signal_sent target
   std::int32_t exit_code = -1;  // process_exited: exit code, or 128+signal, -1 unknown
   ProcessRole role = ProcessRole::none;
+  // log_line: the line's level, and where its message starts in `text` (the whole line): after
+  // "YYYY/MM/DD HH:MM:SS [level] PID#TID: " and an optional "*CID " connection number; 0 (the
+  // whole line) when the line is not in nginx's format
+  LogLevel level = LogLevel::none;
+  std::uint32_t message_at = 0;
   std::string text;  // signal name ("USR2"), step description, log line, pid file path, error
+
+  // log_line: the message, a view into `text`
+  [[nodiscard]] std::string_view message() const;
 
   friend bool operator==(const Event&, const Event&) = default;
 };
@@ -93,6 +105,7 @@ struct Event {
 [[nodiscard]] std::string_view to_string(Reason value);
 [[nodiscard]] std::string_view to_string(ProcessRole value);
 [[nodiscard]] std::string_view to_string(RequestKind value);
+[[nodiscard]] std::string_view to_string(LogLevel value);
 
 // The inverse of to_string: from_string<Reason>("refused") == Reason::refused; nullopt for any
 // other spelling (matching is exact and case-sensitive).
@@ -109,5 +122,7 @@ template <>
 [[nodiscard]] std::optional<ProcessRole> from_string<ProcessRole>(std::string_view text);
 template <>
 [[nodiscard]] std::optional<RequestKind> from_string<RequestKind>(std::string_view text);
+template <>
+[[nodiscard]] std::optional<LogLevel> from_string<LogLevel>(std::string_view text);
 
 }  // namespace hotdeploy::harness

@@ -32,6 +32,28 @@ TEST(EventTest, EnumNamesRoundTrip) {
   expect_names_round_trip(RequestKind::held);
 }
 
+TEST(EventTest, LogLevelsAreNginxNamesAndNoneIsEmpty) {
+  for (int v = 0; v <= static_cast<int>(LogLevel::emerg); ++v) {
+    const auto level = static_cast<LogLevel>(v);
+    EXPECT_EQ(from_string<LogLevel>(to_string(level)), level) << to_string(level);
+  }
+  EXPECT_EQ(to_string(LogLevel::none), "");
+  EXPECT_EQ(to_string(LogLevel::warn), "warn");
+  EXPECT_FALSE(from_string<LogLevel>("warning"));
+  EXPECT_LT(LogLevel::info, LogLevel::notice);
+  EXPECT_LT(LogLevel::crit, LogLevel::emerg);
+}
+
+TEST(EventTest, MessageIsTheEndOfTheText) {
+  Event e;
+  e.text = "2026/01/02 03:04:05 [warn] 1#1: hello";
+  EXPECT_EQ(e.message(), e.text);
+  e.message_at = 32;
+  EXPECT_EQ(e.message(), "hello");
+  e.message_at = 1000;
+  EXPECT_EQ(e.message(), "");
+}
+
 TEST(EventTest, NamesAreTheSnakeCaseEnumerators) {
   EXPECT_EQ(to_string(EventType::request_ended), "request_ended");
   EXPECT_EQ(to_string(Reason::closed_without_response), "closed_without_response");

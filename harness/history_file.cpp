@@ -21,11 +21,11 @@ namespace {
 // they are written.
 enum class Field : std::uint8_t {
   request_id, connection_id, attempt, kind, reused, outcome, reason, status, bytes, latency_ns,
-  pid, parent_pid, generation, role, exit_code, text,
+  pid, parent_pid, generation, role, exit_code, level, message, text,
 };
-constexpr std::array<std::string_view, 16> kFieldNames = {
+constexpr std::array<std::string_view, 18> kFieldNames = {
     "request_id", "connection_id", "attempt", "kind", "reused", "outcome", "reason", "status", "bytes", "latency_ns",
-    "pid", "parent_pid", "generation", "role", "exit_code", "text"};
+    "pid", "parent_pid", "generation", "role", "exit_code", "level", "message", "text"};
 static_assert(kFieldNames.size() == static_cast<std::size_t>(Field::text) + 1);
 
 using FieldSet = std::uint32_t;
@@ -56,8 +56,8 @@ FieldSet applicable(EventType type) {
       return set_of(Field::pid, Field::parent_pid, Field::generation, Field::role, Field::text);
     case EventType::process_exited:
       return set_of(Field::pid, Field::parent_pid, Field::generation, Field::role, Field::exit_code, Field::text);
-    case EventType::pid_file_changed:
-    case EventType::log_line: return set_of(Field::pid, Field::text);
+    case EventType::pid_file_changed: return set_of(Field::pid, Field::text);
+    case EventType::log_line: return set_of(Field::pid, Field::level, Field::message, Field::text);
   }
   return 0;
 }
@@ -90,6 +90,8 @@ void write_field(JsonWriter& w, Field field, const Event& e) {
     case Field::generation: w.value(e.generation); break;
     case Field::role: w.value(to_string(e.role)); break;
     case Field::exit_code: w.value(e.exit_code); break;
+    case Field::level: w.value(to_string(e.level)); break;
+    case Field::message: w.value(e.message()); break;
     case Field::text: w.value(e.text); break;
   }
 }
@@ -112,6 +114,8 @@ bool has_default_value(Field field, const Event& e) {
     case Field::generation: return e.generation == d.generation;
     case Field::role: return e.role == d.role;
     case Field::exit_code: return e.exit_code == d.exit_code;
+    case Field::level: return e.level == d.level;
+    case Field::message: return e.message_at == d.message_at;
     case Field::text: return e.text.empty();
   }
   return true;
@@ -189,8 +193,18 @@ void read_field(Field field, const JsonValue& v, Event& e) {
     case Field::generation: e.generation = integer_of<std::int32_t>(v, key); break;
     case Field::role: e.role = enum_of<ProcessRole>(v, key); break;
     case Field::exit_code: e.exit_code = integer_of<std::int32_t>(v, key); break;
+    case Field::level: e.level = enum_of<LogLevel>(v, key); break;
+    case Field::message: break;  // needs "text", which may come later: see parse_event
     case Field::text: e.text = string_of(v, key); break;
   }
+}
+
+// "message" is the end of "text" (Event::message_at says where it starts).
+void set_message(Event& e, const std::string& message) {
+  if (message.size() > e.text.size() || e.text.compare(e.text.size() - message.size(), message.size(), message) != 0) {
+    bad("\"message\" must be the end of \"text\"");
+  }
+  e.message_at = static_cast<std::uint32_t>(e.text.size() - message.size());
 }
 
 std::optional<Field> field_named(std::string_view key) {
@@ -213,12 +227,15 @@ Event parse_event(std::string_view line, std::uint64_t expected_index) {
   }
   e.t_ns = integer_of<std::int64_t>(*t, "t_ns");
   e.type = enum_of<EventType>(*type, "type");
+  const JsonValue* message = nullptr;
   for (const JsonMember& m : object.members()) {
     if (m.key == "i" || m.key == "t_ns" || m.key == "type") continue;
     const auto field = field_named(m.key);
     if (!field) bad("unknown key \"" + m.key + "\"");
     read_field(*field, m.value, e);
+    if (*field == Field::message) message = &m.value;
   }
+  if (message != nullptr) set_message(e, string_of(*message, "message"));
   return e;
 }
 

@@ -95,6 +95,13 @@ std::vector<Event> one_of_each() {
     e.pid = std::numeric_limits<std::int32_t>::min();
     e.text = "2024/01/01 [notice] \"quoted\" \\ tab\t nl\n bytes \x80\xff\xc3 \xe4\xb8\xad end";
   }
+  {
+    Event& e = add(EventType::log_line);
+    e.pid = 7;
+    e.level = LogLevel::emerg;
+    e.text = "2026/11/26 00:10:53 [emerg] 7#7: *3 bind() failed";
+    e.message_at = 36;
+  }
   add(EventType::request_ended).t_ns = events.back().t_ns;  // equal timestamps are kept in order
   return events;
 }
@@ -167,6 +174,41 @@ TEST(HistoryFileTest, FieldsSetOutsideTheTableAreKept) {
   EXPECT_EQ(from_jsonl(text).events()[0], e);
 }
 
+TEST(HistoryFileTest, LogLinesCarryLevelAndMessageBesideTheRawText) {
+  Event parsed;
+  parsed.t_ns = 5;
+  parsed.type = EventType::log_line;
+  parsed.pid = 12;
+  parsed.level = LogLevel::notice;
+  parsed.text = "2026/11/26 00:10:53 [notice] 12#12: changing binary";
+  parsed.message_at = 36;
+  Event unparsed;
+  unparsed.t_ns = 6;
+  unparsed.type = EventType::log_line;
+  unparsed.text = "nginx: [emerg] no";
+  const std::string text = to_jsonl(History::from_events({parsed, unparsed}));
+  EXPECT_EQ(text,
+            R"({"i":0,"t_ns":5,"type":"log_line","pid":12,"level":"notice","message":"changing binary",)"
+            R"("text":"2026/11/26 00:10:53 [notice] 12#12: changing binary"})"
+            "\n"
+            R"({"i":1,"t_ns":6,"type":"log_line","pid":0,"level":"","message":"nginx: [emerg] no",)"
+            R"("text":"nginx: [emerg] no"})"
+            "\n");
+  const History back = from_jsonl(text);
+  EXPECT_EQ(back.events()[0], parsed);
+  EXPECT_EQ(back.events()[0].message(), "changing binary");
+  unparsed.index = 1;
+  EXPECT_EQ(back.events()[1], unparsed);
+  // Key order does not matter; a line from before these fields existed is its own message.
+  const History reordered = from_jsonl(
+      R"({"i":0,"t_ns":5,"type":"log_line","message":"binary","level":"warn","text":"changing binary"})" "\n"
+      R"({"i":1,"t_ns":6,"type":"log_line","text":"old line"})" "\n");
+  EXPECT_EQ(reordered.events()[0].message_at, 9u);
+  EXPECT_EQ(reordered.events()[0].level, LogLevel::warn);
+  EXPECT_EQ(reordered.events()[1].level, LogLevel::none);
+  EXPECT_EQ(reordered.events()[1].message(), "old line");
+}
+
 TEST(HistoryFileTest, EmptyHistoryIsAnEmptyFile) {
   EXPECT_EQ(to_jsonl(History()), "");
   EXPECT_TRUE(from_jsonl("").empty());
@@ -208,6 +250,10 @@ TEST(HistoryFileTest, MalformedLinesAreRejectedWithTheirLineNumber) {
       {R"({"i":2,"t_ns":20,"type":"log_line"})", "\"i\" is 2 but the line is event 1"},
       {R"({"i":1,"t_ns":9,"type":"log_line"})", "t_ns 9 is earlier than the previous event's 10"},
       {R"({"i":1,"t_ns":20,"type":"log_line"} trailing)", "JSON error"},
+      {R"({"i":1,"t_ns":20,"type":"log_line","level":"loud"})", "unknown value \"loud\""},
+      {R"({"i":1,"t_ns":20,"type":"log_line","message":"other","text":"a line"})", "\"message\" must be the end of \"text\""},
+      {R"({"i":1,"t_ns":20,"type":"log_line","message":"too long"})", "\"message\" must be the end of \"text\""},
+      {R"({"i":1,"t_ns":20,"type":"log_line","message":3,"text":"3"})", "\"message\" must be a string"},
   };
   for (const auto& [line, expected] : cases) {
     const std::string error = error_for_second_line(line);

@@ -18,21 +18,57 @@ std::optional<int> leading_number(std::string_view text) {
   return value;
 }
 
+// "YYYY/MM/DD HH:MM:SS": digits with separators at fixed places.
+bool is_timestamp(std::string_view text) {
+  constexpr std::string_view shape = "dddd/dd/dd dd:dd:dd";
+  if (text.size() < shape.size()) return false;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    const bool digit = text[i] >= '0' && text[i] <= '9';
+    if (shape[i] == 'd' ? !digit : text[i] != shape[i]) return false;
+  }
+  return true;
+}
+
+// Skips a run of digits; returns how many there were.
+std::size_t digits_at(std::string_view text, std::size_t at) {
+  std::size_t n = 0;
+  while (at + n < text.size() && text[at + n] >= '0' && text[at + n] <= '9') ++n;
+  return n;
+}
+
 }  // namespace
 
 ErrorLogLine parse_error_log_line(std::string_view line) {
   ErrorLogLine parsed;
   parsed.raw = std::string(line);
-  // "YYYY/MM/DD HH:MM:SS [level] PID#TID: message"
+  parsed.message = parsed.raw;
+  // "YYYY/MM/DD HH:MM:SS [level] PID#TID: *CID message" (the "*CID " connection number is optional)
   constexpr std::size_t level_open = 20;
-  if (line.size() <= level_open || line[level_open] != '[') return parsed;
+  if (!is_timestamp(line) || line.size() <= level_open || line[level_open - 1] != ' ' || line[level_open] != '[') {
+    return parsed;
+  }
   const auto level_close = line.find(']', level_open);
   if (level_close == std::string_view::npos) return parsed;
-  const auto colon = line.find(": ", level_close);
-  if (colon == std::string_view::npos) return parsed;
-  parsed.level = std::string(line.substr(level_open + 1, level_close - level_open - 1));
-  parsed.pid = leading_number(line.substr(std::min(line.size(), level_close + 2))).value_or(0);
-  parsed.message = std::string(line.substr(colon + 2));
+  const auto level = harness::from_string<harness::LogLevel>(line.substr(level_open + 1, level_close - level_open - 1));
+  if (!level || *level == harness::LogLevel::none) return parsed;
+  std::size_t at = level_close + 1;
+  if (at >= line.size() || line[at] != ' ') return parsed;
+  ++at;
+  const std::size_t pid_digits = digits_at(line, at);
+  if (pid_digits == 0 || at + pid_digits >= line.size() || line[at + pid_digits] != '#') return parsed;
+  const auto pid = leading_number(line.substr(at));
+  at += pid_digits + 1;
+  const std::size_t tid_digits = digits_at(line, at);
+  if (tid_digits == 0 || line.substr(at + tid_digits, 2) != ": ") return parsed;
+  at += tid_digits + 2;
+  if (at < line.size() && line[at] == '*') {
+    const std::size_t connection_digits = digits_at(line, at + 1);
+    if (connection_digits > 0 && line.substr(at + 1 + connection_digits, 1) == " ") at += connection_digits + 2;
+  }
+  parsed.level = *level;
+  parsed.pid = pid.value_or(0);
+  parsed.message_at = static_cast<std::uint32_t>(at);
+  parsed.message = std::string(line.substr(at));
   return parsed;
 }
 

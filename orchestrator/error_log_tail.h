@@ -1,5 +1,7 @@
 // Follows an nginx error.log as it grows and splits it into lines in nginx's format
-// ("2026/11/26 00:10:53 [notice] 1234#1234: message"). It also reads the lines that name
+// ("2026/11/26 00:10:53 [notice] 1234#1234: message", with "*CID " before the message when a
+// connection is concerned); a line that does not have that shape, or names an unknown level, is
+// kept whole as its own message with no level. It also reads the lines that name
 // processes ("start worker process 1240", "start new binary process 1241", "worker process 1240
 // exited with code 0") because they classify a process before its title changes and give the exit
 // code of processes hotdeploy cannot wait for. Partial lines wait for their newline, up to
@@ -14,12 +16,15 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/event.h"
+
 namespace hotdeploy::orchestrator {
 
 struct ErrorLogLine {
-  std::string level;    // "notice", "crit", ... or empty when the line is not in nginx's format
-  pid_t pid = 0;        // the process that wrote it
-  std::string message;  // the text after "PID#TID: "
+  harness::LogLevel level = harness::LogLevel::none;  // none when the line is not in nginx's format
+  pid_t pid = 0;                                       // the process that wrote it; 0 when not in the format
+  std::string message;          // the text after "PID#TID: " and "*CID ", or the whole line
+  std::uint32_t message_at = 0;  // where `message` starts in `raw`
   std::string raw;
 };
 

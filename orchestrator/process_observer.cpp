@@ -1,5 +1,8 @@
 #include "orchestrator/process_observer.h"
 
+#include <spdlog/spdlog.h>
+#include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <charconv>
@@ -11,6 +14,7 @@ namespace hotdeploy::orchestrator {
 
 using harness::Event;
 using harness::EventType;
+using harness::LogLevel;
 using harness::ProcessRole;
 
 namespace {
@@ -18,6 +22,13 @@ namespace {
 // How long a process that is gone waits for its exit code (the master's log line) before its
 // exit is recorded with code -1 (unknown).
 constexpr std::int64_t exit_code_grace_ns = 200'000'000;
+
+constexpr std::uint32_t pid_file_events = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE;
+constexpr std::uint32_t error_log_events = IN_MODIFY | IN_CREATE;
+// Indices in the FileChangeWatch's list.
+constexpr std::size_t pid_file_index = 0;
+constexpr std::size_t oldbin_file_index = 1;
+constexpr std::size_t error_log_index = 2;
 
 std::optional<pid_t> read_pid_file(const std::filesystem::path& path) {
   std::ifstream in(path);
@@ -32,15 +43,26 @@ std::optional<pid_t> read_pid_file(const std::filesystem::path& path) {
 
 bool is_worker_title(const std::string& title) { return title.rfind("nginx: worker process", 0) == 0; }
 
-bool log_level_of_interest(const std::string& level) {
-  return level == "notice" || level == "warn" || level == "error" || level == "crit" || level == "alert" ||
-         level == "emerg" || level.empty();
+bool log_level_of_interest(LogLevel level) { return level == LogLevel::none || level >= LogLevel::notice; }
+
+double thread_cpu_ms() {
+  rusage usage{};
+  ::getrusage(RUSAGE_THREAD, &usage);
+  const auto us = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1'000'000L + usage.ru_utime.tv_usec +
+                  usage.ru_stime.tv_usec;
+  return static_cast<double>(us) / 1e3;
 }
 
 }  // namespace
 
 ProcessObserver::ProcessObserver(ObserverConfig config, const harness::RunClock& clock)
-    : config_(std::move(config)), clock_(clock), log_tail_(config_.error_log) {
+    : config_(std::move(config)),
+      clock_(clock),
+      log_tail_(config_.error_log),
+      files_({{config_.pid_file, pid_file_events},
+              {config_.oldbin_file, pid_file_events},
+              {config_.error_log, error_log_events}}) {
+  if (files_.available()) exits_.add_other(files_.fd());
   events_.reserve(4096);
 }
 
@@ -83,25 +105,51 @@ std::vector<std::string> ProcessObserver::log_lines_from(std::size_t first) cons
 harness::EventLog ProcessObserver::take_events() { return std::move(events_); }
 
 void ProcessObserver::run() {
+  using std::chrono::steady_clock;
+  const std::int64_t busy_window_ns = std::chrono::nanoseconds(config_.busy_window).count();
+  auto next_scan = steady_clock::now();
   while (!stopping_) {
-    tick();
-    std::this_thread::sleep_for(config_.tick);
+    const auto until_scan = std::chrono::ceil<std::chrono::milliseconds>(next_scan - steady_clock::now());
+    Wakeup wakeup;
+    wakeup.ready = exits_.wait(std::max(until_scan, std::chrono::milliseconds(0)));
+    wakeup.scan = steady_clock::now() >= next_scan;
+    handle(wakeup);
+    if (wakeup.scan) {
+      const bool busy = clock_.now_ns() - last_activity_ns_ < busy_window_ns;
+      next_scan = steady_clock::now() + (busy ? config_.tick : config_.idle_tick);
+    }
   }
-  tick();
+  Wakeup last;
+  last.ready = exits_.wait(std::chrono::milliseconds(0));
+  last.scan = true;
+  last.final = true;
+  handle(last);
+  spdlog::info("process observer: {:.1f} ms CPU over {:.1f} s", thread_cpu_ms(),
+               static_cast<double>(clock_.now_ns()) / 1e9);
 }
 
-// Each phase stamps what it saw with the time just after its read: an observation is never
-// dated before the moment it could have been made, so it never precedes its cause (a signal is
-// stamped just before kill()).
-void ProcessObserver::tick() {
-  reap_children();
-  read_error_log();
-  read_pid_files();
-  discover_children();
-  for (auto& record : table_.records) {
-    if (record.role == ProcessRole::none && !record.exited_ns) classify(record);
+// Each read stamps what it saw with the time just after it: an observation is never dated
+// before the moment it could have been made, so it never precedes its cause (a signal is stamped
+// just before kill()).
+void ProcessObserver::handle(const Wakeup& wakeup) {
+  const auto woke = clock_.now_ns();
+  for (pid_t pid : wakeup.ready.exited) mark_exited(pid, woke);
+  if (!wakeup.ready.exited.empty() || wakeup.ready.other) last_activity_ns_ = woke;
+  if (!wakeup.ready.exited.empty() || wakeup.scan) reap_children();
+  std::vector<bool> changed(3, !files_.available() && wakeup.scan);
+  if (files_.available() && (wakeup.ready.other || wakeup.final)) changed = files_.read_changes();
+  if (changed[error_log_index] || wakeup.final) read_error_log();
+  if (changed[pid_file_index] || changed[oldbin_file_index] || wakeup.final) read_pid_files();
+  if (wakeup.scan) {
+    discover_children();
+    for (auto& record : table_.records) {
+      if (record.role == ProcessRole::none && !record.exited_ns) classify(record);
+    }
+    if (!exits_.available() || wakeup.final) poll_exits();
   }
   notice_exits();
+  if (!changed_) return;
+  changed_ = false;
   std::lock_guard lock(mutex_);
   published_ = table_;
 }
@@ -109,18 +157,28 @@ void ProcessObserver::tick() {
 ProcessRecord& ProcessObserver::track(pid_t pid, pid_t parent, std::int64_t now) {
   if (auto* known = table_.find(pid)) return *known;
   table_.records.push_back(ProcessRecord{pid, parent, ProcessRole::none, 0, now, std::nullopt, -1});
+  if (exits_.add(pid) == PidfdWatch::Added::gone) table_.records.back().exited_ns = now;
+  changed_ = true;
+  last_activity_ns_ = now;
   return table_.records.back();
 }
 
+void ProcessObserver::mark_exited(pid_t pid, std::int64_t now) {
+  auto* record = table_.find(pid);
+  if (record == nullptr || record->exited_ns) return;
+  record->exited_ns = now;
+  changed_ = true;
+}
+
 void ProcessObserver::reap_children() {
+  // Bounded by the number of hotdeploy's children that have exited.
   while (true) {
     int status = 0;
     const pid_t pid = ::waitpid(-1, &status, WNOHANG);
     if (pid <= 0) return;
-    const auto now = clock_.now_ns();
     const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     exit_codes_[pid] = code;
-    if (auto* record = table_.find(pid); record && !record->exited_ns) record->exited_ns = now;
+    mark_exited(pid, clock_.now_ns());
   }
 }
 
@@ -128,25 +186,28 @@ void ProcessObserver::read_error_log() {
   auto lines = log_tail_.read_new_lines();
   const auto now = clock_.now_ns();
   for (auto& raw : lines) {
-    const auto line = parse_error_log_line(raw);
+    auto line = parse_error_log_line(raw);
     if (auto mention = parse_process_mention(line.message)) {
       switch (mention->kind) {
         case ProcessMention::Kind::started_worker: role_hints_[mention->pid] = ProcessRole::worker; break;
         case ProcessMention::Kind::started_new_binary: role_hints_[mention->pid] = ProcessRole::master; break;
         case ProcessMention::Kind::exited: exit_codes_.emplace(mention->pid, mention->exit_code); break;
       }
-      // A child that lived less than a tick is known only from its parent's log line.
+      // A child that lived less than a scan is known only from its parent's log line.
       if (mention->kind != ProcessMention::Kind::exited && line.pid > 0) track(mention->pid, line.pid, now);
     }
     if (!log_level_of_interest(line.level)) continue;
     {
       std::lock_guard lock(mutex_);
-      log_lines_.push_back(raw);
+      log_lines_.push_back(line.raw);
     }
     Event event;
     event.t_ns = now;
     event.type = EventType::log_line;
-    event.text = std::move(raw);
+    event.pid = line.pid;
+    event.level = line.level;
+    event.message_at = line.message_at;
+    event.text = std::move(line.raw);
     events_.append(std::move(event));
   }
 }
@@ -157,6 +218,7 @@ void ProcessObserver::read_pid_files() {
     if (current == known) return;
     const auto now = clock_.now_ns();
     known = current;
+    changed_ = true;
     Event event;
     event.t_ns = now;
     event.type = EventType::pid_file_changed;
@@ -184,6 +246,12 @@ void ProcessObserver::discover_children() {
   }
 }
 
+void ProcessObserver::poll_exits() {
+  for (auto& record : table_.records) {
+    if (!record.exited_ns && !is_running(record.pid)) mark_exited(record.pid, clock_.now_ns());
+  }
+}
+
 void ProcessObserver::classify(ProcessRecord& record) {
   const auto hint = role_hints_.find(record.pid);
   const auto* parent = table_.find(record.parent);
@@ -197,6 +265,7 @@ void ProcessObserver::classify(ProcessRecord& record) {
   if (worker && parent_is_master) {
     record.role = ProcessRole::worker;
     record.generation = parent->generation;
+    changed_ = true;
     announce_birth(record);
   }
 }
@@ -206,6 +275,7 @@ void ProcessObserver::promote_to_master(ProcessRecord& record) {
   const bool parent_is_master = parent && parent->role == ProcessRole::master;
   record.generation = parent_is_master ? parent->generation + 1 : table_.max_generation() + 1;
   record.role = ProcessRole::master;
+  changed_ = true;
   announce_birth(record);
 }
 
@@ -222,15 +292,15 @@ void ProcessObserver::announce_birth(const ProcessRecord& record) {
 }
 
 void ProcessObserver::notice_exits() {
+  const auto now = clock_.now_ns();
   for (auto& record : table_.records) {
-    if (!record.exited_ns && !is_running(record.pid)) record.exited_ns = clock_.now_ns();
-    const auto now = clock_.now_ns();
     if (!record.exited_ns || exit_announced_.count(record.pid) != 0) continue;
     const auto code = exit_codes_.find(record.pid);
     const bool code_known = code != exit_codes_.end();
     const bool waited_enough = now - *record.exited_ns >= exit_code_grace_ns || stopping_;
     if (!code_known && !waited_enough) continue;
     record.exit_code = code_known ? code->second : -1;
+    changed_ = true;
     if (record.role == ProcessRole::none) classify(record);
     announce_birth(record);
     Event event;

@@ -1,7 +1,18 @@
-// The process observer: a thread that, every tick (1 ms), reaps hotdeploy's own children, reads
-// the new lines of error.log and the pid files, lists the children of every known master, and
-// records as history events each master and worker born and exited (pid, parent, generation, exit
-// code), each pid file change and each error.log line of notice level or above.
+// The process observer: a thread that records as history events each master and worker born and
+// exited (pid, parent, generation, exit code), each pid file change and each error.log line of
+// notice level or above (with its level and message).
+//
+// It waits on events rather than polling where the kernel offers them:
+// - exits: a pidfd per process seen (pidfd_watch.h), so an exit is stamped when it happens; hotdeploy's
+//   own children (masters) are then reaped for their exit codes, workers' codes come from their
+//   master's "exited with code" log line. Without pidfd_open (Linux < 5.3) each live process's
+//   /proc/PID/stat is polled on every scan instead.
+// - pid files and error.log: inotify on their directory (file_change_watch.h); without inotify
+//   they are read on every scan.
+// - births: no event exists for a fork by a process that is not ours, so the children of every
+//   known master are listed from /proc on a timer: every `tick` (1 ms) while anything is
+//   happening (any event in the last `busy_window`), every `idle_tick` otherwise. nginx's "start
+//   worker process N" log lines name children too, even those that lived less than a scan.
 //
 // A child of a master is classified by, whichever comes first: the master's log line ("start
 // worker process N" / "start new binary process N"), its title ("nginx: worker process"), or its
@@ -9,8 +20,8 @@
 // so an unclassified child waits rather than being guessed. A master's generation is its parent
 // master's + 1; the first master is generation 1.
 //
-// The thread does its /proc and file reads on a table of its own and publishes a copy at the end
-// of each tick, so snapshot() never waits behind I/O.
+// The thread does its /proc and file reads on a table of its own and publishes a copy whenever it
+// changed, so snapshot() never waits behind I/O.
 //
 // hotdeploy must be a child subreaper (see subreaper.h) so that daemonized and orphaned masters
 // become its children and their exit codes are seen here.
@@ -29,6 +40,8 @@
 #include "harness/history.h"
 #include "harness/run_clock.h"
 #include "orchestrator/error_log_tail.h"
+#include "orchestrator/file_change_watch.h"
+#include "orchestrator/pidfd_watch.h"
 #include "orchestrator/process_table.h"
 
 namespace hotdeploy::orchestrator {
@@ -37,7 +50,9 @@ struct ObserverConfig {
   std::filesystem::path pid_file;
   std::filesystem::path oldbin_file;
   std::filesystem::path error_log;
-  std::chrono::microseconds tick{1000};
+  std::chrono::milliseconds tick{1};         // /proc scan for births while busy
+  std::chrono::milliseconds idle_tick{10};   // ... and otherwise
+  std::chrono::milliseconds busy_window{250};
 };
 
 class ProcessObserver {
@@ -49,7 +64,7 @@ class ProcessObserver {
 
   // Starts the thread, watching `launcher` (the process hotdeploy started) and its descendants.
   void start(pid_t launcher);
-  // Stops the thread after one last tick. Safe to call twice.
+  // Stops the thread after one last look at everything. Safe to call twice.
   void stop();
   [[nodiscard]] ProcessTable snapshot() const;
   // Every pid of the run seen so far, live or not, including unclassified ones.
@@ -61,12 +76,19 @@ class ProcessObserver {
   [[nodiscard]] harness::EventLog take_events();
 
  private:
+  struct Wakeup {
+    PidfdWatch::Ready ready;
+    bool scan = false;   // the /proc scan is due
+    bool final = false;  // the last look: read and check everything
+  };
   void run();
-  void tick();
+  void handle(const Wakeup& wakeup);
+  void mark_exited(pid_t pid, std::int64_t now);
   void reap_children();
   void read_error_log();
   void read_pid_files();
   void discover_children();
+  void poll_exits();
   void classify(ProcessRecord& record);
   void promote_to_master(ProcessRecord& record);
   void notice_exits();
@@ -76,10 +98,14 @@ class ProcessObserver {
   ObserverConfig config_;
   const harness::RunClock& clock_;
   ErrorLogTail log_tail_;
+  FileChangeWatch files_;
+  PidfdWatch exits_;
   harness::EventLog events_;
   ProcessTable table_;                             // the thread's own; never read by other threads
+  bool changed_ = false;                           // table_ differs from published_
+  std::int64_t last_activity_ns_ = 0;              // last time anything was seen (busy window)
   mutable std::mutex mutex_;
-  ProcessTable published_;                         // a copy of table_ after each tick, guarded by mutex_
+  ProcessTable published_;                         // a copy of table_, guarded by mutex_
   std::vector<std::string> log_lines_;             // guarded by mutex_
   std::map<pid_t, harness::ProcessRole> role_hints_;  // from error.log
   std::map<pid_t, int> exit_codes_;                // from waitpid and error.log

@@ -1,0 +1,64 @@
+#include "orchestrator/file_change_watch.h"
+
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <map>
+
+namespace hotdeploy::orchestrator {
+
+FileChangeWatch::FileChangeWatch(std::vector<WatchedFile> files) : fd_(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) {
+  if (fd_ < 0) return;
+  std::map<std::filesystem::path, std::uint32_t> directories;
+  for (const auto& file : files) directories[file.path.parent_path()] |= file.mask;
+  std::map<std::filesystem::path, int> watches;
+  for (const auto& [directory, mask] : directories) {
+    const int watch = ::inotify_add_watch(fd_, directory.c_str(), mask | IN_ONLYDIR);
+    if (watch < 0) {
+      ::close(fd_);
+      fd_ = -1;
+      return;
+    }
+    watches[directory] = watch;
+  }
+  for (const auto& file : files) {
+    entries_.push_back(Entry{watches.at(file.path.parent_path()), file.path.filename().string(), file.mask});
+  }
+}
+
+FileChangeWatch::~FileChangeWatch() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::vector<bool> FileChangeWatch::read_changes() {
+  std::vector<bool> changed(entries_.size(), false);
+  if (fd_ < 0) return changed;
+  alignas(inotify_event) std::array<char, 8192> buffer{};
+  // Bounded: the queue holds at most max_queued_events; each pass drains up to 8 KiB of it.
+  for (int pass = 0; pass < 1024; ++pass) {
+    const ssize_t n = ::read(fd_, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    for (ssize_t at = 0; at < n;) {
+      inotify_event event{};
+      std::memcpy(&event, buffer.data() + at, sizeof event);
+      const char* name = buffer.data() + at + sizeof event;
+      at += static_cast<ssize_t>(sizeof event + event.len);
+      if ((event.mask & IN_Q_OVERFLOW) != 0) {
+        changed.assign(entries_.size(), true);
+        continue;
+      }
+      if (event.len == 0) continue;
+      for (std::size_t i = 0; i < entries_.size(); ++i) {
+        const auto& entry = entries_[i];
+        if (entry.watch == event.wd && (entry.mask & event.mask) != 0 && entry.name == name) changed[i] = true;
+      }
+    }
+  }
+  return changed;
+}
+
+}  // namespace hotdeploy::orchestrator
