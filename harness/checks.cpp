@@ -89,6 +89,20 @@ Check check_dropped(const Metrics& metrics, const Expectations& expect) {
     c.verdict = Verdict::fail;
     c.detail += "; at least " + std::to_string(*expect.dropped_min) + " required";
   }
+  if (expect.dropped_reasons) {
+    std::string unexpected;
+    std::string allowed;
+    for (const auto reason : *expect.dropped_reasons) allowed += (allowed.empty() ? "" : ", ") + std::string(to_string(reason));
+    for (const auto& [reason, count] : metrics.dropped_by_reason) {
+      const auto known = from_string<Reason>(reason);
+      if (known && std::ranges::find(*expect.dropped_reasons, *known) != expect.dropped_reasons->end()) continue;
+      unexpected += (unexpected.empty() ? "" : ", ") + reason;
+    }
+    if (!unexpected.empty()) {
+      c.verdict = Verdict::fail;
+      c.detail += "; dropped for " + unexpected + ", but only " + allowed + " allowed";
+    }
+  }
   return c;
 }
 

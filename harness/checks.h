@@ -36,6 +36,9 @@ struct Expectations {
   // At most this many dropped requests of each kind named (the kind recorded on request events:
   // get, post, held -- the load's keepalive, idle and rate traffic all send get).
   std::map<RequestKind, std::uint64_t> dropped_max_by_kind;
+  // When set, the only reasons a request may be dropped for (e.g. refused, after a QUIT closed
+  // the listener); a drop for any other reason fails "dropped".
+  std::optional<std::vector<Reason>> dropped_reasons;
   std::optional<double> switchover_ms_max;
   std::optional<ServedBy> served_by_at_end;
   std::optional<std::uint64_t> retried_max;
@@ -65,7 +68,8 @@ struct Judgement {
 inline constexpr double kEndWindowFraction = 0.10;
 inline constexpr std::size_t kEndWindowMinResponses = 50;
 
-// "dropped": within dropped_max / dropped_min; unknown when no request was made.
+// "dropped": within dropped_max / dropped_min, and only for dropped_reasons if set; unknown when
+// no request was made.
 [[nodiscard]] Check check_dropped(const Metrics& metrics, const Expectations& expect);
 // "dropped_by_kind": for each kind in dropped_max_by_kind, its dropped requests at most the max;
 // fail if any kind is over, else unknown if some kind had no requests at all.

@@ -56,6 +56,17 @@ TEST(CheckDroppedTest, AMinimumDemandsADrop) {
   EXPECT_EQ(check_dropped(metrics(50, 4, {{"refused", 4}}), must_drop).verdict, Verdict::pass);
 }
 
+TEST(CheckDroppedTest, OnlyTheAllowedReasonsMayDrop) {
+  Expectations refusals_only;
+  refusals_only.dropped_max.reset();
+  refusals_only.dropped_reasons = std::vector<Reason>{Reason::refused};
+  EXPECT_EQ(check_dropped(metrics(100, 5, {{"refused", 5}}), refusals_only).verdict, Verdict::pass);
+  const Check cut = check_dropped(metrics(100, 6, {{"refused", 5}, {"truncated", 1}}), refusals_only);
+  EXPECT_EQ(cut.verdict, Verdict::fail);
+  EXPECT_EQ(cut.detail, "6 of 100 requests dropped (refused: 5, truncated: 1); dropped for truncated, but only refused allowed");
+  EXPECT_EQ(check_dropped(metrics(100, 0), refusals_only).verdict, Verdict::pass);
+}
+
 TEST(CheckDroppedTest, AllFailedFails) {
   const Check c = check_dropped(metrics(4, 4, {{"refused", 4}}), Expectations{});
   EXPECT_EQ(c.verdict, Verdict::fail);

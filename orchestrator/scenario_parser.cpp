@@ -285,6 +285,38 @@ void parse_count_bounds(const Reader& r, const YAML::Node& node, const char* key
   if (max && min && *min > *max) r.fail(node, std::string(key) + ": min is greater than max");
 }
 
+// `dropped: N`, or a mapping of max, min, reasons (the only reasons allowed) and a maximum per
+// request kind (get, post, held). A mapping sets only the bounds it names: without `max` the
+// total is unbounded.
+void parse_dropped(const Reader& r, const YAML::Node& node, harness::Expectations& expect) {
+  if (!node.IsMap()) {
+    parse_count_bounds(r, node, "dropped", expect.dropped_max, expect.dropped_min);
+    return;
+  }
+  r.check_keys(node, "dropped", {"max", "min", "reasons", "get", "post", "held"});
+  expect.dropped_max.reset();
+  if (node["max"]) expect.dropped_max = r.integer(node["max"], "max", 0, max_count);
+  if (node["min"]) expect.dropped_min = r.integer(node["min"], "min", 0, max_count);
+  if (expect.dropped_max && expect.dropped_min && *expect.dropped_min > *expect.dropped_max) {
+    r.fail(node, "dropped: min is greater than max");
+  }
+  for (const char* kind : {"get", "post", "held"}) {
+    if (!node[kind]) continue;
+    expect.dropped_max_by_kind[*harness::from_string<harness::RequestKind>(kind)] = r.integer(node[kind], kind, 0, max_count);
+  }
+  if (const auto reasons = node["reasons"]) {
+    if (!reasons.IsSequence()) r.fail(reasons, "'reasons' must be a list of drop reasons");
+    std::vector<harness::Reason> allowed;
+    for (const auto& item : reasons) {
+      const auto name = r.scalar(item, "reasons");
+      const auto reason = harness::from_string<harness::Reason>(name);
+      if (!reason || *reason == harness::Reason::none) r.fail(item, "unknown drop reason '" + name + "'");
+      allowed.push_back(*reason);
+    }
+    expect.dropped_reasons = std::move(allowed);
+  }
+}
+
 std::string parse_pattern(const Reader& r, const YAML::Node& node, const char* key) {
   auto pattern = r.scalar(node, key);
   try {
@@ -441,7 +473,7 @@ harness::Expectations parse_expect(const Reader& r, const YAML::Node& node) {
   r.check_keys(node, "expect", {"dropped", "retried", "switchover_ms", "ready_ms", "drain_ms", "blackout_ms",
                                 "served_by_at_end", "masters_at_end", "no_effect", "log"});
   harness::Expectations expect;
-  if (const auto dropped = node["dropped"]) parse_count_bounds(r, dropped, "dropped", expect.dropped_max, expect.dropped_min);
+  if (const auto dropped = node["dropped"]) parse_dropped(r, dropped, expect);
   if (const auto retried = node["retried"]) parse_count_bounds(r, retried, "retried", expect.retried_max, expect.retried_min);
   if (const auto n = node["switchover_ms"]) expect.switchover_ms_max = parse_ms_max(r, n, "switchover_ms");
   if (const auto n = node["ready_ms"]) expect.ready_ms_max = parse_ms_max(r, n, "ready_ms");

@@ -98,6 +98,19 @@ TEST(ScenarioParser, DroppedMinAloneLiftsTheDefaultMaximum) {
   EXPECT_EQ(scenario.expect.dropped_min, 1u);
 }
 
+TEST(ScenarioParser, DroppedTakesAllowedReasonsAndAMaximumPerKind) {
+  const auto scenario =
+      parse_scenario_text("name: d\nsteps: []\nexpect: {dropped: {reasons: [refused, reset_after_send], held: 0}}\n", "s.yaml");
+  EXPECT_FALSE(scenario.expect.dropped_max.has_value());
+  EXPECT_EQ(scenario.expect.dropped_reasons,
+            (std::vector<harness::Reason>{harness::Reason::refused, harness::Reason::reset_after_send}));
+  EXPECT_EQ(scenario.expect.dropped_max_by_kind.at(harness::RequestKind::held), 0u);
+  EXPECT_EQ(error_of("name: d\nsteps: []\nexpect: {dropped: {reasons: [refusd]}}\n"),
+            "s.yaml:3:30: unknown drop reason 'refusd'");
+  EXPECT_EQ(error_of("name: d\nsteps: []\nexpect: {dropped: {gets: 1}}\n"),
+            "s.yaml:3:20: unknown key 'gets' in dropped (known: max, min, reasons, get, post, held)");
+}
+
 TEST(ScenarioParser, UnknownKeyNamesFileLineColumnAndKey) {
   EXPECT_EQ(error_of("name: x\nsteps: []\ntarget:\n  wokers: 2\n"),
             "s.yaml:4:3: unknown key 'wokers' in target (known: kind, workers, binary, new_binary, versions, faults, "
