@@ -9,7 +9,6 @@
 #include <sstream>
 
 #include "harness/checks.h"
-#include "harness/metrics.h"
 
 namespace hotdeploy::orchestrator {
 namespace {
@@ -149,10 +148,34 @@ std::string served_by_at_end(const harness::JudgeInputs& run) {
 }
 
 std::string dropped_by_reason(const harness::JudgeInputs& run) {
-  const auto metrics = harness::compute_metrics(run);
-  std::string text = std::to_string(metrics.dropped);
+  std::optional<std::int64_t> steps_ended;
+  std::optional<std::int64_t> first_fast_shutdown;
+  for (const Event& e : run.process.events()) {
+    if (e.type == EventType::steps_ended && !steps_ended) steps_ended = e.t_ns;
+    const bool fast = e.text == "TERM" || e.text == "INT" || e.text == "KILL";
+    if (e.type == EventType::signal_sent && fast && !first_fast_shutdown) first_fast_shutdown = e.t_ns;
+  }
+  std::uint64_t dropped = 0;
+  std::map<std::string, std::uint64_t> by_reason;
+  for (const auto& row : run.rows) {
+    if (row.ok()) continue;
+    // Sent after the last step: it races the load generator's stop, and how many such requests
+    // the target refuses depends on how soon the load stops (term_cuts_held: 0 or 5 refused).
+    if (steps_ended && row.start_ns > *steps_ended) continue;
+    // A GET or POST cut after sending by a fast shutdown: whether one is in flight when the
+    // workers exit is a race on either target (rollback_term drops 0 or 1 on both). Held
+    // responses last seconds, so every one open is cut, and they are kept.
+    const bool cut = row.outcome == harness::Outcome::info &&
+                     (row.reason == harness::Reason::reset_after_send || row.reason == harness::Reason::truncated);
+    if (cut && row.kind != harness::RequestKind::held && first_fast_shutdown && row.end_ns >= *first_fast_shutdown) {
+      continue;
+    }
+    ++dropped;
+    ++by_reason[row.ended() ? std::string(harness::to_string(row.reason)) : "no_end"];
+  }
+  std::string text = std::to_string(dropped);
   std::vector<std::string> reasons;
-  for (const auto& [reason, n] : metrics.dropped_by_reason) reasons.push_back(reason + " " + std::to_string(n));
+  for (const auto& [reason, n] : by_reason) reasons.push_back(reason + " " + std::to_string(n));
   if (!reasons.empty()) text += " (" + joined(reasons, ", ") + ")";
   return text;
 }

@@ -11,7 +11,10 @@
 //   pid_files         per file (nginx.pid, nginx.pid.oldbin): the generations it named in turn
 //   no_effect         the steps recorded as having no effect
 //   served_by_at_end  the generations that served ok responses in the end window (checks.h)
-//   dropped           dropped requests and their count by reason
+//   dropped           dropped requests and their count by reason, leaving out those whose number
+//                     is a race on any target: requests sent after the last step ended (they race
+//                     the load's stop), and GETs and POSTs cut after sending (reset or truncated)
+//                     once a TERM, INT or KILL was sent (whether one is in flight is chance)
 #pragma once
 
 #include <string>

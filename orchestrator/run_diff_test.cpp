@@ -109,10 +109,28 @@ TEST(RunDiff, DroppedCountsByReason) {
   EXPECT_EQ(dropped_by_reason(JudgeInputs::from(b.build())), "3 (refused 1, truncated 2)");
 }
 
+TEST(RunDiff, DroppedLeavesOutWhatRacesTheLoadsStopOrAFastShutdown) {
+  HistoryBuilder b;
+  b.master(5, 1).at_ms(10).request(1, Outcome::info, Reason::reset_after_send);
+  b.at_ms(20).signal("TERM", 5, 1);
+  b.at_ms(30).request(2, Outcome::info, Reason::reset_after_send).request(3, Outcome::fail, Reason::refused);
+  b.request(4, Outcome::info, Reason::truncated);
+  b.at_ms(40).orchestrator(EventType::steps_ended, "");
+  b.at_ms(50).request(5, Outcome::fail, Reason::refused);
+  auto events = b.build().events();
+  for (auto& e : events) {
+    if (e.request_id == 4) e.kind = harness::RequestKind::held;
+  }
+  // 1: before the TERM; 2: a GET cut by it (left out); 3: refused; 4: a held response cut by it;
+  // 5: sent after the steps ended (left out).
+  EXPECT_EQ(dropped_by_reason(JudgeInputs::from(harness::History::from_events(events))),
+            "3 (refused 1, reset_after_send 1, truncated 1)");
+}
+
 TEST(RunDiff, ADifferenceIsPrintedSideBySide) {
   HistoryBuilder fake = upgrade(5, false);
   HistoryBuilder real = upgrade(5, false);
-  real.at_ms(500).request(1, Outcome::info, Reason::truncated);
+  real.at_ms(350).request(1, Outcome::info, Reason::truncated);
   const auto comparisons = compare_runs(fake.build(), real.build());
   ASSERT_EQ(comparisons.size(), 6u);
   EXPECT_EQ(comparison_line(comparisons[0]), "masters           same");
