@@ -11,6 +11,7 @@
 namespace hotdeploy::orchestrator {
 
 FileChangeWatch::FileChangeWatch(std::vector<WatchedFile> files) : fd_(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) {
+  for (const auto& file : files) entries_.push_back(Entry{-1, file.path.filename().string(), file.mask});
   if (fd_ < 0) return;
   std::map<std::filesystem::path, std::uint32_t> directories;
   for (const auto& file : files) directories[file.path.parent_path()] |= file.mask;
@@ -24,9 +25,7 @@ FileChangeWatch::FileChangeWatch(std::vector<WatchedFile> files) : fd_(::inotify
     }
     watches[directory] = watch;
   }
-  for (const auto& file : files) {
-    entries_.push_back(Entry{watches.at(file.path.parent_path()), file.path.filename().string(), file.mask});
-  }
+  for (std::size_t i = 0; i < files.size(); ++i) entries_[i].watch = watches.at(files[i].path.parent_path());
 }
 
 FileChangeWatch::~FileChangeWatch() {

@@ -32,6 +32,28 @@ std::array<char, 64> proc_path(pid_t pid, const char* leaf) {
   return path;
 }
 
+std::array<char, 64> children_path(pid_t pid) {
+  std::array<char, 64> path{};
+  std::snprintf(path.data(), path.size(), "/proc/%d/task/%d/children", static_cast<int>(pid), static_cast<int>(pid));
+  return path;
+}
+
+// "12 13 14 " -> {12, 13, 14}
+std::vector<pid_t> parse_pid_list(const char* cursor, const char* end) {
+  std::vector<pid_t> children;
+  while (cursor < end) {
+    int child = 0;
+    auto [next, error] = std::from_chars(cursor, end, child);
+    if (error != std::errc{}) {
+      ++cursor;
+      continue;
+    }
+    children.push_back(child);
+    cursor = next;
+  }
+  return children;
+}
+
 }  // namespace
 
 std::optional<ProcStat> read_proc_stat(pid_t pid) {
@@ -60,24 +82,28 @@ bool is_running(pid_t pid) {
 
 std::vector<pid_t> read_children(pid_t pid) {
   std::array<char, 4096> buffer{};
-  std::array<char, 64> path{};
-  std::snprintf(path.data(), path.size(), "/proc/%d/task/%d/children", static_cast<int>(pid), static_cast<int>(pid));
-  const ssize_t n = read_small_file(path.data(), buffer);
-  std::vector<pid_t> children;
-  if (n <= 0) return children;
-  const char* cursor = buffer.data();
-  const char* end = buffer.data() + n;
-  while (cursor < end) {
-    int child = 0;
-    auto [next, error] = std::from_chars(cursor, end, child);
-    if (error != std::errc{}) {
-      ++cursor;
-      continue;
-    }
-    children.push_back(child);
-    cursor = next;
+  const ssize_t n = read_small_file(children_path(pid).data(), buffer);
+  if (n <= 0) return {};
+  return parse_pid_list(buffer.data(), buffer.data() + n);
+}
+
+ChildrenFile::ChildrenFile(pid_t pid) : fd_(::open(children_path(pid).data(), O_RDONLY | O_CLOEXEC)) {}
+
+ChildrenFile::~ChildrenFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::vector<pid_t> ChildrenFile::read() const {
+  if (fd_ < 0) return {};
+  std::array<char, 4096> buffer{};
+  ssize_t n = -1;
+  // Bounded retry of an interrupted read.
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    n = ::pread(fd_, buffer.data(), buffer.size(), 0);
+    if (n >= 0 || errno != EINTR) break;
   }
-  return children;
+  if (n <= 0) return {};
+  return parse_pid_list(buffer.data(), buffer.data() + n);
 }
 
 std::string read_title(pid_t pid) {

@@ -20,6 +20,21 @@ struct ProcStat {
 [[nodiscard]] bool is_running(pid_t pid);
 // Direct children, from /proc/PID/task/PID/children (the main thread's; nginx is single-threaded).
 [[nodiscard]] std::vector<pid_t> read_children(pid_t pid);
+
+// The same file kept open, for a process whose children are listed every millisecond: each
+// read() is one pread at offset 0 (about 0.8 us here) where open, read and close cost about 10.
+// Nothing once the process is gone.
+class ChildrenFile {
+ public:
+  explicit ChildrenFile(pid_t pid);
+  ~ChildrenFile();
+  ChildrenFile(const ChildrenFile&) = delete;
+  ChildrenFile& operator=(const ChildrenFile&) = delete;
+  [[nodiscard]] std::vector<pid_t> read() const;
+
+ private:
+  int fd_ = -1;
+};
 // The process title as `ps` shows it: /proc/PID/cmdline with NULs turned into spaces.
 [[nodiscard]] std::string read_title(pid_t pid);
 

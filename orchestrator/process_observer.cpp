@@ -167,6 +167,7 @@ void ProcessObserver::mark_exited(pid_t pid, std::int64_t now) {
   auto* record = table_.find(pid);
   if (record == nullptr || record->exited_ns) return;
   record->exited_ns = now;
+  children_files_.erase(pid);
   changed_ = true;
 }
 
@@ -240,7 +241,7 @@ void ProcessObserver::discover_children() {
     if (!record.exited_ns && record.role != ProcessRole::worker) parents.push_back(record.pid);
   }
   for (pid_t parent : parents) {
-    const auto children = read_children(parent);
+    const auto children = children_files_.try_emplace(parent, parent).first->second.read();
     const auto now = clock_.now_ns();
     for (pid_t child : children) track(child, parent, now);
   }

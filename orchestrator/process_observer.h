@@ -11,8 +11,9 @@
 //   they are read on every scan.
 // - births: no event exists for a fork by a process that is not ours, so the children of every
 //   known master are listed from /proc on a timer: every `tick` (1 ms) while anything is
-//   happening (any event in the last `busy_window`), every `idle_tick` otherwise. nginx's "start
-//   worker process N" log lines name children too, even those that lived less than a scan.
+//   happening (any event in the last `busy_window`), every `idle_tick` otherwise; each master's
+//   children file stays open, so a scan is one pread per master. nginx's "start worker process
+//   N" log lines name children too, even those that lived less than a scan.
 //
 // A child of a master is classified by, whichever comes first: the master's log line ("start
 // worker process N" / "start new binary process N"), its title ("nginx: worker process"), or its
@@ -42,6 +43,7 @@
 #include "orchestrator/error_log_tail.h"
 #include "orchestrator/file_change_watch.h"
 #include "orchestrator/pidfd_watch.h"
+#include "orchestrator/proc_fs.h"
 #include "orchestrator/process_table.h"
 
 namespace hotdeploy::orchestrator {
@@ -107,6 +109,7 @@ class ProcessObserver {
   mutable std::mutex mutex_;
   ProcessTable published_;                         // a copy of table_, guarded by mutex_
   std::vector<std::string> log_lines_;             // guarded by mutex_
+  std::map<pid_t, ChildrenFile> children_files_;   // of live masters (and unclassified processes)
   std::map<pid_t, harness::ProcessRole> role_hints_;  // from error.log
   std::map<pid_t, int> exit_codes_;                // from waitpid and error.log
   std::set<pid_t> born_announced_;                 // process_born recorded
