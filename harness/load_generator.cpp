@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 #include <limits>
 #include <stdexcept>
 #include <system_error>
@@ -54,14 +55,21 @@ RequestKind kind_of(Traffic t) {
   }
 }
 
+// The part of the traffic one loop carries: its keep-alive connections, and (the first loop
+// only) every other kind of traffic.
+struct LoopShare {
+  int keepalive = 0;
+  bool others = false;
+  std::size_t reserve_events = 0;
+};
+
 }  // namespace
 
-// The event loop and everything it owns. Only the loop thread touches it between start() and
+// One event loop and everything it owns. Only the loop thread touches it between start() and
 // the join in stop(); the LoadGenerator reads it again only after the join.
 class LoadGenerator::Loop {
  public:
-  Loop(const LoadConfig& config, const RunClock& clock, Counters& counters,
-       const std::atomic<std::int64_t>& stop_deadline_ns);
+  Loop(const LoadConfig& config, const RunClock& clock, Counters& counters, Shared& shared, const LoopShare& share);
   ~Loop();
   Loop(const Loop&) = delete;
   Loop& operator=(const Loop&) = delete;
@@ -124,6 +132,8 @@ class LoadGenerator::Loop {
   void expire_deadlines(std::int64_t now);
   [[nodiscard]] std::int64_t wait_until(std::int64_t now) const;
   void set_deadline(Slot& s, std::int64_t deadline_ns);
+  // The first-byte and total timeouts of the attempt in progress, counted from from_ns.
+  void arm_timeouts(Slot& s, std::int64_t from_ns);
   void dispatch(const epoll_event& ev);
 
   void begin_new_request(std::size_t i, std::int64_t start_ns);
@@ -153,7 +163,7 @@ class LoadGenerator::Loop {
   const LoadConfig& config_;
   const RunClock& clock_;
   Counters& counters_;
-  const std::atomic<std::int64_t>& stop_deadline_ns_;
+  Shared& shared_;
   LoopbackAddress address_;
   std::array<std::string, kTrafficKinds> requests_;  // the request bytes of each traffic kind
   std::int64_t held_extra_ns_ = 0;                   // held responses get this much longer in total
@@ -167,16 +177,15 @@ class LoadGenerator::Loop {
   std::size_t schedule_count_ = 0;
   std::int64_t next_deadline_ns_ = kNever;  // no slot deadline is earlier than this
   EventLog events_;
-  std::uint64_t next_request_id_ = 0;
-  std::uint32_t next_connection_id_ = 0;
+  std::int64_t last_end_ns_ = 0;  // t_ns of the last request_ended recorded
   bool stopping_ = false;
   std::int64_t drain_deadline_ns_ = 0;
   std::optional<std::string> error_;
 };
 
-LoadGenerator::Loop::Loop(const LoadConfig& config, const RunClock& clock, Counters& counters,
-                          const std::atomic<std::int64_t>& stop_deadline_ns)
-    : config_(config), clock_(clock), counters_(counters), stop_deadline_ns_(stop_deadline_ns) {
+LoadGenerator::Loop::Loop(const LoadConfig& config, const RunClock& clock, Counters& counters, Shared& shared,
+                          const LoopShare& share)
+    : config_(config), clock_(clock), counters_(counters), shared_(shared) {
   // The constructor of LoadGenerator validated the configuration already.
   address_ = *loopback_address(config.host, config.port);
   const std::string headers = " HTTP/1.1\r\nHost: " + address_.host_header + "\r\nUser-Agent: hotdeploy\r\n";
@@ -210,20 +219,24 @@ LoadGenerator::Loop::Loop(const LoadConfig& config, const RunClock& clock, Count
   }
 
   const auto count = [](int n) { return static_cast<std::size_t>(std::max(0, n)); };
-  const std::size_t total = count(config.keepalive.connections) + count(config.idle.connections) +
-                            count(config.held.connections) +
-                            (config.rate.per_second > 0 ? count(config.rate.max_in_flight) : 0) +
-                            (config.post.per_second > 0 ? count(config.post.max_in_flight) : 0);
+  const std::size_t total =
+      count(share.keepalive) +
+      (share.others ? count(config.idle.connections) + count(config.held.connections) +
+                          (config.rate.per_second > 0 ? count(config.rate.max_in_flight) : 0) +
+                          (config.post.per_second > 0 ? count(config.post.max_in_flight) : 0)
+                    : 0);
   read_buffer_ = std::make_unique_for_overwrite<char[]>(kReadBufferBytes);
   line_stride_ = config.limits.max_line_bytes + 1;
   line_storage_ = std::make_unique_for_overwrite<char[]>(std::max<std::size_t>(1, total * line_stride_));
   slots_.reserve(total);
-  add_slots(Traffic::keepalive, config.keepalive.connections);
-  add_slots(Traffic::idle, config.idle.connections);
-  add_slots(Traffic::held, config.held.connections);
-  if (config.rate.per_second > 0) add_slots(Traffic::rate, config.rate.max_in_flight);
-  if (config.post.per_second > 0) add_slots(Traffic::post, config.post.max_in_flight);
-  events_.reserve(config.reserve_events);
+  add_slots(Traffic::keepalive, share.keepalive);
+  if (share.others) {
+    add_slots(Traffic::idle, config.idle.connections);
+    add_slots(Traffic::held, config.held.connections);
+    if (config.rate.per_second > 0) add_slots(Traffic::rate, config.rate.max_in_flight);
+    if (config.post.per_second > 0) add_slots(Traffic::post, config.post.max_in_flight);
+  }
+  events_.reserve(share.reserve_events);
 }
 
 void LoadGenerator::Loop::add_slots(Traffic traffic, int count) {
@@ -277,7 +290,7 @@ void LoadGenerator::Loop::serve() {
   std::array<epoll_event, kMaxEventsPerWait> ready{};
   while (true) {
     std::int64_t now = clock_.now_ns();
-    if (!stopping_ && stop_deadline_ns_.load(std::memory_order_acquire) >= 0) begin_stopping(now);
+    if (!stopping_ && shared_.stop_deadline_ns.load(std::memory_order_acquire) >= 0) begin_stopping(now);
     if (error_) break;
     if (stopping_) {
       const bool outstanding = std::any_of(slots_.begin(), slots_.end(), [](const Slot& s) { return s.phase != Phase::done; });
@@ -302,7 +315,7 @@ void LoadGenerator::Loop::serve() {
 
 void LoadGenerator::Loop::begin_stopping(std::int64_t now) {
   stopping_ = true;
-  drain_deadline_ns_ = std::max(now, stop_deadline_ns_.load(std::memory_order_acquire));
+  drain_deadline_ns_ = std::max(now, shared_.stop_deadline_ns.load(std::memory_order_acquire));
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     Slot& s = slots_[i];
     // A first attempt that is still connecting has recorded nothing: it is simply not made.
@@ -413,7 +426,7 @@ void LoadGenerator::Loop::begin_new_request(std::size_t i, std::int64_t start_ns
     return;
   }
   slots_[i].start_ns = start_ns;
-  begin_request(i, ++next_request_id_, 1);
+  begin_request(i, shared_.last_request_id.fetch_add(1, std::memory_order_relaxed) + 1, 1);
 }
 
 void LoadGenerator::Loop::begin_request(std::size_t i, std::uint64_t request_id, std::uint8_t attempt) {
@@ -447,7 +460,7 @@ void LoadGenerator::Loop::open_connection(std::size_t i) {
     return;
   }
   s.fd = fd;
-  s.connection_id = ++next_connection_id_;
+  s.connection_id = shared_.last_connection_id.fetch_add(1, std::memory_order_relaxed) + 1;
   s.served_before = false;
   s.reused = false;
   s.want_write = true;
@@ -500,11 +513,16 @@ void LoadGenerator::Loop::connect_failed(std::size_t i, int err) {
 void LoadGenerator::Loop::start_send(std::size_t i) {
   Slot& s = slots_[i];
   s.phase = Phase::sending;
-  const std::int64_t now = clock_.now_ns();
-  s.first_byte_deadline_ns = now + to_ns(config_.first_byte_timeout);
-  s.total_deadline_ns = now + to_ns(config_.response_timeout) + (s.traffic == Traffic::held ? held_extra_ns_ : 0);
-  set_deadline(s, std::min(s.first_byte_deadline_ns, s.total_deadline_ns));
   try_write(i);
+  // Usually the first byte went out and record_sent() armed the timeouts; if the socket took
+  // nothing yet, they run from now.
+  if (s.phase == Phase::sending && !s.first_byte_written) arm_timeouts(s, clock_.now_ns());
+}
+
+void LoadGenerator::Loop::arm_timeouts(Slot& s, std::int64_t from_ns) {
+  s.first_byte_deadline_ns = from_ns + to_ns(config_.first_byte_timeout);
+  s.total_deadline_ns = from_ns + to_ns(config_.response_timeout) + (s.traffic == Traffic::held ? held_extra_ns_ : 0);
+  set_deadline(s, std::min(s.first_byte_deadline_ns, s.total_deadline_ns));
 }
 
 void LoadGenerator::Loop::try_write(std::size_t i) {
@@ -619,7 +637,8 @@ void LoadGenerator::Loop::after_request(std::size_t i, bool ok) {
     return;
   }
   if (ok && s.traffic != Traffic::idle) {
-    begin_new_request(i, clock_.now_ns());
+    // The next request begins as this one's end was stamped: no second clock read.
+    begin_new_request(i, last_end_ns_);
     return;
   }
   // Through the deadline pass even when the pause is zero, so that a synchronously failing
@@ -695,10 +714,7 @@ void LoadGenerator::Loop::record_sent(std::size_t i) {
   s.first_byte_written = true;
   Event e = request_event(s, EventType::request_sent);
   // The timeouts run from the first byte written.
-  s.first_byte_deadline_ns = e.t_ns + to_ns(config_.first_byte_timeout);
-  s.total_deadline_ns =
-      e.t_ns + to_ns(config_.response_timeout) + (s.traffic == Traffic::held ? held_extra_ns_ : 0);
-  set_deadline(s, std::min(s.first_byte_deadline_ns, s.total_deadline_ns));
+  arm_timeouts(s, e.t_ns);
   events_.append(std::move(e));
   counters_.sent.fetch_add(1, std::memory_order_relaxed);
 }
@@ -714,6 +730,7 @@ void LoadGenerator::Loop::record_end(std::size_t i, Outcome outcome, Reason reas
   e.latency_ns = std::max<std::int64_t>(0, e.t_ns - s.start_ns);
   e.pid = pid;
   e.text = std::move(text);
+  last_end_ns_ = e.t_ns;
   events_.append(std::move(e));
   if (!final) return;
   if (outcome == Outcome::ok) {
@@ -724,42 +741,89 @@ void LoadGenerator::Loop::record_end(std::size_t i, Outcome outcome, Reason reas
   }
 }
 
-LoadGenerator::LoadGenerator(LoadConfig config, const RunClock& clock) : config_(std::move(config)), clock_(clock) {
+int LoadGenerator::default_loops() {
+  constexpr int kWrkDefaultThreads = 2;
+  const auto cores = static_cast<int>(std::thread::hardware_concurrency());
+  return std::clamp(cores, 1, kWrkDefaultThreads);
+}
+
+LoadGenerator::LoadGenerator(LoadConfig config, const RunClock& clock, int loops)
+    : config_(std::move(config)), clock_(clock) {
   validate(config_);
+  if (loops < 1) throw std::invalid_argument("LoadGenerator: loops must be at least 1");
+  loop_count_ = std::clamp(config_.keepalive.connections, 1, loops);
+  counters_ = std::make_unique<Counters[]>(static_cast<std::size_t>(loop_count_));
 }
 
 LoadGenerator::~LoadGenerator() { stop(std::chrono::milliseconds{0}); }
 
 void LoadGenerator::start() {
   if (started_) throw std::logic_error("LoadGenerator::start called twice");
-  loop_ = std::make_unique<Loop>(config_, clock_, counters_, stop_deadline_ns_);
-  thread_ = std::thread([this] { loop_->run(); });
   started_ = true;
+  const auto n = static_cast<std::size_t>(loop_count_);
+  const auto keepalive = static_cast<std::size_t>(std::max(0, config_.keepalive.connections));
+  for (std::size_t k = 0; k < n; ++k) {
+    LoopShare share;
+    share.keepalive = static_cast<int>(keepalive / n + (k < keepalive % n ? 1 : 0));
+    share.others = k == 0;
+    share.reserve_events = (config_.reserve_events + n - 1) / n;
+    loops_.push_back(std::make_unique<Loop>(config_, clock_, counters_[k], shared_, share));
+  }
+  try {
+    for (auto& loop : loops_) threads_.emplace_back([l = loop.get()] { l->run(); });
+  } catch (...) {
+    stop(std::chrono::milliseconds{0});
+    throw;
+  }
 }
 
 void LoadGenerator::stop(std::chrono::milliseconds drain_timeout) {
   if (!started_ || stopped_) return;
-  stop_deadline_ns_.store(clock_.now_ns() + to_ns(drain_timeout), std::memory_order_release);
-  loop_->wake();
-  thread_.join();
+  shared_.stop_deadline_ns.store(clock_.now_ns() + to_ns(drain_timeout), std::memory_order_release);
+  for (auto& loop : loops_) loop->wake();
+  for (auto& thread : threads_) thread.join();
   stopped_ = true;
 }
 
 LoadProgress LoadGenerator::progress() const {
-  return LoadProgress{counters_.sent.load(std::memory_order_relaxed), counters_.ok.load(std::memory_order_relaxed),
-                      counters_.dropped.load(std::memory_order_relaxed),
-                      counters_.retried.load(std::memory_order_relaxed)};
+  LoadProgress p;
+  for (std::size_t k = 0; k < static_cast<std::size_t>(loop_count_); ++k) {
+    const Counters& c = counters_[k];
+    p.sent += c.sent.load(std::memory_order_relaxed);
+    p.ok += c.ok.load(std::memory_order_relaxed);
+    p.dropped += c.dropped.load(std::memory_order_relaxed);
+    p.retried += c.retried.load(std::memory_order_relaxed);
+  }
+  return p;
 }
 
 std::optional<std::string> LoadGenerator::error() const {
   if (!stopped_) return std::nullopt;
-  return loop_->error();
+  for (const auto& loop : loops_) {
+    if (loop->error()) return loop->error();
+  }
+  return std::nullopt;
 }
 
 EventLog LoadGenerator::take_events() {
   if (started_ && !stopped_) throw std::logic_error("LoadGenerator::take_events called while running");
-  if (!loop_) return EventLog{};
-  return loop_->take_events();
+  if (loops_.empty()) return EventLog{};
+  EventLog merged = loops_.front()->take_events();
+  // Each loop's log is in time order already (one thread, a monotonic clock): merge pairwise,
+  // stably, so that each loop's order is kept.
+  for (std::size_t k = 1; k < loops_.size(); ++k) {
+    std::vector<Event> left = merged.release();
+    std::vector<Event> right = loops_[k]->take_events().release();
+    std::vector<Event> both;
+    both.reserve(left.size() + right.size());
+    std::merge(std::make_move_iterator(left.begin()), std::make_move_iterator(left.end()),
+               std::make_move_iterator(right.begin()), std::make_move_iterator(right.end()), std::back_inserter(both),
+               [](const Event& a, const Event& b) { return a.t_ns < b.t_ns; });
+    merged = EventLog{};
+    merged.reserve(both.size());
+    for (Event& e : both) merged.append(std::move(e));
+  }
+  return merged;
 }
 
 }  // namespace hotdeploy::harness

@@ -1,8 +1,16 @@
-// LoadGenerator: the client side of a run. One thread runs an epoll loop over non-blocking
-// loopback TCP connections carrying the traffic that LoadConfig describes (load_config.h:
-// keepalive, idle, held, rate, post), and records every request attempt as a request_sent event
-// (when its first byte is written) and exactly one request_ended event (ok, fail or info with a
-// Reason, and latency_ns); a new TCP connection gets a new connection_id.
+// LoadGenerator: the client side of a run. Event-loop threads (epoll over non-blocking loopback
+// TCP connections) carry the traffic that LoadConfig describes (load_config.h: keepalive, idle,
+// held, rate, post), and record every request attempt as a request_sent event (when its first
+// byte is written) and exactly one request_ended event (ok, fail or info with a Reason, and
+// latency_ns); a new TCP connection gets a new connection_id.
+//
+// Keep-alive connections are split over up to `loops` threads (by default wrk's default of two,
+// never more than the machine's cores), so that the client gets the CPU share wrk gets; every
+// other kind of traffic runs on the first loop. Request ids and connection ids come from
+// counters shared by the loops: unique, handed out from 1 up as requests and connections begin
+// (a first attempt still connecting at stop() is not made, and leaves its id unused). A request
+// and its retry stay on one loop. Each loop records into its own event log;
+// take_events() merges them by time.
 //
 // A GET sent on a reused connection that ends with zero response bytes (EOF, reset, or reset
 // while writing) is retried once on a fresh connection with the same request_id (RFC 9112
@@ -12,9 +20,9 @@
 // schedule whatever happens.
 //
 // Only loopback addresses are accepted. The hot path does not allocate: connection slots, one
-// shared read buffer and one block of parser line buffers (touched only as used) are allocated
-// at start(), and the event log is reserved up front. Every wait has a deadline; the thread ends
-// after stop().
+// read buffer per loop and one block of parser line buffers (touched only as used) are
+// allocated at start(), and the event logs are reserved up front (reserve_events split evenly
+// over the loops). Every wait has a deadline; the threads end after stop().
 #pragma once
 
 #include <atomic>
@@ -24,6 +32,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "harness/history.h"
 #include "harness/load_config.h"
@@ -40,42 +49,56 @@ struct LoadProgress {
 
 class LoadGenerator {
  public:
-  // Throws std::invalid_argument for a configuration that validate() rejects.
-  LoadGenerator(LoadConfig config, const RunClock& clock);
+  // wrk's default thread count, or the number of cores if that is smaller.
+  [[nodiscard]] static int default_loops();
+
+  // Uses min(loops, keepalive.connections) loop threads, at least one. Throws
+  // std::invalid_argument for a configuration that validate() rejects, or loops < 1.
+  LoadGenerator(LoadConfig config, const RunClock& clock, int loops = default_loops());
   ~LoadGenerator();  // stops (drain_timeout 0) and joins if still running
   LoadGenerator(const LoadGenerator&) = delete;
   LoadGenerator& operator=(const LoadGenerator&) = delete;
 
-  // Spawns the event-loop thread. Throws std::logic_error if called twice, std::system_error
-  // if epoll or eventfd cannot be created.
+  // Spawns the event-loop threads. Throws std::logic_error if called twice, std::system_error
+  // if epoll, eventfd or a thread cannot be created (then no thread is left running).
   void start();
   // No new requests; outstanding ones (and their retries) get until drain_timeout, then end as
-  // info/load_stopped. Joins the thread. Calling it again, or before start(), does nothing.
+  // info/load_stopped. Joins the threads. Calling it again, or before start(), does nothing.
   void stop(std::chrono::milliseconds drain_timeout);
 
-  // Callable from any thread while running.
+  // Callable from any thread, before, while and after running.
   [[nodiscard]] LoadProgress progress() const;
-  // After stop(): the error that ended the loop early (e.g. out of file descriptors), if any.
+  // After stop(): the first error that ended a loop early (e.g. out of file descriptors), if any.
   [[nodiscard]] std::optional<std::string> error() const;
-  // After stop(): every event recorded, in the order recorded. Throws std::logic_error while
-  // running. A second call returns an empty log.
+  // After stop(): every event recorded, ordered by t_ns (each loop's events in the order it
+  // recorded them). Throws std::logic_error while running. A second call returns an empty log.
   [[nodiscard]] EventLog take_events();
+  // The number of loop threads start() runs.
+  [[nodiscard]] int loops() const { return loop_count_; }
 
  private:
-  struct Counters {
+  // One loop's progress, on a cache line of its own: each loop writes only its own.
+  struct alignas(64) Counters {
     std::atomic<std::uint64_t> sent{0};
     std::atomic<std::uint64_t> ok{0};
     std::atomic<std::uint64_t> dropped{0};
     std::atomic<std::uint64_t> retried{0};
   };
+  // What the loops share: the id counters (the last id handed out) and stop()'s deadline.
+  struct Shared {
+    std::atomic<std::uint64_t> last_request_id{0};
+    std::atomic<std::uint32_t> last_connection_id{0};
+    std::atomic<std::int64_t> stop_deadline_ns{-1};  // set by stop(), read by the loops
+  };
   class Loop;
 
   LoadConfig config_;
   const RunClock& clock_;
-  Counters counters_;
-  std::atomic<std::int64_t> stop_deadline_ns_{-1};  // set by stop(), read by the loop
-  std::unique_ptr<Loop> loop_;
-  std::thread thread_;
+  int loop_count_ = 1;
+  std::unique_ptr<Counters[]> counters_;  // one per loop, from construction on
+  Shared shared_;
+  std::vector<std::unique_ptr<Loop>> loops_;
+  std::vector<std::thread> threads_;
   bool started_ = false;
   bool stopped_ = false;
 };

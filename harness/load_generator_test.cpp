@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -124,6 +125,54 @@ TEST(LoadGeneratorTest, KeepAliveConnectionsServeEveryRequestOk) {
   EXPECT_EQ(m.requests, p.ok);
   EXPECT_EQ(m.ok, p.ok);
   EXPECT_EQ(m.dropped, 0u);
+}
+
+// Two loops share the id counters and each keeps its own log; take_events() merges them.
+TEST(LoadGeneratorTest, KeepAliveConnectionsSplitOverTwoLoopsShareOneNumbering) {
+  std::atomic<std::size_t> connections_served{0};
+  ScriptedHttpServer server([&](const ScriptedRequest& r) {
+    if (r.on_connection == 0) ++connections_served;
+    return ScriptedReply::respond(ok_response(4343));
+  });
+  RunClock clock;
+  LoadGenerator g(config_for(server.port(), 5), clock, 2);
+  EXPECT_EQ(g.loops(), 2);
+  g.start();
+  // On a busy machine one loop may finish many requests before the other runs at all.
+  ASSERT_TRUE(wait_for_progress(
+      g, [&](const LoadProgress& p) { return p.ok >= 300 && connections_served.load() == 5; }, kWait,
+      "300 ok and a response on each of 5 connections"));
+  g.stop(1000ms);
+  EXPECT_FALSE(g.error());
+  const LoadProgress p = g.progress();
+  const EventLog log = g.take_events();
+  expect_well_formed(log);
+
+  std::set<std::uint64_t> requests;
+  std::set<std::uint32_t> connections;
+  for (const Event& e : ended(log)) {
+    EXPECT_EQ(e.outcome, Outcome::ok);
+    EXPECT_TRUE(requests.insert(e.request_id).second) << "request " << e.request_id << " ended twice";
+    connections.insert(e.connection_id);
+  }
+  ASSERT_EQ(requests.size(), p.ok);
+  EXPECT_EQ(p.sent, p.ok);
+  // Ids 1..N with none skipped: no connect was pending at the stop, so every id handed out was
+  // sent and ended.
+  EXPECT_EQ(*requests.begin(), 1u);
+  EXPECT_EQ(*requests.rbegin(), p.ok);
+  EXPECT_EQ(connections, (std::set<std::uint32_t>{1, 2, 3, 4, 5}));
+}
+
+TEST(LoadGeneratorTest, NeverMoreLoopsThanKeepAliveConnections) {
+  RunClock clock;
+  EXPECT_EQ(LoadGenerator(config_for(1, 1), clock, 2).loops(), 1);
+  EXPECT_EQ(LoadGenerator(config_for(1, 0), clock, 2).loops(), 1);
+  EXPECT_EQ(LoadGenerator(config_for(1, 3), clock, 2).loops(), 2);
+  EXPECT_EQ(LoadGenerator(config_for(1, 3), clock, 1).loops(), 1);
+  EXPECT_GE(LoadGenerator::default_loops(), 1);
+  EXPECT_LE(LoadGenerator::default_loops(), 2);
+  EXPECT_THROW(LoadGenerator(config_for(1, 3), clock, 0), std::invalid_argument);
 }
 
 TEST(LoadGeneratorTest, ConnectionCloseOpensANewConnectionWithANewId) {
