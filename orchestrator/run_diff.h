@@ -8,7 +8,8 @@
 //                     ..., with those that exited at the end-of-run cleanup (after steps_ended)
 //                     listed by generation, since the cleanup ends them all at once
 //   workers           per generation: workers born and exited, and exit codes other than 0
-//   pid_files         per file (nginx.pid, nginx.pid.oldbin): the generations it named in turn
+//   pid_files         per file (nginx.pid, nginx.pid.oldbin): the generations it named in turn,
+//                     without the gaps and round trips that can be shorter than the observer's poll
 //   no_effect         the steps recorded as having no effect
 //   served_by_at_end  the generations that served ok responses in the end window (checks.h)
 //   dropped           dropped requests and their count by reason, leaving out those whose number

@@ -83,6 +83,19 @@ TEST(RunDiff, PidFileKeepsItsValuesAndOnlyTheLastRemoval) {
   EXPECT_EQ(pid_file_states(JudgeInputs::from(b.build())), "nginx.pid g1 g2 g1 g? removed");
 }
 
+TEST(RunDiff, AnOldbinRoundTripWithoutANewMasterIsLeftOut) {
+  HistoryBuilder b;
+  b.master(5, 1).pid_file("nginx.pid", 5).at_ms(10).signal("USR2", 5, 1);
+  b.orchestrator(EventType::pid_file_changed, "nginx.pid removed").pid_file("nginx.pid.oldbin", 5);
+  b.master(9, 2).exited(9, 5, ProcessRole::master, 2).pid_file("nginx.pid", 5);
+  b.orchestrator(EventType::pid_file_changed, "nginx.pid.oldbin removed");
+  EXPECT_EQ(pid_file_states(JudgeInputs::from(b.build())), "nginx.pid g1");
+  b.at_ms(20).signal("USR2", 5, 1).pid_file("nginx.pid.oldbin", 5).master(12, 3).pid_file("nginx.pid", 12);
+  EXPECT_EQ(pid_file_states(JudgeInputs::from(b.build())), "nginx.pid g1 g3; nginx.pid.oldbin g1");
+  b.at_ms(30).orchestrator(EventType::pid_file_changed, "nginx.pid.oldbin removed");
+  EXPECT_EQ(pid_file_states(JudgeInputs::from(b.build())), "nginx.pid g1 g3; nginx.pid.oldbin g1 removed");
+}
+
 TEST(RunDiff, NoEffectStepsLeaveOutThePid) {
   HistoryBuilder a;
   a.orchestrator(EventType::no_effect, "USR2 to generation 2 master 44: no effect (no new master was forked within 2s)");
