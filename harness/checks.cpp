@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdio>
 #include <map>
+#include <unordered_set>
 #include <vector>
 
 #include "harness/generations.h"
@@ -47,7 +48,73 @@ EndTally tally_from(const std::vector<RequestRow>& rows, std::int64_t cutoff, st
   return t;
 }
 
+// The generation served_by_at_end expects at the end: nullopt when new_generation is expected
+// and no worker was recorded.
+std::optional<std::int32_t> wanted_generation(const JudgeInputs& in, ServedBy expected) {
+  return expected == ServedBy::new_generation ? in.generations.newest_with_workers() : 1;
+}
+
+// The generation of the master or worker a process event names; nullopt if unknown.
+std::optional<std::int32_t> generation_of(const Generations& generations, const Event& e) {
+  if (e.role == ProcessRole::master) return generations.of_master(e.pid);
+  if (e.role == ProcessRole::worker) return generations.of_worker(e.pid);
+  return std::nullopt;
+}
+
+// The transition of the end window (checks.h), or nullptr.
+const Event* end_transition(const JudgeInputs& in, ServedBy expected, std::int32_t want) {
+  const auto other = [&](const Event& e) {
+    const std::optional<std::int32_t> generation = generation_of(in.generations, e);
+    if (!generation) return false;
+    return expected == ServedBy::new_generation ? *generation < want : *generation != 1;
+  };
+  std::unordered_set<std::int32_t> alive;
+  const Event* last_exit = nullptr;
+  for (const Event& e : in.process.events()) {
+    if (e.type == EventType::steps_ended) break;
+    if (e.type == EventType::process_born && other(e)) alive.insert(e.pid);
+    if (e.type == EventType::process_exited && other(e)) {
+      alive.erase(e.pid);
+      last_exit = &e;
+    }
+  }
+  return alive.empty() ? last_exit : nullptr;
+}
+
+struct EndJudged {
+  EndWindow window;
+  EndTally tally;
+};
+
+// The end window and the tally of its responses, found together so that the rows are read once
+// when the fallback's last 10% holds enough responses.
+EndJudged judge_end(const JudgeInputs& in, ServedBy expected, std::int32_t want) {
+  if (const Event* transition = end_transition(in, expected, want)) {
+    return {{transition->t_ns, transition}, tally_from(in.rows, transition->t_ns, want)};
+  }
+  const auto span = static_cast<double>(in.last_ns - in.first_ns);
+  const auto by_time = in.last_ns - static_cast<std::int64_t>(span * kEndWindowFraction);
+  // The window starts at by_time, or earlier if that holds fewer than kEndWindowMinResponses:
+  // at the end time of the kEndWindowMinResponses-th last ok response (of the first, if fewer).
+  EndJudged judged{{by_time, nullptr}, tally_from(in.rows, by_time, want)};
+  if (judged.tally.in_window >= kEndWindowMinResponses) return judged;
+  std::vector<std::int64_t> ok_ends;
+  for (const RequestRow& r : in.rows) {
+    if (r.ok()) ok_ends.push_back(r.end_ns);
+  }
+  if (ok_ends.empty()) return judged;
+  const std::size_t nth = ok_ends.size() - std::min(ok_ends.size(), kEndWindowMinResponses);
+  std::nth_element(ok_ends.begin(), ok_ends.begin() + static_cast<std::ptrdiff_t>(nth), ok_ends.end());
+  judged.window.from_ns = std::min(by_time, ok_ends[nth]);
+  judged.tally = tally_from(in.rows, judged.window.from_ns, want);
+  return judged;
+}
+
 }  // namespace
+
+EndWindow served_by_at_end_window(const JudgeInputs& inputs, ServedBy expected) {
+  return judge_end(inputs, expected, wanted_generation(inputs, expected).value_or(0)).window;
+}
 
 Verdict combine(Verdict a, Verdict b) { return static_cast<Verdict>(std::max(static_cast<int>(a), static_cast<int>(b))); }
 
@@ -158,51 +225,53 @@ Check check_served_by_at_end(const JudgeInputs& in, ServedBy expected) {
     c.detail = "no ok responses, so nothing shows who served at the end";
     return c;
   }
-  std::optional<std::int32_t> want = 1;
-  if (expected == ServedBy::new_generation) {
-    want = in.generations.newest_with_workers();
-    if (!want) {
-      c.verdict = Verdict::unknown;
-      c.detail = "no worker process was recorded, so the newest generation is unknown";
-      return c;
-    }
+  const std::optional<std::int32_t> want = wanted_generation(in, expected);
+  if (!want) {
+    c.verdict = Verdict::unknown;
+    c.detail = "no worker process was recorded, so the newest generation is unknown";
+    return c;
   }
-  const std::int64_t t_first = in.first_ns;
-  const std::int64_t t_last = in.last_ns;
-  const auto span = static_cast<double>(t_last - t_first);
-  const auto by_time = t_last - static_cast<std::int64_t>(span * kEndWindowFraction);
-  // The window starts at by_time, or earlier if that holds fewer than kEndWindowMinResponses:
-  // at the end time of the kEndWindowMinResponses-th last ok response (of the first, if fewer).
-  std::int64_t cutoff = by_time;
-  EndTally tally = tally_from(in.rows, cutoff, *want);
-  if (tally.in_window < kEndWindowMinResponses) {
-    std::vector<std::int64_t> ok_ends;
-    for (const RequestRow& r : in.rows) {
-      if (r.ok()) ok_ends.push_back(r.end_ns);
-    }
-    const std::size_t nth = ok_ends.size() - std::min(ok_ends.size(), kEndWindowMinResponses);
-    std::nth_element(ok_ends.begin(), ok_ends.begin() + static_cast<std::ptrdiff_t>(nth), ok_ends.end());
-    cutoff = std::min(by_time, ok_ends[nth]);
-    tally = tally_from(in.rows, cutoff, *want);
-  }
+  const auto [end_window, tally] = judge_end(in, expected, *want);
   const auto& [in_window, unknown, wrong] = tally;
-  const std::string window = std::to_string(in_window) + " ok responses in the last " +
-                             ms(static_cast<double>(t_last - cutoff) / 1e6);
+  const Event* transition = end_window.transition;
   const std::string wanted = "generation " + std::to_string(*want) + " (" + generation_name(expected) + ")";
-  if (!wrong.empty()) {
+  std::string window;
+  std::uint64_t in_flight = 0;
+  std::string in_flight_detail;
+  if (transition != nullptr) {
+    window = " since the last process of another generation exited (generation " +
+             std::to_string(generation_of(in.generations, *transition).value_or(0)) +
+             " " + std::string(to_string(transition->role)) + " " + std::to_string(transition->pid) + " at " +
+             ms(static_cast<double>(transition->t_ns) / 1e6) + ")";
+    // Every process of another generation had exited by the transition, so a response of theirs
+    // that ended after it was written before its worker exited: in flight, not served at the end.
+    for (const auto& [generation, count] : wrong) {
+      in_flight += count;
+      in_flight_detail += (in_flight_detail.empty() ? "; not counted, in flight when their worker exited:" : ";") +
+                          std::string(" ") + std::to_string(count) + " from generation " + std::to_string(generation);
+    }
+  } else {
+    window = " in the last " + ms(static_cast<double>(in.last_ns - end_window.from_ns) / 1e6);
+  }
+  const std::uint64_t judged = in_window - in_flight;
+  if (transition == nullptr && !wrong.empty()) {
     c.verdict = Verdict::fail;
-    c.detail = "of " + window + ", expected all from " + wanted + ":";
+    c.detail = "of " + std::to_string(in_window) + " ok responses" + window + ", expected all from " + wanted + ":";
     for (const auto& [generation, count] : wrong) {
       c.detail += " " + std::to_string(count) + " from generation " + std::to_string(generation) + ";";
     }
     c.detail.pop_back();
+  } else if (judged == 0) {
+    c.verdict = Verdict::unknown;
+    c.detail = "no ok responses" + window + ", so nothing shows who served at the end";
   } else if (unknown > 0) {
     c.verdict = Verdict::unknown;
-    c.detail = "of " + window + ", " + std::to_string(unknown) +
+    c.detail = "of " + std::to_string(judged) + " ok responses" + window + ", " + std::to_string(unknown) +
                " came from a worker pid with no recorded generation; the rest from " + wanted;
   } else {
-    c.detail = "all " + window + " came from " + wanted;
+    c.detail = "all " + std::to_string(judged) + " ok responses" + window + " came from " + wanted;
   }
+  c.detail += in_flight_detail;
   return c;
 }
 

@@ -63,10 +63,25 @@ struct Judgement {
   std::vector<Check> checks;
 };
 
-// The window of "the end of the run" for served_by_at_end: ok responses that ended in the last
-// 10% of the history's time span, and at least the last 50 ok responses.
+// The window of "the end of the run" for served_by_at_end. Its transition is the last
+// process_exited, before the steps ended (the steps_ended event, else the history's last event),
+// of a master or worker of a generation other than the expected one: for new_generation, older
+// than the newest generation that had workers; for old_generation, any but generation 1. When
+// there is one and no process of those generations is still alive when the steps ended, the
+// window holds the ok responses that ended at or after it (exits after steps_ended, the
+// orchestrator's cleanup, do not count). Otherwise the fallback: the ok responses that ended in
+// the last 10% of the history's time span, and at least the last 50 ok responses.
 inline constexpr double kEndWindowFraction = 0.10;
 inline constexpr std::size_t kEndWindowMinResponses = 50;
+
+struct JudgeInputs;
+struct EndWindow {
+  std::int64_t from_ns = 0;  // judged: ok responses with end_ns >= from_ns
+  // The process_exited event at from_ns (a pointer into the JudgeInputs' process history), or
+  // nullptr when the fallback rule set from_ns.
+  const Event* transition = nullptr;
+};
+[[nodiscard]] EndWindow served_by_at_end_window(const JudgeInputs& inputs, ServedBy expected);
 
 // "dropped": within dropped_max / dropped_min, and only for dropped_reasons if set; unknown when
 // no request was made.
@@ -77,9 +92,11 @@ inline constexpr std::size_t kEndWindowMinResponses = 50;
 // "switchover_ms": unknown without a USR2 or an ok from a newer generation; fail over the max.
 [[nodiscard]] Check check_switchover(const History& history, const Metrics& metrics, double max_ms);
 // "served_by_at_end": every ok response in the end window came from the newest generation that
-// had workers (new_generation) or from generation 1 (old_generation).
+// had workers (new_generation) or from generation 1 (old_generation). After a transition, a
+// response of another generation was in flight when its worker exited (every process of those
+// generations had exited by then): it is named in the detail, not counted against the check, and
+// no other ok response in the window is unknown.
 [[nodiscard]] Check check_served_by_at_end(const History& history, ServedBy expected);
-struct JudgeInputs;
 // The same from inputs already extracted (judge_inputs.h).
 [[nodiscard]] Check check_served_by_at_end(const JudgeInputs& inputs, ServedBy expected);
 // "run_errors": fail on any run_error or wait_timed_out event, naming their texts.

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "harness/history_builder.h"
+#include "harness/judge_inputs.h"
 
 namespace hotdeploy::harness {
 namespace {
@@ -249,6 +250,100 @@ TEST(CheckServedByAtEndTest, UnknownWorkersOrNoEvidenceIsUnknown) {
   const Check c = check_served_by_at_end(HistoryBuilder().ok(1, 55).build(), ServedBy::new_generation);
   EXPECT_EQ(c.verdict, Verdict::unknown);
   EXPECT_EQ(c.detail, "no worker process was recorded, so the newest generation is unknown");
+}
+
+// An upgrade whose old generation serves until just before the steps end at 1000 ms: worker 101
+// (generation 1) serves at 1..990 ms and exits at 991 ms, its master 100 at master_exit_ms; a
+// response of 101 in flight when it exited ends at 993 ms; worker 201 (generation 2, born at
+// 400 ms) serves from new_from_ms to 1000 ms.
+HistoryBuilder late_transition(double master_exit_ms, int new_from_ms) {
+  HistoryBuilder b;
+  b.at_ms(0).master(100, 1).worker(101, 100, 1).at_ms(400).master(200, 2).worker(201, 200, 2);
+  std::uint64_t id = 0;
+  for (int t = 1; t <= 990; ++t) b.at_ms(t).ok(++id, 101);
+  b.at_ms(991).exited(101, 100, ProcessRole::worker, 1);
+  b.at_ms(master_exit_ms).exited(100, 1, ProcessRole::master, 1);
+  b.at_ms(993).ok(++id, 101);
+  for (int t = new_from_ms; t <= 1000; ++t) b.at_ms(t).ok(++id, 201);
+  b.at_ms(1000).orchestrator(EventType::steps_ended, "");
+  return b;
+}
+
+TEST(CheckServedByAtEndTest, AfterTheOldGenerationExitedOnlyLaterResponsesAreJudged) {
+  // The last 10% of the run (from 900 ms) holds 92 responses of generation 1; they all came
+  // before its last process exited, at 992 ms.
+  const History h = late_transition(992, 995).build();
+  const Check c = check_served_by_at_end(h, ServedBy::new_generation);
+  EXPECT_EQ(c.verdict, Verdict::pass);
+  EXPECT_EQ(c.detail,
+            "all 6 ok responses since the last process of another generation exited (generation 1 master 100 at "
+            "992.0 ms) came from generation 2 (new); not counted, in flight when their worker exited: 1 from "
+            "generation 1");
+  const JudgeInputs inputs = JudgeInputs::from(h);
+  const EndWindow window = served_by_at_end_window(inputs, ServedBy::new_generation);
+  EXPECT_EQ(window.from_ns, 992'000'000);
+  ASSERT_NE(window.transition, nullptr);
+  EXPECT_EQ(window.transition->pid, 100);
+}
+
+TEST(CheckServedByAtEndTest, AnOldProcessAliveWhenTheStepsEndedKeepsTheLastTenPercent) {
+  HistoryBuilder b = late_transition(992, 995);
+  b.at_ms(5).worker(102, 100, 1);
+  const History h = b.build();
+  const Check c = check_served_by_at_end(h, ServedBy::new_generation);
+  EXPECT_EQ(c.verdict, Verdict::fail);
+  EXPECT_EQ(c.detail,
+            "of 98 ok responses in the last 100.0 ms, expected all from generation 2 (new): 92 from generation 1");
+  const EndWindow window = served_by_at_end_window(JudgeInputs::from(h), ServedBy::new_generation);
+  EXPECT_EQ(window.from_ns, 900'000'000);
+  EXPECT_EQ(window.transition, nullptr);
+}
+
+TEST(CheckServedByAtEndTest, AnExitAfterTheStepsEndedIsIgnored) {
+  // The old master is ended by the cleanup after steps_ended: it was alive at the end, so the
+  // old generation's responses up to 990 ms still fail the check (not unknown for want of
+  // responses after 1005 ms).
+  const Check c = check_served_by_at_end(late_transition(1005, 995).build(), ServedBy::new_generation);
+  EXPECT_EQ(c.verdict, Verdict::fail);
+  EXPECT_EQ(c.detail,
+            "of 93 ok responses in the last 100.5 ms, expected all from generation 2 (new): 87 from generation 1");
+}
+
+TEST(CheckServedByAtEndTest, NoOkResponseAfterTheTransitionIsUnknown) {
+  const Check c = check_served_by_at_end(late_transition(992, 1001).build(), ServedBy::new_generation);
+  EXPECT_EQ(c.verdict, Verdict::unknown);
+  EXPECT_EQ(c.detail,
+            "no ok responses since the last process of another generation exited (generation 1 master 100 at "
+            "992.0 ms), so nothing shows who served at the end; not counted, in flight when their worker exited: 1 "
+            "from generation 1");
+}
+
+TEST(CheckServedByAtEndTest, RollbackJudgesTheResponsesAfterTheNewGenerationExited) {
+  // Worker 101 serves until WINCH stops it at 450 ms, worker 201 (generation 2) from 451 ms; the
+  // HUP of the old master starts worker 102 at 900 ms; generation 2 exits at 950 and 951 ms,
+  // one of its responses ending later; 102 serves from 952 ms.
+  HistoryBuilder b;
+  b.at_ms(0).master(100, 1).worker(101, 100, 1).at_ms(400).master(200, 2).worker(201, 200, 2);
+  std::uint64_t id = 0;
+  for (int t = 1; t <= 950; ++t) b.at_ms(t).ok(++id, t <= 450 ? 101 : 201);
+  b.at_ms(450).exited(101, 100, ProcessRole::worker, 1).at_ms(900).worker(102, 100, 0);
+  b.at_ms(950).exited(201, 200, ProcessRole::worker, 2).at_ms(951).exited(200, 100, ProcessRole::master, 2);
+  b.at_ms(952).ok(++id, 201);
+  for (int t = 952; t <= 1000; ++t) b.at_ms(t).ok(++id, 102);
+  b.at_ms(1000).orchestrator(EventType::steps_ended, "");
+  const History h = b.build();
+  const Check back = check_served_by_at_end(h, ServedBy::old_generation);
+  EXPECT_EQ(back.verdict, Verdict::pass);
+  EXPECT_EQ(back.detail,
+            "all 49 ok responses since the last process of another generation exited (generation 2 master 200 at "
+            "951.0 ms) came from generation 1 (old); not counted, in flight when their worker exited: 1 from "
+            "generation 2");
+  // Expecting the new generation: the old master 100 was alive at the end, so the last 10% is
+  // judged, and generation 1 served it.
+  const Check forward = check_served_by_at_end(h, ServedBy::new_generation);
+  EXPECT_EQ(forward.verdict, Verdict::fail);
+  EXPECT_EQ(forward.detail,
+            "of 101 ok responses in the last 100.0 ms, expected all from generation 2 (new): 49 from generation 1");
 }
 
 TEST(CheckRunErrorsTest, PassesWithoutErrors) {
