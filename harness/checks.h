@@ -94,8 +94,8 @@ struct EndWindow {
 // "served_by_at_end": every ok response in the end window came from the newest generation that
 // had workers (new_generation) or from generation 1 (old_generation). After a transition, a
 // response of another generation was in flight when its worker exited (every process of those
-// generations had exited by then): it is named in the detail, not counted against the check, and
-// no other ok response in the window is unknown.
+// generations had exited by then): it is named in the detail, not counted against the check; the
+// check is unknown when no other ok response ended in the window.
 [[nodiscard]] Check check_served_by_at_end(const History& history, ServedBy expected);
 // The same from inputs already extracted (judge_inputs.h).
 [[nodiscard]] Check check_served_by_at_end(const JudgeInputs& inputs, ServedBy expected);
