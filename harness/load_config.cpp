@@ -51,12 +51,14 @@ void validate(const LoadConfig& config) {
   check_connections(config.keepalive.connections, "keepalive");
   check_connections(config.idle.connections, "idle");
   check_connections(config.held.connections, "held");
+  check_connections(config.post.connections, "post");
   check_rate(config.rate.per_second, config.rate.max_in_flight, "rate");
   check_rate(config.post.per_second, config.post.max_in_flight, "post");
   if (!std::isfinite(config.held.seconds) || config.held.seconds < 0 || config.held.seconds > 86400) {
     reject("held seconds must be within 0..86400");
   }
   check_duration(config.idle.every, "idle every");
+  check_duration(config.post.every, "post every");
   check_duration(config.connect_timeout, "connect_timeout");
   check_duration(config.first_byte_timeout, "first_byte_timeout");
   check_duration(config.response_timeout, "response_timeout");

@@ -8,8 +8,10 @@
 //              exactly N body bytes (Event kind held)
 //   rate       open loop: per_second GET <path>, each on a new connection, latency measured from
 //              the intended send time (no coordinated omission, as wrk2)
-//   post       open loop: per_second POST /echo with a small body, each on a new connection;
-//              non-idempotent, never retried (Event kind post)
+//   post       POST /echo with a small body (Event kind post), non-idempotent and never retried:
+//              open loop, per_second POSTs each on a new connection; and/or, like idle,
+//              `connections` keep-alive connections that pause for `every` between POSTs (the
+//              keep-alive close race that a GET survives by its retry loses a POST here)
 //
 // Every request has a connect, a first-byte and a total timeout. validate() is the one place
 // that says which configurations are acceptable.
@@ -49,6 +51,8 @@ struct RateLoad {
 struct PostLoad {
   double per_second = 0;  // 0: none
   int max_in_flight = 1024;
+  int connections = 0;                    // keep-alive connections, as IdleLoad's
+  std::chrono::milliseconds every{1000};  // their pause after each response before the next POST
 };
 
 struct LoadConfig {

@@ -42,14 +42,18 @@ std::uint64_t token(std::size_t slot, std::uint32_t connection_id) {
   return (static_cast<std::uint64_t>(connection_id) << 32) | static_cast<std::uint32_t>(slot);
 }
 
-// The traffic a connection slot carries (load_config.h).
-enum class Traffic : std::uint8_t { keepalive, idle, held, rate, post };
-constexpr std::size_t kTrafficKinds = 5;
+// The traffic a connection slot carries (load_config.h). idle_post is post's keep-alive form:
+// idle's closed loop, sending POST /echo.
+enum class Traffic : std::uint8_t { keepalive, idle, idle_post, held, rate, post };
+constexpr std::size_t kTrafficKinds = 6;
 
 bool open_loop(Traffic t) { return t == Traffic::rate || t == Traffic::post; }
+// A closed loop that pauses for `every` after each ok response.
+bool paced(Traffic t) { return t == Traffic::idle || t == Traffic::idle_post; }
 RequestKind kind_of(Traffic t) {
   switch (t) {
     case Traffic::held: return RequestKind::held;
+    case Traffic::idle_post:
     case Traffic::post: return RequestKind::post;
     default: return RequestKind::get;
   }
@@ -198,6 +202,7 @@ LoadGenerator::Loop::Loop(const LoadConfig& config, const RunClock& clock, Count
                                                         "Content-Type: text/plain\r\nContent-Length: " +
                                                         std::to_string(kPostBody.size()) + "\r\n\r\n" +
                                                         std::string(kPostBody);
+  requests_[static_cast<std::size_t>(Traffic::idle_post)] = requests_[static_cast<std::size_t>(Traffic::post)];
   held_extra_ns_ = static_cast<std::int64_t>(std::ceil(config.held.seconds * 1e9));
 
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
@@ -221,7 +226,8 @@ LoadGenerator::Loop::Loop(const LoadConfig& config, const RunClock& clock, Count
   const auto count = [](int n) { return static_cast<std::size_t>(std::max(0, n)); };
   const std::size_t total =
       count(share.keepalive) +
-      (share.others ? count(config.idle.connections) + count(config.held.connections) +
+      (share.others ? count(config.idle.connections) + count(config.post.connections) +
+                          count(config.held.connections) +
                           (config.rate.per_second > 0 ? count(config.rate.max_in_flight) : 0) +
                           (config.post.per_second > 0 ? count(config.post.max_in_flight) : 0)
                     : 0);
@@ -232,6 +238,7 @@ LoadGenerator::Loop::Loop(const LoadConfig& config, const RunClock& clock, Count
   add_slots(Traffic::keepalive, share.keepalive);
   if (share.others) {
     add_slots(Traffic::idle, config.idle.connections);
+    add_slots(Traffic::idle_post, config.post.connections);
     add_slots(Traffic::held, config.held.connections);
     if (config.rate.per_second > 0) add_slots(Traffic::rate, config.rate.max_in_flight);
     if (config.post.per_second > 0) add_slots(Traffic::post, config.post.max_in_flight);
@@ -581,13 +588,17 @@ void LoadGenerator::Loop::on_connection_lost(std::size_t i, bool clean_eof, int 
   if (s.response_bytes == 0) {
     const bool fully_written = s.written == request_for(s).size();
     const Reason first_attempt_reason = fully_written ? Reason::closed_without_response : Reason::reset_before_send;
-    if (s.reused && s.attempt == 1 && s.traffic != Traffic::post) {
+    const bool post = kind_of(s.traffic) == RequestKind::post;
+    if (s.reused && s.attempt == 1 && !post) {
       // RFC 9112 §9.3.1: the connection died before any response byte; the GET is retried once.
       record_end(i, Outcome::fail, first_attempt_reason, false);
       begin_request(i, s.request_id, 2);
       return;
     }
-    if (fully_written) {
+    if (s.reused && post && fully_written) {
+      // The same keep-alive close race, but a POST must not be retried: it is lost.
+      record_end(i, Outcome::fail, Reason::closed_without_response, true);
+    } else if (fully_written) {
       record_end(i, Outcome::info, Reason::reset_after_send, true);
     } else {
       record_end(i, Outcome::fail, Reason::reset_before_send, true, 0, 0,
@@ -636,7 +647,7 @@ void LoadGenerator::Loop::after_request(std::size_t i, bool ok) {
     release(i);
     return;
   }
-  if (ok && s.traffic != Traffic::idle) {
+  if (ok && !paced(s.traffic)) {
     // The next request begins as this one's end was stamped: no second clock read.
     begin_new_request(i, last_end_ns_);
     return;
@@ -644,7 +655,8 @@ void LoadGenerator::Loop::after_request(std::size_t i, bool ok) {
   // Through the deadline pass even when the pause is zero, so that a synchronously failing
   // connect cannot recurse.
   s.phase = Phase::waiting;
-  set_deadline(s, clock_.now_ns() + to_ns(ok ? config_.idle.every : config_.failure_backoff));
+  const auto every = s.traffic == Traffic::idle_post ? config_.post.every : config_.idle.every;
+  set_deadline(s, clock_.now_ns() + to_ns(ok ? every : config_.failure_backoff));
 }
 
 void LoadGenerator::Loop::release(std::size_t i) {

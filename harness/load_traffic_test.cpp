@@ -210,6 +210,70 @@ TEST(LoadTrafficTest, AnIdleConnectionClosedByTheServerIsReplacedWithoutADrop) {
   for (const Event& e : of_type(g.take_events(), EventType::request_sent)) EXPECT_FALSE(e.reused);
 }
 
+TEST(LoadTrafficTest, KeepAlivePostsReuseTheirConnectionBetweenPauses) {
+  ScriptedHttpServer server([](const ScriptedRequest&) { return ScriptedReply::respond(ok_response(9)); });
+  RunClock clock;
+  LoadConfig config = base_config(server.port());
+  config.post.connections = 1;
+  config.post.every = 30ms;
+  LoadGenerator g(config, clock);
+  g.start();
+  ASSERT_TRUE(wait_for(g, [](const LoadProgress& p) { return p.ok >= 4; }, "4 ok"));
+  g.stop(1000ms);
+  const EventLog log = g.take_events();
+  const auto sent = of_type(log, EventType::request_sent);
+  const auto ends = of_type(log, EventType::request_ended);
+  ASSERT_GE(sent.size(), 4u);
+  for (std::size_t k = 0; k < sent.size(); ++k) {
+    EXPECT_EQ(sent[k].kind, RequestKind::post);
+    EXPECT_EQ(sent[k].connection_id, sent[0].connection_id);
+    EXPECT_EQ(sent[k].reused, k > 0);
+    if (k > 0) {
+      EXPECT_GE(sent[k].t_ns - ends[k - 1].t_ns, 30'000'000);
+    }
+  }
+}
+
+// The server closes every kept-alive connection as its second request arrives, unanswered: the
+// keep-alive close race. The GET is retried on a fresh connection and served; the POST is lost.
+TEST(LoadTrafficTest, AKeepAliveCloseRaceLosesThePostButNotTheGet) {
+  ScriptedHttpServer server([](const ScriptedRequest& r) {
+    return r.on_connection == 1 ? ScriptedReply::close() : ScriptedReply::respond(ok_response(9));
+  });
+  RunClock clock;
+  LoadConfig config = base_config(server.port());
+  config.idle = {.connections = 1, .every = 10ms};
+  config.post.connections = 1;
+  config.post.every = 10ms;
+  LoadGenerator g(config, clock);
+  g.start();
+  ASSERT_TRUE(wait_for(g, [](const LoadProgress& p) { return p.retried >= 3 && p.dropped >= 3; },
+                       "3 retried, 3 dropped"));
+  g.stop(1000ms);
+  int lost_posts = 0;
+  int retried_gets = 0;
+  for (const Event& e : of_type(g.take_events(), EventType::request_ended)) {
+    if (e.kind == RequestKind::post) {
+      EXPECT_EQ(e.attempt, 1);
+      if (e.reused) {
+        EXPECT_EQ(e.outcome, Outcome::fail);
+        EXPECT_EQ(e.reason, Reason::closed_without_response);
+        ++lost_posts;
+      } else {
+        EXPECT_EQ(e.outcome, Outcome::ok);
+      }
+    } else if (e.attempt == 1 && e.reused) {
+      EXPECT_EQ(e.reason, Reason::closed_without_response);
+    } else {
+      EXPECT_EQ(e.outcome, Outcome::ok);
+      if (e.attempt == 2) ++retried_gets;
+    }
+  }
+  EXPECT_GE(lost_posts, 3);
+  EXPECT_GE(retried_gets, 3);
+  EXPECT_EQ(g.progress().dropped, static_cast<std::uint64_t>(lost_posts));
+}
+
 TEST(LoadTrafficTest, NoResponseByteWithinTheFirstByteTimeoutIsInfo) {
   ScriptedHttpServer server([](const ScriptedRequest&) { return ScriptedReply::hang(); });
   RunClock clock;
@@ -228,7 +292,8 @@ TEST(LoadTrafficTest, NoResponseByteWithinTheFirstByteTimeoutIsInfo) {
   EXPECT_LT(ends[0].latency_ns, 5'000'000'000);
 }
 
-// The first loop carries idle, held, rate and post traffic beside its share of keep-alive.
+// The first loop carries idle, held, rate and post traffic (both forms) beside its share of
+// keep-alive.
 TEST(LoadTrafficTest, EveryKindAtOnceWithKeepAliveSplitOverTwoLoops) {
   ScriptedHttpServer server([](const ScriptedRequest& r) {
     if (r.head.starts_with("GET /held")) return ScriptedReply::respond(body_response(64, 2));
@@ -241,6 +306,8 @@ TEST(LoadTrafficTest, EveryKindAtOnceWithKeepAliveSplitOverTwoLoops) {
   config.held = {.connections = 2, .seconds = 0.1, .bytes = 64};
   config.rate.per_second = 200;
   config.post.per_second = 100;
+  config.post.connections = 2;
+  config.post.every = 10ms;
   LoadGenerator g(config, clock, 2);
   ASSERT_EQ(g.loops(), 2);
   g.start();
@@ -273,6 +340,8 @@ TEST(LoadConfigTest, ValidateRejectsNonsense) {
       [](LoadConfig& c) { c.held.seconds = -0.5; },
       [](LoadConfig& c) { c.idle.connections = -3; },
       [](LoadConfig& c) { c.idle.every = -1ms; },
+      [](LoadConfig& c) { c.post.connections = -1; },
+      [](LoadConfig& c) { c.post.every = -1ms; },
       [](LoadConfig& c) { c.first_byte_timeout = -1ms; },
   };
   for (std::size_t k = 0; k < broken.size(); ++k) {
