@@ -12,10 +12,11 @@
 //                     without the gaps and round trips that can be shorter than the observer's poll
 //   no_effect         the steps recorded as having no effect
 //   served_by_at_end  the generations that served ok responses in the end window (checks.h)
-//   dropped           dropped requests and their count by reason, leaving out those whose number
-//                     is a race on any target: requests sent after the last step ended (they race
-//                     the load's stop), and GETs and POSTs cut after sending (reset or truncated)
-//                     once a TERM, INT or KILL was sent (whether one is in flight is chance)
+//   dropped           dropped requests by reason, without what is chance on either target:
+//                     requests sent after the last step (they race the load's stop); GETs and
+//                     POSTs reset on a fresh connection after a QUIT, TERM, INT or KILL, or cut
+//                     after sending by a TERM, INT or KILL; and the number of refusals (only
+//                     whether there were any: "8 (truncated 8), and refusals")
 #pragma once
 
 #include <string>

@@ -96,6 +96,15 @@ TEST(RunDiff, AnOldbinRoundTripWithoutANewMasterIsLeftOut) {
   EXPECT_EQ(pid_file_states(JudgeInputs::from(b.build())), "nginx.pid g1 g3; nginx.pid.oldbin g1 removed");
 }
 
+TEST(RunDiff, AnOldbinSeenAfterTheNewMastersPidFileIsKept) {
+  HistoryBuilder b;
+  b.master(5, 1).pid_file("nginx.pid", 5).at_ms(10).signal("USR2", 5, 1).master(9, 2);
+  b.at_ms(40).pid_file("nginx.pid", 9).pid_file("nginx.pid.oldbin", 5);
+  b.at_ms(50).signal("TERM", 9, 2).orchestrator(EventType::pid_file_changed, "nginx.pid removed");
+  b.pid_file("nginx.pid", 5).orchestrator(EventType::pid_file_changed, "nginx.pid.oldbin removed");
+  EXPECT_EQ(pid_file_states(JudgeInputs::from(b.build())), "nginx.pid g1 g2 g1; nginx.pid.oldbin g1 removed");
+}
+
 TEST(RunDiff, NoEffectStepsLeaveOutThePid) {
   HistoryBuilder a;
   a.orchestrator(EventType::no_effect, "USR2 to generation 2 master 44: no effect (no new master was forked within 2s)");
@@ -119,25 +128,27 @@ TEST(RunDiff, DroppedCountsByReason) {
   HistoryBuilder b;
   b.request(1, Outcome::info, Reason::truncated).request(2, Outcome::fail, Reason::refused);
   b.request(3, Outcome::info, Reason::truncated).ok(4, 6);
-  EXPECT_EQ(dropped_by_reason(JudgeInputs::from(b.build())), "3 (refused 1, truncated 2)");
+  EXPECT_EQ(dropped_by_reason(JudgeInputs::from(b.build())), "2 (truncated 2), and refusals");
 }
 
-TEST(RunDiff, DroppedLeavesOutWhatRacesTheLoadsStopOrAFastShutdown) {
+TEST(RunDiff, DroppedLeavesOutWhatRacesTheLoadsStopOrAShutdown) {
   HistoryBuilder b;
-  b.master(5, 1).at_ms(10).request(1, Outcome::info, Reason::reset_after_send);
-  b.at_ms(20).signal("TERM", 5, 1);
-  b.at_ms(30).request(2, Outcome::info, Reason::reset_after_send).request(3, Outcome::fail, Reason::refused);
-  b.request(4, Outcome::info, Reason::truncated);
+  b.master(5, 1).at_ms(10).request(1, Outcome::info, Reason::reset_after_send).request(2, Outcome::info, Reason::truncated);
+  b.at_ms(20).signal("QUIT", 5, 1);
+  b.at_ms(25).request(3, Outcome::info, Reason::reset_after_send).request(4, Outcome::info, Reason::truncated);
+  b.at_ms(30).signal("TERM", 5, 1);
+  b.at_ms(35).request(5, Outcome::info, Reason::truncated).request(6, Outcome::info, Reason::truncated);
   b.at_ms(40).orchestrator(EventType::steps_ended, "");
-  b.at_ms(50).request(5, Outcome::fail, Reason::refused);
+  b.at_ms(50).request(7, Outcome::info, Reason::truncated);
   auto events = b.build().events();
   for (auto& e : events) {
-    if (e.request_id == 4) e.kind = harness::RequestKind::held;
+    if (e.request_id == 6) e.kind = harness::RequestKind::held;
   }
-  // 1: before the TERM; 2: a GET cut by it (left out); 3: refused; 4: a held response cut by it;
-  // 5: sent after the steps ended (left out).
+  // Kept: 1 and 2 (before any shutdown), 4 (a GET truncated by a QUIT, which must not cut it),
+  // 6 (a held response cut by the TERM). Left out: 3 (reset after the QUIT), 5 (a GET cut by the
+  // TERM), 7 (sent after the steps ended).
   EXPECT_EQ(dropped_by_reason(JudgeInputs::from(harness::History::from_events(events))),
-            "3 (refused 1, reset_after_send 1, truncated 1)");
+            "4 (reset_after_send 1, truncated 3)");
 }
 
 TEST(RunDiff, ADifferenceIsPrintedSideBySide) {
