@@ -255,9 +255,21 @@ harness::LoadConfig parse_load(const Reader& r, const YAML::Node& node) {
     r.check_keys(rate, "rate", {"per_second"});
     load.rate.per_second = per_second(rate, "rate");
   }
+  // Either form of POST traffic, not both: per_second (each POST on a new connection), or
+  // connections and every (keep-alive POSTs, as idle's GETs).
   if (const auto post = node["post"]) {
-    r.check_keys(post, "post", {"per_second"});
-    load.post.per_second = per_second(post, "post");
+    r.check_keys(post, "post", {"per_second", "connections", "every"});
+    if (post["per_second"] && post["connections"]) {
+      r.fail(post, "post takes 'per_second' (a new connection per POST) or 'connections' (keep-alive), not both");
+    }
+    if (post["connections"]) {
+      load.post.connections = connections(post, "post");
+      if (post["every"]) load.post.every = r.duration(post["every"], "every");
+    } else {
+      if (post["every"]) r.fail(post["every"], "'every' is for keep-alive POSTs: it needs 'connections'");
+      if (!post["per_second"]) r.fail(post, "post needs 'per_second' or 'connections'");
+      load.post.per_second = per_second(post, "post");
+    }
   }
   return load;
 }

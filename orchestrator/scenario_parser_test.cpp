@@ -291,6 +291,19 @@ steps: []
   EXPECT_EQ(error_of("name: l\nload: {held: {seconds: 2}}\nsteps: []\n"), "s.yaml:2:14: held needs 'connections'");
 }
 
+TEST(ScenarioParser, PostTakesANewConnectionPerPostOrKeepAliveConnectionsNotBoth) {
+  const auto scenario =
+      parse_scenario_text("name: p\nload:\n  post: {connections: 16, every: 20ms}\nsteps: []\n", "s.yaml");
+  EXPECT_EQ(scenario.load.post.connections, 16);
+  EXPECT_EQ(scenario.load.post.every, std::chrono::milliseconds(20));
+  EXPECT_EQ(scenario.load.post.per_second, 0.0);
+  EXPECT_EQ(error_of("name: p\nload: {post: {per_second: 100, connections: 4}}\nsteps: []\n"),
+            "s.yaml:2:14: post takes 'per_second' (a new connection per POST) or 'connections' (keep-alive), not both");
+  EXPECT_EQ(error_of("name: p\nload: {post: {per_second: 100, every: 20ms}}\nsteps: []\n"),
+            "s.yaml:2:39: 'every' is for keep-alive POSTs: it needs 'connections'");
+  EXPECT_EQ(error_of("name: p\nload: {post: {}}\nsteps: []\n"), "s.yaml:2:14: post needs 'per_second' or 'connections'");
+}
+
 TEST(ScenarioParser, ReadsEveryExpectation) {
   const auto scenario = parse_scenario_text(R"(
 name: e
