@@ -43,7 +43,8 @@ enum class Reason : std::uint8_t {
   none,
   refused,                  // fail: connect() refused
   reset_before_send,        // fail: reset/EPIPE before the request was fully written
-  closed_without_response,  // fail: reused keep-alive connection closed with zero response bytes (retried)
+  closed_without_response,  // reused keep-alive connection closed with zero response bytes: a GET's
+                            // attempt 1 (fail, retried); a POST (info, lost: never retried)
   reset_after_send,         // info: fresh connection closed or reset with zero response bytes
   connect_timeout,          // fail: no connection within LoadConfig::connect_timeout
   response_timeout,         // info: no complete response within LoadConfig::response_timeout

@@ -596,8 +596,9 @@ void LoadGenerator::Loop::on_connection_lost(std::size_t i, bool clean_eof, int 
       return;
     }
     if (s.reused && post && fully_written) {
-      // The same keep-alive close race, but a POST must not be retried: it is lost.
-      record_end(i, Outcome::fail, Reason::closed_without_response, true);
+      // The same keep-alive close race, but a POST must not be retried: it is lost, and whether
+      // the server acted on it the client cannot know (Jepsen's indeterminate, info).
+      record_end(i, Outcome::info, Reason::closed_without_response, true);
     } else if (fully_written) {
       record_end(i, Outcome::info, Reason::reset_after_send, true);
     } else {

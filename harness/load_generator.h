@@ -16,7 +16,8 @@
 // while writing) is retried once on a fresh connection with the same request_id (RFC 9112
 // §9.3.1): attempt 1 is recorded as fail, attempt 2 decides the request. A POST is never
 // retried: fully written on a reused connection and closed with zero response bytes, it ends
-// as fail/closed_without_response (lost in the keep-alive close race); on a fresh connection,
+// as info/closed_without_response (lost in the keep-alive close race; the client cannot know
+// whether the server acted on it); on a fresh connection,
 // as info/reset_after_send. After a closed-loop request ends badly its connection slot pauses for
 // failure_backoff, so a refusing server costs a bounded event rate; open-loop traffic keeps its
 // schedule whatever happens.
