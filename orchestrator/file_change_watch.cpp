@@ -32,9 +32,12 @@ FileChangeWatch::~FileChangeWatch() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-std::vector<bool> FileChangeWatch::read_changes() {
-  std::vector<bool> changed(entries_.size(), false);
-  if (fd_ < 0) return changed;
+std::vector<FileChange> FileChangeWatch::read_changes() {
+  std::vector<FileChange> changes;
+  if (fd_ < 0) return changes;
+  const auto add = [&](FileChange change) {
+    if (changes.empty() || changes.back() != change) changes.push_back(change);
+  };
   alignas(inotify_event) std::array<char, 8192> buffer{};
   // Bounded: the queue holds at most max_queued_events; each pass drains up to 8 KiB of it.
   for (int pass = 0; pass < 1024; ++pass) {
@@ -47,17 +50,19 @@ std::vector<bool> FileChangeWatch::read_changes() {
       const char* name = buffer.data() + at + sizeof event;
       at += static_cast<ssize_t>(sizeof event + event.len);
       if ((event.mask & IN_Q_OVERFLOW) != 0) {
-        changed.assign(entries_.size(), true);
+        for (std::size_t i = 0; i < entries_.size(); ++i) add({i, false});
         continue;
       }
       if (event.len == 0) continue;
       for (std::size_t i = 0; i < entries_.size(); ++i) {
         const auto& entry = entries_[i];
-        if (entry.watch == event.wd && (entry.mask & event.mask) != 0 && entry.name == name) changed[i] = true;
+        if (entry.watch == event.wd && (entry.mask & event.mask) != 0 && entry.name == name) {
+          add({i, (event.mask & (IN_MOVED_FROM | IN_DELETE)) != 0});
+        }
       }
     }
   }
-  return changed;
+  return changes;
 }
 
 }  // namespace hotdeploy::orchestrator

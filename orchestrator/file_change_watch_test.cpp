@@ -34,24 +34,27 @@ TEST_F(FileChangeWatchTest, ReportsWritesRenamesAndRemovalsOfTheNamedFilesOnly) 
                          {dir_ / "error.log", IN_MODIFY | IN_CREATE}});
   ASSERT_TRUE(watch.available());
   EXPECT_GE(watch.fd(), 0);
-  EXPECT_EQ(watch.read_changes(), (std::vector<bool>{false, false, false}));
+  using Changes = std::vector<FileChange>;
+  EXPECT_EQ(watch.read_changes(), Changes{});
   write("nginx.pid", "12\n");
-  EXPECT_EQ(watch.read_changes(), (std::vector<bool>{true, false, false}));
+  EXPECT_EQ(watch.read_changes(), (Changes{{0, false}}));
   fs::rename(dir_ / "nginx.pid", dir_ / "nginx.pid.oldbin");
-  EXPECT_EQ(watch.read_changes(), (std::vector<bool>{true, true, false}));
+  write("nginx.pid", "13\n");
+  EXPECT_EQ(watch.read_changes(), (Changes{{0, true}, {1, false}, {0, false}}))
+      << "the rename, then the new master's write, in the order they happened";
   write("error.log", "a line\n", std::ios::app);
   write("other", "not watched\n");
-  EXPECT_EQ(watch.read_changes(), (std::vector<bool>{false, false, true}));
+  EXPECT_EQ(watch.read_changes(), (Changes{{2, false}}));
   fs::remove(dir_ / "nginx.pid.oldbin");
-  EXPECT_EQ(watch.read_changes(), (std::vector<bool>{false, true, false}));
-  EXPECT_EQ(watch.read_changes(), (std::vector<bool>{false, false, false}));
+  EXPECT_EQ(watch.read_changes(), (Changes{{1, true}}));
+  EXPECT_EQ(watch.read_changes(), Changes{});
 }
 
 TEST_F(FileChangeWatchTest, IsUnavailableWhenTheDirectoryDoesNotExist) {
   FileChangeWatch watch({{dir_ / "missing" / "nginx.pid", pid_file_events}});
   EXPECT_FALSE(watch.available());
   EXPECT_EQ(watch.fd(), -1);
-  EXPECT_EQ(watch.read_changes(), (std::vector<bool>{false}));
+  EXPECT_TRUE(watch.read_changes().empty());
 }
 
 }  // namespace

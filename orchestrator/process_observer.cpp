@@ -136,10 +136,24 @@ void ProcessObserver::handle(const Wakeup& wakeup) {
   for (pid_t pid : wakeup.ready.exited) mark_exited(pid, woke);
   if (!wakeup.ready.exited.empty() || wakeup.ready.other) last_activity_ns_ = woke;
   if (!wakeup.ready.exited.empty() || wakeup.scan) reap_children();
-  std::vector<bool> changed(3, !files_.available() && wakeup.scan);
-  if (files_.available() && (wakeup.ready.other || wakeup.final)) changed = files_.read_changes();
-  if (changed[error_log_index] || wakeup.final) read_error_log();
-  if (changed[pid_file_index] || changed[oldbin_file_index] || wakeup.final) read_pid_files();
+  std::vector<FileChange> changes;
+  if (files_.available() && (wakeup.ready.other || wakeup.final)) {
+    changes = files_.read_changes();
+  } else if (!files_.available() && wakeup.scan) {
+    changes = {{pid_file_index, false}, {oldbin_file_index, false}, {error_log_index, false}};
+  }
+  bool log_changed = wakeup.final;
+  for (const auto& change : changes) {
+    if (change.file == error_log_index) {
+      log_changed = true;
+    } else if (change.gone) {
+      record_pid_file(change.file, std::nullopt);  // what the name holds now may be a later write
+    } else {
+      record_pid_file(change.file, read_pid_file(change.file == pid_file_index ? config_.pid_file : config_.oldbin_file));
+    }
+  }
+  if (log_changed) read_error_log();
+  if (wakeup.final) read_pid_files();
   if (wakeup.scan) {
     discover_children();
     for (auto& record : table_.records) {
@@ -214,25 +228,27 @@ void ProcessObserver::read_error_log() {
 }
 
 void ProcessObserver::read_pid_files() {
-  const auto record_change = [&](std::optional<pid_t>& known, const std::filesystem::path& path) {
-    const auto current = read_pid_file(path);
-    if (current == known) return;
-    const auto now = clock_.now_ns();
-    known = current;
-    changed_ = true;
-    Event event;
-    event.t_ns = now;
-    event.type = EventType::pid_file_changed;
-    event.pid = current.value_or(0);
-    event.text = path.filename().string() + (current ? " " + std::to_string(*current) : std::string(" removed"));
-    events_.append(std::move(event));
-    if (!current) return;
-    const auto stat = read_proc_stat(*current);
-    auto& record = track(*current, stat ? stat->parent : 0, now);
-    if (record.role != ProcessRole::master && !record.exited_ns) promote_to_master(record);
-  };
-  record_change(table_.pid_file, config_.pid_file);
-  record_change(table_.oldbin_file, config_.oldbin_file);
+  record_pid_file(pid_file_index, read_pid_file(config_.pid_file));
+  record_pid_file(oldbin_file_index, read_pid_file(config_.oldbin_file));
+}
+
+void ProcessObserver::record_pid_file(std::size_t file, std::optional<pid_t> current) {
+  auto& known = file == pid_file_index ? table_.pid_file : table_.oldbin_file;
+  const auto& path = file == pid_file_index ? config_.pid_file : config_.oldbin_file;
+  if (current == known) return;
+  const auto now = clock_.now_ns();
+  known = current;
+  changed_ = true;
+  Event event;
+  event.t_ns = now;
+  event.type = EventType::pid_file_changed;
+  event.pid = current.value_or(0);
+  event.text = path.filename().string() + (current ? " " + std::to_string(*current) : std::string(" removed"));
+  events_.append(std::move(event));
+  if (!current) return;
+  const auto stat = read_proc_stat(*current);
+  auto& record = track(*current, stat ? stat->parent : 0, now);
+  if (record.role != ProcessRole::master && !record.exited_ns) promote_to_master(record);
 }
 
 void ProcessObserver::discover_children() {

@@ -89,6 +89,8 @@ class ProcessObserver {
   void reap_children();
   void read_error_log();
   void read_pid_files();
+  // Records a pid file's new state (nullopt: gone) if it differs from the last one recorded.
+  void record_pid_file(std::size_t file, std::optional<pid_t> current);
   void discover_children();
   void poll_exits();
   void classify(ProcessRecord& record);
