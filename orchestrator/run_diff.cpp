@@ -150,21 +150,20 @@ std::string no_effect_steps(const harness::JudgeInputs& run) {
 }
 
 std::string served_by_at_end(const harness::JudgeInputs& run) {
-  std::vector<std::int64_t> ok_ends;
-  for (const auto& row : run.rows) {
-    if (row.ok()) ok_ends.push_back(row.end_ns);
-  }
-  if (ok_ends.empty()) return "no ok response";
-  // The end window of check_served_by_at_end: the last 10% of the run, at least the last 50 ok.
-  const auto span = static_cast<double>(run.last_ns - run.first_ns);
-  const auto by_time = run.last_ns - static_cast<std::int64_t>(span * harness::kEndWindowFraction);
-  const std::size_t nth = ok_ends.size() - std::min(ok_ends.size(), harness::kEndWindowMinResponses);
-  std::nth_element(ok_ends.begin(), ok_ends.begin() + static_cast<std::ptrdiff_t>(nth), ok_ends.end());
-  const auto cutoff = std::min(by_time, ok_ends[nth]);
+  // The window check_served_by_at_end uses when the newest generation is expected: after the
+  // last exit of an older one when all of them are gone by the end of the steps, else the end of
+  // the run. Whichever generation the scenario expects, the window shows who served last. As in
+  // that check, a response of an older generation ending after its last exit was in flight (the
+  // client reads it a moment later), not served at the end.
+  const auto window = harness::served_by_at_end_window(run, harness::ServedBy::new_generation);
+  const auto newest = run.generations.newest_with_workers();
   std::set<std::int32_t> generations;
   for (const auto& row : run.rows) {
-    if (row.ok() && row.end_ns >= cutoff) generations.insert(row.generation);
+    if (!row.ok() || row.end_ns < window.from_ns) continue;
+    if (window.transition != nullptr && newest && row.generation > 0 && row.generation < *newest) continue;
+    generations.insert(row.generation);
   }
+  if (generations.empty()) return "no ok response";
   std::vector<std::string> names;
   for (const auto generation : generations) names.push_back(generation_name(generation));
   return joined(names, " ");

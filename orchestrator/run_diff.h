@@ -11,7 +11,8 @@
 //   pid_files         per file (nginx.pid, nginx.pid.oldbin): the generations it named in turn,
 //                     without the gaps and round trips that can be shorter than the observer's poll
 //   no_effect         the steps recorded as having no effect
-//   served_by_at_end  the generations that served ok responses in the end window (checks.h)
+//   served_by_at_end  the generations that served ok responses in the end window (checks.h's,
+//                     as when the newest generation is expected)
 //   dropped           dropped requests by reason, without what is chance on either target:
 //                     requests sent after the last step (they race the load's stop); GETs and
 //                     POSTs reset on a fresh connection after a QUIT, TERM, INT or KILL, or cut

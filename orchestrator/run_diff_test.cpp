@@ -124,6 +124,16 @@ TEST(RunDiff, ServedByAtEndNamesEveryGenerationInTheEndWindow) {
   EXPECT_EQ(served_by_at_end(JudgeInputs::from(b.build())), "g1 g2");
 }
 
+TEST(RunDiff, ServedByAtEndStartsAfterTheOldGenerationsLastExit) {
+  HistoryBuilder b;
+  b.master(5, 1).worker(6, 5, 1).master(9, 2).worker(10, 9, 2);
+  for (std::uint64_t id = 1; id <= 100; ++id) b.at_ms(static_cast<double>(id)).ok(id, id < 60 ? 6 : 10);
+  b.at_ms(59.5).exited(6, 5, ProcessRole::worker, 1).exited(5, 1, ProcessRole::master, 1);
+  EXPECT_EQ(served_by_at_end(JudgeInputs::from(b.build())), "g2");
+  b.at_ms(59.7).ok(101, 6);  // read by the client after its worker exited: in flight, not counted
+  EXPECT_EQ(served_by_at_end(JudgeInputs::from(b.build())), "g2");
+}
+
 TEST(RunDiff, DroppedCountsByReason) {
   HistoryBuilder b;
   b.request(1, Outcome::info, Reason::truncated).request(2, Outcome::fail, Reason::refused);
