@@ -299,7 +299,7 @@ Judgement judge(const History& full_history, const Expectations& expect) {
   // Every check below but served_by_at_end looks only at non-client events.
   const History& history = inputs.process;
   Judgement j{Verdict::pass, compute_metrics(inputs), {}};
-  if (expect.dropped_max || expect.dropped_min) j.checks.push_back(check_dropped(j.metrics, expect));
+  if (expect.dropped_max || expect.dropped_min || expect.dropped_reasons) j.checks.push_back(check_dropped(j.metrics, expect));
   if (!expect.dropped_max_by_kind.empty()) j.checks.push_back(check_dropped_by_kind(j.metrics, expect));
   if (expect.switchover_ms_max) j.checks.push_back(check_switchover(history, j.metrics, *expect.switchover_ms_max));
   if (expect.served_by_at_end) j.checks.push_back(check_served_by_at_end(inputs, *expect.served_by_at_end));

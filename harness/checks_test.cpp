@@ -136,6 +136,17 @@ TEST(CheckDroppedByKindTest, JudgeAddsTheCheckOnlyWhenAKindIsNamed) {
   EXPECT_EQ(j.verdict, Verdict::fail);
 }
 
+TEST(CheckDroppedTest, JudgeChecksAllowedReasonsEvenWithoutABound) {
+  Expectations expect;
+  expect.dropped_max.reset();
+  expect.dropped_reasons = std::vector<Reason>{Reason::refused};
+  const Judgement j = judge(kinds_history(), expect);
+  ASSERT_EQ(j.checks.size(), 2u);
+  EXPECT_EQ(j.checks[0].name, "dropped");
+  EXPECT_EQ(j.checks[0].verdict, Verdict::fail) << j.checks[0].detail;
+  EXPECT_EQ(j.verdict, Verdict::fail);
+}
+
 History upgrade_history(double new_ok_at_ms) {
   return HistoryBuilder()
       .at_ms(0).master(100, 1).worker(101, 100, 1)
