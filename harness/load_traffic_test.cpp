@@ -175,6 +175,23 @@ TEST(LoadTrafficTest, HeldResponsesMustCarryExactlyTheBytesAsked) {
   EXPECT_EQ(first_head.substr(0, first_head.find('\r')), "GET /held?seconds=0.25&bytes=1000 HTTP/1.1");
 }
 
+// The requests of one paced keep-alive connection (idle, or keep-alive POSTs): at least 4, all of
+// `kind` on one connection, each after the first reusing it and sent at least `pause` after the
+// previous one ended.
+void expect_paced_on_one_connection(const EventLog& log, RequestKind kind, std::chrono::nanoseconds pause) {
+  const auto sent = of_type(log, EventType::request_sent);
+  const auto ends = of_type(log, EventType::request_ended);
+  ASSERT_GE(sent.size(), 4u);
+  for (std::size_t k = 0; k < sent.size(); ++k) {
+    EXPECT_EQ(sent[k].kind, kind);
+    EXPECT_EQ(sent[k].connection_id, sent[0].connection_id);
+    EXPECT_EQ(sent[k].reused, k > 0);
+    if (k > 0) {
+      EXPECT_GE(sent[k].t_ns - ends[k - 1].t_ns, pause.count());
+    }
+  }
+}
+
 TEST(LoadTrafficTest, IdleConnectionsPauseBetweenRequestsOnTheSameConnection) {
   ScriptedHttpServer server([](const ScriptedRequest&) { return ScriptedReply::respond(ok_response(9)); });
   RunClock clock;
@@ -184,15 +201,7 @@ TEST(LoadTrafficTest, IdleConnectionsPauseBetweenRequestsOnTheSameConnection) {
   g.start();
   ASSERT_TRUE(wait_for(g, [](const LoadProgress& p) { return p.ok >= 4; }, "4 ok"));
   g.stop(1000ms);
-  const EventLog log = g.take_events();
-  const auto sent = of_type(log, EventType::request_sent);
-  const auto ends = of_type(log, EventType::request_ended);
-  ASSERT_GE(sent.size(), 4u);
-  for (std::size_t k = 1; k < sent.size(); ++k) {
-    EXPECT_TRUE(sent[k].reused);
-    EXPECT_EQ(sent[k].connection_id, sent[0].connection_id);
-    EXPECT_GE(sent[k].t_ns - ends[k - 1].t_ns, 40'000'000);
-  }
+  expect_paced_on_one_connection(g.take_events(), RequestKind::get, 40ms);
 }
 
 TEST(LoadTrafficTest, AnIdleConnectionClosedByTheServerIsReplacedWithoutADrop) {
@@ -220,18 +229,7 @@ TEST(LoadTrafficTest, KeepAlivePostsReuseTheirConnectionBetweenPauses) {
   g.start();
   ASSERT_TRUE(wait_for(g, [](const LoadProgress& p) { return p.ok >= 4; }, "4 ok"));
   g.stop(1000ms);
-  const EventLog log = g.take_events();
-  const auto sent = of_type(log, EventType::request_sent);
-  const auto ends = of_type(log, EventType::request_ended);
-  ASSERT_GE(sent.size(), 4u);
-  for (std::size_t k = 0; k < sent.size(); ++k) {
-    EXPECT_EQ(sent[k].kind, RequestKind::post);
-    EXPECT_EQ(sent[k].connection_id, sent[0].connection_id);
-    EXPECT_EQ(sent[k].reused, k > 0);
-    if (k > 0) {
-      EXPECT_GE(sent[k].t_ns - ends[k - 1].t_ns, 30'000'000);
-    }
-  }
+  expect_paced_on_one_connection(g.take_events(), RequestKind::post, 30ms);
 }
 
 // The server closes every kept-alive connection as its second request arrives, unanswered: the
