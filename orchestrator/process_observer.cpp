@@ -140,7 +140,7 @@ void ProcessObserver::handle(const Wakeup& wakeup) {
   if (files_.available() && (wakeup.ready.other || wakeup.final)) {
     changes = files_.read_changes();
   } else if (!files_.available() && wakeup.scan) {
-    changes = {{pid_file_index, false}, {oldbin_file_index, false}, {error_log_index, false}};
+    changes = {{oldbin_file_index, false}, {pid_file_index, false}, {error_log_index, false}};
   }
   bool log_changed = wakeup.final;
   for (const auto& change : changes) {
@@ -227,9 +227,12 @@ void ProcessObserver::read_error_log() {
   }
 }
 
+// nginx.pid.oldbin first: when both changed since the last look, the rename to or from it came
+// before the other master wrote or removed nginx.pid (upgrade: rename, then the new master's
+// write; rollback: the new master's removal, then the rename back).
 void ProcessObserver::read_pid_files() {
-  record_pid_file(pid_file_index, read_pid_file(config_.pid_file));
   record_pid_file(oldbin_file_index, read_pid_file(config_.oldbin_file));
+  record_pid_file(pid_file_index, read_pid_file(config_.pid_file));
 }
 
 void ProcessObserver::record_pid_file(std::size_t file, std::optional<pid_t> current) {

@@ -161,6 +161,12 @@ TEST(RunDiff, DroppedLeavesOutWhatRacesTheLoadsStopOrAShutdown) {
             "4 (reset_after_send 1, truncated 3)");
 }
 
+TEST(RunDiff, DroppedLeavesOutPostsLostToTheKeepAliveCloseRace) {
+  HistoryBuilder b;
+  b.request(1, Outcome::info, Reason::closed_without_response).request(2, Outcome::info, Reason::truncated);
+  EXPECT_EQ(dropped_by_reason(JudgeInputs::from(b.build())), "1 (truncated 1)");
+}
+
 TEST(RunDiff, ADifferenceIsPrintedSideBySide) {
   HistoryBuilder fake = upgrade(5, false);
   HistoryBuilder real = upgrade(5, false);
