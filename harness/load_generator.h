@@ -91,7 +91,9 @@ class LoadGenerator {
   struct Shared {
     std::atomic<std::uint64_t> last_request_id{0};
     std::atomic<std::uint32_t> last_connection_id{0};
-    std::atomic<std::int64_t> stop_deadline_ns{-1};  // set by stop(), read by the loops
+    // set by stop(), read by the loops on every pass: on a line of its own, away from the id
+    // counters that both loops write per request
+    alignas(64) std::atomic<std::int64_t> stop_deadline_ns{-1};
   };
   class Loop;
 

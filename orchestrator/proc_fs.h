@@ -31,6 +31,8 @@ class ChildrenFile {
   ChildrenFile(const ChildrenFile&) = delete;
   ChildrenFile& operator=(const ChildrenFile&) = delete;
   [[nodiscard]] std::vector<pid_t> read() const;
+  // false when the open failed (the process was gone, or no descriptor was left): read() is empty.
+  [[nodiscard]] bool is_open() const { return fd_ >= 0; }
 
  private:
   int fd_ = -1;

@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 
@@ -124,7 +125,7 @@ void ProcessObserver::run() {
   last.scan = true;
   last.final = true;
   handle(last);
-  spdlog::info("process observer: {:.1f} ms CPU over {:.1f} s", thread_cpu_ms(),
+  spdlog::debug("process observer: {:.1f} ms CPU over {:.1f} s", thread_cpu_ms(),
                static_cast<double>(clock_.now_ns()) / 1e9);
 }
 
@@ -259,6 +260,11 @@ void ProcessObserver::discover_children() {
   for (const auto& record : table_.records) {
     if (!record.exited_ns && record.role != ProcessRole::worker) parents.push_back(record.pid);
   }
+  // Files of processes that exited or turned out to be workers are closed; a failed open is
+  // tried again at the next scan.
+  std::erase_if(children_files_, [&](const auto& entry) {
+    return !entry.second.is_open() || std::find(parents.begin(), parents.end(), entry.first) == parents.end();
+  });
   for (pid_t parent : parents) {
     const auto children = children_files_.try_emplace(parent, parent).first->second.read();
     const auto now = clock_.now_ns();
