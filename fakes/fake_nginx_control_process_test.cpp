@@ -18,6 +18,19 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// The end of a rollback: QUIT to the new master, which exits; the old master renames
+// nginx.pid.oldbin back to nginx.pid.
+void quit_new_master_and_expect_the_old_pid_file_back(const TestPrefix &prefix, const Generation &old_generation,
+                                                      const Generation &new_generation) {
+  ASSERT_EQ(::kill(new_generation.master, SIGQUIT), 0);
+  EXPECT_TRUE(wait_for_exit(new_generation.master));
+  EXPECT_TRUE(wait_until("nginx.pid back to the old master", 5s, [&](std::string &seen) {
+    auto pid = read_pid(prefix.pid_file());
+    seen = pid ? std::to_string(*pid) : "absent";
+    return pid == old_generation.master && !file_exists(prefix.old_pid_file());
+  }));
+}
+
 class FakeNginxControl : public ::testing::Test {
 protected:
   ProcessCleanup cleanup_;
@@ -69,13 +82,7 @@ TEST_F(FakeNginxControl, HupWhileANewBinaryRunsRestartsOldWorkersWithoutRereadin
   ASSERT_TRUE(wait_for_workers(old_generation.master, 2, restarted));
   EXPECT_EQ(prefix.read_error_log().find(": reconfiguring\n"), std::string::npos) << "no re-read";
 
-  ASSERT_EQ(::kill(new_generation.master, SIGQUIT), 0);
-  EXPECT_TRUE(wait_for_exit(new_generation.master));
-  EXPECT_TRUE(wait_until("nginx.pid back to the old master", 5s, [&](std::string &seen) {
-    auto pid = read_pid(prefix.pid_file());
-    seen = pid ? std::to_string(*pid) : "absent";
-    return pid == old_generation.master && !file_exists(prefix.old_pid_file());
-  }));
+  quit_new_master_and_expect_the_old_pid_file_back(prefix, old_generation, new_generation);
   EXPECT_TRUE(wait_for_serving_workers(prefix.port(), restarted));
 }
 
@@ -104,13 +111,7 @@ TEST_F(FakeNginxControl, SeedRollbackProcedureIgnoresTheSecondUsr2) {
   for (pid_t worker : new_generation.workers) EXPECT_TRUE(wait_for_exit(worker));
   EXPECT_TRUE(is_live(new_generation.master)) << "the new master lingers without workers";
 
-  ASSERT_EQ(::kill(new_generation.master, SIGQUIT), 0);
-  EXPECT_TRUE(wait_for_exit(new_generation.master));
-  EXPECT_TRUE(wait_until("nginx.pid back to the old master", 5s, [&](std::string &seen) {
-    auto pid = read_pid(prefix.pid_file());
-    seen = pid ? std::to_string(*pid) : "absent";
-    return pid == old_generation.master && !file_exists(prefix.old_pid_file());
-  }));
+  quit_new_master_and_expect_the_old_pid_file_back(prefix, old_generation, new_generation);
 }
 
 TEST_F(FakeNginxControl, Usr1ReopensTheErrorLogInMasterAndWorkers) {
