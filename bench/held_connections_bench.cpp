@@ -27,7 +27,7 @@
 #include <string>
 #include <thread>
 
-#include "harness/load_generator.h"
+#include "harness/load/load_generator.h"
 
 namespace {
 

@@ -3,8 +3,8 @@
 // (target ≤ 200 ms). Run: build/bench/history_bench
 #include <benchmark/benchmark.h>
 
-#include "harness/checks.h"
-#include "harness/history.h"
+#include "harness/history/history.h"
+#include "harness/judge/checks.h"
 
 namespace hotdeploy::harness {
 namespace {

@@ -13,7 +13,7 @@
 #include <string>
 #include <thread>
 
-#include "harness/load_generator.h"
+#include "harness/load/load_generator.h"
 
 namespace {
 

@@ -25,7 +25,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/rejudge.h"
+#include "harness/judge/rejudge.h"
 #include "orchestrator/interrupt.h"
 #include "orchestrator/process_control.h"
 #include "orchestrator/run_directory.h"

@@ -14,9 +14,9 @@
 #include <ostream>
 #include <thread>
 
-#include "harness/history_file.h"
-#include "harness/junit_xml.h"
-#include "harness/rejudge.h"
+#include "harness/history/history_file.h"
+#include "harness/judge/rejudge.h"
+#include "harness/report/junit_xml.h"
 #include "orchestrator/environment_error.h"
 #include "orchestrator/interrupt.h"
 #include "orchestrator/process_control.h"

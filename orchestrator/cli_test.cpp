@@ -5,8 +5,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "harness/history_builder.h"
-#include "harness/history_file.h"
+#include "harness/history/history_builder.h"
+#include "harness/history/history_file.h"
 #include "orchestrator/run_test_support.h"
 
 namespace hotdeploy::orchestrator {

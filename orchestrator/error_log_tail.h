@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "harness/event.h"
+#include "harness/history/event.h"
 
 namespace hotdeploy::orchestrator {
 

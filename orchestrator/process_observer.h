@@ -38,8 +38,8 @@
 #include <set>
 #include <thread>
 
-#include "harness/history.h"
-#include "harness/run_clock.h"
+#include "harness/history/history.h"
+#include "harness/history/run_clock.h"
 #include "orchestrator/error_log_tail.h"
 #include "orchestrator/file_change_watch.h"
 #include "orchestrator/pidfd_watch.h"

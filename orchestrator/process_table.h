@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/event.h"
+#include "harness/history/event.h"
 
 namespace hotdeploy::orchestrator {
 

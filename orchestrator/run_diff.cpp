@@ -8,7 +8,7 @@
 #include <set>
 #include <sstream>
 
-#include "harness/checks.h"
+#include "harness/judge/checks.h"
 
 namespace hotdeploy::orchestrator {
 namespace {

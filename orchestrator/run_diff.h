@@ -23,8 +23,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/history.h"
-#include "harness/judge_inputs.h"
+#include "harness/history/history.h"
+#include "harness/judge/judge_inputs.h"
 
 namespace hotdeploy::orchestrator {
 

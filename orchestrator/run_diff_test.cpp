@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "harness/history_builder.h"
+#include "harness/history/history_builder.h"
 
 namespace hotdeploy::orchestrator {
 namespace {

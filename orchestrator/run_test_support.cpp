@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "harness/history_file.h"
+#include "harness/history/history_file.h"
 #include "orchestrator/proc_fs.h"
 
 namespace hotdeploy::orchestrator {

@@ -10,11 +10,11 @@
 #include <sstream>
 #include <thread>
 
-#include "harness/history_file.h"
-#include "harness/junit_xml.h"
-#include "harness/load_generator.h"
-#include "harness/report_html.h"
-#include "harness/result_file.h"
+#include "harness/history/history_file.h"
+#include "harness/load/load_generator.h"
+#include "harness/report/junit_xml.h"
+#include "harness/report/report_html.h"
+#include "harness/report/result_file.h"
 #include "orchestrator/environment_error.h"
 #include "orchestrator/free_port.h"
 #include "orchestrator/interrupt.h"

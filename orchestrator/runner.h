@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "harness/checks.h"
+#include "harness/judge/checks.h"
 #include "orchestrator/scenario.h"
 #include "orchestrator/target.h"
 

@@ -6,7 +6,7 @@
 
 #include <map>
 
-#include "harness/history_file.h"
+#include "harness/history/history_file.h"
 #include "orchestrator/environment_error.h"
 #include "orchestrator/error_log_tail.h"
 #include "orchestrator/process_control.h"

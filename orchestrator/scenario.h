@@ -12,8 +12,8 @@
 #include <variant>
 #include <vector>
 
-#include "harness/checks.h"
-#include "harness/load_generator.h"
+#include "harness/judge/checks.h"
+#include "harness/load/load_generator.h"
 
 namespace hotdeploy::orchestrator {
 

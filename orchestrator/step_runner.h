@@ -29,8 +29,8 @@
 #include <utility>
 #include <vector>
 
-#include "harness/history.h"
-#include "harness/run_clock.h"
+#include "harness/history/history.h"
+#include "harness/history/run_clock.h"
 #include "orchestrator/process_observer.h"
 #include "orchestrator/scenario.h"
 #include "orchestrator/signal_effect.h"

@@ -1,0 +1,90 @@
+#include "harness/history/event.h"
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <utility>
+
+namespace hotdeploy::harness {
+namespace {
+
+// Names indexed by enum value; the static_asserts keep each table in step with its enum.
+constexpr std::array<std::string_view, 14> kEventTypeNames = {
+    "request_sent",   "request_ended", "step_started",   "signal_sent",    "binary_swapped",
+    "wait_satisfied", "wait_timed_out", "no_effect",     "run_error",      "process_born",
+    "process_exited", "pid_file_changed", "log_line",    "steps_ended"};
+static_assert(kEventTypeNames.size() == static_cast<std::size_t>(EventType::steps_ended) + 1);
+
+constexpr std::array<std::string_view, 4> kOutcomeNames = {"none", "ok", "fail", "info"};
+static_assert(kOutcomeNames.size() == static_cast<std::size_t>(Outcome::info) + 1);
+
+constexpr std::array<std::string_view, 13> kReasonNames = {
+    "none",          "refused",         "reset_before_send", "closed_without_response",
+    "reset_after_send", "connect_timeout", "response_timeout", "truncated",
+    "bad_status",    "malformed_response", "load_stopped", "first_byte_timeout",
+    "wrong_body_size"};
+static_assert(kReasonNames.size() == static_cast<std::size_t>(Reason::wrong_body_size) + 1);
+
+constexpr std::array<std::string_view, 3> kProcessRoleNames = {"none", "master", "worker"};
+static_assert(kProcessRoleNames.size() == static_cast<std::size_t>(ProcessRole::worker) + 1);
+
+constexpr std::array<std::string_view, 3> kRequestKindNames = {"get", "post", "held"};
+static_assert(kRequestKindNames.size() == static_cast<std::size_t>(RequestKind::held) + 1);
+
+constexpr std::array<std::string_view, 9> kLogLevelNames = {"",     "debug", "info",  "notice", "warn",
+                                                            "error", "crit",  "alert", "emerg"};
+static_assert(kLogLevelNames.size() == static_cast<std::size_t>(LogLevel::emerg) + 1);
+
+template <typename Enum, std::size_t N>
+std::string_view name_of(const std::array<std::string_view, N>& names, Enum value) {
+  const auto i = static_cast<std::size_t>(value);
+  return i < N ? names[i] : std::string_view{"invalid"};
+}
+
+template <typename Enum, std::size_t N>
+std::optional<Enum> parse(const std::array<std::string_view, N>& names, std::string_view text) {
+  for (std::size_t i = 0; i < N; ++i) {
+    if (names[i] == text) return static_cast<Enum>(i);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view to_string(EventType value) { return name_of(kEventTypeNames, value); }
+std::string_view to_string(Outcome value) { return name_of(kOutcomeNames, value); }
+std::string_view to_string(Reason value) { return name_of(kReasonNames, value); }
+std::string_view to_string(ProcessRole value) { return name_of(kProcessRoleNames, value); }
+std::string_view to_string(RequestKind value) { return name_of(kRequestKindNames, value); }
+std::string_view to_string(LogLevel value) { return name_of(kLogLevelNames, value); }
+
+std::string_view Event::message() const {
+  return std::string_view(text).substr(std::min<std::size_t>(message_at, text.size()));
+}
+
+template <>
+std::optional<EventType> from_string<EventType>(std::string_view text) {
+  return parse<EventType>(kEventTypeNames, text);
+}
+template <>
+std::optional<Outcome> from_string<Outcome>(std::string_view text) {
+  return parse<Outcome>(kOutcomeNames, text);
+}
+template <>
+std::optional<Reason> from_string<Reason>(std::string_view text) {
+  return parse<Reason>(kReasonNames, text);
+}
+template <>
+std::optional<ProcessRole> from_string<ProcessRole>(std::string_view text) {
+  return parse<ProcessRole>(kProcessRoleNames, text);
+}
+template <>
+std::optional<RequestKind> from_string<RequestKind>(std::string_view text) {
+  return parse<RequestKind>(kRequestKindNames, text);
+}
+template <>
+std::optional<LogLevel> from_string<LogLevel>(std::string_view text) {
+  return parse<LogLevel>(kLogLevelNames, text);
+}
+
+}  // namespace hotdeploy::harness

@@ -1,0 +1,43 @@
+// Test-only: HistoryBuilder writes hand-made histories for the metrics and checks tests in a
+// few lines -- processes born, signals sent, requests ended -- at times given in milliseconds.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "harness/history/history.h"
+
+namespace hotdeploy::harness::testing {
+
+class HistoryBuilder {
+ public:
+  // Events added after this call carry t_ns = ms * 1e6.
+  HistoryBuilder& at_ms(double ms);
+  HistoryBuilder& master(std::int32_t pid, std::int32_t generation);
+  // generation 0: leave it to be inferred from the parent master.
+  HistoryBuilder& worker(std::int32_t pid, std::int32_t master_pid, std::int32_t generation);
+  HistoryBuilder& signal(std::string name, std::int32_t master_pid, std::int32_t generation);
+  // request_sent then request_ended with the given ending.
+  HistoryBuilder& request(std::uint64_t id, Outcome outcome, Reason reason = Reason::none, std::int32_t pid = 0,
+                          std::uint8_t attempt = 1);
+  HistoryBuilder& ok(std::uint64_t id, std::int32_t worker_pid, std::uint8_t attempt = 1);
+  HistoryBuilder& sent_only(std::uint64_t id, std::uint8_t attempt = 1);
+  HistoryBuilder& ended_only(std::uint64_t id, Outcome outcome, Reason reason, std::uint8_t attempt = 1,
+                             std::int32_t pid = 0, double latency_ms = 0);
+  HistoryBuilder& exited(std::int32_t pid, std::int32_t parent_pid, ProcessRole role, std::int32_t generation);
+  // pid_file_changed with text "<file> <pid>"
+  HistoryBuilder& pid_file(std::string file, std::int32_t pid);
+  HistoryBuilder& log(std::string line);
+  HistoryBuilder& orchestrator(EventType type, std::string text);
+
+  [[nodiscard]] History build() const;
+
+ private:
+  Event& add(EventType type);
+
+  std::int64_t t_ns_ = 0;
+  std::vector<Event> events_;
+};
+
+}  // namespace hotdeploy::harness::testing

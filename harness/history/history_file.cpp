@@ -1,0 +1,284 @@
+#include "harness/history/history_file.h"
+
+#include <array>
+#include <istream>
+#include <limits>
+#include <optional>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+#include "harness/history/json_reader.h"
+#include "harness/history/json_writer.h"
+
+namespace hotdeploy::harness {
+namespace {
+
+// The event fields that history.jsonl may carry besides "i", "t_ns" and "type", in the order
+// they are written.
+enum class Field : std::uint8_t {
+  request_id, connection_id, attempt, kind, reused, outcome, reason, status, bytes, latency_ns,
+  pid, parent_pid, generation, role, exit_code, level, message, text,
+};
+constexpr std::array<std::string_view, 18> kFieldNames = {
+    "request_id", "connection_id", "attempt", "kind", "reused", "outcome", "reason", "status", "bytes", "latency_ns",
+    "pid", "parent_pid", "generation", "role", "exit_code", "level", "message", "text"};
+static_assert(kFieldNames.size() == static_cast<std::size_t>(Field::text) + 1);
+
+using FieldSet = std::uint32_t;
+constexpr FieldSet bit(Field f) { return FieldSet{1} << static_cast<unsigned>(f); }
+template <typename... F>
+constexpr FieldSet set_of(F... fields) { return (bit(fields) | ...); }
+
+constexpr FieldSet kClientFields =
+    set_of(Field::request_id, Field::connection_id, Field::attempt, Field::kind, Field::reused);
+
+// The fields that apply to each event type (history_file.h's table).
+FieldSet applicable(EventType type) {
+  switch (type) {
+    case EventType::request_sent: return kClientFields | bit(Field::text);
+    case EventType::request_ended:
+      return kClientFields |
+             set_of(Field::outcome, Field::reason, Field::status, Field::bytes, Field::latency_ns, Field::pid,
+                    Field::text);
+    case EventType::step_started:
+    case EventType::steps_ended:
+    case EventType::binary_swapped:
+    case EventType::wait_timed_out:
+    case EventType::no_effect:
+    case EventType::run_error: return bit(Field::text);
+    case EventType::wait_satisfied: return set_of(Field::pid, Field::generation, Field::text);
+    case EventType::signal_sent: return set_of(Field::pid, Field::generation, Field::role, Field::text);
+    case EventType::process_born:
+      return set_of(Field::pid, Field::parent_pid, Field::generation, Field::role, Field::text);
+    case EventType::process_exited:
+      return set_of(Field::pid, Field::parent_pid, Field::generation, Field::role, Field::exit_code, Field::text);
+    case EventType::pid_file_changed: return set_of(Field::pid, Field::text);
+    case EventType::log_line: return set_of(Field::pid, Field::level, Field::message, Field::text);
+  }
+  return 0;
+}
+
+bool text_always_written(EventType type) {
+  switch (type) {
+    case EventType::request_sent:
+    case EventType::request_ended:
+    case EventType::process_born:
+    case EventType::process_exited: return false;
+    default: return true;
+  }
+}
+
+void write_field(JsonWriter& w, Field field, const Event& e) {
+  w.key(kFieldNames[static_cast<std::size_t>(field)]);
+  switch (field) {
+    case Field::request_id: w.value(e.request_id); break;
+    case Field::connection_id: w.value(e.connection_id); break;
+    case Field::attempt: w.value(e.attempt); break;
+    case Field::kind: w.value(to_string(e.kind)); break;
+    case Field::reused: w.value(e.reused); break;
+    case Field::outcome: w.value(to_string(e.outcome)); break;
+    case Field::reason: w.value(to_string(e.reason)); break;
+    case Field::status: w.value(e.status); break;
+    case Field::bytes: w.value(e.bytes); break;
+    case Field::latency_ns: w.value(e.latency_ns); break;
+    case Field::pid: w.value(e.pid); break;
+    case Field::parent_pid: w.value(e.parent_pid); break;
+    case Field::generation: w.value(e.generation); break;
+    case Field::role: w.value(to_string(e.role)); break;
+    case Field::exit_code: w.value(e.exit_code); break;
+    case Field::level: w.value(to_string(e.level)); break;
+    case Field::message: w.value(e.message()); break;
+    case Field::text: w.value(e.text); break;
+  }
+}
+
+bool has_default_value(Field field, const Event& e) {
+  static const Event d;
+  switch (field) {
+    case Field::request_id: return e.request_id == d.request_id;
+    case Field::connection_id: return e.connection_id == d.connection_id;
+    case Field::attempt: return e.attempt == d.attempt;
+    case Field::kind: return e.kind == d.kind;
+    case Field::reused: return e.reused == d.reused;
+    case Field::outcome: return e.outcome == d.outcome;
+    case Field::reason: return e.reason == d.reason;
+    case Field::status: return e.status == d.status;
+    case Field::bytes: return e.bytes == d.bytes;
+    case Field::latency_ns: return e.latency_ns == d.latency_ns;
+    case Field::pid: return e.pid == d.pid;
+    case Field::parent_pid: return e.parent_pid == d.parent_pid;
+    case Field::generation: return e.generation == d.generation;
+    case Field::role: return e.role == d.role;
+    case Field::exit_code: return e.exit_code == d.exit_code;
+    case Field::level: return e.level == d.level;
+    case Field::message: return e.message_at == d.message_at;
+    case Field::text: return e.text.empty();
+  }
+  return true;
+}
+
+// Applicable fields are written (but for reason none and optional empty text); any other field
+// is written only if a producer set it, so nothing recorded is lost.
+bool written(Field field, const Event& e) {
+  if ((applicable(e.type) & bit(field)) == 0) return !has_default_value(field, e);
+  if (field == Field::reason) return e.reason != Reason::none;
+  if (field == Field::text) return !e.text.empty() || text_always_written(e.type);
+  return true;
+}
+
+// Reading: each helper throws a plain message; read_jsonl adds the line number.
+[[noreturn]] void bad(const std::string& what) { throw std::runtime_error(what); }
+
+const JsonNumber& number_of(const JsonValue& v, std::string_view key) {
+  const auto* n = std::get_if<JsonNumber>(&v);
+  if (n == nullptr) bad("\"" + std::string(key) + "\" must be a number");
+  return *n;
+}
+
+template <typename Int>
+Int integer_of(const JsonValue& v, std::string_view key) {
+  const JsonNumber& n = number_of(v, key);
+  if constexpr (std::is_signed_v<Int>) {
+    const auto x = n.as_int64();
+    if (!x || *x < std::numeric_limits<Int>::min() || *x > std::numeric_limits<Int>::max()) {
+      bad("\"" + std::string(key) + "\" is out of range: " + n.text);
+    }
+    return static_cast<Int>(*x);
+  } else {
+    const auto x = n.as_uint64();
+    if (!x || *x > std::numeric_limits<Int>::max()) bad("\"" + std::string(key) + "\" is out of range: " + n.text);
+    return static_cast<Int>(*x);
+  }
+}
+
+const std::string& string_of(const JsonValue& v, std::string_view key) {
+  const auto* s = std::get_if<std::string>(&v);
+  if (s == nullptr) bad("\"" + std::string(key) + "\" must be a string");
+  return *s;
+}
+
+template <typename Enum>
+Enum enum_of(const JsonValue& v, std::string_view key) {
+  const std::string& s = string_of(v, key);
+  const auto e = from_string<Enum>(s);
+  if (!e) bad("\"" + std::string(key) + "\" has an unknown value \"" + s + "\"");
+  return *e;
+}
+
+bool bool_of(const JsonValue& v, std::string_view key) {
+  const auto* b = std::get_if<bool>(&v);
+  if (b == nullptr) bad("\"" + std::string(key) + "\" must be true or false");
+  return *b;
+}
+
+void read_field(Field field, const JsonValue& v, Event& e) {
+  const std::string_view key = kFieldNames[static_cast<std::size_t>(field)];
+  switch (field) {
+    case Field::request_id: e.request_id = integer_of<std::uint64_t>(v, key); break;
+    case Field::connection_id: e.connection_id = integer_of<std::uint32_t>(v, key); break;
+    case Field::attempt: e.attempt = integer_of<std::uint8_t>(v, key); break;
+    case Field::kind: e.kind = enum_of<RequestKind>(v, key); break;
+    case Field::reused: e.reused = bool_of(v, key); break;
+    case Field::outcome: e.outcome = enum_of<Outcome>(v, key); break;
+    case Field::reason: e.reason = enum_of<Reason>(v, key); break;
+    case Field::status: e.status = integer_of<std::uint16_t>(v, key); break;
+    case Field::bytes: e.bytes = integer_of<std::uint64_t>(v, key); break;
+    case Field::latency_ns: e.latency_ns = integer_of<std::int64_t>(v, key); break;
+    case Field::pid: e.pid = integer_of<std::int32_t>(v, key); break;
+    case Field::parent_pid: e.parent_pid = integer_of<std::int32_t>(v, key); break;
+    case Field::generation: e.generation = integer_of<std::int32_t>(v, key); break;
+    case Field::role: e.role = enum_of<ProcessRole>(v, key); break;
+    case Field::exit_code: e.exit_code = integer_of<std::int32_t>(v, key); break;
+    case Field::level: e.level = enum_of<LogLevel>(v, key); break;
+    case Field::message: break;  // needs "text", which may come later: see parse_event
+    case Field::text: e.text = string_of(v, key); break;
+  }
+}
+
+// "message" is the end of "text" (Event::message_at says where it starts).
+void set_message(Event& e, const std::string& message) {
+  if (message.size() > e.text.size() || e.text.compare(e.text.size() - message.size(), message.size(), message) != 0) {
+    bad("\"message\" must be the end of \"text\"");
+  }
+  e.message_at = static_cast<std::uint32_t>(e.text.size() - message.size());
+}
+
+std::optional<Field> field_named(std::string_view key) {
+  for (std::size_t i = 0; i < kFieldNames.size(); ++i) {
+    if (kFieldNames[i] == key) return static_cast<Field>(i);
+  }
+  return std::nullopt;
+}
+
+Event parse_event(std::string_view line, std::uint64_t expected_index) {
+  const FlatJsonObject object = parse_flat_object(line);
+  const JsonValue* i = object.find("i");
+  const JsonValue* t = object.find("t_ns");
+  const JsonValue* type = object.find("type");
+  if (i == nullptr || t == nullptr || type == nullptr) bad("every event needs \"i\", \"t_ns\" and \"type\"");
+  Event e;
+  e.index = integer_of<std::uint64_t>(*i, "i");
+  if (e.index != expected_index) {
+    bad("\"i\" is " + std::to_string(e.index) + " but the line is event " + std::to_string(expected_index));
+  }
+  e.t_ns = integer_of<std::int64_t>(*t, "t_ns");
+  e.type = enum_of<EventType>(*type, "type");
+  const JsonValue* message = nullptr;
+  for (const JsonMember& m : object.members()) {
+    if (m.key == "i" || m.key == "t_ns" || m.key == "type") continue;
+    const auto field = field_named(m.key);
+    if (!field) bad("unknown key \"" + m.key + "\"");
+    read_field(*field, m.value, e);
+    if (*field == Field::message) message = &m.value;
+  }
+  if (message != nullptr) set_message(e, string_of(*message, "message"));
+  return e;
+}
+
+}  // namespace
+
+void write_jsonl(const History& history, std::ostream& out) {
+  std::string line;
+  for (const Event& e : history.events()) {
+    line.clear();
+    JsonWriter w(line);
+    w.begin_object();
+    w.member("i", e.index);
+    w.member("t_ns", e.t_ns);
+    w.member("type", to_string(e.type));
+    for (std::size_t f = 0; f < kFieldNames.size(); ++f) {
+      const auto field = static_cast<Field>(f);
+      if (written(field, e)) write_field(w, field, e);
+    }
+    w.end_object();
+    line += '\n';
+    out.write(line.data(), static_cast<std::streamsize>(line.size()));
+  }
+}
+
+History read_jsonl(std::istream& in) {
+  std::vector<Event> events;
+  std::string line;
+  std::size_t line_number = 0;
+  while (std::getline(in, line)) {
+    ++line_number;
+    try {
+      Event e = parse_event(line, events.size());
+      if (!events.empty() && e.t_ns < events.back().t_ns) {
+        bad("t_ns " + std::to_string(e.t_ns) + " is earlier than the previous event's " +
+            std::to_string(events.back().t_ns));
+      }
+      events.push_back(std::move(e));
+    } catch (const std::runtime_error& error) {
+      throw std::runtime_error("history.jsonl line " + std::to_string(line_number) + ": " + error.what());
+    }
+  }
+  if (in.bad()) throw std::runtime_error("history.jsonl: read error after line " + std::to_string(line_number));
+  return History::from_events(std::move(events));
+}
+
+}  // namespace hotdeploy::harness

@@ -1,0 +1,39 @@
+// history.jsonl: a History as JSON Lines, one event per line, readable with jq. Every line has
+// "i" (index), "t_ns" and "type", followed by the fields that apply to that type:
+//
+//   request_sent               request_id connection_id attempt kind reused [text]
+//   request_ended              request_id connection_id attempt kind reused outcome [reason] status bytes
+//                              latency_ns pid [text]
+//   step_started, binary_swapped, wait_timed_out, no_effect, run_error, steps_ended
+//                              text
+//   wait_satisfied             pid generation text
+//   signal_sent                pid generation role text
+//   process_born               pid parent_pid generation role [text]
+//   process_exited             pid parent_pid generation role exit_code [text]
+//   pid_file_changed           pid text
+//   log_line                   pid level message text
+//
+// Enum values are written by name (event.h's to_string). Bracketed fields are left out when
+// they hold their default (reason none, empty text). A field that does not apply to the type
+// is written only if a producer set it to something other than its default, so the round trip
+// write_jsonl -> read_jsonl is exact for every event. A log_line's "text" is the raw error.log line
+// (what `log:` expectations match), "level" its level ("" when the line is not in nginx's format)
+// and "message" the end of the text after nginx's prefix (the whole line when there is none);
+// read back, "message" must be the end of "text". Lines written before these fields existed read
+// back with level "" and the whole line as message.
+//
+// read_jsonl is strict: unknown keys, wrong value types, out-of-range numbers, an "i" that is
+// not the line's position, or a t_ns that goes backwards all throw std::runtime_error naming
+// the 1-based line number.
+#pragma once
+
+#include <iosfwd>
+
+#include "harness/history/history.h"
+
+namespace hotdeploy::harness {
+
+void write_jsonl(const History& history, std::ostream& out);
+[[nodiscard]] History read_jsonl(std::istream& in);
+
+}  // namespace hotdeploy::harness

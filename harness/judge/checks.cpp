@@ -1,0 +1,318 @@
+#include "harness/judge/checks.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <map>
+#include <unordered_set>
+#include <vector>
+
+#include "harness/judge/generations.h"
+#include "harness/judge/judge_inputs.h"
+#include "harness/judge/signals.h"
+
+namespace hotdeploy::harness {
+namespace {
+
+// printf-style formatting of one double (spec is a literal like "%.1f").
+std::string format(const char* spec, double value) {
+  std::array<char, 64> buffer{};
+  const int n = std::snprintf(buffer.data(), buffer.size(), spec, value);
+  return std::string(buffer.data(), static_cast<std::size_t>(std::clamp(n, 0, 63)));
+}
+
+std::string ms(double value) { return format("%.1f", value) + " ms"; }
+
+std::string generation_name(ServedBy s) { return s == ServedBy::new_generation ? "new" : "old"; }
+
+constexpr std::size_t kMaxListedErrors = 5;
+
+// The ok responses that ended at or after cutoff, by who served them.
+struct EndTally {
+  std::uint64_t in_window = 0;
+  std::uint64_t unknown = 0;                  // by a worker of no recorded generation
+  std::map<std::int32_t, std::uint64_t> wrong;  // by another generation than want: generation -> responses
+};
+
+EndTally tally_from(const std::vector<RequestRow>& rows, std::int64_t cutoff, std::int32_t want) {
+  EndTally t;
+  for (const RequestRow& r : rows) {
+    if (!r.ok() || r.end_ns < cutoff) continue;
+    ++t.in_window;
+    if (r.generation <= 0) {
+      ++t.unknown;
+    } else if (r.generation != want) {
+      ++t.wrong[r.generation];
+    }
+  }
+  return t;
+}
+
+// The generation served_by_at_end expects at the end: nullopt when new_generation is expected
+// and no worker was recorded.
+std::optional<std::int32_t> wanted_generation(const JudgeInputs& in, ServedBy expected) {
+  return expected == ServedBy::new_generation ? in.generations.newest_with_workers() : 1;
+}
+
+// The generation of the master or worker a process event names; nullopt if unknown.
+std::optional<std::int32_t> generation_of(const Generations& generations, const Event& e) {
+  if (e.role == ProcessRole::master) return generations.of_master(e.pid);
+  if (e.role == ProcessRole::worker) return generations.of_worker(e.pid);
+  return std::nullopt;
+}
+
+// The transition of the end window (checks.h), or nullptr.
+const Event* end_transition(const JudgeInputs& in, ServedBy expected, std::int32_t want) {
+  const auto other = [&](const Event& e) {
+    const std::optional<std::int32_t> generation = generation_of(in.generations, e);
+    if (!generation) return false;
+    return expected == ServedBy::new_generation ? *generation < want : *generation != 1;
+  };
+  std::unordered_set<std::int32_t> alive;
+  const Event* last_exit = nullptr;
+  for (const Event& e : in.process.events()) {
+    if (e.type == EventType::steps_ended) break;
+    if (e.type == EventType::process_born && other(e)) alive.insert(e.pid);
+    if (e.type == EventType::process_exited && other(e)) {
+      alive.erase(e.pid);
+      last_exit = &e;
+    }
+  }
+  return alive.empty() ? last_exit : nullptr;
+}
+
+struct EndJudged {
+  EndWindow window;
+  EndTally tally;
+};
+
+// The end window and the tally of its responses, found together so that the rows are read once
+// when the fallback's last 10% holds enough responses.
+EndJudged judge_end(const JudgeInputs& in, ServedBy expected, std::int32_t want) {
+  if (const Event* transition = end_transition(in, expected, want)) {
+    return {{transition->t_ns, transition}, tally_from(in.rows, transition->t_ns, want)};
+  }
+  const auto span = static_cast<double>(in.last_ns - in.first_ns);
+  const auto by_time = in.last_ns - static_cast<std::int64_t>(span * kEndWindowFraction);
+  // The window starts at by_time, or earlier if that holds fewer than kEndWindowMinResponses:
+  // at the end time of the kEndWindowMinResponses-th last ok response (of the first, if fewer).
+  EndJudged judged{{by_time, nullptr}, tally_from(in.rows, by_time, want)};
+  if (judged.tally.in_window >= kEndWindowMinResponses) return judged;
+  std::vector<std::int64_t> ok_ends;
+  for (const RequestRow& r : in.rows) {
+    if (r.ok()) ok_ends.push_back(r.end_ns);
+  }
+  if (ok_ends.empty()) return judged;
+  const std::size_t nth = ok_ends.size() - std::min(ok_ends.size(), kEndWindowMinResponses);
+  std::nth_element(ok_ends.begin(), ok_ends.begin() + static_cast<std::ptrdiff_t>(nth), ok_ends.end());
+  judged.window.from_ns = std::min(by_time, ok_ends[nth]);
+  judged.tally = tally_from(in.rows, judged.window.from_ns, want);
+  return judged;
+}
+
+}  // namespace
+
+EndWindow served_by_at_end_window(const JudgeInputs& inputs, ServedBy expected) {
+  return judge_end(inputs, expected, wanted_generation(inputs, expected).value_or(0)).window;
+}
+
+Verdict combine(Verdict a, Verdict b) { return static_cast<Verdict>(std::max(static_cast<int>(a), static_cast<int>(b))); }
+
+std::string_view to_string(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::pass: return "pass";
+    case Verdict::unknown: return "unknown";
+    case Verdict::fail: return "fail";
+  }
+  return "invalid";
+}
+
+Check check_dropped(const Metrics& metrics, const Expectations& expect) {
+  Check c{"dropped", Verdict::pass, {}};
+  if (metrics.requests == 0) {
+    c.verdict = Verdict::unknown;
+    c.detail = "no requests were recorded, so nothing can be said about drops";
+    return c;
+  }
+  c.detail = std::to_string(metrics.dropped) + " of " + std::to_string(metrics.requests) + " requests dropped";
+  if (metrics.dropped == 0) {
+    const double bound_percent = 300.0 / static_cast<double>(metrics.requests);
+    c.detail += " (rate < " + format("%.3g", bound_percent) + "% at 95% confidence)";
+  } else {
+    c.detail += " (";
+    bool first = true;
+    for (const auto& [reason, count] : metrics.dropped_by_reason) {
+      if (!first) c.detail += ", ";
+      first = false;
+      c.detail += reason + ": " + std::to_string(count);
+    }
+    c.detail += ")";
+  }
+  if (expect.dropped_max && metrics.dropped > *expect.dropped_max) {
+    c.verdict = Verdict::fail;
+    c.detail += "; at most " + std::to_string(*expect.dropped_max) + " allowed";
+  }
+  if (expect.dropped_min && metrics.dropped < *expect.dropped_min) {
+    c.verdict = Verdict::fail;
+    c.detail += "; at least " + std::to_string(*expect.dropped_min) + " required";
+  }
+  if (expect.dropped_reasons) {
+    std::string unexpected;
+    std::string allowed;
+    for (const auto reason : *expect.dropped_reasons) allowed += (allowed.empty() ? "" : ", ") + std::string(to_string(reason));
+    for (const auto& [reason, count] : metrics.dropped_by_reason) {
+      const auto known = from_string<Reason>(reason);
+      if (known && std::ranges::find(*expect.dropped_reasons, *known) != expect.dropped_reasons->end()) continue;
+      unexpected += (unexpected.empty() ? "" : ", ") + reason;
+    }
+    if (!unexpected.empty()) {
+      c.verdict = Verdict::fail;
+      c.detail += "; dropped for " + unexpected + ", but only " + allowed + " allowed";
+    }
+  }
+  return c;
+}
+
+Check check_dropped_by_kind(const Metrics& metrics, const Expectations& expect) {
+  Check c{"dropped_by_kind", Verdict::pass, {}};
+  const auto count_of = [](const std::map<std::string, std::uint64_t>& by_kind, const std::string& kind) {
+    const auto it = by_kind.find(kind);
+    return it == by_kind.end() ? std::uint64_t{0} : it->second;
+  };
+  for (const auto& [kind, max] : expect.dropped_max_by_kind) {
+    const std::string name(to_string(kind));
+    const std::uint64_t requests = count_of(metrics.requests_by_kind, name);
+    const std::uint64_t dropped = count_of(metrics.dropped_by_kind, name);
+    if (!c.detail.empty()) c.detail += "; ";
+    if (requests == 0) {
+      c.verdict = combine(c.verdict, Verdict::unknown);
+      c.detail += name + ": no requests of this kind (max " + std::to_string(max) + ")";
+      continue;
+    }
+    c.detail += name + ": " + std::to_string(dropped) + " dropped of " + std::to_string(requests) + " (max " +
+                std::to_string(max) + ")";
+    if (dropped > max) c.verdict = Verdict::fail;
+  }
+  return c;
+}
+
+Check check_switchover(const History& history, const Metrics& metrics, double max_ms) {
+  Check c{"switchover_ms", Verdict::pass, {}};
+  if (first_signal(history, "USR2") == nullptr) {
+    c.verdict = Verdict::unknown;
+    c.detail = "no USR2 was sent, so there was no switchover to measure";
+    return c;
+  }
+  if (!metrics.switchover_ms) {
+    c.verdict = Verdict::unknown;
+    c.detail = "no ok response came from a generation newer than the USR2 target";
+    return c;
+  }
+  c.detail = "switchover " + ms(*metrics.switchover_ms) + " (max " + ms(max_ms) + ")";
+  if (*metrics.switchover_ms > max_ms) c.verdict = Verdict::fail;
+  return c;
+}
+
+Check check_served_by_at_end(const History& history, ServedBy expected) {
+  return check_served_by_at_end(JudgeInputs::from(history), expected);
+}
+
+Check check_served_by_at_end(const JudgeInputs& in, ServedBy expected) {
+  Check c{"served_by_at_end", Verdict::pass, {}};
+  const bool any_ok = std::any_of(in.rows.begin(), in.rows.end(), [](const RequestRow& r) { return r.ok(); });
+  if (!any_ok) {
+    c.verdict = Verdict::unknown;
+    c.detail = "no ok responses, so nothing shows who served at the end";
+    return c;
+  }
+  const std::optional<std::int32_t> want = wanted_generation(in, expected);
+  if (!want) {
+    c.verdict = Verdict::unknown;
+    c.detail = "no worker process was recorded, so the newest generation is unknown";
+    return c;
+  }
+  const auto [end_window, tally] = judge_end(in, expected, *want);
+  const auto& [in_window, unknown, wrong] = tally;
+  const Event* transition = end_window.transition;
+  const std::string wanted = "generation " + std::to_string(*want) + " (" + generation_name(expected) + ")";
+  std::string window;
+  std::uint64_t in_flight = 0;
+  std::string in_flight_detail;
+  if (transition != nullptr) {
+    window = " since the last process of another generation exited (generation " +
+             std::to_string(generation_of(in.generations, *transition).value_or(0)) +
+             " " + std::string(to_string(transition->role)) + " " + std::to_string(transition->pid) + " at " +
+             ms(static_cast<double>(transition->t_ns) / 1e6) + ")";
+    // Every process of another generation had exited by the transition, so a response of theirs
+    // that ended after it was written before its worker exited: in flight, not served at the end.
+    for (const auto& [generation, count] : wrong) {
+      in_flight += count;
+      in_flight_detail += (in_flight_detail.empty() ? "; not counted, in flight when their worker exited:" : ";") +
+                          std::string(" ") + std::to_string(count) + " from generation " + std::to_string(generation);
+    }
+  } else {
+    window = " in the last " + ms(static_cast<double>(in.last_ns - end_window.from_ns) / 1e6);
+  }
+  const std::uint64_t judged = in_window - in_flight;
+  if (transition == nullptr && !wrong.empty()) {
+    c.verdict = Verdict::fail;
+    c.detail = "of " + std::to_string(in_window) + " ok responses" + window + ", expected all from " + wanted + ":";
+    for (const auto& [generation, count] : wrong) {
+      c.detail += " " + std::to_string(count) + " from generation " + std::to_string(generation) + ";";
+    }
+    c.detail.pop_back();
+  } else if (judged == 0) {
+    c.verdict = Verdict::unknown;
+    c.detail = "no ok responses" + window + ", so nothing shows who served at the end";
+  } else if (unknown > 0) {
+    c.verdict = Verdict::unknown;
+    c.detail = "of " + std::to_string(judged) + " ok responses" + window + ", " + std::to_string(unknown) +
+               " came from a worker pid with no recorded generation; the rest from " + wanted;
+  } else {
+    c.detail = "all " + std::to_string(judged) + " ok responses" + window + " came from " + wanted;
+  }
+  c.detail += in_flight_detail;
+  return c;
+}
+
+Check check_run_errors(const History& history) {
+  Check c{"run_errors", Verdict::pass, "no run errors"};
+  std::vector<std::string> errors;
+  std::size_t count = 0;
+  for (const Event& e : history.events()) {
+    if (e.type != EventType::run_error && e.type != EventType::wait_timed_out) continue;
+    if (++count <= kMaxListedErrors) errors.push_back(std::string(to_string(e.type)) + ": " + e.text);
+  }
+  if (count == 0) return c;
+  c.verdict = Verdict::fail;
+  c.detail.clear();
+  for (const std::string& error : errors) {
+    if (!c.detail.empty()) c.detail += "; ";
+    c.detail += error;
+  }
+  if (count > errors.size()) c.detail += "; and " + std::to_string(count - errors.size()) + " more";
+  return c;
+}
+
+Judgement judge(const History& full_history, const Expectations& expect) {
+  const JudgeInputs inputs = JudgeInputs::from(full_history);
+  // Every check below but served_by_at_end looks only at non-client events.
+  const History& history = inputs.process;
+  Judgement j{Verdict::pass, compute_metrics(inputs), {}};
+  if (expect.dropped_max || expect.dropped_min || expect.dropped_reasons) j.checks.push_back(check_dropped(j.metrics, expect));
+  if (!expect.dropped_max_by_kind.empty()) j.checks.push_back(check_dropped_by_kind(j.metrics, expect));
+  if (expect.switchover_ms_max) j.checks.push_back(check_switchover(history, j.metrics, *expect.switchover_ms_max));
+  if (expect.served_by_at_end) j.checks.push_back(check_served_by_at_end(inputs, *expect.served_by_at_end));
+  if (expect.retried_max || expect.retried_min) j.checks.push_back(check_retried(j.metrics, expect));
+  if (expect.ready_ms_max) j.checks.push_back(check_ready(history, j.metrics, *expect.ready_ms_max));
+  if (expect.drain_ms_max) j.checks.push_back(check_drain(history, j.metrics, *expect.drain_ms_max));
+  if (expect.blackout_ms_max) j.checks.push_back(check_blackout(history, j.metrics, *expect.blackout_ms_max));
+  if (!expect.log_contains.empty() || !expect.log_not_contains.empty()) j.checks.push_back(check_log(history, expect));
+  if (expect.masters_at_end) j.checks.push_back(check_masters_at_end(j.metrics, *expect.masters_at_end));
+  if (expect.no_effect_count || expect.no_effect_steps) j.checks.push_back(check_no_effect(history, expect));
+  j.checks.push_back(check_run_errors(history));
+  for (const Check& c : j.checks) j.verdict = combine(j.verdict, c.verdict);
+  return j;
+}
+
+}  // namespace hotdeploy::harness

@@ -1,0 +1,128 @@
+// Checks: pure functions from a History (and the scenario's expectations) to verdicts. Each
+// check yields pass, unknown (the history cannot tell) or fail, with a one-line detail a
+// person can act on; a run's verdict combines them so that fail beats unknown beats pass.
+// A check appears in a Judgement only when its expectation is set, except run_errors, which
+// is always there.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "harness/history/history.h"
+#include "harness/judge/metrics.h"
+
+namespace hotdeploy::harness {
+
+enum class Verdict : std::uint8_t { pass, unknown, fail };  // combine: fail beats unknown beats pass
+[[nodiscard]] Verdict combine(Verdict a, Verdict b);
+[[nodiscard]] std::string_view to_string(Verdict verdict);
+
+struct Check {
+  std::string name;
+  Verdict verdict;
+  std::string detail;
+};
+
+enum class ServedBy : std::uint8_t { old_generation, new_generation };
+
+struct Expectations {
+  std::optional<std::uint64_t> dropped_max = 0;  // default: none allowed
+  std::optional<std::uint64_t> dropped_min;      // for scenarios that must show a drop
+  // At most this many dropped requests of each kind named (the kind recorded on request events:
+  // get, post, held -- the load's keepalive, idle and rate traffic all send get).
+  std::map<RequestKind, std::uint64_t> dropped_max_by_kind;
+  // When set, the only reasons a request may be dropped for (e.g. refused, after a QUIT closed
+  // the listener); a drop for any other reason fails "dropped".
+  std::optional<std::vector<Reason>> dropped_reasons;
+  std::optional<double> switchover_ms_max;
+  std::optional<ServedBy> served_by_at_end;
+  std::optional<std::uint64_t> retried_max;
+  std::optional<std::uint64_t> retried_min;
+  std::optional<double> ready_ms_max;
+  std::optional<double> drain_ms_max;
+  std::optional<double> blackout_ms_max;
+  // ECMAScript regular expressions searched in every log_line's text: each of log_contains must
+  // match some line, none of log_not_contains may match any.
+  std::vector<std::string> log_contains;
+  std::vector<std::string> log_not_contains;
+  std::optional<std::uint64_t> masters_at_end;
+  // Steps that had no effect: how many no_effect events, or which -- each entry must occur in
+  // the text of a different no_effect event, and there must be no other.
+  std::optional<std::uint64_t> no_effect_count;
+  std::optional<std::vector<std::string>> no_effect_steps;
+};
+
+struct Judgement {
+  Verdict verdict;
+  Metrics metrics;
+  std::vector<Check> checks;
+};
+
+// The window of "the end of the run" for served_by_at_end. Its transition is the last
+// process_exited, before the steps ended (the steps_ended event, else the history's last event),
+// of a master or worker of a generation other than the expected one: for new_generation, older
+// than the newest generation that had workers; for old_generation, any but generation 1. When
+// there is one and no process of those generations is still alive when the steps ended, the
+// window holds the ok responses that ended at or after it (exits after steps_ended, the
+// orchestrator's cleanup, do not count). Otherwise the fallback: the ok responses that ended in
+// the last 10% of the history's time span, and at least the last 50 ok responses.
+inline constexpr double kEndWindowFraction = 0.10;
+inline constexpr std::size_t kEndWindowMinResponses = 50;
+
+struct JudgeInputs;
+struct EndWindow {
+  std::int64_t from_ns = 0;  // judged: ok responses with end_ns >= from_ns
+  // The process_exited event at from_ns (a pointer into the JudgeInputs' process history), or
+  // nullptr when the fallback rule set from_ns.
+  const Event* transition = nullptr;
+};
+[[nodiscard]] EndWindow served_by_at_end_window(const JudgeInputs& inputs, ServedBy expected);
+
+// "dropped": within dropped_max / dropped_min, and only for dropped_reasons if set; unknown when
+// no request was made.
+[[nodiscard]] Check check_dropped(const Metrics& metrics, const Expectations& expect);
+// "dropped_by_kind": for each kind in dropped_max_by_kind, its dropped requests at most the max;
+// fail if any kind is over, else unknown if some kind had no requests at all.
+[[nodiscard]] Check check_dropped_by_kind(const Metrics& metrics, const Expectations& expect);
+// "switchover_ms": unknown without a USR2 or an ok from a newer generation; fail over the max.
+[[nodiscard]] Check check_switchover(const History& history, const Metrics& metrics, double max_ms);
+// "served_by_at_end": every ok response in the end window came from the newest generation that
+// had workers (new_generation) or from generation 1 (old_generation). After a transition, a
+// response of another generation was in flight when its worker exited (every process of those
+// generations had exited by then): it is named in the detail, not counted against the check; the
+// check is unknown when no other ok response ended in the window.
+[[nodiscard]] Check check_served_by_at_end(const History& history, ServedBy expected);
+// The same from inputs already extracted (judge_inputs.h).
+[[nodiscard]] Check check_served_by_at_end(const JudgeInputs& inputs, ServedBy expected);
+// "run_errors": fail on any run_error or wait_timed_out event, naming their texts.
+[[nodiscard]] Check check_run_errors(const History& history);
+// "retried": within retried_max / retried_min; unknown when no request was made.
+[[nodiscard]] Check check_retried(const Metrics& metrics, const Expectations& expect);
+// "ready_ms", "drain_ms", "blackout_ms": the metric (transition_metrics.h) at most max_ms.
+// Unknown when the opening signal was never sent (or, for blackout, no request was made);
+// fail when it was sent but the metric never came about (no new master got ready, the old
+// workers did not all exit).
+[[nodiscard]] Check check_ready(const History& history, const Metrics& metrics, double max_ms);
+[[nodiscard]] Check check_drain(const History& history, const Metrics& metrics, double max_ms);
+[[nodiscard]] Check check_blackout(const History& history, const Metrics& metrics, double max_ms);
+// "log": each log_contains pattern matches some log_line, no log_not_contains pattern matches
+// any; an invalid pattern fails the check.
+[[nodiscard]] Check check_log(const History& history, const Expectations& expect);
+// "masters_at_end": the number of live masters at the end equals the expected one; unknown if
+// no master was ever recorded.
+[[nodiscard]] Check check_masters_at_end(const Metrics& metrics, std::uint64_t expected);
+// "no_effect": the no_effect events match no_effect_count or no_effect_steps.
+[[nodiscard]] Check check_no_effect(const History& history, const Expectations& expect);
+
+// Why pattern is not a valid ECMAScript regular expression, or nullopt if it is: for a scenario
+// parser to reject a bad log pattern up front.
+[[nodiscard]] std::optional<std::string> regex_error(const std::string& pattern);
+
+[[nodiscard]] Judgement judge(const History& history, const Expectations& expect);
+
+}  // namespace hotdeploy::harness

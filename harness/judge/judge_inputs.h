@@ -1,0 +1,27 @@
+// JudgeInputs: what the metrics and checks need from a History, extracted so that judging a
+// long history reads its events once, keeping the non-client events (processes, signals,
+// waits, logs -- few) as their own History and making one RequestRow per request, with the
+// generation of the worker that served each ok response.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "harness/history/history.h"
+#include "harness/judge/generations.h"
+#include "harness/judge/request_table.h"
+
+namespace hotdeploy::harness {
+
+struct JudgeInputs {
+  History process;               // every event except request_sent / request_ended, in order
+  Generations generations;       // of process
+  std::vector<RequestRow> rows;  // in request_id order; RequestRow::generation set for ok rows
+  std::int64_t first_ns = 0;     // of the whole history
+  std::int64_t last_ns = 0;
+
+  [[nodiscard]] static JudgeInputs from(const History& history);
+};
+
+}  // namespace hotdeploy::harness

@@ -1,0 +1,132 @@
+#include "harness/judge/metrics.h"
+
+#include <algorithm>
+#include <array>
+
+#include "harness/judge/generations.h"
+#include "harness/judge/judge_inputs.h"
+#include "harness/judge/latency_histogram.h"
+#include "harness/judge/request_table.h"
+#include "harness/judge/signals.h"
+#include "harness/judge/transition_metrics.h"
+
+namespace hotdeploy::harness {
+namespace {
+
+double to_ms(std::int64_t ns) { return static_cast<double>(ns) / 1e6; }
+
+std::optional<double> switchover_ms(const JudgeInputs& in) {
+  const Event* usr2 = first_signal(in.process, "USR2");
+  if (usr2 == nullptr) return std::nullopt;
+  const std::optional<std::int32_t> target =
+      usr2->generation > 0 ? std::optional(usr2->generation) : in.generations.of_master(usr2->pid);
+  if (!target) return std::nullopt;
+  std::optional<std::int64_t> first;
+  for (const RequestRow& r : in.rows) {
+    if (r.ok() && r.generation > *target && r.end_ns >= usr2->t_ns) first = std::min(first.value_or(r.end_ns), r.end_ns);
+  }
+  if (!first) return std::nullopt;
+  return to_ms(*first - usr2->t_ns);
+}
+
+LatencySummary summarise(const LatencyHistogram& h) {
+  LatencySummary s;
+  s.count = h.count();
+  s.p50_ms = to_ms(h.percentile(50));
+  s.p99_ms = to_ms(h.percentile(99));
+  s.p999_ms = to_ms(h.percentile(99.9));
+  s.max_ms = to_ms(h.max());
+  return s;
+}
+
+// Drops counted by reason while the rows are read, named once at the end: one slot per Reason,
+// then one for "no_end" (a request that never ended).
+constexpr std::size_t kReasons = static_cast<std::size_t>(Reason::wrong_body_size) + 1;
+using ReasonCounts = std::array<std::uint64_t, kReasons + 1>;
+constexpr std::size_t kRequestKinds = static_cast<std::size_t>(RequestKind::held) + 1;
+
+std::size_t reason_slot(const RequestRow& r) { return r.ended() ? static_cast<std::size_t>(r.reason) : kReasons; }
+
+void name_reasons(const ReasonCounts& counts, std::map<std::string, std::uint64_t>& by_name) {
+  for (std::size_t k = 0; k < counts.size(); ++k) {
+    if (counts[k] == 0) continue;
+    const std::string name = k == kReasons ? "no_end" : std::string(to_string(static_cast<Reason>(k)));
+    by_name[name] += counts[k];
+  }
+}
+
+}  // namespace
+
+Metrics compute_metrics(const History& history) { return compute_metrics(JudgeInputs::from(history)); }
+
+Metrics compute_metrics(const JudgeInputs& in) {
+  const History& history = in.process;
+  const std::vector<RequestRow>& rows = in.rows;
+  const Generations& generations = in.generations;
+  Metrics m;
+  if (history.empty() && rows.empty()) return m;  // an empty history
+
+  // Phase boundaries: one phase before the first signal, one after each.
+  std::vector<std::int64_t> phase_starts{in.first_ns};
+  m.phases.emplace_back().name = "start";
+  for (const Event& e : history.events()) {
+    if (e.type == EventType::no_effect) ++m.no_effect;
+    if (e.type != EventType::signal_sent) continue;
+    phase_starts.push_back(e.t_ns);
+    m.phases.emplace_back().name = e.text.starts_with("SIG") ? e.text.substr(3) : e.text;
+  }
+  const std::int64_t history_end = in.last_ns;
+  for (std::size_t k = 0; k < m.phases.size(); ++k) {
+    m.phases[k].from_ms = to_ms(phase_starts[k]);
+    m.phases[k].to_ms = to_ms(k + 1 < phase_starts.size() ? phase_starts[k + 1] : history_end);
+  }
+  std::vector<LatencyHistogram> phase_latency(m.phases.size());
+  std::vector<ReasonCounts> phase_reasons(m.phases.size(), ReasonCounts{});
+  std::array<std::uint64_t, kRequestKinds> kind_requests{};
+  std::array<std::uint64_t, kRequestKinds> kind_dropped{};
+
+  m.requests = rows.size();
+  for (const RequestRow& r : rows) {
+    const std::int64_t at = r.ended() ? r.end_ns : r.start_ns;
+    // The last phase that began at or before the request's time (at equal times, the signal's).
+    const auto next = std::upper_bound(phase_starts.begin(), phase_starts.end(), at);
+    const auto k = static_cast<std::size_t>(std::max<std::ptrdiff_t>(0, next - phase_starts.begin() - 1));
+    PhaseMetrics& phase = m.phases[k];
+    ++phase.requests;
+    ++kind_requests[static_cast<std::size_t>(r.kind)];
+    if (r.retry_ok) ++m.retried;
+    if (r.ok()) {
+      ++m.ok;
+      ++phase.ok;
+      phase_latency[k].record(r.latency_ns);
+      continue;
+    }
+    ++m.dropped;
+    ++phase.dropped;
+    ++phase_reasons[k][reason_slot(r)];
+    ++kind_dropped[static_cast<std::size_t>(r.kind)];
+  }
+  LatencyHistogram all;
+  for (std::size_t k = 0; k < m.phases.size(); ++k) {
+    m.phases[k].latency = summarise(phase_latency[k]);
+    all.merge(phase_latency[k]);
+    name_reasons(phase_reasons[k], m.phases[k].dropped_by_reason);
+    name_reasons(phase_reasons[k], m.dropped_by_reason);
+  }
+  for (std::size_t kind = 0; kind < kRequestKinds; ++kind) {
+    const std::string name(to_string(static_cast<RequestKind>(kind)));
+    if (kind_requests[kind] > 0) m.requests_by_kind[name] = kind_requests[kind];
+    if (kind_dropped[kind] > 0) m.dropped_by_kind[name] = kind_dropped[kind];
+  }
+  m.latency = summarise(all);
+
+  m.switchover_ms = switchover_ms(in);
+  m.ready_ms = ready_ms(history, generations);
+  m.drain_ms = drain_ms(history, generations);
+  if (const auto window = transition_window(history, m.drain_ms)) m.blackout_ms = blackout_ms(rows, *window);
+  m.overlap_ms = overlap_ms(history, rows, generations);
+  m.masters_at_end = masters_at_end(history);
+  return m;
+}
+
+}  // namespace hotdeploy::harness

@@ -1,0 +1,69 @@
+// Metrics: the numbers a run is judged by, computed from a History alone. A request is one
+// request_id; its outcome is that of its final attempt (the request_ended with the highest
+// attempt). dropped = final attempt ended fail or info; retried = an attempt 2 ended ok. A
+// request that was sent but never ended counts as dropped under the reason "no_end". A request's
+// kind is the one on its events (request_sent and request_ended carry the same).
+//
+// Phases are the intervals between signals: phase 0 ("start") runs to the first signal_sent,
+// each later one is named after the signal that opened it ("USR2", "WINCH", ...). A request
+// belongs to the phase in which it ended (one that never ended: in which it started). Latency
+// percentiles are over requests that ended ok, from latency_ns, with 3 significant digits.
+// The transition metrics (ready, drain, blackout, overlap, masters at end) are defined in
+// transition_metrics.h.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/history/history.h"
+
+namespace hotdeploy::harness {
+
+struct LatencySummary {
+  std::uint64_t count = 0;  // ok requests measured
+  double p50_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0;
+
+  friend bool operator==(const LatencySummary&, const LatencySummary&) = default;
+};
+
+struct PhaseMetrics {
+  std::string name;  // "start", or the signal that opened the phase
+  double from_ms = 0;
+  double to_ms = 0;  // the next signal, or the end of the history
+  std::uint64_t requests = 0, ok = 0, dropped = 0;
+  std::map<std::string, std::uint64_t> dropped_by_reason;
+  LatencySummary latency;
+
+  friend bool operator==(const PhaseMetrics&, const PhaseMetrics&) = default;
+};
+
+struct Metrics {
+  std::uint64_t requests = 0;  // distinct request_ids
+  std::uint64_t ok = 0, dropped = 0, retried = 0;
+  std::map<std::string, std::uint64_t> dropped_by_reason;  // reason name -> count
+  std::map<std::string, std::uint64_t> requests_by_kind;   // request kind (get, post, held) -> requests
+  std::map<std::string, std::uint64_t> dropped_by_kind;    // request kind -> dropped requests
+  // first USR2 signal_sent -> first ok served by a worker of a generation > the USR2 target's
+  std::optional<double> switchover_ms;
+  std::optional<double> ready_ms;
+  std::optional<double> drain_ms;
+  std::optional<double> blackout_ms;
+  std::optional<double> overlap_ms;
+  std::optional<std::uint64_t> masters_at_end;
+  std::uint64_t no_effect = 0;  // no_effect events (steps that changed nothing)
+  LatencySummary latency;
+  std::vector<PhaseMetrics> phases;
+
+  friend bool operator==(const Metrics&, const Metrics&) = default;
+};
+
+struct JudgeInputs;
+
+[[nodiscard]] Metrics compute_metrics(const History& history);
+// The same from inputs already extracted (judge_inputs.h), so judge() reads the history once.
+[[nodiscard]] Metrics compute_metrics(const JudgeInputs& inputs);
+
+}  // namespace hotdeploy::harness

@@ -1,0 +1,150 @@
+#include "harness/judge/metrics.h"
+
+#include <gtest/gtest.h>
+
+#include "harness/history/history_builder.h"
+
+namespace hotdeploy::harness {
+namespace {
+
+using testing::HistoryBuilder;
+
+// Generation 1 (master 100, worker 101) and generation 2 (master 200, worker 201).
+HistoryBuilder two_generations() {
+  HistoryBuilder b;
+  b.at_ms(0).master(100, 1).worker(101, 100, 1);
+  return b;
+}
+
+TEST(MetricsTest, EmptyHistoryHasNothing) {
+  const Metrics m = compute_metrics(History());
+  EXPECT_EQ(m, Metrics{});
+}
+
+TEST(MetricsTest, EachRequestCountsOnceByItsFinalAttempt) {
+  const History h = HistoryBuilder()
+                        .ok(1, 101)
+                        .ok(2, 101)
+                        .request(3, Outcome::fail, Reason::refused)
+                        .request(4, Outcome::info, Reason::truncated)
+                        .request(5, Outcome::info, Reason::truncated)
+                        .build();
+  const Metrics m = compute_metrics(h);
+  EXPECT_EQ(m.requests, 5u);
+  EXPECT_EQ(m.ok, 2u);
+  EXPECT_EQ(m.dropped, 3u);
+  EXPECT_EQ(m.retried, 0u);
+  EXPECT_EQ(m.dropped_by_reason, (std::map<std::string, std::uint64_t>{{"refused", 1}, {"truncated", 2}}));
+}
+
+TEST(MetricsTest, RequestsAndDropsCountByKind) {
+  HistoryBuilder b;
+  b.ok(1, 101).request(2, Outcome::fail, Reason::refused).ok(3, 101).sent_only(4).request(5, Outcome::ok);
+  std::vector<Event> events = b.build().events();
+  for (Event& e : events) {
+    if (e.request_id == 3 || e.request_id == 4) e.kind = RequestKind::held;
+    if (e.request_id == 5) e.kind = RequestKind::post;
+  }
+  const Metrics m = compute_metrics(History::from_events(std::move(events)));
+  EXPECT_EQ(m.requests_by_kind, (std::map<std::string, std::uint64_t>{{"get", 2}, {"held", 2}, {"post", 1}}));
+  // Request 4 never ended: it is dropped as what it was sent as.
+  EXPECT_EQ(m.dropped_by_kind, (std::map<std::string, std::uint64_t>{{"get", 1}, {"held", 1}}));
+}
+
+TEST(MetricsTest, AllFailed) {
+  const History h = HistoryBuilder()
+                        .ended_only(1, Outcome::fail, Reason::refused)
+                        .ended_only(2, Outcome::fail, Reason::refused)
+                        .build();
+  const Metrics m = compute_metrics(h);
+  EXPECT_EQ(m.requests, 2u);
+  EXPECT_EQ(m.ok, 0u);
+  EXPECT_EQ(m.dropped, 2u);
+  EXPECT_EQ(m.dropped_by_reason.at("refused"), 2u);
+}
+
+TEST(MetricsTest, ASuccessfulRetryIsRetriedNotDropped) {
+  const History h = HistoryBuilder()
+                        .request(7, Outcome::fail, Reason::closed_without_response)
+                        .ok(7, 101, 2)
+                        .build();
+  const Metrics m = compute_metrics(h);
+  EXPECT_EQ(m.requests, 1u);
+  EXPECT_EQ(m.ok, 1u);
+  EXPECT_EQ(m.retried, 1u);
+  EXPECT_EQ(m.dropped, 0u);
+  EXPECT_TRUE(m.dropped_by_reason.empty());
+}
+
+TEST(MetricsTest, AFailedRetryIsDroppedWithTheRetrysReason) {
+  const History h = HistoryBuilder()
+                        .request(7, Outcome::fail, Reason::closed_without_response)
+                        .request(7, Outcome::info, Reason::reset_after_send, 0, 2)
+                        .build();
+  const Metrics m = compute_metrics(h);
+  EXPECT_EQ(m.requests, 1u);
+  EXPECT_EQ(m.ok, 0u);
+  EXPECT_EQ(m.retried, 0u);
+  EXPECT_EQ(m.dropped, 1u);
+  EXPECT_EQ(m.dropped_by_reason, (std::map<std::string, std::uint64_t>{{"reset_after_send", 1}}));
+}
+
+TEST(MetricsTest, ARequestThatNeverEndedIsDroppedAsNoEnd) {
+  const History h = HistoryBuilder()
+                        .sent_only(1)
+                        .request(2, Outcome::fail, Reason::closed_without_response)
+                        .sent_only(2, 2)  // the retry went out and was never heard of again
+                        .build();
+  const Metrics m = compute_metrics(h);
+  EXPECT_EQ(m.requests, 2u);
+  EXPECT_EQ(m.dropped, 2u);
+  EXPECT_EQ(m.dropped_by_reason.at("no_end"), 2u);
+}
+
+TEST(MetricsTest, SwitchoverRunsFromUsr2ToTheFirstOkOfANewerGeneration) {
+  const History h = two_generations()
+                        .at_ms(10).ok(1, 101)
+                        .at_ms(100).signal("USR2", 100, 1)
+                        .at_ms(110).ok(2, 101)
+                        .at_ms(120).master(200, 2).worker(201, 200, 2)
+                        .at_ms(130).ok(3, 101)
+                        .at_ms(142.5).ok(4, 201)
+                        .at_ms(150).ok(5, 201)
+                        .build();
+  const Metrics m = compute_metrics(h);
+  ASSERT_TRUE(m.switchover_ms);
+  EXPECT_DOUBLE_EQ(*m.switchover_ms, 42.5);
+}
+
+TEST(MetricsTest, SwitchoverFindsTheTargetGenerationFromTheMasterPid) {
+  const History h = two_generations()
+                        .at_ms(100).signal("SIGUSR2", 100, 0)
+                        .at_ms(120).master(200, 2).worker(201, 200, 0)
+                        .at_ms(160).ok(1, 201)
+                        .build();
+  const Metrics m = compute_metrics(h);
+  ASSERT_TRUE(m.switchover_ms);
+  EXPECT_DOUBLE_EQ(*m.switchover_ms, 60.0);
+}
+
+TEST(MetricsTest, NoSwitchoverWithoutUsr2OrWithoutANewerGeneration) {
+  const History no_usr2 = two_generations().at_ms(10).ok(1, 101).at_ms(20).signal("WINCH", 100, 1).build();
+  EXPECT_FALSE(compute_metrics(no_usr2).switchover_ms);
+  const History no_new = two_generations().at_ms(100).signal("USR2", 100, 1).at_ms(110).ok(1, 101).build();
+  EXPECT_FALSE(compute_metrics(no_new).switchover_ms);
+  const History unknown_target = two_generations().at_ms(100).signal("USR2", 999, 0).at_ms(110).ok(1, 101).build();
+  EXPECT_FALSE(compute_metrics(unknown_target).switchover_ms);
+}
+
+TEST(MetricsTest, OnlyTheFirstUsr2Counts) {
+  const History h = two_generations()
+                        .at_ms(100).signal("USR2", 100, 1)
+                        .at_ms(120).master(200, 2).worker(201, 200, 2)
+                        .at_ms(150).signal("USR2", 100, 1)
+                        .at_ms(170).ok(1, 201)
+                        .build();
+  EXPECT_DOUBLE_EQ(*compute_metrics(h).switchover_ms, 70.0);
+}
+
+}  // namespace
+}  // namespace hotdeploy::harness

@@ -1,0 +1,88 @@
+// LoadConfig: what the load generator sends, and to where. Five kinds of traffic, any mix of
+// them at once, all over non-blocking loopback TCP connections driven by one event loop:
+//
+//   keepalive  closed loop: each connection sends the next GET <path> when the last one ended
+//   idle       keep-alive connections that sit idle for `every` between GET <path> requests (a
+//              server's keep-alive close races with the next request here)
+//   held       closed loop of long GET /held?seconds=S&bytes=N responses, each checked to carry
+//              exactly N body bytes (Event kind held)
+//   rate       open loop: per_second GET <path>, each on a new connection, latency measured from
+//              the intended send time (no coordinated omission, as wrk2)
+//   post       POST /echo with a small body (Event kind post), non-idempotent and never retried:
+//              open loop, per_second POSTs each on a new connection; and/or, like idle,
+//              `connections` keep-alive connections that pause for `every` between POSTs (the
+//              keep-alive close race that a GET survives by its retry loses a POST here)
+//
+// Every request has a connect, a first-byte and a total timeout. validate() is the one place
+// that says which configurations are acceptable.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "harness/load/http_response_parser.h"
+
+namespace hotdeploy::harness {
+
+struct KeepaliveLoad {
+  int connections = 0;
+};
+
+struct IdleLoad {
+  int connections = 0;
+  std::chrono::milliseconds every{1000};  // pause after each response before the next request
+};
+
+struct HeldLoad {
+  int connections = 0;
+  double seconds = 1.0;       // asked of the server: spread the body over this long
+  std::uint64_t bytes = 1024;  // asked of the server, and checked: the body must be exactly this long
+};
+
+// Open-loop traffic. When max_in_flight requests are outstanding, due requests wait for one to
+// end; their latency, measured from the intended send time, includes that wait.
+struct RateLoad {
+  double per_second = 0;  // 0: none
+  int max_in_flight = 1024;
+};
+
+struct PostLoad {
+  double per_second = 0;  // 0: none
+  int max_in_flight = 1024;
+  int connections = 0;                    // keep-alive connections, as IdleLoad's
+  std::chrono::milliseconds every{1000};  // their pause after each response before the next POST
+};
+
+struct LoadConfig {
+  std::string host = "127.0.0.1";  // a loopback IPv4 or IPv6 literal (127.0.0.0/8, ::1)
+  std::uint16_t port = 0;
+  KeepaliveLoad keepalive;
+  IdleLoad idle;
+  HeldLoad held;
+  RateLoad rate;
+  PostLoad post;
+  std::string path = "/";  // request target of keepalive, idle and rate GETs
+  std::chrono::milliseconds connect_timeout{1000};     // connect() start -> connected
+  std::chrono::milliseconds first_byte_timeout{3000};  // first request byte written -> first response byte
+  std::chrono::milliseconds response_timeout{5000};    // first request byte written -> response complete
+                                                       // (held: plus HeldLoad::seconds)
+  std::chrono::milliseconds failure_backoff{10};  // pause of a closed-loop connection after a request ended fail/info
+  std::size_t reserve_events = std::size_t{1} << 18;  // EventLog capacity reserved at start()
+  HttpParserLimits limits;
+};
+
+inline constexpr double kMaxPerSecond = 1'000'000;
+inline constexpr int kMaxConnections = 1'000'000;
+inline constexpr std::string_view kPostBody = "hotdeploy post body\n";
+
+// Throws std::invalid_argument naming the first problem: a host that is not a loopback literal,
+// port 0, a negative or absurd connection count or rate, a non-positive max_in_flight with a
+// rate, a negative duration, or a path that is not an absolute request-target.
+void validate(const LoadConfig& config);
+
+// The request target of held traffic: "/held?seconds=2.5&bytes=1048576".
+[[nodiscard]] std::string held_target(const HeldLoad& held);
+
+}  // namespace hotdeploy::harness

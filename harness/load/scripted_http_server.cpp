@@ -1,0 +1,166 @@
+#include "harness/load/scripted_http_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace hotdeploy::harness::testing {
+namespace {
+
+constexpr int kPollMs = 20;
+
+[[noreturn]] void throw_errno(const char* what) { throw std::system_error(errno, std::generic_category(), what); }
+
+// A TCP socket bound to 127.0.0.1 on a kernel-chosen port.
+int bound_loopback_socket(std::uint16_t& port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw_errno("socket");
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&sin), sizeof sin) != 0) {
+    ::close(fd);
+    throw_errno("bind");
+  }
+  socklen_t len = sizeof sin;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&sin), &len) != 0) {
+    ::close(fd);
+    throw_errno("getsockname");
+  }
+  port = ntohs(sin.sin_port);
+  return fd;
+}
+
+void send_all(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // the client went away; the script's reply is moot
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+struct Client {
+  int fd = -1;
+  std::size_t index = 0;
+  std::size_t requests = 0;
+  bool hung = false;
+  std::string pending;
+};
+
+}  // namespace
+
+ScriptedReply ScriptedReply::respond(std::string bytes, bool close_after) {
+  return ScriptedReply{Kind::respond, std::move(bytes), close_after};
+}
+ScriptedReply ScriptedReply::close() { return ScriptedReply{Kind::close, {}, true}; }
+ScriptedReply ScriptedReply::hang() { return ScriptedReply{Kind::hang, {}, false}; }
+
+std::string ok_response(std::int32_t pid) {
+  return "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Worker-Pid: " + std::to_string(pid) + "\r\n\r\nok";
+}
+
+ScriptedHttpServer::ScriptedHttpServer(Script script) : script_(std::move(script)) {
+  listen_fd_ = bound_loopback_socket(port_);
+  if (::listen(listen_fd_, 128) != 0) {
+    ::close(listen_fd_);
+    throw_errno("listen");
+  }
+  thread_ = std::thread([this] { serve(); });
+}
+
+ScriptedHttpServer::~ScriptedHttpServer() {
+  stop_.store(true);
+  thread_.join();
+  ::close(listen_fd_);
+}
+
+std::size_t ScriptedHttpServer::requests() const {
+  std::lock_guard lock(mutex_);
+  return requests_;
+}
+
+::testing::AssertionResult ScriptedHttpServer::wait_for_requests(std::size_t n, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  if (changed_.wait_for(lock, timeout, [&] { return requests_ >= n; })) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "waited " << timeout.count() << " ms for " << n
+                                       << " requests; the server saw " << requests_;
+}
+
+void ScriptedHttpServer::serve() {
+  std::vector<Client> clients;
+  std::size_t accepted = 0;
+  std::size_t total = 0;
+  std::vector<pollfd> fds;
+  while (!stop_.load()) {
+    fds.clear();
+    fds.push_back(pollfd{listen_fd_, POLLIN, 0});
+    for (const Client& c : clients) fds.push_back(pollfd{c.fd, static_cast<short>(c.hung ? 0 : POLLIN), 0});
+    if (::poll(fds.data(), fds.size(), kPollMs) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if ((fds[0].revents & POLLIN) != 0) {
+      const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd >= 0) clients.push_back(Client{fd, accepted++, 0, false, {}});
+    }
+    for (std::size_t k = 1; k < fds.size(); ++k) {
+      if (fds[k].revents == 0) continue;
+      Client& c = clients[k - 1];
+      char buffer[4096];
+      const ssize_t n = ::recv(c.fd, buffer, sizeof buffer, 0);
+      if (n <= 0) {
+        ::close(c.fd);
+        c.fd = -1;
+        continue;
+      }
+      c.pending.append(buffer, static_cast<std::size_t>(n));
+      std::size_t end = 0;
+      while (c.fd >= 0 && !c.hung && (end = c.pending.find("\r\n\r\n")) != std::string::npos) {
+        std::string head = c.pending.substr(0, end);
+        c.pending.erase(0, end + 4);
+        const ScriptedReply reply = script_(ScriptedRequest{c.index, c.requests++, total++, std::move(head)});
+        {
+          std::lock_guard lock(mutex_);
+          ++requests_;
+        }
+        changed_.notify_all();
+        if (reply.kind == ScriptedReply::Kind::hang) {
+          c.hung = true;
+          break;
+        }
+        if (reply.kind == ScriptedReply::Kind::respond) send_all(c.fd, reply.bytes);
+        if (reply.close_after) {
+          ::close(c.fd);
+          c.fd = -1;
+        }
+      }
+    }
+    std::erase_if(clients, [](const Client& c) { return c.fd < 0; });
+  }
+  for (const Client& c : clients) ::close(c.fd);
+}
+
+RefusingPort::RefusingPort() { fd_ = bound_loopback_socket(port_); }
+RefusingPort::~RefusingPort() { ::close(fd_); }
+
+StalledListener::StalledListener() {
+  fd_ = bound_loopback_socket(port_);
+  if (::listen(fd_, 0) != 0) {
+    ::close(fd_);
+    throw_errno("listen");
+  }
+}
+StalledListener::~StalledListener() { ::close(fd_); }
+
+}  // namespace hotdeploy::harness::testing

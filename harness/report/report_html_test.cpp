@@ -1,0 +1,257 @@
+#include "harness/report/report_html.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+
+#include "harness/history/history_builder.h"
+#include "harness/judge/metrics.h"
+
+namespace hotdeploy::harness {
+namespace {
+
+using testing::HistoryBuilder;
+
+std::string render(std::string_view name, const History& history) {
+  std::ostringstream out;
+  write_report_html(name, history, judge(history, Expectations{}), out);
+  return out.str();
+}
+
+std::size_t count(const std::string& text, std::string_view needle) {
+  std::size_t n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;
+  return n;
+}
+
+Event log_line(std::int64_t t_ns, std::string text) {
+  Event e;
+  e.t_ns = t_ns;
+  e.type = EventType::log_line;
+  e.text = std::move(text);
+  return e;
+}
+
+Event exited(std::int64_t t_ns, std::int32_t pid, std::int32_t generation, ProcessRole role, std::int32_t code) {
+  Event e;
+  e.t_ns = t_ns;
+  e.type = EventType::process_exited;
+  e.pid = pid;
+  e.generation = generation;
+  e.role = role;
+  e.exit_code = code;
+  return e;
+}
+
+History with_events(const History& base, std::vector<Event> extra) {
+  std::vector<Event> all = base.events();
+  all.insert(all.end(), extra.begin(), extra.end());
+  return History::from_events(std::move(all));
+}
+
+TEST(HtmlEscapeTest, EscapesMarkupCharacters) {
+  EXPECT_EQ(html_escape("<script>alert('x') & \"y\"</script>"),
+            "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;");
+  EXPECT_EQ(html_escape("plain text 123"), "plain text 123");
+  EXPECT_EQ(html_escape(""), "");
+}
+
+TEST(HtmlEscapeTest, KeepsWellFormedUtf8AndReplacesBadBytes) {
+  EXPECT_EQ(html_escape("→ é"), "→ é");
+  EXPECT_EQ(html_escape("a\xff" "b\xc3"), "a\xEF\xBF\xBD" "b\xEF\xBF\xBD");
+}
+
+TEST(ReportHtmlTest, EscapesEveryStringFromTheRun) {
+  const History base = HistoryBuilder{}.master(100, 1).at_ms(5).orchestrator(EventType::run_error, "<b>boom</b>").build();
+  const History history = with_events(base, {log_line(6'000'000, "[emerg] <script>alert(1)</script>")});
+  const std::string html = render("<i>name</i>", history);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("<i>name"), std::string::npos);
+  EXPECT_EQ(html.find("<b>boom"), std::string::npos);
+  EXPECT_NE(html.find("[emerg] &lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
+  EXPECT_NE(html.find("&lt;i&gt;name&lt;/i&gt;"), std::string::npos);
+  EXPECT_NE(html.find("run_error: &lt;b&gt;boom&lt;/b&gt;"), std::string::npos);
+}
+
+TEST(ReportHtmlTest, OneMarkerPerSignalAndSwap) {
+  const History history = HistoryBuilder{}
+                              .master(100, 1)
+                              .at_ms(10).orchestrator(EventType::binary_swapped, "new")
+                              .at_ms(11).signal("USR2", 100, 1)
+                              .at_ms(20).signal("WINCH", 100, 1)
+                              .at_ms(30).signal("HUP", 100, 1)
+                              .at_ms(40).signal("SIGQUIT", 100, 1)
+                              .at_ms(50).signal("TERM", 100, 1)
+                              .build();
+  const std::string html = render("signals", history);
+  EXPECT_EQ(count(html, "class=\"marker\""), 6U);
+  EXPECT_EQ(count(html, "data-kind=\"signal\""), 5U);
+  EXPECT_EQ(count(html, "data-kind=\"swap\""), 1U);
+  for (const std::string_view name : {"USR2", "WINCH", "HUP", "QUIT", "TERM"}) {
+    EXPECT_NE(html.find("data-label=\"" + std::string(name) + " → g1\""), std::string::npos) << name;
+  }
+}
+
+TEST(ReportHtmlTest, ShadesATransitionWindowUntilTheOldOrTheNewMasterExits) {
+  Event child;
+  child.t_ns = 12'000'000;
+  child.type = EventType::process_born;
+  child.pid = 200;
+  child.parent_pid = 100;
+  child.generation = 2;
+  child.role = ProcessRole::master;
+  const History base = HistoryBuilder{}.master(100, 1).at_ms(10).signal("USR2", 100, 1).at_ms(90).ok(1, 5).build();
+
+  const History upgrade = with_events(base, {child, exited(50'000'000, 100, 1, ProcessRole::master, 0)});
+  const std::string upgraded = render("upgrade", upgrade);
+  EXPECT_EQ(count(upgraded, "class=\"window\""), 2U);  // once on the timeline, once behind the lifelines
+  EXPECT_NE(upgraded.find("USR2 at 10.0 ms until the old master 100 exited at 50.0 ms"), std::string::npos);
+
+  const History rollback = with_events(base, {child, exited(40'000'000, 200, 2, ProcessRole::master, 0)});
+  EXPECT_NE(render("rollback", rollback).find("USR2 at 10.0 ms until the new master 200 exited at 40.0 ms"),
+            std::string::npos);
+
+  const std::string unfinished = render("unfinished", with_events(base, {child}));
+  EXPECT_NE(unfinished.find("USR2 at 10.0 ms until the end"), std::string::npos);
+}
+
+TEST(ReportHtmlTest, ACloseUpOnlyWhenTheTransitionIsASmallPartOfTheRun) {
+  const History base = HistoryBuilder{}.master(100, 1).at_ms(5000).signal("USR2", 100, 1).at_ms(10000).ok(1, 5).build();
+  const std::string long_run = render("long", with_events(base, {exited(5'100'000'000, 100, 1, ProcessRole::master, 0)}));
+  EXPECT_NE(long_run.find("id=\"close-up\""), std::string::npos);
+  EXPECT_EQ(count(long_run, "class=\"marker\""), 2U);  // the USR2 on the whole run and on the close-up
+  EXPECT_NE(long_run.find("4975.0 – 5125.0 ms"), std::string::npos);
+
+  const std::string short_run = render("short", with_events(base, {exited(9'000'000'000, 100, 1, ProcessRole::master, 0)}));
+  EXPECT_EQ(short_run.find("id=\"close-up\""), std::string::npos);
+}
+
+TEST(ReportHtmlTest, OneLifelinePerProcessWithItsExit) {
+  const History base = HistoryBuilder{}
+                           .master(100, 1)
+                           .worker(101, 100, 1)
+                           .worker(102, 100, 0)
+                           .at_ms(30).master(200, 2)
+                           .worker(201, 200, 2)
+                           .at_ms(100).orchestrator(EventType::step_started, "sleep")
+                           .build();
+  const History history = with_events(base, {exited(60'000'000, 101, 1, ProcessRole::worker, 0),
+                                             exited(61'000'000, 102, 1, ProcessRole::worker, 137)});
+  const std::string html = render("processes", history);
+  EXPECT_EQ(count(html, "class=\"lifeline\""), 5U);
+  for (const int pid : {100, 101, 102, 200, 201}) {
+    EXPECT_EQ(count(html, "data-pid=\"" + std::to_string(pid) + "\""), 1U) << pid;
+  }
+  EXPECT_NE(html.find("exit 137 (signal 9)"), std::string::npos);
+  EXPECT_EQ(count(html, ">alive at end<"), 3U);
+  EXPECT_NE(html.find("worker 102, generation 1"), std::string::npos);  // inherited from its master
+}
+
+TEST(BucketRequestsTest, CountsEachRequestOnceWhereItsFinalAttemptEnded) {
+  const History history = HistoryBuilder{}
+                              .master(100, 1).worker(101, 100, 1)
+                              .at_ms(2).master(200, 2).worker(201, 200, 2)
+                              .at_ms(3).ok(1, 101).ok(2, 101).ok(3, 201)
+                              .at_ms(15).request(4, Outcome::fail, Reason::refused)
+                              .at_ms(16).sent_only(5).ended_only(5, Outcome::fail, Reason::closed_without_response)
+                              .at_ms(27).ok(5, 201, 2)
+                              .at_ms(28).ok(6, 999)
+                              .at_ms(35).sent_only(7)
+                              .at_ms(36).sent_only(8).ended_only(8, Outcome::fail, Reason::closed_without_response)
+                              .at_ms(37).ended_only(8, Outcome::fail, Reason::refused, 2)  // a retry that never connected
+                              .at_ms(5000).orchestrator(EventType::step_started, "end")
+                              .build();
+  const RequestTimeline timeline = bucket_requests(history);
+  EXPECT_EQ(timeline.bucket_ns, 10'000'000);
+  ASSERT_EQ(timeline.buckets.size(), 500U);
+  EXPECT_EQ(timeline.generations, (std::vector<std::int32_t>{0, 1, 2}));
+  const auto& b = timeline.buckets;
+  EXPECT_EQ(b[0].ok_by_generation, (std::map<std::int32_t, std::uint64_t>{{1, 2}, {2, 1}}));
+  EXPECT_EQ(b[0].total(), 3U);
+  EXPECT_EQ(b[1].dropped, 1U);  // request 4; request 5's first attempt is not final
+  EXPECT_EQ(b[1].total(), 1U);
+  EXPECT_EQ(b[2].retried, 1U);
+  EXPECT_EQ(b[2].ok_by_generation.at(0), 1U);  // pid 999 has no known generation
+  EXPECT_EQ(b[2].total(), 2U);
+  EXPECT_EQ(b[3].dropped, 2U);  // request 7 never ended: counted where it was sent; request 8 once
+  std::uint64_t total = 0;
+  for (const RequestBucket& bucket : b) total += bucket.total();
+  EXPECT_EQ(total, compute_metrics(history).requests);
+  EXPECT_EQ(total, 8U);
+}
+
+TEST(BucketRequestsTest, NeverMoreThanTheMaximumNumberOfBuckets) {
+  const History history = HistoryBuilder{}.at_ms(3'600'000).ok(1, 5).build();
+  const RequestTimeline timeline = bucket_requests(history, 600);
+  EXPECT_LE(timeline.buckets.size(), 600U);
+  EXPECT_EQ(timeline.bucket_ns, 10'000'000'000);
+  EXPECT_EQ(timeline.buckets.back().total(), 1U);
+}
+
+TEST(BucketRequestsTest, ARangeCountsOnlyWhatEndedInsideIt) {
+  const History history =
+      HistoryBuilder{}.at_ms(5).ok(1, 7).at_ms(15.5).ok(2, 7).at_ms(20).ok(3, 7).at_ms(25).ok(4, 7).at_ms(100).ok(5, 7).build();
+  const RequestTimeline timeline = bucket_requests(history, 10'000'000, 20'000'000);
+  EXPECT_EQ(timeline.from_ns, 10'000'000);
+  EXPECT_EQ(timeline.bucket_ns, 1'000'000);
+  ASSERT_EQ(timeline.buckets.size(), 10U);
+  EXPECT_EQ(timeline.buckets[5].ok_by_generation.at(0), 1U);
+  EXPECT_EQ(timeline.buckets[9].ok_by_generation.at(0), 1U);  // at the range's end: the last bucket
+  std::uint64_t total = 0;
+  for (const RequestBucket& bucket : timeline.buckets) total += bucket.total();
+  EXPECT_EQ(total, 2U);
+}
+
+TEST(LatencyByPhaseTest, SplitsAttemptsAtSignalsBySendTime) {
+  const History history = HistoryBuilder{}
+                              .master(100, 1)
+                              .at_ms(1).sent_only(1).at_ms(3).ended_only(1, Outcome::ok, Reason::none)
+                              .at_ms(2).sent_only(2).at_ms(12).ended_only(2, Outcome::info, Reason::response_timeout)
+                              .at_ms(10).signal("USR2", 100, 1)
+                              .at_ms(11).sent_only(3).at_ms(15).ended_only(3, Outcome::ok, Reason::none)
+                              .at_ms(20).signal("WINCH", 100, 1)
+                              .build();
+  const auto phases = latency_by_phase(history);
+  ASSERT_EQ(phases.size(), 3U);
+  EXPECT_EQ(phases[0].name, "start → USR2");
+  EXPECT_EQ(phases[0].attempts, 2U);
+  EXPECT_EQ(phases[0].not_ok, 1U);
+  EXPECT_EQ(phases[0].p50_ns, 2'000'000);
+  EXPECT_EQ(phases[0].p99_ns, 10'000'000);
+  EXPECT_EQ(phases[0].max_ns, 10'000'000);
+  EXPECT_EQ(phases[1].name, "USR2 → WINCH");
+  EXPECT_EQ(phases[1].from_ns, 10'000'000);
+  EXPECT_EQ(phases[1].to_ns, 20'000'000);
+  EXPECT_EQ(phases[1].max_ns, 4'000'000);
+  EXPECT_EQ(phases[2].name, "WINCH → end");
+  EXPECT_EQ(phases[2].attempts, 0U);
+}
+
+TEST(ReportHtmlTest, EmptyHistoryStillRenders) {
+  for (const History& history : {History{}, HistoryBuilder{}.master(100, 1).at_ms(50).signal("QUIT", 100, 1).build()}) {
+    const std::string html = render("empty", history);
+    EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0U);
+    EXPECT_NE(html.find("no requests were recorded"), std::string::npos);
+    EXPECT_NE(html.find("start → "), std::string::npos);
+    EXPECT_NE(html.find("</html>"), std::string::npos);
+  }
+}
+
+TEST(ReportHtmlTest, SizeDoesNotGrowWithRequests) {
+  const auto sized = [](std::uint64_t requests) {
+    HistoryBuilder builder;
+    builder.master(100, 1).worker(101, 100, 1);
+    for (std::uint64_t id = 1; id <= requests; ++id) {
+      builder.at_ms(static_cast<double>(id) * 0.05).ok(id, 101);
+    }
+    return render("load", builder.build()).size();
+  };
+  const std::size_t small = sized(20'000);
+  const std::size_t large = sized(200'000);
+  EXPECT_LT(large, 200'000U);
+  EXPECT_LT(large, small * 2);
+}
+
+}  // namespace
+}  // namespace hotdeploy::harness

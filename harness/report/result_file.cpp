@@ -1,0 +1,104 @@
+#include "harness/report/result_file.h"
+
+#include <ostream>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "harness/history/json_writer.h"
+
+namespace hotdeploy::harness {
+namespace {
+
+void optional_number(JsonWriter& w, std::string_view key, const std::optional<double>& value) {
+  w.key(key);
+  if (value) {
+    w.value(*value);
+  } else {
+    w.null();
+  }
+}
+
+void counts(JsonWriter& w, std::string_view key, const std::map<std::string, std::uint64_t>& by_name) {
+  w.key(key);
+  w.begin_object();
+  for (const auto& [name, count] : by_name) w.member(name, count);
+  w.end_object();
+}
+
+void latency(JsonWriter& w, const LatencySummary& l) {
+  w.key("latency_ms");
+  w.begin_object();
+  w.member("count", l.count);
+  w.member("p50", l.p50_ms);
+  w.member("p99", l.p99_ms);
+  w.member("p99.9", l.p999_ms);
+  w.member("max", l.max_ms);
+  w.end_object();
+}
+
+}  // namespace
+
+void write_result_json(std::string_view scenario, const Judgement& judgement, std::ostream& out) {
+  std::string text;
+  JsonWriter w(text, JsonWriter::Style::pretty);
+  w.begin_object();
+  w.member("scenario", scenario);
+  w.member("verdict", to_string(judgement.verdict));
+
+  const Metrics& m = judgement.metrics;
+  w.key("metrics");
+  w.begin_object();
+  w.member("requests", m.requests);
+  w.member("ok", m.ok);
+  w.member("dropped", m.dropped);
+  w.member("retried", m.retried);
+  counts(w, "dropped_by_reason", m.dropped_by_reason);
+  counts(w, "requests_by_kind", m.requests_by_kind);
+  counts(w, "dropped_by_kind", m.dropped_by_kind);
+  optional_number(w, "switchover_ms", m.switchover_ms);
+  optional_number(w, "ready_ms", m.ready_ms);
+  optional_number(w, "drain_ms", m.drain_ms);
+  optional_number(w, "blackout_ms", m.blackout_ms);
+  optional_number(w, "overlap_ms", m.overlap_ms);
+  w.key("masters_at_end");
+  if (m.masters_at_end) {
+    w.value(*m.masters_at_end);
+  } else {
+    w.null();
+  }
+  w.member("no_effect", m.no_effect);
+  latency(w, m.latency);
+  w.key("phases");
+  w.begin_array();
+  for (const PhaseMetrics& p : m.phases) {
+    w.begin_object();
+    w.member("name", p.name);
+    w.member("from_ms", p.from_ms);
+    w.member("to_ms", p.to_ms);
+    w.member("requests", p.requests);
+    w.member("ok", p.ok);
+    w.member("dropped", p.dropped);
+    counts(w, "dropped_by_reason", p.dropped_by_reason);
+    latency(w, p.latency);
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+
+  w.key("checks");
+  w.begin_array();
+  for (const Check& c : judgement.checks) {
+    w.begin_object();
+    w.member("name", c.name);
+    w.member("verdict", to_string(c.verdict));
+    w.member("detail", c.detail);
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  text += '\n';
+  out << text;
+}
+
+}  // namespace hotdeploy::harness

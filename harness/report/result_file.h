@@ -1,0 +1,25 @@
+// result.json: a run's judgement for machines and people, pretty-printed:
+//   {"scenario": ..., "verdict": "pass"|"fail"|"unknown",
+//    "metrics": {"requests": n, "ok": n, "dropped": n, "retried": n,
+//                "dropped_by_reason": {"refused": n, ...}, "requests_by_kind": {"get": n, ...},
+//                "dropped_by_kind": {"get": n, ...},
+//                "switchover_ms": x|null, "ready_ms": x|null, "drain_ms": x|null,
+//                "blackout_ms": x|null, "overlap_ms": x|null, "masters_at_end": n|null,
+//                "no_effect": n,
+//                "latency_ms": {"count": n, "p50": x, "p99": x, "p99.9": x, "max": x},
+//                "phases": [{"name": "start"|signal, "from_ms": x, "to_ms": x, "requests": n,
+//                            "ok": n, "dropped": n, "dropped_by_reason": {...},
+//                            "latency_ms": {...}}, ...]},
+//    "checks": [{"name": ..., "verdict": ..., "detail": ...}, ...]}
+#pragma once
+
+#include <iosfwd>
+#include <string_view>
+
+#include "harness/judge/checks.h"
+
+namespace hotdeploy::harness {
+
+void write_result_json(std::string_view scenario, const Judgement& judgement, std::ostream& out);
+
+}  // namespace hotdeploy::harness
