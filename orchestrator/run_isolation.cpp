@@ -163,15 +163,17 @@ pid_t IsolatedRuns::start(const std::function<int(const harness::RunIsolation&)>
     for (; k < attempts.size(); ++k) {
       child = clone_with(attempts[k].flags);
       if (child >= 0) break;
-      refused = join_refusals(refused, attempts[k], errno);
-      if ((attempts[k].flags & CLONE_NEWNET) != 0) network_refused = std::string("network namespace: ") + std::strerror(errno);
+      const int error = errno;
+      refused = join_refusals(refused, attempts[k], error);
+      if ((attempts[k].flags & CLONE_NEWNET) != 0) network_refused = std::string("network namespace: ") + std::strerror(error);
     }
     granted_ = k;
     const bool any = k < attempts.size();
     isolation_.mode = any ? attempts[k].mode : "none";
     isolation_.refused = any ? "" : refused;
     isolation_.network_namespace = any && (attempts[k].flags & CLONE_NEWNET) != 0;
-    isolation_.network_refused = isolation_.network_namespace ? "" : network_refused;
+    // Without any namespace the network namespace was refused for the same reasons as the rest.
+    isolation_.network_refused = isolation_.network_namespace ? "" : any ? network_refused : refused;
     if (!any && require_pid_namespace_) {
       close_pipe();
       throw EnvironmentError("--require-isolation: the run would get no PID namespace (" + refused +
