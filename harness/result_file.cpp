@@ -44,7 +44,9 @@ std::string describe(const RunIsolation& isolation) {
   if (!isolation.refused.empty()) line += " (" + isolation.refused + ")";
   line += ", network namespace: ";
   line += isolation.network_namespace ? "yes" : "no";
-  if (!isolation.network_namespace && !isolation.network_refused.empty()) line += " (" + isolation.network_refused + ")";
+  if (!isolation.network_namespace && !isolation.network_refused.empty()) {
+    line += " (" + isolation.network_refused + ")";
+  }
   return line;
 }
 

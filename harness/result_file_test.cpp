@@ -158,7 +158,8 @@ TEST(ResultFileTest, IsolationMembersCloseTheObjectAndDescribeSaysWhyNone) {
 )"),
             std::string::npos)
       << out.str();
-  EXPECT_EQ(describe(RunIsolation{"user_namespace", "", true, ""}), "isolation: user_namespace, network namespace: yes");
+  EXPECT_EQ(describe(RunIsolation{"user_namespace", "", true, ""}),
+            "isolation: user_namespace, network namespace: yes");
   EXPECT_EQ(describe(RunIsolation{"none", "PID namespace: EPERM", false, "PID namespace: EPERM"}),
             "isolation: none (PID namespace: EPERM), network namespace: no (PID namespace: EPERM)");
 }

@@ -5,8 +5,8 @@
 // at once, sysctls that stay theirs) and --require-isolation.
 #include <fcntl.h>
 #include <grp.h>
-#include <sched.h>
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -244,17 +244,20 @@ TEST_P(RunSysctls, AreTheRunsOwnAndLeaveTheHostsAlone) {
   const std::string host_migrate = read_text("/proc/sys/net/ipv4/tcp_migrate_req");
   const std::string inside_somaxconn = host_somaxconn == "64\n" ? "65" : "64";
   const std::string inside_migrate = host_migrate == "1\n" ? "0" : "1";
-  std::ofstream(dir / "sysctls.yaml") << "name: sysctls\ntarget:\n  sysctls:\n    net.core.somaxconn: " << inside_somaxconn
-                                      << "\n    net.ipv4.tcp_migrate_req: " << inside_migrate
+  std::ofstream(dir / "sysctls.yaml") << "name: sysctls\ntarget:\n  sysctls:\n    net.core.somaxconn: "
+                                      << inside_somaxconn << "\n    net.ipv4.tcp_migrate_req: " << inside_migrate
                                       << "\nload: {keepalive: {connections: 4}}\nsteps:\n  - sleep: 60s\n";
   if (GetParam() != RunAs::test_user) give_to_nobody(dir);
   HotdeployProcess hotdeploy(start_hotdeploy(dir / "sysctls.yaml", dir, GetParam()));
   const auto log = dir / "sysctls" / "hotdeploy.log";
   ASSERT_TRUE(wait_for_text(log, "step: sleep 60s", 10s)) << read_text(dir / "hotdeploy.output");
-  EXPECT_NE(read_text(log).find("sysctl net.core.somaxconn = " + inside_somaxconn + " in the run's network namespace"),
-            std::string::npos);
-  EXPECT_NE(read_text(log).find("sysctl net.ipv4.tcp_migrate_req = " + inside_migrate + " in the run's network namespace"),
-            std::string::npos);
+  const auto said = read_text(log);
+  EXPECT_NE(said.find("sysctl net.core.somaxconn = " + inside_somaxconn + " in the run's network namespace"),
+            std::string::npos)
+      << said;
+  EXPECT_NE(said.find("sysctl net.ipv4.tcp_migrate_req = " + inside_migrate + " in the run's network namespace"),
+            std::string::npos)
+      << said;
   EXPECT_EQ(read_text("/proc/sys/net/core/somaxconn"), host_somaxconn) << "during the run";
   EXPECT_EQ(read_text("/proc/sys/net/ipv4/tcp_migrate_req"), host_migrate) << "during the run";
   ASSERT_EQ(::kill(hotdeploy.pid(), SIGTERM), 0);
@@ -292,7 +295,8 @@ TEST(RunSysctlsRefused, AnUnknownKeyOrNoNetworkNamespaceIsExitThreeNamingTheKey)
   ASSERT_TRUE(code.has_value()) << output;
   EXPECT_EQ(*code, exit_environment) << output;
   EXPECT_NE(output.find("hotdeploy: target.sysctls (net.core.somaxconn, ...) need the run's own network namespace, "
-                        "which it did not get (PID namespace: Operation not permitted; user namespace: No space left on device)"),
+                        "which it did not get (PID namespace: Operation not permitted; user namespace: No space left "
+                        "on device)"),
             std::string::npos)
       << output;
   std::filesystem::remove_all(dir);

@@ -95,7 +95,9 @@ void mount_own_proc() {
 // up when the parent is gone. Returns false when the parent is already gone.
 bool follow_parent(int parent_alive) {
   install_interrupt_handlers();
-  if (::prctl(PR_SET_PDEATHSIG, SIGTERM) != 0) throw std::system_error(errno, std::generic_category(), "PR_SET_PDEATHSIG");
+  if (::prctl(PR_SET_PDEATHSIG, SIGTERM) != 0) {
+    throw std::system_error(errno, std::generic_category(), "PR_SET_PDEATHSIG");
+  }
   pollfd hangup{parent_alive, POLLIN, 0};
   return ::poll(&hangup, 1, 0) == 0;
 }
@@ -165,7 +167,9 @@ pid_t IsolatedRuns::start(const std::function<int(const harness::RunIsolation&)>
       if (child >= 0) break;
       const int error = errno;
       refused = join_refusals(refused, attempts[k], error);
-      if ((attempts[k].flags & CLONE_NEWNET) != 0) network_refused = std::string("network namespace: ") + std::strerror(error);
+      if ((attempts[k].flags & CLONE_NEWNET) != 0) {
+        network_refused = std::string("network namespace: ") + std::strerror(error);
+      }
     }
     granted_ = k;
     const bool any = k < attempts.size();

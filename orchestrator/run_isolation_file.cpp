@@ -40,14 +40,18 @@ std::optional<harness::RunIsolation> read_isolation_file(const std::filesystem::
     const auto object = harness::parse_flat_object(text);
     const auto text_of = [&](const char* key) {
       const auto* value = object.find(key);
-      if (!value || !std::holds_alternative<std::string>(*value)) throw malformed(std::string("'") + key + "' must be a string");
+      if (!value || !std::holds_alternative<std::string>(*value)) {
+        throw malformed(std::string("'") + key + "' must be a string");
+      }
       return std::get<std::string>(*value);
     };
     harness::RunIsolation isolation;
     isolation.mode = text_of("isolation");
     isolation.refused = text_of("isolation_refused");
     const auto* network = object.find("network_namespace");
-    if (!network || !std::holds_alternative<bool>(*network)) throw malformed("'network_namespace' must be true or false");
+    if (!network || !std::holds_alternative<bool>(*network)) {
+      throw malformed("'network_namespace' must be true or false");
+    }
     isolation.network_namespace = std::get<bool>(*network);
     isolation.network_refused = text_of("network_namespace_refused");
     return isolation;

@@ -217,7 +217,9 @@ std::map<std::string, std::string> parse_sysctls(const Reader& r, const YAML::No
                           "network namespace");
     }
     bool well_formed = key.back() != '.' && key.find("..") == std::string::npos;
-    for (char c : key) well_formed = well_formed && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-');
+    for (char c : key) {
+      well_formed = well_formed && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-');
+    }
     if (!well_formed) r.fail(entry.first, "sysctl '" + key + "' is not a dotted name like net.core.somaxconn");
     sysctls[key] = r.scalar(entry.second, key);
   }
