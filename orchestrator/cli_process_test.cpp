@@ -231,7 +231,8 @@ TEST(ParallelRuns, TwoUpgradesAtOnceBothPassAndCheckAgrees) {
 }
 
 // target.sysctls are set in the run's own network namespace: the run reads back its values, while
-// the host's stay as they were during the run and after it. As nobody, in a user namespace, too.
+// the host's stay as they were during the run and after it. As nobody, in a user namespace, too;
+// --require-isolation lets both run.
 class RunSysctls : public ::testing::TestWithParam<RunAs> {};
 
 TEST_P(RunSysctls, AreTheRunsOwnAndLeaveTheHostsAlone) {
@@ -248,7 +249,7 @@ TEST_P(RunSysctls, AreTheRunsOwnAndLeaveTheHostsAlone) {
                                       << inside_somaxconn << "\n    net.ipv4.tcp_migrate_req: " << inside_migrate
                                       << "\nload: {keepalive: {connections: 4}}\nsteps:\n  - sleep: 60s\n";
   if (GetParam() != RunAs::test_user) give_to_nobody(dir);
-  HotdeployProcess hotdeploy(start_hotdeploy(dir / "sysctls.yaml", dir, GetParam()));
+  HotdeployProcess hotdeploy(start_hotdeploy(dir / "sysctls.yaml", dir, GetParam(), {"--require-isolation"}));
   const auto log = dir / "sysctls" / "hotdeploy.log";
   ASSERT_TRUE(wait_for_text(log, "step: sleep 60s", 10s)) << read_text(dir / "hotdeploy.output");
   const auto said = read_text(log);
