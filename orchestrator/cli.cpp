@@ -315,6 +315,7 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
   const bool show_progress = ::isatty(STDOUT_FILENO) == 1 && arguments.log_level == spdlog::level::info;
   TerminalDisplay display(out);
   IsolatedRuns runs(arguments.require_isolation);
+  (void)runs.decide();  // before any run directory is made: --require-isolation may refuse
   InFlight in_flight;
   std::vector<FinishedRun> finished;
   std::size_t next = 0;

@@ -165,7 +165,7 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 // Where hotdeploy would get no PID namespace, --require-isolation refuses to run at all, with one
-// message that names what the kernel refused.
+// message that names what the kernel refused, before making any run directory.
 TEST(RequireIsolation, WithoutAnyNamespaceExitsThreeNamingWhatWasRefused) {
   if (skip_unless_root()) GTEST_SKIP() << "starting hotdeploy as nobody needs root";
   const auto dir = make_test_directory("require-isolation");
@@ -180,6 +180,7 @@ TEST(RequireIsolation, WithoutAnyNamespaceExitsThreeNamingWhatWasRefused) {
   EXPECT_EQ(output,
             "hotdeploy: --require-isolation: the run would get no PID namespace (PID namespace: Operation not "
             "permitted; user namespace: No space left on device); it would rely on subreaping and cleanup only\n");
+  EXPECT_FALSE(std::filesystem::exists(dir / "s")) << "a run directory was made for a run that never started";
   std::filesystem::remove_all(dir);
 }
 

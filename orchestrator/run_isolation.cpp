@@ -121,6 +121,12 @@ bool follow_parent(int parent_alive) {
   ::_exit(code);
 }
 
+// clone() with namespace flags puts just this child in the new namespaces (unshare(CLONE_NEWPID)
+// would work once per process).
+long clone_with(unsigned long flags) {
+  return ::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+}
+
 std::string join_refusals(const std::string& so_far, const Attempt& attempt, int error) {
   const std::string text = std::string(attempt.refusal) + ": " + std::strerror(error);
   if (so_far.find(text) != std::string::npos) return so_far;
@@ -141,61 +147,55 @@ IsolatedRuns::~IsolatedRuns() {
   while (!running_.empty()) (void)wait_any();
 }
 
+const harness::RunIsolation& IsolatedRuns::decide() {
+  if (granted_) return isolation_;
+  std::string refused;
+  std::string network_refused;
+  std::size_t k = 0;
+  for (; k < attempts.size(); ++k) {
+    const long child = clone_with(attempts[k].flags);
+    if (child == 0) ::_exit(0);
+    if (child > 0) {
+      while (::waitpid(static_cast<pid_t>(child), nullptr, 0) < 0 && errno == EINTR) {
+      }
+      break;
+    }
+    const int error = errno;
+    refused = join_refusals(refused, attempts[k], error);
+    if ((attempts[k].flags & CLONE_NEWNET) != 0) network_refused = std::string("network namespace: ") + std::strerror(error);
+  }
+  const bool any = k < attempts.size();
+  if (!any && require_pid_namespace_) {
+    throw EnvironmentError("--require-isolation: the run would get no PID namespace (" + refused +
+                           "); it would rely on subreaping and cleanup only");
+  }
+  granted_ = k;
+  isolation_.mode = any ? attempts[k].mode : "none";
+  isolation_.refused = any ? "" : refused;
+  isolation_.network_namespace = any && (attempts[k].flags & CLONE_NEWNET) != 0;
+  // Without any namespace the network namespace was refused for the same reasons as the rest.
+  isolation_.network_refused = isolation_.network_namespace ? "" : any ? network_refused : refused;
+  return isolation_;
+}
+
 pid_t IsolatedRuns::start(const std::function<int(const harness::RunIsolation&)>& body) {
+  (void)decide();
+  const Attempt* granted = *granted_ < attempts.size() ? &attempts[*granted_] : nullptr;
   int parent_alive[2];
   if (::pipe2(parent_alive, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe2");
-  const auto close_pipe = [&] {
-    ::close(parent_alive[0]);
-    ::close(parent_alive[1]);
-  };
   const uid_t uid = ::geteuid();
   const gid_t gid = ::getegid();
   std::fflush(nullptr);
-  // clone() with namespace flags puts just this child in the new namespaces (unshare(CLONE_NEWPID)
-  // would work once per process). The first start tries every kind and remembers the first one
-  // granted; later starts use it.
-  const auto clone_with = [](unsigned long flags) {
-    return ::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
-  };
-  long child = -1;
-  if (!granted_) {
-    std::string refused;
-    std::string network_refused;
-    std::size_t k = 0;
-    for (; k < attempts.size(); ++k) {
-      child = clone_with(attempts[k].flags);
-      if (child >= 0) break;
-      const int error = errno;
-      refused = join_refusals(refused, attempts[k], error);
-      if ((attempts[k].flags & CLONE_NEWNET) != 0) {
-        network_refused = std::string("network namespace: ") + std::strerror(error);
-      }
-    }
-    granted_ = k;
-    const bool any = k < attempts.size();
-    isolation_.mode = any ? attempts[k].mode : "none";
-    isolation_.refused = any ? "" : refused;
-    isolation_.network_namespace = any && (attempts[k].flags & CLONE_NEWNET) != 0;
-    // Without any namespace the network namespace was refused for the same reasons as the rest.
-    isolation_.network_refused = isolation_.network_namespace ? "" : any ? network_refused : refused;
-    if (!any && require_pid_namespace_) {
-      close_pipe();
-      throw EnvironmentError("--require-isolation: the run would get no PID namespace (" + refused +
-                             "); it would rely on subreaping and cleanup only");
-    }
-    if (!any) child = ::fork();
-  } else {
-    child = *granted_ < attempts.size() ? clone_with(attempts[*granted_].flags) : ::fork();
-  }
+  const long child = granted ? clone_with(granted->flags) : ::fork();
   if (child < 0) {
     const int error = errno;
-    close_pipe();
+    ::close(parent_alive[0]);
+    ::close(parent_alive[1]);
     throw std::system_error(error, std::generic_category(), "fork");
   }
   if (child == 0) {
     ::close(parent_alive[1]);
-    run_child(*granted_ < attempts.size() ? &attempts[*granted_] : nullptr, uid, gid, parent_alive[0], isolation_,
-              body);
+    run_child(granted, uid, gid, parent_alive[0], isolation_, body);
   }
   ::close(parent_alive[0]);
   publish(static_cast<pid_t>(child), 0);

@@ -44,15 +44,18 @@ class IsolatedRuns {
   IsolatedRuns(const IsolatedRuns&) = delete;
   IsolatedRuns& operator=(const IsolatedRuns&) = delete;
 
+  // The isolation every run gets here: decided on the first call, by starting a child with each
+  // kind in turn (it exits at once) until the kernel grants one. Throws EnvironmentError, naming
+  // the refusals, when a PID namespace is required and none was granted.
+  const harness::RunIsolation& decide();
   // Forks a run that executes `body` with the isolation it got and exits with its result.
-  // Returns the run's pid (in hotdeploy's namespace); throws std::system_error when fork fails.
+  // Returns the run's pid (in hotdeploy's namespace); throws std::system_error when fork fails,
+  // and what decide() throws.
   pid_t start(const std::function<int(const harness::RunIsolation&)>& body);
   // Waits for any run to end: its pid and exit code (128 + signal when killed).
   [[nodiscard]] std::pair<pid_t, int> wait_any();
   // The same without waiting: nullopt when no run has ended.
   [[nodiscard]] std::optional<std::pair<pid_t, int>> poll_any();
-  // The isolation the runs get here (decided on the first start()).
-  [[nodiscard]] const harness::RunIsolation& isolation() const { return isolation_; }
 
  private:
   // waitpid(-1, options) until a run of ours ends (or, with WNOHANG, none has).
@@ -60,8 +63,8 @@ class IsolatedRuns {
 
   std::map<pid_t, int> running_;  // run pid -> write end of its parent-alive pipe
   bool require_pid_namespace_;
-  // After the first start: the index of the kind of isolation the kernel granted (past the end:
-  // none, a plain fork).
+  // Once decided: the index of the kind of isolation the kernel granted (past the end: none, a
+  // plain fork).
   std::optional<std::size_t> granted_;
   harness::RunIsolation isolation_;
 };
