@@ -59,11 +59,11 @@ double p90(std::vector<double> values) {
 
 // One run of the scenario in an isolated child; its judgement, read back from its history.
 harness::Judgement run_once(const Scenario& scenario, const BenchSetup& setup, const fs::path& run_dir) {
-  const RunOptions options{run_dir, setup.binaries};
-  setup.runs->start([&] {
-    install_interrupt_handlers();
+  setup.runs->start([&](const harness::RunIsolation& isolation) {
     become_child_subreaper();
     spdlog::set_level(spdlog::level::warn);
+    RunOptions options{run_dir, setup.binaries};
+    options.isolation = isolation;
     const auto result = run_scenario(scenario, options);
     return result.interrupted_by != 0 ? 128 + result.interrupted_by : 0;
   });

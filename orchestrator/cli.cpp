@@ -35,7 +35,8 @@ namespace {
 
 constexpr const char* usage_text =
     "usage: hotdeploy run FILE|DIR... [--target fake|nginx] [--nginx PATH] [--new-binary PATH]\n"
-    "                     [--out DIR] [--junit FILE] [--repeat N] [--jobs N] [--fake-nginx PATH] [-v|-q]\n"
+    "                     [--out DIR] [--junit FILE] [--repeat N] [--jobs N] [--fake-nginx PATH]\n"
+    "                     [--require-isolation] [-v|-q]\n"
     "       hotdeploy validate FILE|DIR...\n"
     "       hotdeploy check RUN_DIR\n"
     "       hotdeploy diff RUN_DIR_A RUN_DIR_B\n"
@@ -56,6 +57,8 @@ constexpr const char* usage_text =
     "  --repeat N        run every scenario N times (default 1)\n"
     "  --jobs N          at most N runs at once (default 1); runs never share ports or files\n"
     "  --fake-nginx PATH the fake-nginx executable (default: beside hotdeploy, or $HOTDEPLOY_FAKE_NGINX)\n"
+    "  --require-isolation  exit 3 rather than run without a PID namespace (as root, or in a user\n"
+    "                    namespace); result.json says which isolation each run had\n"
     "  -v                debug logging    -q  only verdicts and errors\n"
     "validate   check scenario files without running anything\n"
     "check      judge a saved run directory again (rewrites its result.json and report.html)\n"
@@ -83,6 +86,7 @@ struct RunArguments {
   std::optional<fs::path> fake_nginx;
   int repeat = 1;
   int jobs = 1;
+  bool require_isolation = false;
   spdlog::level::level_enum log_level = spdlog::level::info;
 };
 
@@ -127,6 +131,8 @@ RunArguments parse_run_arguments(const std::vector<std::string>& args) {
       parsed.jobs = bounded_count("--jobs", value("--jobs"), 64);
     } else if (arg == "--fake-nginx") {
       parsed.fake_nginx = value("--fake-nginx");
+    } else if (arg == "--require-isolation") {
+      parsed.require_isolation = true;
     } else if (arg == "-v") {
       parsed.log_level = spdlog::level::debug;
     } else if (arg == "-q") {
@@ -308,7 +314,8 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
   // from each run's saved history, so no run writes over the display.
   const bool show_progress = ::isatty(STDOUT_FILENO) == 1 && arguments.log_level == spdlog::level::info;
   TerminalDisplay display(out);
-  IsolatedRuns runs;
+  IsolatedRuns runs(arguments.require_isolation);
+  (void)runs.decide();  // before any run directory is made: --require-isolation may refuse
   InFlight in_flight;
   std::vector<FinishedRun> finished;
   std::size_t next = 0;
@@ -318,20 +325,20 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
       const auto& plan = planned[next++];
       RunOptions options{run_directory_for(arguments, *plan.scenario, plan.repetition), binaries};
       const Scenario& scenario = *plan.scenario;
-      const pid_t pid = runs.start([&, options] {
+      const pid_t pid = runs.start([&, options](const harness::RunIsolation& isolation) {
         return with_exit_codes(
             [&] {
-              install_interrupt_handlers();
               become_child_subreaper();
               if (show_progress) spdlog::default_logger()->sinks().front()->set_level(spdlog::level::err);
-              const auto result = run_scenario(scenario, options);
+              auto isolated = options;
+              isolated.isolation = isolation;
+              const auto result = run_scenario(scenario, isolated);
               if (result.interrupted_by != 0) return 128 + result.interrupted_by;
               return result.judgement.verdict == harness::Verdict::pass ? exit_pass : exit_fail;
             },
             err);
       });
       in_flight[pid] = {FinishedRun{plan.scenario, options.run_dir, 0, 0, {}}, std::chrono::steady_clock::now()};
-      if (!runs.namespaced()) spdlog::debug("no PID namespace here (not root?): runs rely on subreaping and cleanup");
     }
     const auto [pid, code] = show_progress ? wait_showing_progress(runs, in_flight, display) : runs.wait_any();
     auto& [run, started] = in_flight.at(pid);

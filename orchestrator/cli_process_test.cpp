@@ -1,15 +1,19 @@
-// Runs the hotdeploy executable as a user would and interrupts it under load: after SIGINT or
-// SIGTERM it must end every process of the run, still write the history, and exit 128 + the
-// signal; after SIGKILL (where it may run its runs in a PID namespace, as root) no process of the
-// run may survive either. Processes are found and checked from outside, by host pid.
+// Runs the hotdeploy executable as a user would, as root and as nobody (with and without user
+// namespaces), and interrupts it under load: after SIGINT, SIGTERM or SIGKILL it must end every
+// process of the run, still write the history, and exit 128 + the signal. Processes are found and
+// checked from outside, by host pid. Also: runs in network namespaces of their own (the same port
+// at once, sysctls that stay theirs) and --require-isolation.
 #include <fcntl.h>
+#include <grp.h>
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <fstream>
 #include <thread>
+#include <tuple>
 
 #include "orchestrator/cli.h"
 #include "orchestrator/run_test_support.h"
@@ -55,40 +59,80 @@ class HotdeployProcess {
   bool reaped_ = false;
 };
 
-pid_t start_hotdeploy(const std::filesystem::path& scenario, const std::filesystem::path& out) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int log = ::open((out / "hotdeploy.output").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(log, STDOUT_FILENO);
-    ::dup2(log, STDERR_FILENO);
-    ::execl(HOTDEPLOY_PATH, HOTDEPLOY_PATH, "run", scenario.c_str(), "--out", out.c_str(), "--fake-nginx",
-            FAKE_NGINX_PATH, static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  return pid;
+pid_t start_hotdeploy(const std::filesystem::path& scenario, const std::filesystem::path& out,
+                      RunAs who = RunAs::test_user, const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> args{"run", scenario.string(), "--out", out.string(), "--fake-nginx", FAKE_NGINX_PATH};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return start_as(who, HOTDEPLOY_PATH, args, out / "hotdeploy.output");
 }
 
-bool wait_for_text(const std::filesystem::path& path, const std::string& text, std::chrono::milliseconds deadline) {
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+::testing::AssertionResult wait_for_text(const std::filesystem::path& path, const std::string& text,
+                                         std::chrono::milliseconds deadline) {
   const auto until = std::chrono::steady_clock::now() + deadline;
+  std::string content;
   while (std::chrono::steady_clock::now() < until) {
-    std::ifstream in(path);
-    const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (content.find(text) != std::string::npos) return true;
+    content = read_text(path);
+    if (content.find(text) != std::string::npos) return ::testing::AssertionSuccess();
     std::this_thread::sleep_for(5ms);
   }
-  return false;
+  return ::testing::AssertionFailure() << "timed out after " << deadline.count() << " ms waiting for '" << text
+                                       << "' in " << path.string() << "; last saw: '"
+                                       << content.substr(content.size() > 2000 ? content.size() - 2000 : 0) << "'";
 }
 
-class InterruptedRun : public ::testing::TestWithParam<int> {};
+// Whether nobody may make a user namespace here (some distributions restrict it); asked of the
+// kernel by a child that becomes nobody and tries.
+bool nobody_may_make_user_namespaces() {
+  const pid_t child = ::fork();
+  if (child == 0) {
+    const bool nobody = ::setgroups(0, nullptr) == 0 && ::setgid(65534) == 0 && ::setuid(65534) == 0;
+    ::_exit(nobody && ::unshare(CLONE_NEWUSER) == 0 ? 0 : 1);
+  }
+  int status = 0;
+  return child > 0 && ::waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
 
+// The isolation a run gets when started as `who` by a test run as root, and what result.json must
+// then say; empty when the tests do not run as root (the test user's runs get what the machine
+// allows).
+std::string expected_isolation(RunAs who) {
+  switch (who) {
+    case RunAs::test_user: return ::geteuid() == 0 ? "pid_namespace" : "";
+    case RunAs::nobody: return nobody_may_make_user_namespaces() ? "user_namespace" : "none";
+    case RunAs::nobody_without_user_namespaces: return "none";
+  }
+  return "?";
+}
+
+bool skip_unless_root() { return ::geteuid() != 0; }
+
+}  // namespace
+
+void PrintTo(RunAs who, std::ostream* out) { *out << to_string(who); }
+
+namespace {
+
+class InterruptedRun : public ::testing::TestWithParam<std::tuple<int, RunAs>> {};
+
+// Under load, SIGINT/SIGTERM of hotdeploy end the run through its handlers, SIGKILL through the
+// run's parent-death signal; either way no process of the run is alive 2 s after hotdeploy
+// exits, and the run still writes its history, result.json and the isolation it had.
 TEST_P(InterruptedRun, EndsEveryProcessOfTheRunAndExitsWithTheSignal) {
-  const int signal_number = GetParam();
-  const auto dir = make_test_directory("interrupted-" + std::to_string(signal_number));
+  const auto [signal_number, who] = GetParam();
+  if (who != RunAs::test_user && skip_unless_root()) GTEST_SKIP() << "starting hotdeploy as nobody needs root";
+  const auto dir = make_test_directory("interrupted-" + std::to_string(signal_number) + "-" + to_string(who));
   const auto scenario = dir / "long.yaml";
   std::ofstream(scenario) << "name: long\nload: {keepalive: {connections: 4}}\nsteps:\n  - sleep: 60s\n";
-  HotdeployProcess hotdeploy(start_hotdeploy(scenario, dir));
+  if (who != RunAs::test_user) give_to_nobody(dir);
+  HotdeployProcess hotdeploy(start_hotdeploy(scenario, dir, who));
   ASSERT_TRUE(wait_for_text(dir / "long" / "hotdeploy.log", "step: sleep 60s", 10s))
-      << "the run never reached its sleep step (target serving, load running)";
+      << "the run never reached its sleep step (target serving, load running); hotdeploy said: "
+      << read_text(dir / "hotdeploy.output");
   const auto pids = host_pids_of_run(dir);
   ASSERT_GE(pids.size(), 3u) << "expected a master and two workers of the run";
   ASSERT_EQ(::kill(hotdeploy.pid(), signal_number), 0);
@@ -96,18 +140,49 @@ TEST_P(InterruptedRun, EndsEveryProcessOfTheRunAndExitsWithTheSignal) {
   ASSERT_TRUE(code.has_value()) << "hotdeploy did not exit within 15 s of signal " << signal_number;
   EXPECT_EQ(*code, 128 + signal_number);
   EXPECT_EQ(still_running_after(pids, 2s), std::vector<pid_t>{});
-  if (signal_number != SIGKILL) {
-    std::ifstream history(dir / "long" / "history.jsonl");
-    const std::string text((std::istreambuf_iterator<char>(history)), std::istreambuf_iterator<char>());
-    EXPECT_NE(text.find("\"type\":\"request_ended\""), std::string::npos) << "the load never ran";
+  ASSERT_TRUE(wait_for_text(dir / "long" / "result.json", "\"isolation\"", 10s))
+      << "the run wrote no result.json after signal " << signal_number << " to hotdeploy";
+  const auto result = read_text(dir / "long" / "result.json");
+  EXPECT_NE(result.find("\"isolation\": \"" + expected_isolation(who)), std::string::npos) << result;
+  if (who == RunAs::nobody_without_user_namespaces) {
+    EXPECT_NE(result.find("PID namespace: Operation not permitted; user namespace: No space left on device"),
+              std::string::npos)
+        << result;
   }
+  EXPECT_NE(read_text(dir / "long" / "history.jsonl").find("\"type\":\"request_ended\""), std::string::npos)
+      << "the load never ran";
   std::filesystem::remove_all(dir);
 }
 
-INSTANTIATE_TEST_SUITE_P(Signals, InterruptedRun, ::testing::Values(SIGINT, SIGTERM, SIGKILL),
-                         [](const auto& info) {
-                           return std::string(info.param == SIGINT ? "SIGINT" : info.param == SIGTERM ? "SIGTERM" : "SIGKILL");
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Signals, InterruptedRun,
+    ::testing::Combine(::testing::Values(SIGINT, SIGTERM, SIGKILL),
+                       ::testing::Values(RunAs::test_user, RunAs::nobody, RunAs::nobody_without_user_namespaces)),
+    [](const auto& info) {
+      const int signal_number = std::get<0>(info.param);
+      return std::string(signal_number == SIGINT ? "SIGINT" : signal_number == SIGTERM ? "SIGTERM" : "SIGKILL") + "_" +
+             to_string(std::get<1>(info.param));
+    });
+
+// Where hotdeploy would get no PID namespace, --require-isolation refuses to run at all, with one
+// message that names what the kernel refused, before making any run directory.
+TEST(RequireIsolation, WithoutAnyNamespaceExitsThreeNamingWhatWasRefused) {
+  if (skip_unless_root()) GTEST_SKIP() << "starting hotdeploy as nobody needs root";
+  const auto dir = make_test_directory("require-isolation");
+  std::ofstream(dir / "s.yaml") << "name: s\nsteps:\n  - sleep: 100ms\n";
+  give_to_nobody(dir);
+  HotdeployProcess hotdeploy(
+      start_hotdeploy(dir / "s.yaml", dir, RunAs::nobody_without_user_namespaces, {"--require-isolation"}));
+  const auto code = hotdeploy.wait_for_exit(15s);
+  const auto output = read_text(dir / "hotdeploy.output");
+  ASSERT_TRUE(code.has_value()) << output;
+  EXPECT_EQ(*code, exit_environment) << output;
+  EXPECT_EQ(output,
+            "hotdeploy: --require-isolation: the run would get no PID namespace (PID namespace: Operation not "
+            "permitted; user namespace: No space left on device); it would rely on subreaping and cleanup only\n");
+  EXPECT_FALSE(std::filesystem::exists(dir / "s")) << "a run directory was made for a run that never started";
+  std::filesystem::remove_all(dir);
+}
 
 }  // namespace
 }  // namespace hotdeploy::orchestrator
@@ -115,8 +190,9 @@ INSTANTIATE_TEST_SUITE_P(Signals, InterruptedRun, ::testing::Values(SIGINT, SIGT
 namespace hotdeploy::orchestrator {
 namespace {
 
-// Two runs at once (--jobs 2) never collide: each has its own port, prefix and pid files, both
-// pass, the summary and the JUnit file name both, and `check` re-judges a saved run the same way.
+// Two runs at once (--jobs 2) never collide: each has its own port, prefix and pid files (as root,
+// its own network namespace, where both listen on 127.0.0.1:8080), both pass, the summary and the
+// JUnit file name both, and `check` re-judges a saved run the same way.
 TEST(ParallelRuns, TwoUpgradesAtOnceBothPassAndCheckAgrees) {
   const auto dir = make_test_directory("parallel");
   for (const char* name : {"first", "second"}) {
@@ -125,33 +201,106 @@ TEST(ParallelRuns, TwoUpgradesAtOnceBothPassAndCheckAgrees) {
         << "steps:\n  - sleep: 200ms\n  - upgrade: {}\n  - sleep: 300ms\nexpect: {dropped: 0, served_by_at_end: new}\n";
   }
   const auto out = dir / "runs";
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int log = ::open((dir / "output").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(log, STDOUT_FILENO);
-    ::dup2(log, STDERR_FILENO);
-    ::execl(HOTDEPLOY_PATH, HOTDEPLOY_PATH, "run", (dir / "first.yaml").c_str(), (dir / "second.yaml").c_str(),
-            "--jobs", "2", "--out", out.c_str(), "--junit", (dir / "junit.xml").c_str(), "--fake-nginx",
-            FAKE_NGINX_PATH, "-q", static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  HotdeployProcess hotdeploy(pid);
+  HotdeployProcess hotdeploy(start_as(RunAs::test_user, HOTDEPLOY_PATH,
+                                      {"run", (dir / "first.yaml").string(), (dir / "second.yaml").string(), "--jobs",
+                                       "2", "--out", out.string(), "--junit", (dir / "junit.xml").string(),
+                                       "--fake-nginx", FAKE_NGINX_PATH},
+                                      dir / "output"));
   const auto code = hotdeploy.wait_for_exit(60s);
-  std::ifstream output_file(dir / "output");
-  const std::string output((std::istreambuf_iterator<char>(output_file)), std::istreambuf_iterator<char>());
+  const auto output = read_text(dir / "output");
   ASSERT_TRUE(code.has_value()) << output;
   EXPECT_EQ(*code, 0) << output;
   EXPECT_NE(output.find("PASS first:"), std::string::npos) << output;
   EXPECT_NE(output.find("PASS second:"), std::string::npos) << output;
   EXPECT_NE(output.find("runs: 2 passed, 0 failed"), std::string::npos) << output;
-  std::ifstream junit(dir / "junit.xml");
-  const std::string xml((std::istreambuf_iterator<char>(junit)), std::istreambuf_iterator<char>());
+  const auto xml = read_text(dir / "junit.xml");
   EXPECT_NE(xml.find("name=\"first\""), std::string::npos) << xml;
   EXPECT_NE(xml.find("name=\"second\""), std::string::npos) << xml;
+  if (!skip_unless_root()) {
+    for (const char* name : {"first", "second"}) {
+      EXPECT_NE(read_text(out / name / "hotdeploy.log").find("on 127.0.0.1:8080"), std::string::npos) << name;
+      EXPECT_NE(read_text(out / name / "result.json").find("\"network_namespace\": true"), std::string::npos) << name;
+    }
+  }
   std::ostringstream check_out;
   std::ostringstream check_err;
   EXPECT_EQ(run_cli({"check", (out / "first").string()}, check_out, check_err), exit_pass) << check_err.str();
   EXPECT_EQ(check_out.str().rfind("PASS first:", 0), 0u) << check_out.str();
+  EXPECT_NE(read_text(out / "first" / "result.json").find("\"isolation\""), std::string::npos)
+      << "check dropped the run's isolation from result.json";
+  std::filesystem::remove_all(dir);
+}
+
+// target.sysctls are set in the run's own network namespace: the run reads back its values, while
+// the host's stay as they were during the run and after it. As nobody, in a user namespace, too;
+// --require-isolation lets both run.
+class RunSysctls : public ::testing::TestWithParam<RunAs> {};
+
+TEST_P(RunSysctls, AreTheRunsOwnAndLeaveTheHostsAlone) {
+  if (skip_unless_root()) GTEST_SKIP() << "a network namespace per run needs root (or, as nobody, a test run as root)";
+  if (GetParam() == RunAs::nobody && !nobody_may_make_user_namespaces()) {
+    GTEST_SKIP() << "the kernel refuses nobody a user namespace here";
+  }
+  const auto dir = make_test_directory("sysctls-" + to_string(GetParam()));
+  const std::string host_somaxconn = read_text("/proc/sys/net/core/somaxconn");
+  const std::string host_migrate = read_text("/proc/sys/net/ipv4/tcp_migrate_req");
+  const std::string inside_somaxconn = host_somaxconn == "64\n" ? "65" : "64";
+  const std::string inside_migrate = host_migrate == "1\n" ? "0" : "1";
+  std::ofstream(dir / "sysctls.yaml") << "name: sysctls\ntarget:\n  sysctls:\n    net.core.somaxconn: "
+                                      << inside_somaxconn << "\n    net.ipv4.tcp_migrate_req: " << inside_migrate
+                                      << "\nload: {keepalive: {connections: 4}}\nsteps:\n  - sleep: 60s\n";
+  if (GetParam() != RunAs::test_user) give_to_nobody(dir);
+  HotdeployProcess hotdeploy(start_hotdeploy(dir / "sysctls.yaml", dir, GetParam(), {"--require-isolation"}));
+  const auto log = dir / "sysctls" / "hotdeploy.log";
+  ASSERT_TRUE(wait_for_text(log, "step: sleep 60s", 10s)) << read_text(dir / "hotdeploy.output");
+  const auto said = read_text(log);
+  EXPECT_NE(said.find("sysctl net.core.somaxconn = " + inside_somaxconn + " in the run's network namespace"),
+            std::string::npos)
+      << said;
+  EXPECT_NE(said.find("sysctl net.ipv4.tcp_migrate_req = " + inside_migrate + " in the run's network namespace"),
+            std::string::npos)
+      << said;
+  EXPECT_EQ(read_text("/proc/sys/net/core/somaxconn"), host_somaxconn) << "during the run";
+  EXPECT_EQ(read_text("/proc/sys/net/ipv4/tcp_migrate_req"), host_migrate) << "during the run";
+  ASSERT_EQ(::kill(hotdeploy.pid(), SIGTERM), 0);
+  ASSERT_TRUE(hotdeploy.wait_for_exit(15s).has_value());
+  EXPECT_EQ(read_text("/proc/sys/net/core/somaxconn"), host_somaxconn) << "after the run";
+  EXPECT_EQ(read_text("/proc/sys/net/ipv4/tcp_migrate_req"), host_migrate) << "after the run";
+  std::filesystem::remove_all(dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(As, RunSysctls, ::testing::Values(RunAs::test_user, RunAs::nobody),
+                         [](const auto& info) { return to_string(info.param); });
+
+// A sysctl the kernel will not take is an environment error (exit 3) that names it; without a
+// network namespace of its own a run refuses every sysctl rather than set the host's.
+TEST(RunSysctlsRefused, AnUnknownKeyOrNoNetworkNamespaceIsExitThreeNamingTheKey) {
+  if (skip_unless_root()) GTEST_SKIP() << "needs root";
+  const auto dir = make_test_directory("sysctls-refused");
+  std::ofstream(dir / "unknown.yaml") << "name: unknown\ntarget: {sysctls: {net.core.no_such_knob: 1}}\nsteps: []\n";
+  std::ofstream(dir / "host.yaml") << "name: host\ntarget: {sysctls: {net.core.somaxconn: 64}}\nsteps: []\n";
+  give_to_nobody(dir);
+  {
+    HotdeployProcess hotdeploy(start_hotdeploy(dir / "unknown.yaml", dir, RunAs::test_user, {"-q"}));
+    const auto code = hotdeploy.wait_for_exit(15s);
+    const auto output = read_text(dir / "hotdeploy.output");
+    ASSERT_TRUE(code.has_value()) << output;
+    EXPECT_EQ(*code, exit_environment) << output;
+    EXPECT_NE(output.find("hotdeploy: target.sysctls: cannot set net.core.no_such_knob to 1 in the run's network "
+                          "namespace (/proc/sys/net/core/no_such_knob): No such file or directory"),
+              std::string::npos)
+        << output;
+  }
+  HotdeployProcess hotdeploy(start_hotdeploy(dir / "host.yaml", dir, RunAs::nobody_without_user_namespaces, {"-q"}));
+  const auto code = hotdeploy.wait_for_exit(15s);
+  const auto output = read_text(dir / "hotdeploy.output");
+  ASSERT_TRUE(code.has_value()) << output;
+  EXPECT_EQ(*code, exit_environment) << output;
+  EXPECT_NE(output.find("hotdeploy: target.sysctls (net.core.somaxconn, ...) need the run's own network namespace, "
+                        "which it did not get (PID namespace: Operation not permitted; user namespace: No space left "
+                        "on device)"),
+            std::string::npos)
+      << output;
   std::filesystem::remove_all(dir);
 }
 

@@ -1,7 +1,5 @@
 #include "orchestrator/run_isolation.h"
 
-#include "orchestrator/interrupt.h"
-
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -15,8 +13,14 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <exception>
+#include <string>
 #include <system_error>
+
+#include "orchestrator/environment_error.h"
+#include "orchestrator/interrupt.h"
+#include "orchestrator/run_isolation_network.h"
 
 namespace hotdeploy::orchestrator {
 namespace {
@@ -42,42 +46,96 @@ void publish(pid_t pid, pid_t replacing) {
   }
 }
 
-// In the child, before the body: die with the parent, and see this namespace's pids in /proc.
-// getppid() is 0 in a new namespace (the parent is outside it), so whether the parent died before
-// PR_SET_PDEATHSIG took hold is read from `parent_alive`, a pipe whose write end only the parent
-// holds: it hangs up when the parent is gone.
-bool enter_namespace(int parent_alive) {
-  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return false;
-  pollfd hangup{parent_alive, POLLIN, 0};
-  if (::poll(&hangup, 1, 0) != 0) return false;
-  if (::unshare(CLONE_NEWNS) != 0) return false;
-  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return false;
-  return ::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) == 0;
+// One way to start a run, tried in this order until the kernel grants one.
+struct Attempt {
+  const char* mode;     // RunIsolation::mode
+  const char* refusal;  // what a refusal is called in RunIsolation::refused
+  unsigned long flags;  // clone flags
+};
+constexpr std::array<Attempt, 4> attempts{{
+    {"pid_namespace", "PID namespace", CLONE_NEWPID | CLONE_NEWNET},
+    {"pid_namespace", "PID namespace", CLONE_NEWPID},
+    {"user_namespace", "user namespace", CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET},
+    {"user_namespace", "user namespace", CLONE_NEWUSER | CLONE_NEWPID},
+}};
+
+void write_file(const char* path, const std::string& text) {
+  const int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) throw std::system_error(errno, std::generic_category(), path);
+  const ssize_t written = ::write(fd, text.data(), text.size());
+  const int error = errno;
+  ::close(fd);
+  if (written != static_cast<ssize_t>(text.size())) throw std::system_error(error, std::generic_category(), path);
 }
 
-[[noreturn]] void run_body(const std::function<int()>& body) {
+// In a new user namespace, before anything else: the invoking user and group are themselves
+// inside (one line each, all an unprivileged process may map; setgroups must be denied first).
+void map_invoking_user(uid_t uid, gid_t gid) {
+  write_file("/proc/self/setgroups", "deny");
+  write_file("/proc/self/uid_map", std::to_string(uid) + ' ' + std::to_string(uid) + " 1\n");
+  write_file("/proc/self/gid_map", std::to_string(gid) + ' ' + std::to_string(gid) + " 1\n");
+}
+
+// A private mount namespace with this PID namespace's /proc, so the pids nginx writes to its pid
+// files, the pids kill(2) takes and the pids /proc shows are the same.
+void mount_own_proc() {
+  if (::unshare(CLONE_NEWNS) != 0) throw std::system_error(errno, std::generic_category(), "unshare(CLONE_NEWNS)");
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    throw std::system_error(errno, std::generic_category(), "mount --make-rprivate /");
+  }
+  if (::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
+    throw std::system_error(errno, std::generic_category(), "mount proc on /proc");
+  }
+}
+
+// The first thing a run does: take SIGINT/SIGTERM/SIGHUP as interruptions (not the parent's
+// forwarding), then ask for SIGTERM when the parent dies. The parent may have died before
+// prctl took hold; getppid() cannot tell (it is 0 in a new PID namespace, whose parent is
+// outside), so `parent_alive`, a pipe whose write end only the parent holds, is asked: it hangs
+// up when the parent is gone. Returns false when the parent is already gone.
+bool follow_parent(int parent_alive) {
+  install_interrupt_handlers();
+  if (::prctl(PR_SET_PDEATHSIG, SIGTERM) != 0) {
+    throw std::system_error(errno, std::generic_category(), "PR_SET_PDEATHSIG");
+  }
+  pollfd hangup{parent_alive, POLLIN, 0};
+  return ::poll(&hangup, 1, 0) == 0;
+}
+
+[[noreturn]] void run_child(const Attempt* attempt, uid_t uid, gid_t gid, int parent_alive,
+                            const harness::RunIsolation& isolation,
+                            const std::function<int(const harness::RunIsolation&)>& body) {
   int code = 3;
   try {
-    code = body();
+    if (attempt && (attempt->flags & CLONE_NEWUSER) != 0) map_invoking_user(uid, gid);
+    if (!follow_parent(parent_alive)) ::_exit(128 + SIGTERM);
+    if (attempt) mount_own_proc();
+    if (isolation.network_namespace && !bring_loopback_up()) {
+      throw std::system_error(errno, std::generic_category(), "bring lo up in the run's network namespace");
+    }
+    code = body(isolation);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "hotdeploy: internal error: %s\n", e.what());
+    std::fprintf(stderr, "hotdeploy: cannot set up or finish the run: %s\n", e.what());
   }
   std::fflush(nullptr);
   ::_exit(code);
 }
 
-// clone(CLONE_NEWPID) puts just this child in a new namespace (unshare(CLONE_NEWPID) would work
-// once per process); fork() when the kernel refuses.
-pid_t fork_into_new_pid_namespace(bool& namespaced) {
-  const long child = ::syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
-  namespaced = child >= 0;
-  if (child >= 0 || (errno != EPERM && errno != EINVAL)) return static_cast<pid_t>(child);
-  return ::fork();
+// clone() with namespace flags puts just this child in the new namespaces (unshare(CLONE_NEWPID)
+// would work once per process).
+long clone_with(unsigned long flags) {
+  return ::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+}
+
+std::string join_refusals(const std::string& so_far, const Attempt& attempt, int error) {
+  const std::string text = std::string(attempt.refusal) + ": " + std::strerror(error);
+  if (so_far.find(text) != std::string::npos) return so_far;
+  return so_far.empty() ? text : so_far + "; " + text;
 }
 
 }  // namespace
 
-IsolatedRuns::IsolatedRuns() {
+IsolatedRuns::IsolatedRuns(bool require_pid_namespace) : require_pid_namespace_(require_pid_namespace) {
   struct sigaction forward {};
   forward.sa_handler = forward_signal;
   sigemptyset(&forward.sa_mask);
@@ -89,12 +147,46 @@ IsolatedRuns::~IsolatedRuns() {
   while (!running_.empty()) (void)wait_any();
 }
 
-pid_t IsolatedRuns::start(const std::function<int()>& body) {
+const harness::RunIsolation& IsolatedRuns::decide() {
+  if (granted_) return isolation_;
+  std::string refused;
+  std::string network_refused;
+  std::size_t k = 0;
+  for (; k < attempts.size(); ++k) {
+    const long child = clone_with(attempts[k].flags);
+    if (child == 0) ::_exit(0);
+    if (child > 0) {
+      while (::waitpid(static_cast<pid_t>(child), nullptr, 0) < 0 && errno == EINTR) {
+      }
+      break;
+    }
+    const int error = errno;
+    refused = join_refusals(refused, attempts[k], error);
+    if ((attempts[k].flags & CLONE_NEWNET) != 0) network_refused = std::string("network namespace: ") + std::strerror(error);
+  }
+  const bool any = k < attempts.size();
+  if (!any && require_pid_namespace_) {
+    throw EnvironmentError("--require-isolation: the run would get no PID namespace (" + refused +
+                           "); it would rely on subreaping and cleanup only");
+  }
+  granted_ = k;
+  isolation_.mode = any ? attempts[k].mode : "none";
+  isolation_.refused = any ? "" : refused;
+  isolation_.network_namespace = any && (attempts[k].flags & CLONE_NEWNET) != 0;
+  // Without any namespace the network namespace was refused for the same reasons as the rest.
+  isolation_.network_refused = isolation_.network_namespace ? "" : any ? network_refused : refused;
+  return isolation_;
+}
+
+pid_t IsolatedRuns::start(const std::function<int(const harness::RunIsolation&)>& body) {
+  (void)decide();
+  const Attempt* granted = *granted_ < attempts.size() ? &attempts[*granted_] : nullptr;
   int parent_alive[2];
   if (::pipe2(parent_alive, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe2");
+  const uid_t uid = ::geteuid();
+  const gid_t gid = ::getegid();
   std::fflush(nullptr);
-  bool namespaced = false;
-  const pid_t child = fork_into_new_pid_namespace(namespaced);
+  const long child = granted ? clone_with(granted->flags) : ::fork();
   if (child < 0) {
     const int error = errno;
     ::close(parent_alive[0]);
@@ -103,17 +195,12 @@ pid_t IsolatedRuns::start(const std::function<int()>& body) {
   }
   if (child == 0) {
     ::close(parent_alive[1]);
-    if (namespaced && !enter_namespace(parent_alive[0])) {
-      std::perror("hotdeploy: cannot set up the run's PID namespace");
-      ::_exit(3);
-    }
-    run_body(body);
+    run_child(granted, uid, gid, parent_alive[0], isolation_, body);
   }
   ::close(parent_alive[0]);
-  namespaced_ = namespaced_ || namespaced;
-  publish(child, 0);
-  running_[child] = parent_alive[1];  // held open until the run is reaped
-  return child;
+  publish(static_cast<pid_t>(child), 0);
+  running_[static_cast<pid_t>(child)] = parent_alive[1];  // held open until the run is reaped
+  return static_cast<pid_t>(child);
 }
 
 std::pair<pid_t, int> IsolatedRuns::wait_any() {

@@ -1,5 +1,6 @@
-// Helpers for the tests that run real processes: the pids a saved run's history names, and a
-// deadline-bound check, made from outside, that none of them is still running.
+// Helpers for the tests that run real processes: the pids a saved run's history names, a
+// deadline-bound check, made from outside, that none of them is still running, and starting the
+// hotdeploy executable as another user (the tests that do so run as root).
 #pragma once
 
 #include <sys/types.h>
@@ -21,5 +22,18 @@ namespace hotdeploy::orchestrator {
                                                      std::chrono::milliseconds deadline);
 // A fresh empty directory under /tmp for one test.
 [[nodiscard]] std::filesystem::path make_test_directory(const std::string& name);
+
+// Who a test runs hotdeploy as: the test's own user; `nobody` (uid and gid 65534, no
+// supplementary groups); or `nobody` inside a user namespace made by the test, with every uid
+// mapped to itself and user.max_user_namespaces set to 0 there, so that the kernel refuses
+// hotdeploy both a PID namespace (no privilege) and a user namespace (ENOSPC).
+enum class RunAs { test_user, nobody, nobody_without_user_namespaces };
+[[nodiscard]] std::string to_string(RunAs who);
+// Gives `dir` and everything in it to nobody, for a run's --out as nobody.
+void give_to_nobody(const std::filesystem::path& dir);
+// Starts `executable` with `args` (argv[1...]) as `who`, with stdout and stderr to `output`;
+// returns its pid, a child of the caller. Throws std::system_error when it cannot be started.
+[[nodiscard]] pid_t start_as(RunAs who, const std::string& executable, const std::vector<std::string>& args,
+                             const std::filesystem::path& output);
 
 }  // namespace hotdeploy::orchestrator

@@ -22,6 +22,8 @@
 #include "orchestrator/process_observer.h"
 #include "orchestrator/proc_fs.h"
 #include "orchestrator/progress_file.h"
+#include "orchestrator/run_isolation_file.h"
+#include "orchestrator/run_isolation_network.h"
 #include "orchestrator/step_runner.h"
 
 namespace hotdeploy::orchestrator {
@@ -32,6 +34,8 @@ namespace {
 
 constexpr auto start_timeout = 10s;
 constexpr auto load_drain_timeout = 5s;
+constexpr auto interrupted_load_drain_timeout = 200ms;  // an interrupted run ends at once
+constexpr std::uint16_t own_namespace_port = 8080;
 constexpr auto graceful_stop_timeout = 2s;
 constexpr auto kill_timeout = 2s;
 
@@ -97,6 +101,21 @@ std::string read_head(const fs::path& path, std::size_t max_bytes) {
   return text;
 }
 
+// target.sysctls, in the run's own network namespace only: anywhere else they would change the
+// host's.
+void set_target_sysctls(const Scenario& scenario, const harness::RunIsolation& isolation) {
+  if (scenario.target.sysctls.empty()) return;
+  if (!isolation.network_namespace) {
+    throw EnvironmentError("target.sysctls (" + scenario.target.sysctls.begin()->first +
+                           ", ...) need the run's own network namespace, which it did not get (" +
+                           isolation.network_refused + ")");
+  }
+  for (const auto& [key, value] : scenario.target.sysctls) {
+    set_sysctl(key, value);
+    spdlog::info("sysctl {} = {} in the run's network namespace", key, read_sysctl(key));
+  }
+}
+
 }  // namespace
 
 std::filesystem::path progress_path(const std::filesystem::path& run_dir) { return run_dir / "progress"; }
@@ -123,8 +142,12 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     if (error) spdlog::warn("cannot keep a copy of {} for `hotdeploy check`: {}", scenario.file, error.message());
   }
   spdlog::info("run {} of {} in {}", scenario.name, scenario.file, result.run_dir.string());
+  spdlog::info("{}", harness::describe(options.isolation));
+  write_isolation_file(result.run_dir, options.isolation);
+  set_target_sysctls(scenario, options.isolation);
 
-  auto target = Target::prepare(scenario, result.run_dir, options.binaries, pick_free_loopback_port());
+  auto target = Target::prepare(scenario, result.run_dir, options.binaries,
+                                options.isolation.network_namespace ? own_namespace_port : pick_free_loopback_port());
   harness::RunClock clock;
   harness::EventLog steps_log;
   ProcessObserver observer({target.pid_file(), target.oldbin_file(), target.error_log()}, clock);
@@ -170,7 +193,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
       steps_ended.type = harness::EventType::steps_ended;
       steps_log.append(std::move(steps_ended));
       step_runner.finish();
-      load.stop(load_drain_timeout);
+      load.stop(interrupted() ? interrupted_load_drain_timeout : load_drain_timeout);
       if (auto error = load.error()) steps_log.append(run_error_event(clock, "load generator: " + *error));
     }
     if (stopped_because) spdlog::error("run stopped: {}", *stopped_because);
@@ -198,9 +221,10 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
 
 void write_judgement(const fs::path& run_dir, const std::string& scenario_name, const harness::History& history,
                      const harness::Judgement& judgement) {
+  const auto isolation = read_isolation_file(run_dir);
   {
     std::ofstream out(run_dir / "result.json");
-    harness::write_result_json(scenario_name, judgement, out);
+    harness::write_result_json(scenario_name, judgement, out, isolation);
     if (!out) throw EnvironmentError("cannot write " + (run_dir / "result.json").string());
   }
   {
@@ -212,7 +236,7 @@ void write_judgement(const fs::path& run_dir, const std::string& scenario_name, 
     if (!out) throw EnvironmentError("cannot write " + (run_dir / "junit.xml").string());
   }
   std::ofstream out(run_dir / "report.html");
-  harness::write_report_html(scenario_name, history, judgement, out);
+  harness::write_report_html(scenario_name, history, judgement, out, isolation ? harness::describe(*isolation) : "");
   if (!out) throw EnvironmentError("cannot write " + (run_dir / "report.html").string());
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "harness/judge/checks.h"
+#include "harness/report/result_file.h"
 #include "orchestrator/scenario.h"
 #include "orchestrator/target.h"
 
@@ -20,6 +21,11 @@ namespace hotdeploy::orchestrator {
 struct RunOptions {
   std::filesystem::path run_dir;  // made beforehand (run_directory.h); the run's files go here
   BinaryLocations binaries;
+  // What the run process got from run_isolation.h. With a network namespace of its own the
+  // target listens on 127.0.0.1:8080 and target.sysctls are set there; without one the port is
+  // any free one and a scenario with sysctls cannot run.
+  harness::RunIsolation isolation{"none", "run in process, not by `hotdeploy run`", false,
+                                  "run in process, not by `hotdeploy run`"};
 };
 
 // The run's live status line (progress_file.h), in the run directory while it runs.
@@ -31,10 +37,12 @@ struct RunResult {
   int interrupted_by = 0;  // the signal that cut the run short, or 0
 };
 
-// Throws EnvironmentError when the run cannot be set up (binary missing, directory unwritable).
+// Throws EnvironmentError when the run cannot be set up (binary missing, directory unwritable, a
+// sysctl that cannot be set).
 [[nodiscard]] RunResult run_scenario(const Scenario& scenario, const RunOptions& options);
 
-// result.json, junit.xml (one testcase: this run) and report.html of a judged run.
+// result.json, junit.xml (one testcase: this run) and report.html of a judged run; result.json and
+// report.html say the run's isolation when the run directory has an isolation.json.
 void write_judgement(const std::filesystem::path& run_dir, const std::string& scenario_name,
                      const harness::History& history, const harness::Judgement& judgement);
 

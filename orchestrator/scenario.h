@@ -35,6 +35,9 @@ struct TargetSpec {
   bool reuseport = false;
   bool daemon = true;
   std::map<std::string, std::string> directives;  // extra main-level directives, name -> value
+  // net.* sysctls set in the run's own network namespace before the first master starts,
+  // key ("net.ipv4.tcp_migrate_req") -> value as written
+  std::map<std::string, std::string> sysctls;
 };
 
 // Which master a step addresses: the oldest live one, the newest live one, or a generation.

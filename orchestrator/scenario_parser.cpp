@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
 #include <csignal>
 #include <fstream>
 #include <initializer_list>
@@ -203,9 +204,31 @@ std::map<std::string, std::string> parse_directives(const Reader& r, const YAML:
   return directives;
 }
 
+// net.* keys only: they are set in the run's own network namespace, where they cannot touch the
+// host. A key is dotted words of letters, digits, '_' and '-', so it always names a file under
+// /proc/sys/net.
+std::map<std::string, std::string> parse_sysctls(const Reader& r, const YAML::Node& node) {
+  r.expect_map(node, "sysctls");
+  std::map<std::string, std::string> sysctls;
+  for (const auto& entry : node) {
+    const auto key = r.scalar(entry.first, "sysctls");
+    if (key.rfind("net.", 0) != 0) {
+      r.fail(entry.first, "sysctl '" + key + "' is not a net.* key; only net.* sysctls can be set, in the run's own "
+                          "network namespace");
+    }
+    bool well_formed = key.back() != '.' && key.find("..") == std::string::npos;
+    for (char c : key) {
+      well_formed = well_formed && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-');
+    }
+    if (!well_formed) r.fail(entry.first, "sysctl '" + key + "' is not a dotted name like net.core.somaxconn");
+    sysctls[key] = r.scalar(entry.second, key);
+  }
+  return sysctls;
+}
+
 TargetSpec parse_target(const Reader& r, const YAML::Node& node) {
   r.check_keys(node, "target", {"kind", "workers", "binary", "new_binary", "versions", "faults", "reuseport",
-                                "daemon", "directives"});
+                                "daemon", "directives", "sysctls"});
   TargetSpec target;
   if (node["kind"]) {
     target.kind = r.one_of(node["kind"], "kind", {"fake", "nginx"}) == "fake" ? TargetKind::fake : TargetKind::nginx;
@@ -217,6 +240,7 @@ TargetSpec parse_target(const Reader& r, const YAML::Node& node) {
   if (node["reuseport"]) target.reuseport = r.boolean(node["reuseport"], "reuseport");
   if (node["daemon"]) target.daemon = r.boolean(node["daemon"], "daemon");
   if (node["directives"]) target.directives = parse_directives(r, node["directives"]);
+  if (node["sysctls"]) target.sysctls = parse_sysctls(r, node["sysctls"]);
   return target;
 }
 

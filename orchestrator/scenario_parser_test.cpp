@@ -114,7 +114,21 @@ TEST(ScenarioParser, DroppedTakesAllowedReasonsAndAMaximumPerKind) {
 TEST(ScenarioParser, UnknownKeyNamesFileLineColumnAndKey) {
   EXPECT_EQ(error_of("name: x\nsteps: []\ntarget:\n  wokers: 2\n"),
             "s.yaml:4:3: unknown key 'wokers' in target (known: kind, workers, binary, new_binary, versions, faults, "
-            "reuseport, daemon, directives)");
+            "reuseport, daemon, directives, sysctls)");
+}
+
+TEST(ScenarioParser, SysctlsTakeNetKeysOnlyAndNameWhereAnOtherKeyIs) {
+  const auto scenario = parse_scenario_text(
+      "name: s\ntarget: {sysctls: {net.ipv4.tcp_migrate_req: 1, net.core.somaxconn: 64}}\nsteps: []\n", "s.yaml");
+  EXPECT_EQ(scenario.target.sysctls,
+            (std::map<std::string, std::string>{{"net.core.somaxconn", "64"}, {"net.ipv4.tcp_migrate_req", "1"}}));
+  EXPECT_EQ(error_of("name: s\nsteps: []\ntarget:\n  sysctls:\n    net.core.somaxconn: 64\n    kernel.pid_max: 5000\n"),
+            "s.yaml:6:5: sysctl 'kernel.pid_max' is not a net.* key; only net.* sysctls can be set, in the run's own "
+            "network namespace");
+  EXPECT_EQ(error_of("name: s\nsteps: []\ntarget: {sysctls: {net../../kernel/pid_max: 1}}\n"),
+            "s.yaml:3:20: sysctl 'net../../kernel/pid_max' is not a dotted name like net.core.somaxconn");
+  EXPECT_EQ(error_of("name: s\nsteps: []\ntarget: {sysctls: [net.core.somaxconn]}\n"),
+            "s.yaml:3:19: sysctls must be a mapping");
 }
 
 TEST(ScenarioParser, UnknownStepKindIsAnError) {

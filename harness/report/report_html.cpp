@@ -865,13 +865,14 @@ std::vector<PhaseLatency> latency_by_phase(const History& history) {
 }
 
 void write_report_html(std::string_view scenario_name, const History& history, const Judgement& judgement,
-                       std::ostream& out) {
+                       std::ostream& out, std::string_view isolation_line) {
   const Generations generations = Generations::from(history);
   const TimeAxis axis = axis_for(history);
   const auto marks = markers(history, generations);
   const auto windows = transition_windows(history);
   write_head(out, scenario_name);
   write_verdict(out, scenario_name, history, judgement);
+  if (!isolation_line.empty()) out << "<p class=\"note\" id=\"isolation\">" << html_escape(isolation_line) << "</p>\n";
   write_checks(out, judgement);
   write_metrics(out, judgement.metrics);
   write_timeline(out, {"timeline", "Requests over time"}, bucket_requests(history), axis, marks, windows);

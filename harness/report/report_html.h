@@ -76,7 +76,8 @@ struct PhaseLatency {
 
 [[nodiscard]] std::vector<PhaseLatency> latency_by_phase(const History& history);
 
+// `isolation_line`, when not empty, is shown under the verdict (result_file.h's describe()).
 void write_report_html(std::string_view scenario_name, const History& history, const Judgement& judgement,
-                       std::ostream& out);
+                       std::ostream& out, std::string_view isolation_line = {});
 
 }  // namespace hotdeploy::harness

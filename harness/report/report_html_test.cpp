@@ -238,6 +238,15 @@ TEST(ReportHtmlTest, EmptyHistoryStillRenders) {
   }
 }
 
+TEST(ReportHtmlTest, TheIsolationLineOnlyWhenGivenAndEscaped) {
+  const History history;
+  std::ostringstream with;
+  write_report_html("run", history, judge(history, Expectations{}), with, "isolation: none (<refused>)");
+  EXPECT_NE(with.str().find("<p class=\"note\" id=\"isolation\">isolation: none (&lt;refused&gt;)</p>"),
+            std::string::npos);
+  EXPECT_EQ(render("run", history).find("id=\"isolation\""), std::string::npos);
+}
+
 TEST(ReportHtmlTest, SizeDoesNotGrowWithRequests) {
   const auto sized = [](std::uint64_t requests) {
     HistoryBuilder builder;

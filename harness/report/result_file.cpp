@@ -39,7 +39,19 @@ void latency(JsonWriter& w, const LatencySummary& l) {
 
 }  // namespace
 
-void write_result_json(std::string_view scenario, const Judgement& judgement, std::ostream& out) {
+std::string describe(const RunIsolation& isolation) {
+  std::string line = "isolation: " + isolation.mode;
+  if (!isolation.refused.empty()) line += " (" + isolation.refused + ")";
+  line += ", network namespace: ";
+  line += isolation.network_namespace ? "yes" : "no";
+  if (!isolation.network_namespace && !isolation.network_refused.empty()) {
+    line += " (" + isolation.network_refused + ")";
+  }
+  return line;
+}
+
+void write_result_json(std::string_view scenario, const Judgement& judgement, std::ostream& out,
+                       const std::optional<RunIsolation>& isolation) {
   std::string text;
   JsonWriter w(text, JsonWriter::Style::pretty);
   w.begin_object();
@@ -96,6 +108,12 @@ void write_result_json(std::string_view scenario, const Judgement& judgement, st
     w.end_object();
   }
   w.end_array();
+  if (isolation) {
+    w.member("isolation", isolation->mode);
+    w.member("isolation_refused", isolation->refused);
+    w.member("network_namespace", isolation->network_namespace);
+    w.member("network_namespace_refused", isolation->network_refused);
+  }
   w.end_object();
   text += '\n';
   out << text;

@@ -10,16 +10,36 @@
 //                "phases": [{"name": "start"|signal, "from_ms": x, "to_ms": x, "requests": n,
 //                            "ok": n, "dropped": n, "dropped_by_reason": {...},
 //                            "latency_ms": {...}}, ...]},
-//    "checks": [{"name": ..., "verdict": ..., "detail": ...}, ...]}
+//    "checks": [{"name": ..., "verdict": ..., "detail": ...}, ...],
+//    "isolation": "pid_namespace"|"user_namespace"|"none", "isolation_refused": "...",
+//    "network_namespace": true|false, "network_namespace_refused": "..."}
+// The isolation members are there when the run's isolation is known (RunIsolation).
 #pragma once
 
 #include <iosfwd>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "harness/judge/checks.h"
 
 namespace hotdeploy::harness {
 
-void write_result_json(std::string_view scenario, const Judgement& judgement, std::ostream& out);
+// How a run was kept apart from the host: `mode` is "pid_namespace" (root), "user_namespace" (a
+// PID namespace inside a user namespace, without root) or "none" (subreaper and cleanup only);
+// `refused` says, for "none", why each namespace was refused (the kernel's errno text). Likewise
+// whether the run had a network namespace of its own and, if not, why.
+struct RunIsolation {
+  std::string mode = "none";
+  std::string refused;
+  bool network_namespace = false;
+  std::string network_refused;
+};
+
+// The report's one line about it: "isolation: user_namespace, network namespace: yes".
+[[nodiscard]] std::string describe(const RunIsolation& isolation);
+
+void write_result_json(std::string_view scenario, const Judgement& judgement, std::ostream& out,
+                       const std::optional<RunIsolation>& isolation = std::nullopt);
 
 }  // namespace hotdeploy::harness

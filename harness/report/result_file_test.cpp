@@ -143,5 +143,26 @@ TEST(ResultFileTest, MissingSwitchoverIsNullAndEmptyCollectionsStayValid) {
 )");
 }
 
+TEST(ResultFileTest, IsolationMembersCloseTheObjectAndDescribeSaysWhyNone) {
+  const Judgement j{Verdict::pass, {}, {}};
+  const RunIsolation none{"none", "PID namespace: Operation not permitted; user namespace: No space left on device",
+                          false, "PID namespace: Operation not permitted; user namespace: No space left on device"};
+  std::ostringstream out;
+  write_result_json("idle", j, out, none);
+  EXPECT_NE(out.str().find(R"(  "checks": [],
+  "isolation": "none",
+  "isolation_refused": "PID namespace: Operation not permitted; user namespace: No space left on device",
+  "network_namespace": false,
+  "network_namespace_refused": "PID namespace: Operation not permitted; user namespace: No space left on device"
+}
+)"),
+            std::string::npos)
+      << out.str();
+  EXPECT_EQ(describe(RunIsolation{"user_namespace", "", true, ""}),
+            "isolation: user_namespace, network namespace: yes");
+  EXPECT_EQ(describe(RunIsolation{"none", "PID namespace: EPERM", false, "PID namespace: EPERM"}),
+            "isolation: none (PID namespace: EPERM), network namespace: no (PID namespace: EPERM)");
+}
+
 }  // namespace
 }  // namespace hotdeploy::harness
