@@ -32,7 +32,7 @@ class ChildrenFile {
   // The children now; nullopt when the file is not open or the read failed (the process is gone),
   // so that an empty list always means "no children".
   [[nodiscard]] std::optional<std::vector<pid_t>> read() const;
-  // false when the open failed (the process was gone, or no descriptor was left): read() is empty.
+  // false when the open failed (the process was gone, or no descriptor was left): read() is nullopt.
   [[nodiscard]] bool is_open() const { return fd_ >= 0; }
 
  private:
