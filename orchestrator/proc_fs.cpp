@@ -93,8 +93,8 @@ ChildrenFile::~ChildrenFile() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-std::vector<pid_t> ChildrenFile::read() const {
-  if (fd_ < 0) return {};
+std::optional<std::vector<pid_t>> ChildrenFile::read() const {
+  if (fd_ < 0) return std::nullopt;
   std::array<char, 4096> buffer{};
   ssize_t n = -1;
   // Bounded retry of an interrupted read.
@@ -102,7 +102,7 @@ std::vector<pid_t> ChildrenFile::read() const {
     n = ::pread(fd_, buffer.data(), buffer.size(), 0);
     if (n >= 0 || errno != EINTR) break;
   }
-  if (n <= 0) return {};
+  if (n < 0) return std::nullopt;
   return parse_pid_list(buffer.data(), buffer.data() + n);
 }
 

@@ -15,6 +15,14 @@
 //   children file stays open, so a scan is one pread per master. nginx's "start worker process
 //   N" log lines name children too, even those that lived less than a scan.
 //
+// Each process_born and process_exited says how it was known (harness::ProcessSeen): a process
+// first heard of when it was already gone (a child named only by its master's log line, or found
+// as a zombie) has its birth and exit marked inferred, as has an exit found only by the last look
+// at stop. A birth seen directly carries lag_ns, a bound on how long it went unseen: the time
+// since the last look at its parent's children that did not list it. The thread runs at the
+// lowest real-time priority where it may (SCHED_FIFO 1, else nice -10), so that scans keep their
+// pace when every core is busy.
+//
 // A child of a master is classified by, whichever comes first: the master's log line ("start
 // worker process N" / "start new binary process N"), its title ("nginx: worker process"), or its
 // pid appearing in a pid file (a master). A forked worker keeps its master's title for a moment,
@@ -78,6 +86,14 @@ class ProcessObserver {
   [[nodiscard]] harness::EventLog take_events();
 
  private:
+  // How a process's birth and exit were known, and a bound on its birth time (for the event's lag).
+  struct HowSeen {
+    harness::ProcessSeen born = harness::ProcessSeen::directly;
+    harness::ProcessSeen exit = harness::ProcessSeen::directly;
+    // The birth happened after this moment: the last look at the parent's children that did not
+    // list it, or the parent's own bound; nullopt when there was no such look.
+    std::optional<std::int64_t> born_after_ns;
+  };
   struct Wakeup {
     PidfdWatch::Ready ready;
     bool scan = false;   // the /proc scan is due
@@ -85,19 +101,22 @@ class ProcessObserver {
   };
   void run();
   void handle(const Wakeup& wakeup);
-  void mark_exited(pid_t pid, std::int64_t now);
+  void mark_exited(pid_t pid, std::int64_t now, harness::ProcessSeen seen = harness::ProcessSeen::directly);
   void reap_children();
   void read_error_log();
   void read_pid_files();
   // Records a pid file's new state (nullopt: gone) if it differs from the last one recorded.
   void record_pid_file(std::size_t file, std::optional<pid_t> current);
   void discover_children();
-  void poll_exits();
+  void poll_exits(harness::ProcessSeen seen);
   void classify(ProcessRecord& record);
   void promote_to_master(ProcessRecord& record);
   void notice_exits();
   void announce_birth(const ProcessRecord& record);
-  ProcessRecord& track(pid_t pid, pid_t parent, std::int64_t now);
+  // Records a process first heard of now (a known pid is returned as it is). `seen`: how its birth
+  // is known should it no longer be running; a running process counts as seen directly.
+  ProcessRecord& track(pid_t pid, pid_t parent, std::int64_t now,
+                       harness::ProcessSeen seen = harness::ProcessSeen::directly);
 
   ObserverConfig config_;
   const harness::RunClock& clock_;
@@ -112,6 +131,8 @@ class ProcessObserver {
   ProcessTable published_;                         // a copy of table_, guarded by mutex_
   std::vector<std::string> log_lines_;             // guarded by mutex_
   std::map<pid_t, ChildrenFile> children_files_;   // of live masters (and unclassified processes)
+  std::map<pid_t, std::int64_t> last_look_ns_;      // parent -> when its children were last listed
+  std::map<pid_t, HowSeen> how_seen_;               // of every process tracked
   std::map<pid_t, harness::ProcessRole> role_hints_;  // from error.log
   std::map<pid_t, int> exit_codes_;                // from waitpid and error.log
   std::set<pid_t> born_announced_;                 // process_born recorded

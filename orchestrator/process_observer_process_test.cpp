@@ -1,8 +1,11 @@
 // ProcessObserver against a stand-in master: a bash script that writes its pid file, forks ten
 // children titled "nginx: worker process" that live 5 ms each (`sleep 0.005` under exec -a), one
 // after the other, then renames its pid file to .oldbin, removes it and exits. Every one of those
-// workers must be recorded born and exited with the script as its parent, and each pid file
-// write, rename and removal must be an event. Starts processes: label `process`.
+// workers must be recorded born and exited with the script as its parent, each seen directly
+// (alive, in /proc) with a bound on how long its birth went unseen, and each pid file write,
+// rename and removal must be an event. A second script names, in an error.log line, a worker that
+// is already gone: its birth and exit must be recorded and marked inferred. Starts processes:
+// label `process`.
 #include "orchestrator/process_observer.h"
 
 #include <gtest/gtest.h>
@@ -22,6 +25,7 @@ using namespace std::chrono_literals;
 using harness::Event;
 using harness::EventType;
 using harness::ProcessRole;
+using harness::ProcessSeen;
 
 constexpr int short_workers = 10;
 
@@ -38,6 +42,16 @@ mv logs/nginx.pid logs/nginx.pid.oldbin
 sleep 0.1
 rm logs/nginx.pid.oldbin
 sleep 0.1
+)";
+
+// Writes an nginx-style line naming as its worker the process whose pid is in $GONE_WORKER (one
+// the test started and reaped before the observer began).
+const char* const log_naming_a_gone_worker_script = R"(
+echo $$ > logs/nginx.pid
+sleep 0.1
+echo "2026/01/01 00:00:00 [notice] $$#$$: start worker process $GONE_WORKER" >> logs/error.log
+sleep 0.1
+rm logs/nginx.pid
 )";
 
 class ObserverProcessTest : public ::testing::Test {
@@ -63,15 +77,16 @@ class ObserverProcessTest : public ::testing::Test {
     fs::remove_all(dir_);
   }
 
-  // Starts the script with bash, in dir_, as the leader of a process group of its own.
-  pid_t start_master() {
+  // Starts `script` with bash, in dir_, as the leader of a process group of its own.
+  pid_t start_master(const char* script) {
     master_ = ::fork();
     if (master_ == 0) {
       ::setpgid(0, 0);
-      if (::chdir(dir_.c_str()) == 0) ::execl("/bin/bash", "bash", "-c", master_script, static_cast<char*>(nullptr));
+      if (::chdir(dir_.c_str()) == 0) ::execl("/bin/bash", "bash", "-c", script, static_cast<char*>(nullptr));
       ::_exit(127);
     }
     ::setpgid(master_, master_);
+    master_pid_ = master_;
     return master_;
   }
 
@@ -82,8 +97,29 @@ class ObserverProcessTest : public ::testing::Test {
     return pids;
   }
 
+  // Runs the observer from the start of `script` to its exit; its events, merged.
+  harness::History observe(const char* script) {
+    harness::RunClock clock;
+    ProcessObserver observer({dir_ / "logs/nginx.pid", dir_ / "logs/nginx.pid.oldbin", dir_ / "logs/error.log"}, clock);
+    const pid_t master = start_master(script);
+    observer.start(master);
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    const auto master_exited = [&] {
+      const auto* record = observer.snapshot().find(master);
+      return record != nullptr && record->exited_ns.has_value();
+    };
+    while (!master_exited() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+    observer.stop();
+    EXPECT_TRUE(master_exited()) << "the script did not end within 20 s: " << observer.snapshot().describe();
+    if (master_exited()) master_ = -1;  // reaped by the observer
+    std::vector<harness::EventLog> logs;
+    logs.push_back(observer.take_events());
+    return harness::History::merge(std::move(logs));
+  }
+
   fs::path dir_;
-  pid_t master_ = -1;
+  pid_t master_ = -1;      // while it may need killing
+  pid_t master_pid_ = -1;  // the script's pid, kept after it was reaped
 };
 
 const Event* find_event(const std::vector<Event>& events, EventType type, pid_t pid) {
@@ -95,22 +131,9 @@ const Event* find_event(const std::vector<Event>& events, EventType type, pid_t 
 
 TEST_F(ObserverProcessTest, SeesEveryWorkerThatLivesFiveMilliseconds) {
   ASSERT_TRUE(fs::exists("/bin/bash"));
-  harness::RunClock clock;
-  ProcessObserver observer({dir_ / "logs/nginx.pid", dir_ / "logs/nginx.pid.oldbin", dir_ / "logs/error.log"}, clock);
-  const pid_t master = start_master();
-  observer.start(master);
-  const auto deadline = std::chrono::steady_clock::now() + 20s;
-  const auto master_exited = [&] {
-    const auto* record = observer.snapshot().find(master);
-    return record != nullptr && record->exited_ns.has_value();
-  };
-  while (!master_exited() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
-  observer.stop();
-  ASSERT_TRUE(master_exited()) << "the script did not end within 20 s: " << observer.snapshot().describe();
-  master_ = -1;  // reaped by the observer
-  std::vector<harness::EventLog> logs;
-  logs.push_back(observer.take_events());
-  const auto history = harness::History::merge(std::move(logs));
+  const auto history = observe(master_script);
+  ASSERT_FALSE(HasFailure());
+  const pid_t master = master_pid_;
   const auto& events = history.events();
 
   const auto born_master = find_event(events, EventType::process_born, master);
@@ -133,6 +156,9 @@ TEST_F(ObserverProcessTest, SeesEveryWorkerThatLivesFiveMilliseconds) {
     EXPECT_EQ(born->generation, 1) << worker;
     EXPECT_EQ(exited->parent_pid, master) << worker;
     EXPECT_GE(exited->t_ns, born->t_ns) << worker;
+    EXPECT_EQ(born->seen, ProcessSeen::directly) << worker;
+    EXPECT_EQ(exited->seen, ProcessSeen::directly) << worker;
+    EXPECT_GT(born->lag_ns, 0) << worker << ": its master's children were listed before it was born";
   }
 
   std::vector<std::string> pid_file_changes;
@@ -142,6 +168,31 @@ TEST_F(ObserverProcessTest, SeesEveryWorkerThatLivesFiveMilliseconds) {
   const auto pid = std::to_string(master);
   EXPECT_EQ(pid_file_changes, (std::vector<std::string>{"nginx.pid " + pid, "nginx.pid removed",
                                                          "nginx.pid.oldbin " + pid, "nginx.pid.oldbin removed"}));
+}
+
+TEST_F(ObserverProcessTest, AWorkerKnownOnlyFromTheLogIsMarkedInferred) {
+  ASSERT_TRUE(fs::exists("/bin/bash"));
+  const pid_t gone = ::fork();
+  if (gone == 0) ::_exit(0);
+  ASSERT_GT(gone, 0);
+  ASSERT_EQ(::waitpid(gone, nullptr, 0), gone);
+  ::setenv("GONE_WORKER", std::to_string(gone).c_str(), 1);
+  const auto history = observe(log_naming_a_gone_worker_script);
+  ::unsetenv("GONE_WORKER");
+  ASSERT_FALSE(HasFailure());
+  const auto& events = history.events();
+  const auto* born = find_event(events, EventType::process_born, gone);
+  const auto* exited = find_event(events, EventType::process_exited, gone);
+  ASSERT_NE(born, nullptr) << "the worker named by the log line was not recorded";
+  ASSERT_NE(exited, nullptr) << "the worker named by the log line was not recorded exiting";
+  EXPECT_EQ(born->role, ProcessRole::worker);
+  EXPECT_EQ(born->parent_pid, master_pid_);
+  EXPECT_EQ(born->seen, ProcessSeen::inferred_from_log);
+  EXPECT_EQ(exited->seen, ProcessSeen::inferred_gone_when_found);
+  EXPECT_EQ(exited->exit_code, -1);
+  const auto* master_born = find_event(events, EventType::process_born, master_pid_);
+  ASSERT_NE(master_born, nullptr);
+  EXPECT_EQ(master_born->seen, ProcessSeen::directly);
 }
 
 }  // namespace

@@ -31,6 +31,10 @@ static_assert(kProcessRoleNames.size() == static_cast<std::size_t>(ProcessRole::
 constexpr std::array<std::string_view, 3> kRequestKindNames = {"get", "post", "held"};
 static_assert(kRequestKindNames.size() == static_cast<std::size_t>(RequestKind::held) + 1);
 
+constexpr std::array<std::string_view, 4> kProcessSeenNames = {"directly", "inferred_from_log",
+                                                               "inferred_gone_when_found", "inferred_at_stop"};
+static_assert(kProcessSeenNames.size() == static_cast<std::size_t>(ProcessSeen::inferred_at_stop) + 1);
+
 constexpr std::array<std::string_view, 9> kLogLevelNames = {"",     "debug", "info",  "notice", "warn",
                                                             "error", "crit",  "alert", "emerg"};
 static_assert(kLogLevelNames.size() == static_cast<std::size_t>(LogLevel::emerg) + 1);
@@ -57,6 +61,7 @@ std::string_view to_string(Reason value) { return name_of(kReasonNames, value); 
 std::string_view to_string(ProcessRole value) { return name_of(kProcessRoleNames, value); }
 std::string_view to_string(RequestKind value) { return name_of(kRequestKindNames, value); }
 std::string_view to_string(LogLevel value) { return name_of(kLogLevelNames, value); }
+std::string_view to_string(ProcessSeen value) { return name_of(kProcessSeenNames, value); }
 
 std::string_view Event::message() const {
   return std::string_view(text).substr(std::min<std::size_t>(message_at, text.size()));
@@ -85,6 +90,10 @@ std::optional<RequestKind> from_string<RequestKind>(std::string_view text) {
 template <>
 std::optional<LogLevel> from_string<LogLevel>(std::string_view text) {
   return parse<LogLevel>(kLogLevelNames, text);
+}
+template <>
+std::optional<ProcessSeen> from_string<ProcessSeen>(std::string_view text) {
+  return parse<ProcessSeen>(kProcessSeenNames, text);
 }
 
 }  // namespace hotdeploy::harness

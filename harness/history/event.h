@@ -60,6 +60,18 @@ enum class ProcessRole : std::uint8_t { none, master, worker };
 
 enum class RequestKind : std::uint8_t { get, post, held };
 
+// How the process observer knew of a birth (process_born) or an exit (process_exited). Anything
+// but `directly` means the event's time is the moment the observer learned of it, not a moment
+// it watched: a check that rests on such a process says so.
+enum class ProcessSeen : std::uint8_t {
+  directly,                 // birth: listed in its parent's /proc children, a pid file, or hotdeploy's own
+                            // child; exit: its pidfd, waitpid, or /proc at a scan
+  inferred_from_log,        // birth: named only by its master's "start worker process N" (or "start new
+                            // binary process N") line; it may have lived less than a scan
+  inferred_gone_when_found, // exit: the process was already gone when the observer first learned of it
+  inferred_at_stop,         // exit: found gone by the last look at everything when the observer stopped
+};
+
 // error.log severities in nginx's order, least severe first; none: a line not in nginx's format.
 // Its name is the empty string ("level": "" in history.jsonl).
 enum class LogLevel : std::uint8_t { none, debug, info, notice, warn, error, crit, alert, emerg };
@@ -88,6 +100,10 @@ struct Event {
   std::int32_t generation = 0;  // 1 = first master; process_born of masters and workers, signal_sent target
   std::int32_t exit_code = -1;  // process_exited: exit code, or 128+signal, -1 unknown
   ProcessRole role = ProcessRole::none;
+  ProcessSeen seen = ProcessSeen::directly;  // process_born, process_exited
+  // process_born seen directly: at most this many ns passed between the birth and t_ns (the time
+  // since the last look at the parent's children that did not list it); 0 when not known
+  std::int64_t lag_ns = 0;
   // log_line: the line's level, and where its message starts in `text` (the whole line): after
   // "YYYY/MM/DD HH:MM:SS [level] PID#TID: " and an optional "*CID " connection number; 0 (the
   // whole line) when the line is not in nginx's format
@@ -106,6 +122,7 @@ struct Event {
 [[nodiscard]] std::string_view to_string(Reason value);
 [[nodiscard]] std::string_view to_string(ProcessRole value);
 [[nodiscard]] std::string_view to_string(RequestKind value);
+[[nodiscard]] std::string_view to_string(ProcessSeen value);
 [[nodiscard]] std::string_view to_string(LogLevel value);
 
 // The inverse of to_string: from_string<Reason>("refused") == Reason::refused; nullopt for any
@@ -125,5 +142,7 @@ template <>
 [[nodiscard]] std::optional<RequestKind> from_string<RequestKind>(std::string_view text);
 template <>
 [[nodiscard]] std::optional<LogLevel> from_string<LogLevel>(std::string_view text);
+template <>
+[[nodiscard]] std::optional<ProcessSeen> from_string<ProcessSeen>(std::string_view text);
 
 }  // namespace hotdeploy::harness

@@ -30,6 +30,7 @@ TEST(EventTest, EnumNamesRoundTrip) {
   expect_names_round_trip(Reason::wrong_body_size);
   expect_names_round_trip(ProcessRole::worker);
   expect_names_round_trip(RequestKind::held);
+  expect_names_round_trip(ProcessSeen::inferred_at_stop);
 }
 
 TEST(EventTest, LogLevelsAreNginxNamesAndNoneIsEmpty) {
@@ -70,6 +71,8 @@ TEST(EventTest, DefaultsMeanUnset) {
   EXPECT_EQ(e.reason, Reason::none);
   EXPECT_EQ(e.role, ProcessRole::none);
   EXPECT_EQ(e.kind, RequestKind::get);
+  EXPECT_EQ(e.seen, ProcessSeen::directly);
+  EXPECT_EQ(e.lag_ns, 0);
 }
 
 }  // namespace

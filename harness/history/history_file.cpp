@@ -21,11 +21,11 @@ namespace {
 // they are written.
 enum class Field : std::uint8_t {
   request_id, connection_id, attempt, kind, reused, outcome, reason, status, bytes, latency_ns,
-  pid, parent_pid, generation, role, exit_code, level, message, text,
+  pid, parent_pid, generation, role, exit_code, seen, lag_ns, level, message, text,
 };
-constexpr std::array<std::string_view, 18> kFieldNames = {
+constexpr std::array<std::string_view, 20> kFieldNames = {
     "request_id", "connection_id", "attempt", "kind", "reused", "outcome", "reason", "status", "bytes", "latency_ns",
-    "pid", "parent_pid", "generation", "role", "exit_code", "level", "message", "text"};
+    "pid", "parent_pid", "generation", "role", "exit_code", "seen", "lag_ns", "level", "message", "text"};
 static_assert(kFieldNames.size() == static_cast<std::size_t>(Field::text) + 1);
 
 using FieldSet = std::uint32_t;
@@ -53,9 +53,11 @@ FieldSet applicable(EventType type) {
     case EventType::wait_satisfied: return set_of(Field::pid, Field::generation, Field::text);
     case EventType::signal_sent: return set_of(Field::pid, Field::generation, Field::role, Field::text);
     case EventType::process_born:
-      return set_of(Field::pid, Field::parent_pid, Field::generation, Field::role, Field::text);
+      return set_of(Field::pid, Field::parent_pid, Field::generation, Field::role, Field::seen, Field::lag_ns,
+                    Field::text);
     case EventType::process_exited:
-      return set_of(Field::pid, Field::parent_pid, Field::generation, Field::role, Field::exit_code, Field::text);
+      return set_of(Field::pid, Field::parent_pid, Field::generation, Field::role, Field::exit_code, Field::seen,
+                    Field::text);
     case EventType::pid_file_changed: return set_of(Field::pid, Field::text);
     case EventType::log_line: return set_of(Field::pid, Field::level, Field::message, Field::text);
   }
@@ -90,6 +92,8 @@ void write_field(JsonWriter& w, Field field, const Event& e) {
     case Field::generation: w.value(e.generation); break;
     case Field::role: w.value(to_string(e.role)); break;
     case Field::exit_code: w.value(e.exit_code); break;
+    case Field::seen: w.value(to_string(e.seen)); break;
+    case Field::lag_ns: w.value(e.lag_ns); break;
     case Field::level: w.value(to_string(e.level)); break;
     case Field::message: w.value(e.message()); break;
     case Field::text: w.value(e.text); break;
@@ -114,6 +118,8 @@ bool has_default_value(Field field, const Event& e) {
     case Field::generation: return e.generation == d.generation;
     case Field::role: return e.role == d.role;
     case Field::exit_code: return e.exit_code == d.exit_code;
+    case Field::seen: return e.seen == d.seen;
+    case Field::lag_ns: return e.lag_ns == d.lag_ns;
     case Field::level: return e.level == d.level;
     case Field::message: return e.message_at == d.message_at;
     case Field::text: return e.text.empty();
@@ -121,11 +127,11 @@ bool has_default_value(Field field, const Event& e) {
   return true;
 }
 
-// Applicable fields are written (but for reason none and optional empty text); any other field
-// is written only if a producer set it, so nothing recorded is lost.
+// Applicable fields are written (but for reason none, seen directly, lag_ns 0 and optional empty
+// text); any other field is written only if a producer set it, so nothing recorded is lost.
 bool written(Field field, const Event& e) {
   if ((applicable(e.type) & bit(field)) == 0) return !has_default_value(field, e);
-  if (field == Field::reason) return e.reason != Reason::none;
+  if (field == Field::reason || field == Field::seen || field == Field::lag_ns) return !has_default_value(field, e);
   if (field == Field::text) return !e.text.empty() || text_always_written(e.type);
   return true;
 }
@@ -193,6 +199,8 @@ void read_field(Field field, const JsonValue& v, Event& e) {
     case Field::generation: e.generation = integer_of<std::int32_t>(v, key); break;
     case Field::role: e.role = enum_of<ProcessRole>(v, key); break;
     case Field::exit_code: e.exit_code = integer_of<std::int32_t>(v, key); break;
+    case Field::seen: e.seen = enum_of<ProcessSeen>(v, key); break;
+    case Field::lag_ns: e.lag_ns = integer_of<std::int64_t>(v, key); break;
     case Field::level: e.level = enum_of<LogLevel>(v, key); break;
     case Field::message: break;  // needs "text", which may come later: see parse_event
     case Field::text: e.text = string_of(v, key); break;

@@ -8,19 +8,20 @@
 //                              text
 //   wait_satisfied             pid generation text
 //   signal_sent                pid generation role text
-//   process_born               pid parent_pid generation role [text]
-//   process_exited             pid parent_pid generation role exit_code [text]
+//   process_born               pid parent_pid generation role [seen] [lag_ns] [text]
+//   process_exited             pid parent_pid generation role exit_code [seen] [text]
 //   pid_file_changed           pid text
 //   log_line                   pid level message text
 //
 // Enum values are written by name (event.h's to_string). Bracketed fields are left out when
-// they hold their default (reason none, empty text). A field that does not apply to the type
-// is written only if a producer set it to something other than its default, so the round trip
+// they hold their default (reason none, seen "directly", lag_ns 0, empty text). A field that does
+// not apply to the type is written only if a producer set it to something other than its default, so the round trip
 // write_jsonl -> read_jsonl is exact for every event. A log_line's "text" is the raw error.log line
 // (what `log:` expectations match), "level" its level ("" when the line is not in nginx's format)
 // and "message" the end of the text after nginx's prefix (the whole line when there is none);
 // read back, "message" must be the end of "text". Lines written before these fields existed read
-// back with level "" and the whole line as message.
+// back with level "" and the whole line as message; process events written before "seen" and
+// "lag_ns" existed read back as seen directly with no lag figure.
 //
 // read_jsonl is strict: unknown keys, wrong value types, out-of-range numbers, an "i" that is
 // not the line's position, or a t_ns that goes backwards all throw std::runtime_error naming

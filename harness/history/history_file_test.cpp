@@ -86,6 +86,38 @@ std::vector<Event> one_of_each() {
     e.text = "killed by TERM";
   }
   {
+    Event& e = add(EventType::process_born);
+    e.pid = 103;
+    e.parent_pid = 100;
+    e.generation = 1;
+    e.role = ProcessRole::worker;
+    e.seen = ProcessSeen::inferred_from_log;
+  }
+  {
+    Event& e = add(EventType::process_born);
+    e.pid = 104;
+    e.parent_pid = 100;
+    e.generation = 1;
+    e.role = ProcessRole::worker;
+    e.lag_ns = 1'250'000;
+  }
+  {
+    Event& e = add(EventType::process_exited);
+    e.pid = 103;
+    e.parent_pid = 100;
+    e.generation = 1;
+    e.role = ProcessRole::worker;
+    e.seen = ProcessSeen::inferred_gone_when_found;
+  }
+  {
+    Event& e = add(EventType::process_exited);
+    e.pid = 104;
+    e.parent_pid = 100;
+    e.generation = 1;
+    e.role = ProcessRole::worker;
+    e.seen = ProcessSeen::inferred_at_stop;
+  }
+  {
     Event& e = add(EventType::pid_file_changed);
     e.pid = 102;
     e.text = "/run/nginx.pid.oldbin";
@@ -222,6 +254,35 @@ TEST(HistoryFileTest, MissingApplicableFieldsTakeTheirDefaults) {
   EXPECT_EQ(h.events()[0].exit_code, -1);
 }
 
+TEST(HistoryFileTest, HowAProcessWasSeenIsWrittenOnlyWhenInferredAndOldFilesReadAsSeenDirectly) {
+  Event born;
+  born.t_ns = 7;
+  born.type = EventType::process_born;
+  born.pid = 31;
+  born.parent_pid = 30;
+  born.generation = 1;
+  born.role = ProcessRole::worker;
+  born.seen = ProcessSeen::inferred_from_log;
+  Event exited = born;
+  exited.t_ns = 8;
+  exited.type = EventType::process_exited;
+  exited.exit_code = 0;
+  exited.seen = ProcessSeen::directly;
+  EXPECT_EQ(to_jsonl(History::from_events({born, exited})),
+            R"({"i":0,"t_ns":7,"type":"process_born","pid":31,"parent_pid":30,"generation":1,"role":"worker",)"
+            R"("seen":"inferred_from_log"})"
+            "\n"
+            R"({"i":1,"t_ns":8,"type":"process_exited","pid":31,"parent_pid":30,"generation":1,"role":"worker",)"
+            R"("exit_code":0})"
+            "\n");
+  // As written before "seen" and "lag_ns" existed.
+  const History old = from_jsonl(
+      R"({"i":0,"t_ns":5,"type":"process_born","pid":31,"parent_pid":30,"generation":1,"role":"worker"})" "\n");
+  ASSERT_EQ(old.size(), 1u);
+  EXPECT_EQ(old.events()[0].seen, ProcessSeen::directly);
+  EXPECT_EQ(old.events()[0].lag_ns, 0);
+}
+
 // The error for a file whose second line is `line`, the first being a valid event.
 std::string error_for_second_line(const std::string& line) {
   try {
@@ -251,6 +312,8 @@ TEST(HistoryFileTest, MalformedLinesAreRejectedWithTheirLineNumber) {
       {R"({"i":1,"t_ns":9,"type":"log_line"})", "t_ns 9 is earlier than the previous event's 10"},
       {R"({"i":1,"t_ns":20,"type":"log_line"} trailing)", "JSON error"},
       {R"({"i":1,"t_ns":20,"type":"log_line","level":"loud"})", "unknown value \"loud\""},
+      {R"({"i":1,"t_ns":20,"type":"process_born","seen":"guessed"})", "unknown value \"guessed\""},
+      {R"({"i":1,"t_ns":20,"type":"process_born","lag_ns":"1ms"})", "\"lag_ns\" must be a number"},
       {R"({"i":1,"t_ns":20,"type":"log_line","message":"other","text":"a line"})", "\"message\" must be the end of \"text\""},
       {R"({"i":1,"t_ns":20,"type":"log_line","message":"too long"})", "\"message\" must be the end of \"text\""},
       {R"({"i":1,"t_ns":20,"type":"log_line","message":3,"text":"3"})", "\"message\" must be a string"},

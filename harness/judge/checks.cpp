@@ -26,6 +26,7 @@ std::string ms(double value) { return format("%.1f", value) + " ms"; }
 std::string generation_name(ServedBy s) { return s == ServedBy::new_generation ? "new" : "old"; }
 
 constexpr std::size_t kMaxListedErrors = 5;
+constexpr std::size_t kMaxListedPids = 5;
 
 // The ok responses that ended at or after cutoff, by who served them.
 struct EndTally {
@@ -294,6 +295,43 @@ Check check_run_errors(const History& history) {
   return c;
 }
 
+namespace {
+
+// A check that rests on processes whose birth or exit the observer inferred (ProcessSeen) says
+// so: served_by_at_end and switchover_ms on the workers that served, the timing and end checks on
+// every master and worker.
+void note_inferred_processes(const JudgeInputs& in, std::vector<Check>& checks) {
+  std::map<std::int32_t, ProcessRole> inferred;
+  for (const Event& e : in.process.events()) {
+    const bool process_event = e.type == EventType::process_born || e.type == EventType::process_exited;
+    if (process_event && e.seen != ProcessSeen::directly) inferred[e.pid] = e.role;
+  }
+  if (inferred.empty()) return;
+  std::map<std::int32_t, ProcessRole> served;
+  for (const RequestRow& r : in.rows) {
+    if (const auto found = inferred.find(r.pid); r.ok() && found != inferred.end()) served.insert(*found);
+  }
+  const auto note = [](const std::map<std::int32_t, ProcessRole>& pids) {
+    std::string text = "; rests on " + std::to_string(pids.size()) + " process(es) the observer inferred:";
+    std::size_t listed = 0;
+    for (const auto& [pid, role] : pids) {
+      if (++listed > kMaxListedPids) break;
+      text += std::string(listed == 1 ? " " : ", ") + std::string(to_string(role)) + " " + std::to_string(pid);
+    }
+    if (pids.size() > kMaxListedPids) text += ", ...";
+    return text;
+  };
+  for (Check& c : checks) {
+    if (c.name == "served_by_at_end" || c.name == "switchover_ms") {
+      if (!served.empty()) c.detail += note(served);
+    } else if (c.name == "ready_ms" || c.name == "drain_ms" || c.name == "blackout_ms" || c.name == "masters_at_end") {
+      c.detail += note(inferred);
+    }
+  }
+}
+
+}  // namespace
+
 Judgement judge(const History& full_history, const Expectations& expect) {
   const JudgeInputs inputs = JudgeInputs::from(full_history);
   // Every check below but served_by_at_end looks only at non-client events.
@@ -311,6 +349,7 @@ Judgement judge(const History& full_history, const Expectations& expect) {
   if (expect.masters_at_end) j.checks.push_back(check_masters_at_end(j.metrics, *expect.masters_at_end));
   if (expect.no_effect_count || expect.no_effect_steps) j.checks.push_back(check_no_effect(history, expect));
   j.checks.push_back(check_run_errors(history));
+  note_inferred_processes(inputs, j.checks);
   for (const Check& c : j.checks) j.verdict = combine(j.verdict, c.verdict);
   return j;
 }

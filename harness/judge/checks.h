@@ -123,6 +123,10 @@ struct EndWindow {
 // parser to reject a bad log pattern up front.
 [[nodiscard]] std::optional<std::string> regex_error(const std::string& pattern);
 
+// Every check the expectations ask for, and run_errors. A check that rests on processes whose
+// birth or exit the observer inferred (event.h's ProcessSeen) ends its detail with "; rests on N
+// process(es) the observer inferred: worker 12, ..." (served_by_at_end and switchover_ms: the
+// workers that served; ready_ms, drain_ms, blackout_ms, masters_at_end: every process).
 [[nodiscard]] Judgement judge(const History& history, const Expectations& expect);
 
 }  // namespace hotdeploy::harness

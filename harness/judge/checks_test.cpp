@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "harness/history/history_builder.h"
@@ -191,6 +192,27 @@ HistoryBuilder served_history(int old_until_ms, int end_ms) {
   std::uint64_t id = 0;
   for (int t = 1; t <= end_ms; ++t) b.at_ms(t).ok(++id, t < old_until_ms ? 101 : 201);
   return b;
+}
+
+TEST(CheckServedByAtEndTest, SaysWhenAWorkerThatServedWasInferred) {
+  std::vector<Event> events = served_history(500, 1000).build().events();
+  for (Event& e : events) {
+    if (e.type == EventType::process_born && e.pid == 201) e.seen = ProcessSeen::inferred_from_log;
+  }
+  Expectations expect;
+  expect.served_by_at_end = ServedBy::new_generation;
+  const auto served_by_at_end = [](const Judgement& j) {
+    const auto found = std::find_if(j.checks.begin(), j.checks.end(),
+                                    [](const Check& c) { return c.name == "served_by_at_end"; });
+    return found == j.checks.end() ? Check{"missing", Verdict::unknown, {}} : *found;
+  };
+  const Check inferred = served_by_at_end(judge(History::from_events(std::move(events)), expect));
+  EXPECT_EQ(inferred.verdict, Verdict::pass);
+  EXPECT_EQ(inferred.detail,
+            "all 101 ok responses in the last 100.0 ms came from generation 2 (new); rests on 1 process(es) the "
+            "observer inferred: worker 201");
+  const Check seen = served_by_at_end(judge(served_history(500, 1000).build(), expect));
+  EXPECT_EQ(seen.detail, "all 101 ok responses in the last 100.0 ms came from generation 2 (new)");
 }
 
 TEST(CheckServedByAtEndTest, AllFromTheNewGenerationPasses) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <set>
 
 #include "harness/judge/generations.h"
 #include "harness/judge/judge_inputs.h"
@@ -53,6 +54,42 @@ void name_reasons(const ReasonCounts& counts, std::map<std::string, std::uint64_
     const std::string name = k == kReasons ? "no_end" : std::string(to_string(static_cast<Reason>(k)));
     by_name[name] += counts[k];
   }
+}
+
+ObserverMetrics observer_metrics(const JudgeInputs& in) {
+  ObserverMetrics o;
+  std::map<std::int32_t, std::int64_t> born_ns;  // pid -> its (last) process_born
+  std::set<std::int32_t> inferred;
+  std::vector<std::int64_t> lags;
+  for (const Event& e : in.process.events()) {
+    if (e.type != EventType::process_born && e.type != EventType::process_exited) continue;
+    if (e.seen != ProcessSeen::directly) inferred.insert(e.pid);
+    if (e.type == EventType::process_exited) {
+      if (e.exit_code == -1) ++o.exit_code_unknown;
+      continue;
+    }
+    born_ns[e.pid] = e.t_ns;
+    if (e.lag_ns > 0) lags.push_back(e.lag_ns);
+  }
+  o.processes = born_ns.size();
+  o.inferred = inferred.size();
+  std::map<std::int32_t, std::int64_t> first_ok_ns;
+  for (const RequestRow& r : in.rows) {
+    if (!r.ok()) continue;
+    const auto [at, added] = first_ok_ns.emplace(r.pid, r.end_ns);
+    if (!added) at->second = std::min(at->second, r.end_ns);
+  }
+  for (const auto& [pid, end_ns] : first_ok_ns) {
+    const auto born = born_ns.find(pid);
+    if (born != born_ns.end() && end_ns < born->second) ++o.born_after_serving;
+  }
+  if (!lags.empty()) {
+    std::sort(lags.begin(), lags.end());
+    const auto rank = (lags.size() * 99 + 99) / 100;  // nearest rank: ceil(0.99 n)
+    o.birth_lag_p99_ms = to_ms(lags[rank - 1]);
+    o.birth_lag_max_ms = to_ms(lags.back());
+  }
+  return o;
 }
 
 }  // namespace
@@ -126,6 +163,7 @@ Metrics compute_metrics(const JudgeInputs& in) {
   if (const auto window = transition_window(history, m.drain_ms)) m.blackout_ms = blackout_ms(rows, *window);
   m.overlap_ms = overlap_ms(history, rows, generations);
   m.masters_at_end = masters_at_end(history);
+  m.observer = observer_metrics(in);
   return m;
 }
 

@@ -40,6 +40,19 @@ struct PhaseMetrics {
   friend bool operator==(const PhaseMetrics&, const PhaseMetrics&) = default;
 };
 
+// How well the process observer saw the run's processes (event.h's ProcessSeen, lag_ns).
+struct ObserverMetrics {
+  std::uint64_t processes = 0;           // distinct pids with a process_born
+  std::uint64_t inferred = 0;            // of those, with a birth or an exit not seen directly
+  std::uint64_t exit_code_unknown = 0;   // process_exited with exit code -1
+  std::uint64_t born_after_serving = 0;  // workers whose first ok response ended before their process_born
+  // Over births with a lag bound (lag_ns > 0): how long a birth went unseen, at most (nearest rank).
+  std::optional<double> birth_lag_p99_ms;
+  std::optional<double> birth_lag_max_ms;
+
+  friend bool operator==(const ObserverMetrics&, const ObserverMetrics&) = default;
+};
+
 struct Metrics {
   std::uint64_t requests = 0;  // distinct request_ids
   std::uint64_t ok = 0, dropped = 0, retried = 0;
@@ -56,6 +69,7 @@ struct Metrics {
   std::uint64_t no_effect = 0;  // no_effect events (steps that changed nothing)
   LatencySummary latency;
   std::vector<PhaseMetrics> phases;
+  ObserverMetrics observer;
 
   friend bool operator==(const Metrics&, const Metrics&) = default;
 };

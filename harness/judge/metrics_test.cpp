@@ -21,6 +21,31 @@ TEST(MetricsTest, EmptyHistoryHasNothing) {
   EXPECT_EQ(m, Metrics{});
 }
 
+TEST(MetricsTest, ObserverCountsInferredProcessesLateBirthsAndBoundsBirthLag) {
+  std::vector<Event> events = HistoryBuilder()
+                                  .at_ms(0).master(100, 1)
+                                  .at_ms(1).ok(1, 102)
+                                  .at_ms(2).worker(101, 100, 1).worker(102, 100, 1)
+                                  .at_ms(3).exited(101, 100, ProcessRole::worker, 1)
+                                  .build()
+                                  .events();
+  for (Event& e : events) {
+    if (e.type == EventType::process_born && e.pid == 101) e.lag_ns = 2'000'000;
+    if (e.type == EventType::process_born && e.pid == 102) e.lag_ns = 500'000;
+    if (e.type == EventType::process_exited) {
+      e.seen = ProcessSeen::inferred_at_stop;
+      e.exit_code = -1;
+    }
+  }
+  const ObserverMetrics o = compute_metrics(History::from_events(std::move(events))).observer;
+  EXPECT_EQ(o.processes, 3u);
+  EXPECT_EQ(o.inferred, 1u);
+  EXPECT_EQ(o.exit_code_unknown, 1u);
+  EXPECT_EQ(o.born_after_serving, 1u);  // 102 served at 1 ms, seen born at 2 ms
+  EXPECT_EQ(o.birth_lag_p99_ms, 2.0);
+  EXPECT_EQ(o.birth_lag_max_ms, 2.0);
+}
+
 TEST(MetricsTest, EachRequestCountsOnceByItsFinalAttempt) {
   const History h = HistoryBuilder()
                         .ok(1, 101)

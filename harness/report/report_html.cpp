@@ -623,6 +623,15 @@ void write_metrics(std::ostream& out, const Metrics& m) {
   metric_row(out, "retried", std::to_string(m.retried));
   metric_row(out, "switchover_ms", m.switchover_ms ? fixed(*m.switchover_ms, 1) : "—");
   out << "</table>\n";
+  const ObserverMetrics& o = m.observer;
+  out << "<p class=\"note\" id=\"observer\">Process observer: " << o.processes << " processes, " << o.inferred
+      << " inferred (birth or exit not seen directly), " << o.exit_code_unknown << " exit codes unknown, "
+      << o.born_after_serving << " seen only after serving; births seen within ";
+  if (o.birth_lag_p99_ms && o.birth_lag_max_ms) {
+    out << fixed(*o.birth_lag_p99_ms, 2) << " ms (p99), " << fixed(*o.birth_lag_max_ms, 2) << " ms (max).</p>\n";
+  } else {
+    out << "— (no bound recorded).</p>\n";
+  }
 }
 
 void write_latency(std::ostream& out, const History& history) {

@@ -228,6 +228,15 @@ TEST(LatencyByPhaseTest, SplitsAttemptsAtSignalsBySendTime) {
   EXPECT_EQ(phases[2].attempts, 0U);
 }
 
+TEST(ReportHtmlTest, SaysHowManyProcessesTheObserverInferred) {
+  const History base = HistoryBuilder{}.master(100, 1).worker(101, 100, 1).build();
+  Event inferred_exit = exited(60'000'000, 101, 1, ProcessRole::worker, -1);
+  inferred_exit.seen = ProcessSeen::inferred_gone_when_found;
+  const std::string html = render("observer", with_events(base, {inferred_exit}));
+  EXPECT_NE(html.find("Process observer: 2 processes, 1 inferred"), std::string::npos);
+  EXPECT_NE(html.find("1 exit codes unknown"), std::string::npos);
+}
+
 TEST(ReportHtmlTest, EmptyHistoryStillRenders) {
   for (const History& history : {History{}, HistoryBuilder{}.master(100, 1).at_ms(50).signal("QUIT", 100, 1).build()}) {
     const std::string html = render("empty", history);

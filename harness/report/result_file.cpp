@@ -80,6 +80,15 @@ void write_result_json(std::string_view scenario, const Judgement& judgement, st
     w.null();
   }
   w.member("no_effect", m.no_effect);
+  w.key("observer");
+  w.begin_object();
+  w.member("processes", m.observer.processes);
+  w.member("inferred", m.observer.inferred);
+  w.member("exit_code_unknown", m.observer.exit_code_unknown);
+  w.member("born_after_serving", m.observer.born_after_serving);
+  optional_number(w, "birth_lag_p99_ms", m.observer.birth_lag_p99_ms);
+  optional_number(w, "birth_lag_max_ms", m.observer.birth_lag_max_ms);
+  w.end_object();
   latency(w, m.latency);
   w.key("phases");
   w.begin_array();

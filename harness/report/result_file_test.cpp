@@ -23,6 +23,7 @@ TEST(ResultFileTest, WritesVerdictMetricsAndChecks) {
   j.metrics.overlap_ms = 7.5;
   j.metrics.masters_at_end = 1;
   j.metrics.no_effect = 2;
+  j.metrics.observer = ObserverMetrics{6, 1, 0, 2, 1.5, 9.75};
   j.metrics.latency = LatencySummary{8, 0.5, 1.25, 2, 3};
   PhaseMetrics& usr2 = j.metrics.phases.emplace_back();
   usr2.name = "USR2";
@@ -63,6 +64,14 @@ TEST(ResultFileTest, WritesVerdictMetricsAndChecks) {
     "overlap_ms": 7.5,
     "masters_at_end": 1,
     "no_effect": 2,
+    "observer": {
+      "processes": 6,
+      "inferred": 1,
+      "exit_code_unknown": 0,
+      "born_after_serving": 2,
+      "birth_lag_p99_ms": 1.5,
+      "birth_lag_max_ms": 9.75
+    },
     "latency_ms": {
       "count": 8,
       "p50": 0.5,
@@ -129,6 +138,14 @@ TEST(ResultFileTest, MissingSwitchoverIsNullAndEmptyCollectionsStayValid) {
     "overlap_ms": null,
     "masters_at_end": null,
     "no_effect": 0,
+    "observer": {
+      "processes": 0,
+      "inferred": 0,
+      "exit_code_unknown": 0,
+      "born_after_serving": 0,
+      "birth_lag_p99_ms": null,
+      "birth_lag_max_ms": null
+    },
     "latency_ms": {
       "count": 0,
       "p50": 0,
