@@ -31,46 +31,67 @@ std::optional<int> parse_signal(std::string_view text) {
   return std::nullopt;
 }
 
-FaultParse parse_fault(std::string_view text) {
-  size_t equals = text.find('=');
-  std::string_view name = text.substr(0, equals);
-  std::string_view value = equals == std::string_view::npos ? std::string_view() : text.substr(equals + 1);
-  const bool has_value = equals != std::string_view::npos;
-  auto bare = [&](Fault fault) -> FaultParse {
-    if (has_value) return {std::nullopt, "fault \"" + std::string(name) + "\" takes no value"};
-    return {fault, {}};
-  };
-  auto needs = [&](const char *what) -> FaultParse {
-    return {std::nullopt, "fault \"" + std::string(name) + "\" needs " + what + ", got \"" + std::string(value) + "\""};
-  };
+namespace {
 
-  if (name == "crash_on_start") return bare(CrashOnStart{});
-  if (name == "fail_config") return bare(FailConfig{});
-  if (name == "ignore_inherited") return bare(IgnoreInherited{});
-  if (name == "hang_on_quit") return bare(HangOnQuit{});
-  if (name == "abort_on_quit") return bare(AbortOnQuit{});
-  if (name == "shutdown_listener") return bare(ShutdownListener{});
-  if (name == "slow_start" || name == "die_after") {
-    auto delay = parse_nginx_time(value);
+using fault_list::Parameter;
+
+// The fault `name` of struct T from the text after its `=` (nullopt when there was no `=`).
+template <class T, Parameter P>
+FaultParse parse_as(std::string_view name, std::optional<std::string_view> value) {
+  const auto needs = [&](const char *what) -> FaultParse {
+    return {std::nullopt, "fault \"" + std::string(name) + "\" needs " + what + ", got \"" +
+                              std::string(value.value_or("")) + "\""};
+  };
+  if constexpr (P == Parameter::none) {
+    if (value) return {std::nullopt, "fault \"" + std::string(name) + "\" takes no value"};
+    return {T{}, {}};
+  } else if constexpr (P == Parameter::time) {
+    auto delay = parse_nginx_time(value.value_or(""));
     if (!delay) return needs("a time such as 500ms or 2s");
-    if (name == "slow_start") return {SlowStart{*delay}, {}};
-    return {DieAfter{*delay}, {}};
-  }
-  if (name == "worker_crash_on_request") {
-    auto n = parse_long(value);
-    if (!n || *n < 1) return needs("a request number from 1");
-    return {WorkerCrashOnRequest{*n}, {}};
-  }
-  if (name == "ignore_signal") {
-    auto signo = parse_signal(value);
+    return {T{*delay}, {}};
+  } else if constexpr (P == Parameter::count) {
+    auto n = parse_long(value.value_or(""));
+    if (!n || *n < 1) return needs("a count from 1");
+    return {T{*n}, {}};
+  } else if constexpr (P == Parameter::signal) {
+    auto signo = parse_signal(value.value_or(""));
     if (!signo || *signo == SIGKILL || *signo == SIGSTOP) return needs("a signal that can be ignored");
-    return {IgnoreSignal{*signo}, {}};
-  }
-  if (name == "bad_status") {
-    auto code = parse_long(value);
+    return {T{*signo}, {}};
+  } else {
+    static_assert(P == Parameter::status, "every parameter kind of faults.list is parsed");
+    auto code = parse_long(value.value_or(""));
     if (!code || *code < 100 || *code > 599) return needs("an HTTP status code");
-    return {BadStatus{static_cast<int>(*code)}, {}};
+    return {T{static_cast<int>(*code)}, {}};
   }
+}
+
+template <Parameter P, class T>
+std::string format_as(std::string_view name, const T &fault) {
+  if constexpr (P == Parameter::none) {
+    return std::string(name);
+  } else {
+    const auto &[value] = fault;
+    std::string text = std::string(name) + "=";
+    if constexpr (P == Parameter::time) return text + format_duration(value);
+    else if constexpr (P == Parameter::signal) return text + "SIG" + sigabbrev_np(value);
+    else return text + std::to_string(value);
+  }
+}
+
+template <class>
+constexpr bool no_fault_struct = false;
+
+}  // namespace
+
+FaultParse parse_fault(std::string_view text) {
+  const size_t equals = text.find('=');
+  const std::string_view name = text.substr(0, equals);
+  std::optional<std::string_view> value;
+  if (equals != std::string_view::npos) value = text.substr(equals + 1);
+#define HOTDEPLOY_PARSE_FAULT(fault_name, Struct, parameter) \
+  if (name == #fault_name) return parse_as<Struct, Parameter::parameter>(name, value);
+  HOTDEPLOY_FAULTS(HOTDEPLOY_PARSE_FAULT)
+#undef HOTDEPLOY_PARSE_FAULT
   return {std::nullopt, "unknown fault \"" + std::string(name) + "\""};
 }
 
@@ -78,21 +99,11 @@ std::string format_fault(const Fault &fault) {
   return std::visit(
       [](const auto &f) -> std::string {
         using T = std::decay_t<decltype(f)>;
-        if constexpr (std::is_same_v<T, CrashOnStart>) return "crash_on_start";
-        else if constexpr (std::is_same_v<T, FailConfig>) return "fail_config";
-        else if constexpr (std::is_same_v<T, SlowStart>) return "slow_start=" + format_duration(f.delay);
-        else if constexpr (std::is_same_v<T, IgnoreInherited>) return "ignore_inherited";
-        else if constexpr (std::is_same_v<T, WorkerCrashOnRequest>)
-          return "worker_crash_on_request=" + std::to_string(f.request_number);
-        else if constexpr (std::is_same_v<T, HangOnQuit>) return "hang_on_quit";
-        else if constexpr (std::is_same_v<T, AbortOnQuit>) return "abort_on_quit";
-        else if constexpr (std::is_same_v<T, ShutdownListener>) return "shutdown_listener";
-        else if constexpr (std::is_same_v<T, IgnoreSignal>) return "ignore_signal=SIG" + std::string(sigabbrev_np(f.signo));
-        else if constexpr (std::is_same_v<T, BadStatus>) return "bad_status=" + std::to_string(f.status_code);
-        else {
-          static_assert(std::is_same_v<T, DieAfter>, "every fault has a text form");
-          return "die_after=" + format_duration(f.delay);
-        }
+#define HOTDEPLOY_FORMAT_FAULT(fault_name, Struct, parameter) \
+  if constexpr (std::is_same_v<T, Struct>) return format_as<Parameter::parameter>(#fault_name, f); else
+        HOTDEPLOY_FAULTS(HOTDEPLOY_FORMAT_FAULT)
+#undef HOTDEPLOY_FORMAT_FAULT
+        static_assert(no_fault_struct<T>, "every fault struct is named in faults.list");
       },
       fault);
 }

@@ -4,28 +4,20 @@
 // fake-nginx or by real nginx. Text form, one fault per item: a bare name, or name=value
 // with the unit in the value (`slow_start=500ms`, `ignore_signal=SIGWINCH`).
 //
-//   crash_on_start             the process aborts (SIGABRT) after loading its config, before
-//                              binding or writing a pid file
-//   fail_config                loading the config fails with an emerg line (also with -t)
-//   slow_start=<time>          sleeps that long after loading the config, before binding
-//   ignore_inherited           closes the inherited sockets and binds anew (so it meets
-//                              EADDRINUSE while the old master holds them)
-//   worker_crash_on_request=N  a worker aborts on its Nth request, without answering it
-//   hang_on_quit               a worker told to quit stops accepting but never exits
-//   abort_on_quit              a worker told to quit resets its connections and exits at once
-//   shutdown_listener          a worker told to quit calls shutdown() on the shared listening
-//                              sockets first: every process sharing them stops accepting
-//   ignore_signal=SIG          the master ignores SIG (e.g. SIGUSR2, WINCH, 12)
-//   bad_status=CODE            every response has status CODE
-//   die_after=<time>           the master is SIGKILLed that long after it starts
+// The names, their parameters and what each fault does are listed once, in faults.list; the
+// Fault variant and the text form are built from that list. Each struct below is named in it and
+// has one member of its parameter's type (none for a fault without a parameter).
 #pragma once
 
 #include <chrono>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
+
+#include "hotdeploy_fault_list.h"
 
 namespace hotdeploy::fakes {
 
@@ -51,8 +43,8 @@ struct DieAfter {
   std::chrono::milliseconds delay;
 };
 
-using Fault = std::variant<CrashOnStart, FailConfig, SlowStart, IgnoreInherited, WorkerCrashOnRequest, HangOnQuit,
-                           AbortOnQuit, ShutdownListener, IgnoreSignal, BadStatus, DieAfter>;
+using Fault = std::variant<HOTDEPLOY_FAULT_TYPES>;
+static_assert(std::variant_size_v<Fault> == std::size(fault_list::entries), "one struct per fault in faults.list");
 
 struct FaultParse {
   std::optional<Fault> fault;

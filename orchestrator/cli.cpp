@@ -18,6 +18,7 @@
 #include "harness/judge/rejudge.h"
 #include "harness/report/junit_xml.h"
 #include "orchestrator/environment_error.h"
+#include "orchestrator/installed_files.h"
 #include "orchestrator/interrupt.h"
 #include "orchestrator/process_control.h"
 #include "orchestrator/progress_file.h"
@@ -65,7 +66,7 @@ constexpr const char* usage_text =
     "diff       compare what the target did in two saved runs of a scenario (e.g. on fake-nginx and\n"
     "           on nginx): masters, workers, pid files, steps with no effect, who served at the end,\n"
     "           dropped requests; a line per aspect, `same` or both values; exit 1 when any differs\n"
-    "list       the scenarios in DIR (default: scenarios)\n"
+    "list       the scenarios in DIR (default: ./scenarios, else the installed library)\n"
     "\n"
     "Exit status: 0 pass, 1 a scenario failed, 2 usage or invalid scenario (the message names\n"
     "FILE:LINE:COLUMN), 3 environment (binary missing, directory unwritable), 128+N when\n"
@@ -404,7 +405,7 @@ int diff_command(const std::vector<std::string>& args, std::ostream& out) {
 
 int list_command(const std::vector<std::string>& args, std::ostream& out) {
   if (args.size() > 2) throw UsageError("list takes at most one DIR");
-  const std::string dir = args.size() == 2 ? args[1] : "scenarios";
+  const std::string dir = args.size() == 2 ? args[1] : default_scenario_dir().string();
   for (const auto& file : scenario_files({dir})) {
     const auto scenario = parse_scenario_file(file.string());
     auto summary = scenario.summary.substr(0, scenario.summary.find('\n'));

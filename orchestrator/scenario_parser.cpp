@@ -10,6 +10,7 @@
 #include <regex>
 #include <sstream>
 
+#include "hotdeploy_fault_list.h"
 #include "orchestrator/duration.h"
 #include "orchestrator/target.h"
 
@@ -134,37 +135,64 @@ class Reader {
   std::string file_;
 };
 
+// The faults fake-nginx knows (fakes/faults.list), for error messages: the bare names first, then
+// the ones with a parameter as {name: D|N|SIG|CODE}.
+std::string known_faults() {
+  using fault_list::Parameter;
+  std::string known = "known: ";
+  for (const auto& entry : fault_list::entries) {
+    if (entry.parameter == Parameter::none) known += std::string(entry.name) + ", ";
+  }
+  for (const auto& entry : fault_list::entries) {
+    if (entry.parameter == Parameter::none) continue;
+    const char* placeholder = entry.parameter == Parameter::time     ? "D"
+                              : entry.parameter == Parameter::count  ? "N"
+                              : entry.parameter == Parameter::signal ? "SIG"
+                                                                     : "CODE";
+    known += "{" + std::string(entry.name) + ": " + placeholder + "}, ";
+  }
+  return known.substr(0, known.size() - 2);
+}
+
 // A fault as fake-nginx-stamp takes it: "name" or "name=value", its parameter checked by kind.
 std::string parse_fault(const Reader& r, const YAML::Node& node) {
-  constexpr std::string_view plain[] = {"crash_on_start", "fail_config",   "ignore_inherited",
-                                        "hang_on_quit",   "abort_on_quit", "shutdown_listener"};
-  constexpr std::string_view timed[] = {"slow_start", "die_after"};
-  const auto known = "known: crash_on_start, fail_config, ignore_inherited, hang_on_quit, abort_on_quit, "
-                     "shutdown_listener, {slow_start: D}, {die_after: D}, {worker_crash_on_request: N}, "
-                     "{ignore_signal: SIG}, {bad_status: CODE}";
+  using fault_list::Parameter;
+  const auto find = [](const std::string& name) -> const fault_list::Entry* {
+    for (const auto& entry : fault_list::entries) {
+      if (entry.name == name) return &entry;
+    }
+    return nullptr;
+  };
   if (node.IsScalar()) {
-    for (auto name : plain) {
-      if (node.Scalar() == name) return node.Scalar();
+    const auto* entry = find(node.Scalar());
+    if (entry && entry->parameter == Parameter::none) return node.Scalar();
+    r.fail(node, "unknown fault '" + node.Scalar() + "' or one that needs a parameter (" + known_faults() + ")");
+  }
+  if (!node.IsMap() || node.size() != 1) {
+    r.fail(node, "a fault is a name or {name: parameter} (" + known_faults() + ")");
+  }
+  const auto item = *node.begin();
+  const auto name = item.first.as<std::string>();
+  const auto* entry = find(name);
+  switch (entry ? entry->parameter : Parameter::none) {
+    case Parameter::none:  // unknown, or a bare name given a parameter
+      break;
+    case Parameter::time:
+      return name + "=" + format_duration(r.duration(item.second, name));
+    case Parameter::count:
+      return name + "=" + std::to_string(r.integer(item.second, name, 1, 1000000000));
+    case Parameter::status:
+      return name + "=" + std::to_string(r.integer(item.second, name, 100, 599));
+    case Parameter::signal: {
+      auto signal = r.scalar(item.second, name);
+      if (signal.rfind("SIG", 0) == 0) signal = signal.substr(3);
+      for (const auto& known_signal : known_signals) {
+        if (known_signal.name == signal && signal != "KILL") return name + "=" + signal;
+      }
+      r.fail(item.second, name + " takes USR2, WINCH, QUIT, TERM, INT, HUP or USR1, got '" + signal + "'");
     }
-    r.fail(node, "unknown fault '" + node.Scalar() + "' or one that needs a parameter (" + known + ")");
   }
-  if (!node.IsMap() || node.size() != 1) r.fail(node, std::string("a fault is a name or {name: parameter} (") + known + ")");
-  const auto entry = *node.begin();
-  const auto name = entry.first.as<std::string>();
-  for (auto candidate : timed) {
-    if (name == candidate) return name + "=" + format_duration(r.duration(entry.second, name));
-  }
-  if (name == "worker_crash_on_request") return name + "=" + std::to_string(r.integer(entry.second, name, 1, 1000000000));
-  if (name == "bad_status") return name + "=" + std::to_string(r.integer(entry.second, name, 100, 599));
-  if (name == "ignore_signal") {
-    auto signal = r.scalar(entry.second, name);
-    if (signal.rfind("SIG", 0) == 0) signal = signal.substr(3);
-    for (const auto& known_signal : known_signals) {
-      if (known_signal.name == signal && signal != "KILL") return name + "=" + signal;
-    }
-    r.fail(entry.second, "ignore_signal takes USR2, WINCH, QUIT, TERM, INT, HUP or USR1, got '" + signal + "'");
-  }
-  r.fail(entry.first, "unknown fault '" + name + "' (" + known + ")");
+  r.fail(item.first, "unknown fault '" + name + "' (" + known_faults() + ")");
 }
 
 // `versions` and `faults` are stamped into fake-nginx copies; Debian's nginx cannot carry them.

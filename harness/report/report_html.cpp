@@ -634,17 +634,23 @@ void write_metrics(std::ostream& out, const Metrics& m) {
   }
 }
 
-void write_latency(std::ostream& out, const History& history) {
-  out << "<h2>Latency by phase</h2>\n<p class=\"note\">request_sent → request_ended of each attempt, by the "
-         "phase in which it was sent.</p>\n<table id=\"latency\"><tr><th>phase</th><th>from ms</th><th>to ms</th>"
-         "<th>attempts</th><th>not ok</th><th>p50 ms</th><th>p99 ms</th><th>max ms</th></tr>\n";
-  for (const PhaseLatency& p : latency_by_phase(history)) {
-    const auto latency = [&](std::int64_t ns) { return p.attempts == 0 ? std::string("—") : fixed(to_ms(ns), 2); };
-    out << "<tr><td>" << html_escape(p.name) << "</td><td class=\"num\">" << ms_text(p.from_ns)
-        << "</td><td class=\"num\">" << ms_text(p.to_ns) << "</td><td class=\"num\">" << p.attempts
-        << "</td><td class=\"num\">" << p.not_ok << "</td><td class=\"num\">" << latency(p.p50_ns)
-        << "</td><td class=\"num\">" << latency(p.p99_ns) << "</td><td class=\"num\">" << latency(p.max_ns)
-        << "</td></tr>\n";
+// The judge's phases (metrics.h), as result.json has them: nothing here recomputes them.
+void write_phases(std::ostream& out, const Metrics& m) {
+  out << "<h2>Phases</h2>\n<p class=\"note\">The judge's phases, as in result.json: a request counts in the phase "
+         "in which it ended; latency is of the requests that ended ok.</p>\n<table id=\"phases\"><tr><th>phase</th>"
+         "<th>from ms</th><th>to ms</th><th>requests</th><th>ok</th><th>dropped</th><th>p50 ms</th><th>p99 ms</th>"
+         "<th>p99.9 ms</th><th>max ms</th></tr>\n";
+  if (m.phases.empty()) out << "<tr><td></td><td class=\"note\" colspan=\"9\">none: the history is empty</td></tr>\n";
+  for (std::size_t k = 0; k < m.phases.size(); ++k) {
+    const PhaseMetrics& p = m.phases[k];
+    const std::string until = k + 1 < m.phases.size() ? m.phases[k + 1].name : "end";
+    const auto latency = [&](double ms) { return p.latency.count == 0 ? std::string("—") : fixed(ms, 2); };
+    out << "<tr><td>" << html_escape(p.name + " → " + until) << "</td><td class=\"num\">" << fixed(p.from_ms, 1)
+        << "</td><td class=\"num\">" << fixed(p.to_ms, 1) << "</td><td class=\"num\">" << p.requests
+        << "</td><td class=\"num\">" << p.ok << "</td><td class=\"num\">" << p.dropped
+        << "</td><td class=\"num\">" << latency(p.latency.p50_ms) << "</td><td class=\"num\">"
+        << latency(p.latency.p99_ms) << "</td><td class=\"num\">" << latency(p.latency.p999_ms)
+        << "</td><td class=\"num\">" << latency(p.latency.max_ms) << "</td></tr>\n";
   }
   out << "</table>\n";
 }
@@ -722,7 +728,7 @@ void write_log(std::ostream& out, const History& history) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Request bookkeeping shared by the timeline and the latency table
+// Request bookkeeping for the timeline
 
 // request_id -> its highest attempt, for requests with more than one. A retry that could not
 // connect has a request_ended but no request_sent, so both count.
@@ -748,11 +754,6 @@ struct Outstanding {
   std::uint8_t attempt = 0;
   std::int64_t sent_ns = 0;
 };
-
-std::int64_t nearest_rank(const std::vector<std::int64_t>& sorted, double fraction) {
-  const auto rank = static_cast<std::size_t>(std::max(1.0, std::ceil(fraction * static_cast<double>(sorted.size()))));
-  return sorted[std::min(rank, sorted.size()) - 1];
-}
 
 }  // namespace
 
@@ -835,44 +836,6 @@ RequestTimeline bucket_requests(const History& history, std::int64_t from_ns, st
   return timeline;
 }
 
-std::vector<PhaseLatency> latency_by_phase(const History& history) {
-  std::vector<PhaseLatency> phases{{"start", 0, history_end_ns(history)}};
-  for (const Event& e : history.events()) {
-    if (e.type != EventType::signal_sent) continue;
-    phases.back().to_ns = e.t_ns;
-    phases.back().name += " → " + signal_name(e);
-    phases.push_back({signal_name(e), e.t_ns, history_end_ns(history)});
-  }
-  phases.back().name += " → end";
-  std::vector<std::vector<std::int64_t>> latencies(phases.size());
-  std::unordered_map<std::uint64_t, Outstanding> outstanding;
-  const auto phase_of = [&](std::int64_t t_ns) {
-    const auto it = std::upper_bound(phases.begin() + 1, phases.end(), t_ns,
-                                     [](std::int64_t t, const PhaseLatency& p) { return t < p.from_ns; });
-    return static_cast<std::size_t>(it - phases.begin() - 1);
-  };
-  for (const Event& e : history.events()) {
-    if (e.type == EventType::request_sent) outstanding[e.request_id] = {e.attempt, e.t_ns};
-    if (e.type != EventType::request_ended) continue;
-    const auto it = outstanding.find(e.request_id);
-    if (it == outstanding.end() || it->second.attempt != e.attempt) continue;
-    const std::size_t phase = phase_of(it->second.sent_ns);
-    latencies[phase].push_back(e.t_ns - it->second.sent_ns);
-    if (e.outcome != Outcome::ok) ++phases[phase].not_ok;
-    outstanding.erase(it);
-  }
-  for (std::size_t i = 0; i < phases.size(); ++i) {
-    auto& sample = latencies[i];
-    if (sample.empty()) continue;
-    std::sort(sample.begin(), sample.end());
-    phases[i].attempts = sample.size();
-    phases[i].p50_ns = nearest_rank(sample, 0.50);
-    phases[i].p99_ns = nearest_rank(sample, 0.99);
-    phases[i].max_ns = sample.back();
-  }
-  return phases;
-}
-
 void write_report_html(std::string_view scenario_name, const History& history, const Judgement& judgement,
                        std::ostream& out, std::string_view isolation_line) {
   const Generations generations = Generations::from(history);
@@ -890,7 +853,7 @@ void write_report_html(std::string_view scenario_name, const History& history, c
                    bucket_requests(history, zoom->start_ns, zoom->end_ns), *zoom, marks, windows);
   }
   write_lifelines(out, history, generations, axis, marks, windows);
-  write_latency(out, history);
+  write_phases(out, judgement.metrics);
   write_run_events(out, history);
   write_log(out, history);
   out << "<p class=\"note\">Generated by hotdeploy from the run's history.jsonl.</p>\n</body>\n</html>\n";

@@ -4,9 +4,11 @@
 // (per time bucket, stacked ok by serving generation / retried / dropped) with a marker for every
 // signal_sent and binary_swapped and the transition windows shaded; one lifeline per process;
 // a close-up of the same around the transition windows when they are a small part of a long run;
-// request latency by phase; the orchestrator's run events; the error.log lines.
+// the judge's phases (metrics.h: requests, drops and latency); the orchestrator's run events;
+// the error.log lines.
 //
-// Promises: every string that comes from the history, the judgement or the scenario is
+// Promises: every number the judge computed is rendered from the Judgement, never recomputed;
+// every string that comes from the history, the judgement or the scenario is
 // HTML-escaped (html_escape); the work is linear in the history and the page's size does not
 // grow with the number of requests (they are aggregated into at most kMaxBuckets buckets; the
 // process, event and log lists are capped and say how much they left out).
@@ -58,23 +60,6 @@ struct RequestTimeline {
                                               std::size_t max_buckets = kMaxBuckets);
 // The whole run: 0 .. the last event's t_ns.
 [[nodiscard]] RequestTimeline bucket_requests(const History& history, std::size_t max_buckets = kMaxBuckets);
-
-// Request latency (request_sent -> request_ended of the same request_id and attempt, whatever
-// the outcome) of the attempts sent within one phase. Phases are the intervals between
-// signal_sent events: "start → USR2", "USR2 → WINCH", ..., "QUIT → end" ("start → end" if no
-// signal was sent). Percentiles are nearest-rank; all zero when the phase has no attempt.
-struct PhaseLatency {
-  std::string name;
-  std::int64_t from_ns = 0;
-  std::int64_t to_ns = 0;
-  std::uint64_t attempts = 0;
-  std::uint64_t not_ok = 0;
-  std::int64_t p50_ns = 0;
-  std::int64_t p99_ns = 0;
-  std::int64_t max_ns = 0;
-};
-
-[[nodiscard]] std::vector<PhaseLatency> latency_by_phase(const History& history);
 
 // `isolation_line`, when not empty, is shown under the verdict (result_file.h's describe()).
 void write_report_html(std::string_view scenario_name, const History& history, const Judgement& judgement,

@@ -2,11 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <map>
+#include <regex>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "harness/history/history_builder.h"
 #include "harness/judge/metrics.h"
+#include "harness/report/result_file.h"
 
 namespace hotdeploy::harness {
 namespace {
@@ -203,29 +208,90 @@ TEST(BucketRequestsTest, ARangeCountsOnlyWhatEndedInsideIt) {
   EXPECT_EQ(total, 2U);
 }
 
-TEST(LatencyByPhaseTest, SplitsAttemptsAtSignalsBySendTime) {
+// The phases of a result.json, each as the text of its members by key ("name", "from_ms", ...,
+// and the latency's "count", "p50", ...), read by pattern from the pretty-printed file.
+std::vector<std::map<std::string, std::string>> result_json_phases(const std::string& json) {
+  const auto from = json.find("\"phases\"");
+  const auto to = json.find("\"checks\"");
+  EXPECT_NE(from, std::string::npos) << json;
+  std::vector<std::map<std::string, std::string>> phases;
+  const std::regex member(R"re("([a-z0-9_.]+)": ("[^"]*"|[-0-9.e+]+))re");
+  const std::string section = json.substr(from, to - from);
+  for (std::sregex_iterator it(section.begin(), section.end(), member), end; it != end; ++it) {
+    std::string value = (*it)[2];
+    if (value.front() == '"') value = value.substr(1, value.size() - 2);
+    if ((*it)[1] == "name") phases.emplace_back();
+    if (!phases.empty()) phases.back()[(*it)[1]] = value;
+  }
+  return phases;
+}
+
+// The cells of each row of report.html's phase table.
+std::vector<std::vector<std::string>> report_phase_rows(const std::string& html) {
+  const auto from = html.find("<table id=\"phases\">");
+  EXPECT_NE(from, std::string::npos) << html;
+  const std::string table = html.substr(from, html.find("</table>", from) - from);
+  std::vector<std::vector<std::string>> rows;
+  const std::regex row("<tr><td>.*?</tr>");
+  const std::regex cell("<td[^>]*>([^<]*)</td>");
+  for (std::sregex_iterator r(table.begin(), table.end(), row), end; r != end; ++r) {
+    const std::string text = r->str();
+    auto& cells = rows.emplace_back();
+    for (std::sregex_iterator c(text.begin(), text.end(), cell); c != end; ++c) cells.push_back((*c)[1]);
+  }
+  return rows;
+}
+
+// A number report.html printed with `decimals` digits is the judge's, rounded.
+void expect_rounded(const std::string& printed, const std::string& judged, int decimals, const std::string& what) {
+  EXPECT_NEAR(std::stod(printed), std::stod(judged), 0.5 * std::pow(10.0, -decimals) + 1e-9)
+      << what << ": report.html " << printed << ", result.json " << judged;
+}
+
+TEST(ReportHtmlTest, PhaseTableShowsTheJudgesPhasesAsResultJsonHasThem) {
+  // Request 2 is sent before USR2 and ends after it: the judge files it under USR2, where it ended.
   const History history = HistoryBuilder{}
                               .master(100, 1)
                               .at_ms(1).sent_only(1).at_ms(3).ended_only(1, Outcome::ok, Reason::none)
                               .at_ms(2).sent_only(2).at_ms(12).ended_only(2, Outcome::info, Reason::response_timeout)
                               .at_ms(10).signal("USR2", 100, 1)
-                              .at_ms(11).sent_only(3).at_ms(15).ended_only(3, Outcome::ok, Reason::none)
+                              .at_ms(11).sent_only(3).at_ms(15.5).ended_only(3, Outcome::ok, Reason::none)
+                              .at_ms(16).sent_only(4).at_ms(17.25).ended_only(4, Outcome::ok, Reason::none)
                               .at_ms(20).signal("WINCH", 100, 1)
                               .build();
-  const auto phases = latency_by_phase(history);
-  ASSERT_EQ(phases.size(), 3U);
-  EXPECT_EQ(phases[0].name, "start → USR2");
-  EXPECT_EQ(phases[0].attempts, 2U);
-  EXPECT_EQ(phases[0].not_ok, 1U);
-  EXPECT_EQ(phases[0].p50_ns, 2'000'000);
-  EXPECT_EQ(phases[0].p99_ns, 10'000'000);
-  EXPECT_EQ(phases[0].max_ns, 10'000'000);
-  EXPECT_EQ(phases[1].name, "USR2 → WINCH");
-  EXPECT_EQ(phases[1].from_ns, 10'000'000);
-  EXPECT_EQ(phases[1].to_ns, 20'000'000);
-  EXPECT_EQ(phases[1].max_ns, 4'000'000);
-  EXPECT_EQ(phases[2].name, "WINCH → end");
-  EXPECT_EQ(phases[2].attempts, 0U);
+  const Judgement judgement = judge(history, Expectations{});
+  std::ostringstream json;
+  write_result_json("phases", judgement, json);
+  std::ostringstream html;
+  write_report_html("phases", history, judgement, html);
+
+  const auto judged = result_json_phases(json.str());
+  const auto shown = report_phase_rows(html.str());
+  ASSERT_EQ(judged.size(), 3U) << json.str();
+  EXPECT_EQ(judged[1].at("name"), "USR2");
+  EXPECT_EQ(judged[1].at("requests"), "3");
+  EXPECT_EQ(judged[1].at("dropped"), "1");
+  ASSERT_EQ(shown.size(), judged.size()) << html.str();
+  for (std::size_t k = 0; k < judged.size(); ++k) {
+    const auto& phase = judged[k];
+    const auto& row = shown[k];
+    const std::string what = "phase " + phase.at("name");
+    ASSERT_EQ(row.size(), 10U) << what;
+    EXPECT_EQ(row[0], phase.at("name") + " → " + (k + 1 < judged.size() ? judged[k + 1].at("name") : "end"));
+    expect_rounded(row[1], phase.at("from_ms"), 1, what + " from_ms");
+    expect_rounded(row[2], phase.at("to_ms"), 1, what + " to_ms");
+    EXPECT_EQ(row[3], phase.at("requests")) << what;
+    EXPECT_EQ(row[4], phase.at("ok")) << what;
+    EXPECT_EQ(row[5], phase.at("dropped")) << what;
+    const char* latency_keys[] = {"p50", "p99", "p99.9", "max"};
+    for (std::size_t i = 0; i < 4; ++i) {
+      if (phase.at("count") == "0") {
+        EXPECT_EQ(row[6 + i], "—") << what << " " << latency_keys[i];
+      } else {
+        expect_rounded(row[6 + i], phase.at(latency_keys[i]), 2, what + " " + latency_keys[i]);
+      }
+    }
+  }
 }
 
 TEST(ReportHtmlTest, SaysHowManyProcessesTheObserverInferred) {
@@ -242,7 +308,7 @@ TEST(ReportHtmlTest, EmptyHistoryStillRenders) {
     const std::string html = render("empty", history);
     EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0U);
     EXPECT_NE(html.find("no requests were recorded"), std::string::npos);
-    EXPECT_NE(html.find("start → "), std::string::npos);
+    EXPECT_NE(html.find("<table id=\"phases\">"), std::string::npos);
     EXPECT_NE(html.find("</html>"), std::string::npos);
   }
 }
