@@ -2,12 +2,16 @@
 
 #include <linux/close_range.h>
 #include <sys/syscall.h>
+#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/process.hpp>
 #include <boost/process/extend.hpp>
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <csignal>
 #include <system_error>
 #include <thread>
@@ -44,21 +48,64 @@ pid_t launch(const LaunchSpec& spec) {
   }
 }
 
+namespace {
+
+// The exit code of a wait status: the code, or 128 + signal when the process was killed.
+int exit_code_of(int status) { return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status); }
+
+// Reads the child's stderr as it comes (so a chatty child never blocks on a full pipe) and reaps
+// it when it exits, with poll(2) on the pipe and a pidfd. Boost.Process's child::wait_for is not
+// used: it can wait out its whole deadline after the child has exited (boostorg/process#69), which
+// held runs up for 30 s at a time. Without pidfd_open (Linux < 5.3) the exit is looked for every
+// 10 ms. At the deadline the child is killed and reaped, and exit_code stays -1.
+void collect(pid_t pid, int stderr_fd, std::chrono::milliseconds deadline, CompletedProcess& completed) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  pollfd watched[2] = {{stderr_fd, POLLIN, 0}, {pidfd, POLLIN, 0}};
+  char buffer[4096];
+  while (true) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      completed.exit_code = exit_code_of(status);
+      break;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      ::kill(pid, SIGKILL);
+      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      break;
+    }
+    const int timeout_ms = static_cast<int>(pidfd >= 0 ? left.count() : std::min<std::int64_t>(left.count(), 10));
+    if (::poll(watched, 2, timeout_ms) < 0 && errno != EINTR) break;
+    if (watched[0].fd >= 0 && watched[0].revents != 0) {
+      const ssize_t got = ::read(stderr_fd, buffer, sizeof buffer);
+      if (got > 0) {
+        completed.stderr_text.append(buffer, static_cast<std::size_t>(got));
+      } else if (got == 0 || errno != EINTR) {
+        watched[0].fd = -1;  // end of stderr: poll ignores a negative descriptor
+      }
+    }
+  }
+  if (pidfd >= 0) ::close(pidfd);
+}
+
+}  // namespace
+
 CompletedProcess run_to_completion(const std::vector<std::string>& argv, std::chrono::milliseconds deadline) {
   if (argv.empty()) throw EnvironmentError("run: empty command line");
   std::vector<std::string> args(argv.begin() + 1, argv.end());
   CompletedProcess completed;
   try {
-    bp::ipstream errors;
+    bp::pipe errors;
     bp::child child(bp::exe = argv.front(), bp::args = args, bp::std_in < bp::null, bp::std_out > bp::null,
                     bp::std_err > errors);
-    if (!child.wait_for(deadline)) {
-      child.terminate();
-      return completed;
-    }
-    completed.exit_code = child.exit_code();
-    std::string line;
-    while (std::getline(errors, line)) completed.stderr_text += line + "\n";
+    // Only the child writes to the pipe: with our write end closed, its exit ends the stream.
+    ::close(errors.native_sink());
+    errors.assign_sink(-1);
+    const pid_t pid = child.id();
+    child.detach();  // collect() reaps it
+    collect(pid, errors.native_source(), deadline, completed);
   } catch (const bp::process_error& e) {
     throw EnvironmentError("cannot run " + argv.front() + ": " + e.what());
   }
