@@ -8,6 +8,7 @@
 //                     ..., with those that exited at the end-of-run cleanup (after steps_ended)
 //                     listed by generation, since the cleanup ends them all at once
 //   workers           per generation: workers born and exited, and exit codes other than 0
+//                     (without the codes the observer did not learn: those are tolerated)
 //   pid_files         per file (nginx.pid, nginx.pid.oldbin): the generations it named in turn,
 //                     without the gaps and round trips that can be shorter than the observer's poll
 //   no_effect         the steps recorded as having no effect
@@ -51,7 +52,7 @@ struct AspectComparison {
 // Something an aspect leaves out or allows for because it is chance on either target, and how
 // often each run had it.
 struct Tolerance {
-  std::string aspect;  // the aspect that leaves it out: dropped
+  std::string aspect;  // the aspect that leaves it out: workers, dropped
   std::string what;    // "POSTs lost to the keep-alive close race"
   std::string why;     // why it is chance: "chance on both targets: ..."
   std::uint64_t a = 0;
@@ -60,9 +61,10 @@ struct Tolerance {
   [[nodiscard]] bool seen() const { return a > 0 || b > 0; }
 };
 
-// What `dropped` leaves out of one run: one Tolerance per kind of thing, in a fixed order, with
-// the run's count in `a` (and 0 in `b`).
-[[nodiscard]] std::vector<Tolerance> dropped_left_out(const harness::JudgeInputs& run);
+// What the aspects leave out of one run: one Tolerance per kind of thing, in a fixed order (the
+// workers' unknown exit codes, then what `dropped` leaves out), with the run's count in `a` (and
+// 0 in `b`).
+[[nodiscard]] std::vector<Tolerance> tolerances_of(const harness::JudgeInputs& run);
 
 struct RunComparison {
   std::vector<AspectComparison> aspects;  // every aspect, in the order of the list above
