@@ -190,7 +190,7 @@ struct DroppedTolerance {
 constexpr DroppedTolerance kDroppedTolerances[] = {
     {LeftOut::sent_after_steps, "requests sent after the last step", "chance on both targets: they race the load's stop"},
     {LeftOut::refused_or_reset_after_shutdown, "requests refused or reset after a shutdown signal",
-     "chance on both targets: whether a connection is queued or made as the listener closes"},
+     "chance on both targets: how many connections meet the listener closing"},
     {LeftOut::cut_by_fast_shutdown, "GETs and POSTs cut after sending by a TERM, INT or KILL",
      "chance on both targets: whether one is in flight as the workers exit"},
     {LeftOut::keepalive_close_race, "POSTs lost to the keep-alive close race",
