@@ -65,7 +65,8 @@ constexpr const char* usage_text =
     "check      judge a saved run directory again (rewrites its result.json and report.html)\n"
     "diff       compare what the target did in two saved runs of a scenario (e.g. on fake-nginx and\n"
     "           on nginx): masters, workers, pid files, steps with no effect, who served at the end,\n"
-    "           dropped requests; a line per aspect, `same` or both values; exit 1 when any differs\n"
+    "           dropped requests; a line per aspect, `same` or both values; exit 1 when any differs;\n"
+    "           then a `tolerated:` line, with both runs' counts, for each thing left out as chance\n"
     "list       the scenarios in DIR (default: ./scenarios, else the installed library)\n"
     "\n"
     "Exit status: 0 pass, 1 a scenario failed, 2 usage or invalid scenario (the message names\n"
@@ -395,12 +396,10 @@ int diff_command(const std::vector<std::string>& args, std::ostream& out) {
   if (args.size() != 3) throw UsageError("diff needs exactly two RUN_DIRs");
   const auto a = read_history(args[1]);
   const auto b = read_history(args[2]);
-  bool all_same = true;
-  for (const auto& comparison : compare_runs(a, b)) {
-    out << comparison_line(comparison) << '\n';
-    all_same = all_same && comparison.same();
-  }
-  return all_same ? exit_pass : exit_fail;
+  const auto comparison = compare_runs(a, b);
+  for (const auto& aspect : comparison.aspects) out << comparison_line(aspect) << '\n';
+  for (const auto& tolerance : comparison.tolerated) out << tolerance_line(tolerance) << '\n';
+  return comparison.same() ? exit_pass : exit_fail;
 }
 
 int list_command(const std::vector<std::string>& args, std::ostream& out) {

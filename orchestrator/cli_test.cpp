@@ -109,7 +109,7 @@ void write_history(const std::filesystem::path& run_dir, const harness::History&
   harness::write_jsonl(history, out);
 }
 
-TEST(Cli, DiffPrintsALinePerAspectAndExitsOneWhenAnyDiffers) {
+TEST(Cli, DiffPrintsALinePerAspectAndWhatItToleratedAndExitsOneWhenAnyAspectDiffers) {
   const auto dir = make_test_directory("cli-diff");
   harness::testing::HistoryBuilder fake;
   fake.master(7, 1).worker(8, 7, 1).pid_file("nginx.pid", 7);
@@ -128,6 +128,12 @@ TEST(Cli, DiffPrintsALinePerAspectAndExitsOneWhenAnyDiffers) {
   EXPECT_EQ(differs.code, exit_fail);
   EXPECT_NE(differs.out.find("workers           A: g1 1 born 0 exited  |  B: g1 2 born 0 exited\n"), std::string::npos)
       << differs.out;
+  fake.request(1, harness::Outcome::info, harness::Reason::closed_without_response);
+  write_history(dir / "fake", fake.build());
+  const auto tolerated = cli({"diff", (dir / "fake").string(), (dir / "nginx").string()});
+  EXPECT_EQ(tolerated.out.substr(tolerated.out.find("dropped ")),
+            "dropped           same\ntolerated: dropped POSTs lost to the keep-alive close race: A 1, B 0 (chance on "
+            "both targets: whether a worker closes a kept-alive connection as a POST is sent on it)\n");
 
   EXPECT_EQ(cli({"diff", (dir / "fake").string()}).err.rfind("hotdeploy: diff needs exactly two RUN_DIRs\n", 0), 0u);
   const auto missing = cli({"diff", (dir / "fake").string(), (dir / "none").string()});

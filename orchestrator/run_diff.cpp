@@ -73,15 +73,14 @@ std::string worker_counts(const harness::JudgeInputs& run) {
     } else if (e.type == EventType::process_exited) {
       auto& counts = by_generation[generation_of(e, run.generations)];
       ++counts.exited;
-      if (e.exit_code != 0) ++counts.by_nonzero_code[e.exit_code];
+      // An unknown code is what the observer did not learn, not what the worker did: tolerated.
+      if (e.exit_code > 0) ++counts.by_nonzero_code[e.exit_code];
     }
   }
   std::vector<std::string> parts;
   for (const auto& [generation, counts] : by_generation) {
     std::string part = generation + " " + std::to_string(counts.born) + " born " + std::to_string(counts.exited) + " exited";
-    for (const auto& [code, n] : counts.by_nonzero_code) {
-      part += ", " + std::to_string(n) + " with " + (code < 0 ? std::string("unknown code") : "code " + std::to_string(code));
-    }
+    for (const auto& [code, n] : counts.by_nonzero_code) part += ", " + std::to_string(n) + " with code " + std::to_string(code);
     parts.push_back(std::move(part));
   }
   return parts.empty() ? "none" : joined(parts, "; ");
@@ -169,47 +168,105 @@ std::string served_by_at_end(const harness::JudgeInputs& run) {
   return joined(names, " ");
 }
 
-std::string dropped_by_reason(const harness::JudgeInputs& run) {
-  using harness::Reason;
+namespace {
+
+// Why a dropped request is left out of `dropped`, if it is.
+enum class LeftOut : std::uint8_t {
+  nothing,
+  sent_after_steps,
+  refused_or_reset_after_shutdown,
+  cut_by_fast_shutdown,
+  keepalive_close_race,
+  refusal_count,
+};
+
+struct DroppedTolerance {
+  LeftOut left_out;
+  const char* what;
+  const char* why;
+};
+
+// Every kind of thing `dropped` leaves out, in the order `hotdeploy diff` prints them.
+constexpr DroppedTolerance kDroppedTolerances[] = {
+    {LeftOut::sent_after_steps, "requests sent after the last step", "chance on both targets: they race the load's stop"},
+    {LeftOut::refused_or_reset_after_shutdown, "requests refused or reset after a shutdown signal",
+     "chance on both targets: how many connections meet the listener closing"},
+    {LeftOut::cut_by_fast_shutdown, "GETs and POSTs cut after sending by a TERM, INT or KILL",
+     "chance on both targets: whether one is in flight as the workers exit"},
+    {LeftOut::keepalive_close_race, "POSTs lost to the keep-alive close race",
+     "chance on both targets: whether a worker closes a kept-alive connection as a POST is sent on it"},
+    {LeftOut::refusal_count, "refusals, compared only by whether there were any",
+     "their number measures how fast the load retries, not the target"},
+};
+
+// The moments of a run that decide what is chance for a dropped request.
+struct DropMarks {
   std::optional<std::int64_t> steps_ended;
   std::optional<std::int64_t> shutdown;       // the first QUIT, TERM, INT or KILL
   std::optional<std::int64_t> fast_shutdown;  // the first TERM, INT or KILL
-  for (const Event& e : run.process.events()) {
-    if (e.type == EventType::steps_ended && !steps_ended) steps_ended = e.t_ns;
-    if (e.type != EventType::signal_sent) continue;
-    const bool fast = e.text == "TERM" || e.text == "INT" || e.text == "KILL";
-    if ((fast || e.text == "QUIT") && !shutdown) shutdown = e.t_ns;
-    if (fast && !fast_shutdown) fast_shutdown = e.t_ns;
+
+  static DropMarks of(const harness::JudgeInputs& run) {
+    DropMarks marks;
+    for (const Event& e : run.process.events()) {
+      if (e.type == EventType::steps_ended && !marks.steps_ended) marks.steps_ended = e.t_ns;
+      if (e.type != EventType::signal_sent) continue;
+      const bool fast = e.text == "TERM" || e.text == "INT" || e.text == "KILL";
+      if ((fast || e.text == "QUIT") && !marks.shutdown) marks.shutdown = e.t_ns;
+      if (fast && !marks.fast_shutdown) marks.fast_shutdown = e.t_ns;
+    }
+    return marks;
   }
+};
+
+// A request that did not end ok: whether `dropped` leaves it out, and why.
+LeftOut left_out(const harness::RequestRow& row, const DropMarks& marks) {
+  using harness::Reason;
+  // Sent after the last step: it races the load generator's stop, and how many such requests
+  // the target refuses depends on how soon the load stops (term_cuts_held: 0 or 5 refused).
+  if (marks.steps_ended && row.start_ns > *marks.steps_ended) return LeftOut::sent_after_steps;
+  const bool short_request = row.kind != harness::RequestKind::held;
+  const bool reset = row.reason == Reason::reset_after_send || row.reason == Reason::reset_before_send;
+  if (marks.shutdown) {
+    // A GET or POST reset once a master was told to shut down: the kernel resets connections
+    // still queued on a listener when it closes, and whether one is queued then is chance on
+    // either target (quit_with_held: resets in 2 runs of 6 on each).
+    if (short_request && reset && row.end_ns >= *marks.shutdown) return LeftOut::refused_or_reset_after_shutdown;
+    // A connection of any kind made after it (a held connection cut by a TERM reconnects after
+    // the failure backoff) is queued and reset, or refused, or not made before the steps end,
+    // depending on how soon the master closes its listener and the wait sees it exit.
+    if ((reset || row.reason == Reason::refused) && row.start_ns >= *marks.shutdown) {
+      return LeftOut::refused_or_reset_after_shutdown;
+    }
+  }
+  // A GET or POST cut after sending by a fast shutdown: whether one is in flight when the
+  // workers exit is chance too (rollback_term drops 0 or 1 on both). Held responses last
+  // seconds, so every one open is cut, and they are kept.
+  if (short_request && row.reason == Reason::truncated && marks.fast_shutdown && row.end_ns >= *marks.fast_shutdown) {
+    return LeftOut::cut_by_fast_shutdown;
+  }
+  // A POST lost to the keep-alive close race: whether an old worker closes a kept-alive
+  // connection just as a POST is sent on it is chance, and how often differs by target
+  // (keepalive_post_race, 10 runs each: nginx lost 0 to 16 per run, fake-nginx 0 or 1).
+  if (row.reason == Reason::closed_without_response) return LeftOut::keepalive_close_race;
+  // A refused connection is retried at once by its closed-loop connection, so the number of
+  // refusals measures the load generator's speed (quit_with_held: 1146 to 1192): only whether
+  // there were any is compared.
+  if (row.reason == Reason::refused) return LeftOut::refusal_count;
+  return LeftOut::nothing;
+}
+
+}  // namespace
+
+std::string dropped_by_reason(const harness::JudgeInputs& run) {
+  const auto marks = DropMarks::of(run);
   std::uint64_t dropped = 0;
   bool refusals = false;
   std::map<std::string, std::uint64_t> by_reason;
   for (const auto& row : run.rows) {
     if (row.ok()) continue;
-    // Sent after the last step: it races the load generator's stop, and how many such requests
-    // the target refuses depends on how soon the load stops (term_cuts_held: 0 or 5 refused).
-    if (steps_ended && row.start_ns > *steps_ended) continue;
-    // A GET or POST reset on a fresh connection once a master was told to shut down: the kernel
-    // resets connections still queued on a listener when it closes, and whether one is queued
-    // then is chance on either target (quit_with_held: resets in 2 runs of 6 on each).
-    const bool short_request = row.kind != harness::RequestKind::held;
-    const bool reset = row.reason == Reason::reset_after_send || row.reason == Reason::reset_before_send;
-    if (short_request && reset && shutdown && row.end_ns >= *shutdown) continue;
-    // A GET or POST cut after sending by a fast shutdown: whether one is in flight when the
-    // workers exit is chance too (rollback_term drops 0 or 1 on both). Held responses last
-    // seconds, so every one open is cut, and they are kept.
-    if (short_request && row.reason == Reason::truncated && fast_shutdown && row.end_ns >= *fast_shutdown) continue;
-    // A POST lost to the keep-alive close race: whether an old worker closes a kept-alive
-    // connection just as a POST is sent on it is chance, and how often differs by target
-    // (keepalive_post_race, 10 runs each: nginx lost 0 to 16 per run, fake-nginx 0 or 1).
-    if (row.reason == Reason::closed_without_response) continue;
-    // A refused connection is retried at once by its closed-loop connection, so the number of
-    // refusals measures the load generator's speed (quit_with_held: 1146 to 1192): only whether
-    // there were any is compared.
-    if (row.reason == Reason::refused) {
-      refusals = true;
-      continue;
-    }
+    const auto why = left_out(row, marks);
+    refusals = refusals || why == LeftOut::refusal_count;
+    if (why != LeftOut::nothing) continue;
     ++dropped;
     ++by_reason[row.ended() ? std::string(harness::to_string(row.reason)) : "no_end"];
   }
@@ -221,7 +278,29 @@ std::string dropped_by_reason(const harness::JudgeInputs& run) {
   return text;
 }
 
-std::vector<AspectComparison> compare_runs(const harness::History& a, const harness::History& b) {
+std::vector<Tolerance> tolerances_of(const harness::JudgeInputs& run) {
+  std::uint64_t unknown_codes = 0;
+  for (const Event& e : run.process.events()) {
+    if (e.role == ProcessRole::worker && e.type == EventType::process_exited && e.exit_code < 0) ++unknown_codes;
+  }
+  // A worker is not hotdeploy's child: its code comes from its master's error.log line, which the
+  // observer waits for only so long after seeing the worker gone, and a busy master writes it later.
+  std::vector<Tolerance> tolerances{{"workers", "exit codes the observer did not learn",
+                                     "the observer's knowledge, not the target's doing", unknown_codes, 0}};
+  const auto marks = DropMarks::of(run);
+  std::map<LeftOut, std::uint64_t> counts;
+  for (const auto& row : run.rows) {
+    if (!row.ok()) ++counts[left_out(row, marks)];
+  }
+  for (const auto& t : kDroppedTolerances) tolerances.push_back({"dropped", t.what, t.why, counts[t.left_out], 0});
+  return tolerances;
+}
+
+bool RunComparison::same() const {
+  return std::all_of(aspects.begin(), aspects.end(), [](const AspectComparison& c) { return c.same(); });
+}
+
+RunComparison compare_runs(const harness::History& a, const harness::History& b) {
   const auto run_a = harness::JudgeInputs::from(a);
   const auto run_b = harness::JudgeInputs::from(b);
   using Describe = std::string (*)(const harness::JudgeInputs&);
@@ -230,9 +309,15 @@ std::vector<AspectComparison> compare_runs(const harness::History& a, const harn
       {"pid_files", pid_file_states},      {"no_effect", no_effect_steps},
       {"served_by_at_end", served_by_at_end}, {"dropped", dropped_by_reason},
   };
-  std::vector<AspectComparison> comparisons;
-  for (const auto& [name, describe] : aspects) comparisons.push_back({name, describe(run_a), describe(run_b)});
-  return comparisons;
+  RunComparison comparison;
+  for (const auto& [name, describe] : aspects) comparison.aspects.push_back({name, describe(run_a), describe(run_b)});
+  auto tolerated = tolerances_of(run_a);
+  const auto of_b = tolerances_of(run_b);
+  for (std::size_t k = 0; k < tolerated.size(); ++k) {
+    tolerated[k].b = of_b[k].a;
+    if (tolerated[k].seen()) comparison.tolerated.push_back(std::move(tolerated[k]));
+  }
+  return comparison;
 }
 
 std::string comparison_line(const AspectComparison& comparison) {
@@ -244,6 +329,11 @@ std::string comparison_line(const AspectComparison& comparison) {
     line << "A: " << comparison.a << "  |  B: " << comparison.b;
   }
   return line.str();
+}
+
+std::string tolerance_line(const Tolerance& tolerance) {
+  return "tolerated: " + tolerance.aspect + " " + tolerance.what + ": A " + std::to_string(tolerance.a) + ", B " +
+         std::to_string(tolerance.b) + " (" + tolerance.why + ")";
 }
 
 }  // namespace hotdeploy::orchestrator

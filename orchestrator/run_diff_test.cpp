@@ -45,9 +45,10 @@ TEST(RunDiff, DescribesAnUpgradeByGenerations) {
 }
 
 TEST(RunDiff, PidsAndTheOrderOfSimultaneousObservationsMakeNoDifference) {
-  for (const auto& comparison : compare_runs(upgrade(5, false).build(), upgrade(300, true).build())) {
-    EXPECT_TRUE(comparison.same()) << comparison_line(comparison);
-  }
+  const auto comparison = compare_runs(upgrade(5, false).build(), upgrade(300, true).build());
+  for (const auto& aspect : comparison.aspects) EXPECT_TRUE(aspect.same()) << comparison_line(aspect);
+  EXPECT_TRUE(comparison.same());
+  EXPECT_TRUE(comparison.tolerated.empty());
 }
 
 TEST(RunDiff, MasterOrderCountsButTheCleanupOrderDoesNot) {
@@ -71,6 +72,26 @@ TEST(RunDiff, WorkerCountsShowRespawnsAndNonzeroExitCodes) {
   events[3].exit_code = 139;
   EXPECT_EQ(worker_counts(JudgeInputs::from(harness::History::from_events(events))),
             "g1 3 born 1 exited, 1 with code 139");
+}
+
+// held_across_winch on a busy machine: the old master's "exited with code 0" lines came after the
+// observer stopped waiting for them, so fake-nginx's two old workers exited with unknown codes.
+TEST(RunDiff, AWorkerExitCodeTheObserverDidNotLearnIsToleratedNotCompared) {
+  HistoryBuilder known;
+  known.master(5, 1).worker(6, 5, 1).worker(7, 5, 1).at_ms(10).exited(6, 5, ProcessRole::worker, 1);
+  known.exited(7, 5, ProcessRole::worker, 1);
+  auto events = known.build().events();
+  for (auto& e : events) {
+    if (e.type == EventType::process_exited) e.exit_code = -1;
+  }
+  const auto unknown = harness::History::from_events(events);
+  EXPECT_EQ(worker_counts(JudgeInputs::from(unknown)), "g1 2 born 2 exited");
+  const auto comparison = compare_runs(unknown, known.build());
+  EXPECT_TRUE(comparison.same());
+  ASSERT_EQ(comparison.tolerated.size(), 1u);
+  EXPECT_EQ(tolerance_line(comparison.tolerated[0]),
+            "tolerated: workers exit codes the observer did not learn: A 2, B 0 (the observer's knowledge, not the "
+            "target's doing)");
 }
 
 TEST(RunDiff, PidFileKeepsItsValuesAndOnlyTheLastRemoval) {
@@ -167,11 +188,68 @@ TEST(RunDiff, DroppedLeavesOutPostsLostToTheKeepAliveCloseRace) {
   EXPECT_EQ(dropped_by_reason(JudgeInputs::from(b.build())), "1 (truncated 1)");
 }
 
+// term_cuts_held: a TERM cuts the held responses (kept: every one open is cut), and each held
+// connection reconnects after the failure backoff. Whether that connection is queued and reset,
+// refused, or made only after the steps ended depends on how soon the master closes its listener
+// and the wait sees it exit: chance on either target.
+TEST(RunDiff, DroppedLeavesOutConnectionsMadeAfterAShutdownAndRefusedOrReset) {
+  HistoryBuilder b;
+  b.master(5, 1).at_ms(5).request(1, Outcome::fail, Reason::refused).at_ms(10).sent_only(2).sent_only(3);
+  b.at_ms(20).signal("TERM", 5, 1);
+  b.at_ms(21).ended_only(2, Outcome::info, Reason::truncated).ended_only(3, Outcome::info, Reason::truncated);
+  b.at_ms(31).request(4, Outcome::fail, Reason::reset_before_send).ended_only(5, Outcome::fail, Reason::refused);
+  b.at_ms(40).orchestrator(EventType::steps_ended, "");
+  b.at_ms(45).ended_only(6, Outcome::fail, Reason::refused);
+  auto events = b.build().events();
+  for (auto& e : events) e.kind = harness::RequestKind::held;
+  const auto run = JudgeInputs::from(harness::History::from_events(events));
+  // Kept: 2 and 3 (cut by the TERM) and, by its presence, the refusal before it.
+  EXPECT_EQ(dropped_by_reason(run), "2 (truncated 2), and refusals");
+  const auto tolerances = tolerances_of(run);
+  ASSERT_EQ(tolerances.size(), 6u);
+  const std::vector<Tolerance> left_out(tolerances.begin() + 1, tolerances.end());
+  EXPECT_EQ(left_out[0].what, "requests sent after the last step");
+  EXPECT_EQ(left_out[0].a, 1u);
+  EXPECT_EQ(left_out[1].what, "requests refused or reset after a shutdown signal");
+  EXPECT_EQ(left_out[1].a, 2u);
+  EXPECT_EQ(left_out[2].a, 0u);
+  EXPECT_EQ(left_out[3].a, 0u);
+  EXPECT_EQ(left_out[4].what, "refusals, compared only by whether there were any");
+  EXPECT_EQ(left_out[4].a, 1u);
+  for (const auto& t : left_out) {
+    EXPECT_EQ(t.aspect, "dropped");
+    EXPECT_EQ(t.b, 0u);
+  }
+}
+
+// Two runs that differ only in what is chance are the same, and the diff says what it tolerated
+// with both runs' counts.
+TEST(RunDiff, WhatIsToleratedIsListedWithBothRunsCounts) {
+  HistoryBuilder a = upgrade(5, false);
+  HistoryBuilder b = upgrade(5, false);
+  a.at_ms(150).request(1, Outcome::info, Reason::closed_without_response);
+  a.request(2, Outcome::info, Reason::closed_without_response).request(3, Outcome::info, Reason::closed_without_response);
+  a.ended_only(4, Outcome::fail, Reason::refused);
+  b.at_ms(150).ended_only(1, Outcome::fail, Reason::refused).ended_only(2, Outcome::fail, Reason::refused);
+  const auto comparison = compare_runs(a.build(), b.build());
+  EXPECT_TRUE(comparison.same());
+  EXPECT_EQ(comparison_line(comparison.aspects[5]), "dropped           same");
+  ASSERT_EQ(comparison.tolerated.size(), 2u);
+  EXPECT_EQ(tolerance_line(comparison.tolerated[0]),
+            "tolerated: dropped POSTs lost to the keep-alive close race: A 3, B 0 (chance on both targets: whether a "
+            "worker closes a kept-alive connection as a POST is sent on it)");
+  EXPECT_EQ(tolerance_line(comparison.tolerated[1]),
+            "tolerated: dropped refusals, compared only by whether there were any: A 1, B 2 (their number measures "
+            "how fast the load retries, not the target)");
+}
+
 TEST(RunDiff, ADifferenceIsPrintedSideBySide) {
   HistoryBuilder fake = upgrade(5, false);
   HistoryBuilder real = upgrade(5, false);
   real.at_ms(350).request(1, Outcome::info, Reason::truncated);
-  const auto comparisons = compare_runs(fake.build(), real.build());
+  const auto comparison = compare_runs(fake.build(), real.build());
+  EXPECT_FALSE(comparison.same());
+  const auto& comparisons = comparison.aspects;
   ASSERT_EQ(comparisons.size(), 6u);
   EXPECT_EQ(comparison_line(comparisons[0]), "masters           same");
   EXPECT_EQ(comparisons[5].aspect, "dropped");

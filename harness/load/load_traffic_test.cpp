@@ -309,6 +309,11 @@ TEST(LoadTrafficTest, EveryKindAtOnceWithKeepAliveSplitOverTwoLoops) {
   LoadGenerator g(config, clock, 2);
   ASSERT_EQ(g.loops(), 2);
   g.start();
+  // A count of ok responses may be reached by the keep-alive GETs alone: wait for a response read
+  // on every closed-loop connection of each kind (keep-alive and idle GETs, held, keep-alive POSTs).
+  ASSERT_TRUE(server.wait_for_answered_connections(4, "GET / ", kWait));
+  ASSERT_TRUE(server.wait_for_answered_connections(2, "GET /held", kWait));
+  ASSERT_TRUE(server.wait_for_answered_connections(2, "POST /echo", kWait));
   ASSERT_TRUE(wait_for(g, [](const LoadProgress& p) { return p.ok >= 300; }, "300 ok"));
   g.stop(1000ms);
   EXPECT_EQ(g.progress().dropped, 0u);

@@ -97,6 +97,39 @@ std::size_t ScriptedHttpServer::requests() const {
                                        << " requests; the server saw " << requests_;
 }
 
+::testing::AssertionResult ScriptedHttpServer::wait_for_answered_connections(std::size_t n, std::string_view request_line,
+                                                                         std::chrono::milliseconds timeout) const {
+  std::size_t opened = 0;
+  std::size_t answered = 0;
+  const auto count = [&] {
+    opened = 0;
+    answered = 0;
+    for (const ConnectionSeen& c : connections_) {
+      if (!c.first_head.starts_with(request_line)) continue;
+      ++opened;
+      if (c.requests >= 2) ++answered;
+    }
+    return answered >= n;
+  };
+  std::unique_lock lock(mutex_);
+  if (changed_.wait_for(lock, timeout, count)) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "waited " << timeout.count() << " ms for a response read on each of " << n
+                                       << " connections opened with '" << request_line << "'; of the " << opened
+                                       << " such connections the server saw, " << answered
+                                       << " carried a second request";
+}
+
+void ScriptedHttpServer::note(const ScriptedRequest& request) {
+  {
+    std::lock_guard lock(mutex_);
+    ++requests_;
+    if (connections_.size() <= request.connection) connections_.resize(request.connection + 1);
+    ConnectionSeen& seen = connections_[request.connection];
+    if (seen.requests++ == 0) seen.first_head = request.head;
+  }
+  changed_.notify_all();
+}
+
 void ScriptedHttpServer::serve() {
   std::vector<Client> clients;
   std::size_t accepted = 0;
@@ -129,12 +162,9 @@ void ScriptedHttpServer::serve() {
       while (c.fd >= 0 && !c.hung && (end = c.pending.find("\r\n\r\n")) != std::string::npos) {
         std::string head = c.pending.substr(0, end);
         c.pending.erase(0, end + 4);
-        const ScriptedReply reply = script_(ScriptedRequest{c.index, c.requests++, total++, std::move(head)});
-        {
-          std::lock_guard lock(mutex_);
-          ++requests_;
-        }
-        changed_.notify_all();
+        const ScriptedRequest request{c.index, c.requests++, total++, std::move(head)};
+        const ScriptedReply reply = script_(request);
+        note(request);
         if (reply.kind == ScriptedReply::Kind::hang) {
           c.hung = true;
           break;

@@ -2,7 +2,9 @@
 // library). ScriptedHttpServer listens on 127.0.0.1, treats every "\r\n\r\n"-ended
 // block from a client as one request (a body is not split off: it joins the next block), and
 // asks a script what to do with it: send bytes (and perhaps close), close without a response,
-// or never answer. One thread, poll() with a short timeout, ended by the destructor.
+// or never answer. One thread, poll() with a short timeout, ended by the destructor. It can wait
+// until the client has read a response on each of its keep-alive connections (a keep-alive client
+// sends its next request on a connection only after reading the previous response).
 // RefusingPort holds a bound, non-listening port, so a connect to it is refused;
 // StalledListener listens with a full backlog and never accepts.
 #pragma once
@@ -17,7 +19,9 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 namespace hotdeploy::harness::testing {
 
@@ -55,9 +59,20 @@ class ScriptedHttpServer {
   [[nodiscard]] std::size_t requests() const;
   // Waits until at least n requests arrived; on timeout says how many did.
   [[nodiscard]] ::testing::AssertionResult wait_for_requests(std::size_t n, std::chrono::milliseconds timeout) const;
+  // Waits until n connections whose first request line starts with `request_line` have carried a
+  // second request, so the client has read a response on each of them; on timeout says how many
+  // such connections there were and how many had been answered.
+  [[nodiscard]] ::testing::AssertionResult wait_for_answered_connections(std::size_t n, std::string_view request_line,
+                                                                         std::chrono::milliseconds timeout) const;
 
  private:
+  struct ConnectionSeen {
+    std::string first_head;
+    std::size_t requests = 0;
+  };
+
   void serve();
+  void note(const ScriptedRequest& request);
 
   Script script_;
   int listen_fd_ = -1;
@@ -66,6 +81,7 @@ class ScriptedHttpServer {
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
   std::size_t requests_ = 0;
+  std::vector<ConnectionSeen> connections_;  // by ScriptedRequest::connection
   std::thread thread_;
 };
 
