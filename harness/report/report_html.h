@@ -1,7 +1,7 @@
 // report.html: one run's History and Judgement as a single self-contained HTML page, the file a
 // person opens when a run fails. It needs no network (CSS and SVG inline, no scripts, no fonts)
-// and shows, top to bottom: the verdict, the checks and the metrics; a timeline of requests
-// (per time bucket, stacked ok by serving generation / retried / dropped) with a marker for every
+// and shows, top to bottom: the verdict, what ran (target and binaries), the checks and the
+// metrics; a timeline of requests (per time bucket, stacked ok by serving generation / retried / dropped) with a marker for every
 // signal_sent and binary_swapped and the transition windows shaded; one lifeline per process;
 // a close-up of the same around the transition windows when they are a small part of a long run;
 // request latency by phase; the orchestrator's run events; the error.log lines.
@@ -22,6 +22,7 @@
 
 #include "harness/history/history.h"
 #include "harness/judge/checks.h"
+#include "harness/report/run_subject.h"
 
 namespace hotdeploy::harness {
 
@@ -76,7 +77,7 @@ struct PhaseLatency {
 
 [[nodiscard]] std::vector<PhaseLatency> latency_by_phase(const History& history);
 
-void write_report_html(std::string_view scenario_name, const History& history, const Judgement& judgement,
-                       std::ostream& out);
+void write_report_html(std::string_view scenario_name, const RunSubject& subject, const History& history,
+                       const Judgement& judgement, std::ostream& out);
 
 }  // namespace hotdeploy::harness

@@ -15,7 +15,7 @@ using testing::HistoryBuilder;
 
 std::string render(std::string_view name, const History& history) {
   std::ostringstream out;
-  write_report_html(name, history, judge(history, Expectations{}), out);
+  write_report_html(name, {}, history, judge(history, Expectations{}), out);
   return out.str();
 }
 

@@ -39,12 +39,30 @@ void latency(JsonWriter& w, const LatencySummary& l) {
 
 }  // namespace
 
-void write_result_json(std::string_view scenario, const Judgement& judgement, std::ostream& out) {
+void write_result_json(std::string_view scenario, const RunSubject& subject, const Judgement& judgement,
+                       std::ostream& out) {
   std::string text;
   JsonWriter w(text, JsonWriter::Style::pretty);
   w.begin_object();
   w.member("scenario", scenario);
   w.member("verdict", to_string(judgement.verdict));
+  w.key("target");
+  if (subject.target.empty()) {
+    w.null();
+  } else {
+    w.value(subject.target);
+  }
+  w.key("binaries");
+  w.begin_array();
+  for (const auto& binary : subject.binaries) {
+    w.begin_object();
+    w.member("role", binary.role);
+    w.member("path", binary.path);
+    w.member("version", binary.version);
+    w.member("sha256", binary.sha256);
+    w.end_object();
+  }
+  w.end_array();
 
   const Metrics& m = judgement.metrics;
   w.key("metrics");

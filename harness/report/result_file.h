@@ -1,5 +1,7 @@
 // result.json: a run's judgement for machines and people, pretty-printed:
 //   {"scenario": ..., "verdict": "pass"|"fail"|"unknown",
+//    "target": "fake"|"nginx"|null,
+//    "binaries": [{"role": "binary"|"new_binary", "path": ..., "version": ..., "sha256": ...}, ...],
 //    "metrics": {"requests": n, "ok": n, "dropped": n, "retried": n,
 //                "dropped_by_reason": {"refused": n, ...}, "requests_by_kind": {"get": n, ...},
 //                "dropped_by_kind": {"get": n, ...},
@@ -17,9 +19,11 @@
 #include <string_view>
 
 #include "harness/judge/checks.h"
+#include "harness/report/run_subject.h"
 
 namespace hotdeploy::harness {
 
-void write_result_json(std::string_view scenario, const Judgement& judgement, std::ostream& out);
+void write_result_json(std::string_view scenario, const RunSubject& subject, const Judgement& judgement,
+                       std::ostream& out);
 
 }  // namespace hotdeploy::harness

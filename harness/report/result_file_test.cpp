@@ -36,10 +36,20 @@ TEST(ResultFileTest, WritesVerdictMetricsAndChecks) {
   j.checks.push_back(Check{"dropped", Verdict::fail, "2 of 10 requests dropped \"quoted\""});
   j.checks.push_back(Check{"run_errors", Verdict::pass, "no run errors"});
   std::ostringstream out;
-  write_result_json("upgrade", j, out);
+  const RunSubject subject{"nginx", {{"binary", "/usr/sbin/nginx", "nginx version: nginx/1.22.1", "ab12"}}};
+  write_result_json("upgrade", subject, j, out);
   EXPECT_EQ(out.str(), R"({
   "scenario": "upgrade",
   "verdict": "fail",
+  "target": "nginx",
+  "binaries": [
+    {
+      "role": "binary",
+      "path": "/usr/sbin/nginx",
+      "version": "nginx version: nginx/1.22.1",
+      "sha256": "ab12"
+    }
+  ],
   "metrics": {
     "requests": 10,
     "ok": 8,
@@ -110,10 +120,12 @@ TEST(ResultFileTest, WritesVerdictMetricsAndChecks) {
 TEST(ResultFileTest, MissingSwitchoverIsNullAndEmptyCollectionsStayValid) {
   const Judgement j{Verdict::unknown, {}, {}};
   std::ostringstream out;
-  write_result_json("idle", j, out);
+  write_result_json("idle", {}, j, out);
   EXPECT_EQ(out.str(), R"({
   "scenario": "idle",
   "verdict": "unknown",
+  "target": null,
+  "binaries": [],
   "metrics": {
     "requests": 0,
     "ok": 0,
