@@ -447,7 +447,8 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
   };
   const auto started = schedule_runs(planned.size(), {arguments.jobs, show_progress, out}, prepare, ended);
   for (std::size_t i = started; i < planned.size(); ++i) {
-    not_run.emplace_back(planned[i].name, "not run: interrupted by signal " + std::to_string(interrupt_signal()));
+    not_run.emplace_back(planned[i].name, "interrupted by signal " + std::to_string(interrupt_signal()) +
+                                              " before it started");
   }
   if (finished.size() + not_run.size() > 1) print_summary(finished, not_run, out);
   if (arguments.junit) {
