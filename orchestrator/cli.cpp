@@ -258,8 +258,15 @@ void check_writable_directory(const fs::path& dir, const std::string& what) {
   }
 }
 
+void check_junit_path(const fs::path& junit) {
+  std::error_code error;
+  if (fs::is_directory(junit, error)) throw EnvironmentError("--junit " + junit.string() + ": is a directory");
+  check_writable_directory(fs::absolute(junit).parent_path(), "--junit " + junit.string());
+}
+
 // Everything a run needs from the machine, checked before any run directory exists: the
-// binaries each run installs and the places its files and the JUnit report go.
+// binaries each run installs and the place its files go (--junit's is checked first, apart, so
+// that a failure here can still be reported there).
 void check_environment(const RunArguments& arguments, const RunPlan& plan, const BinaryLocations& binaries) {
   if (arguments.nginx) check_executable(*arguments.nginx, "--nginx");
   if (arguments.new_binary) check_executable(*arguments.new_binary, "--new-binary");
@@ -272,13 +279,6 @@ void check_environment(const RunArguments& arguments, const RunPlan& plan, const
   }
   check_writable_directory(arguments.out.value_or("runs"), arguments.out ? "--out " + arguments.out->string()
                                                                           : std::string("run directory runs/"));
-  if (arguments.junit) {
-    std::error_code error;
-    if (fs::is_directory(*arguments.junit, error)) {
-      throw EnvironmentError("--junit " + arguments.junit->string() + ": is a directory");
-    }
-    check_writable_directory(fs::absolute(*arguments.junit).parent_path(), "--junit " + arguments.junit->string());
-  }
 }
 
 struct PlannedRun {
@@ -396,7 +396,20 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
   BinaryLocations binaries;
   binaries.fake_nginx = arguments.fake_nginx.value_or(default_fake_nginx());
   if (arguments.nginx) binaries.real_nginx = *arguments.nginx;
-  check_environment(arguments, plan, binaries);
+  if (arguments.junit) check_junit_path(*arguments.junit);
+  try {
+    check_environment(arguments, plan, binaries);
+  } catch (const EnvironmentError& e) {
+    // CI reads the JUnit file: every planned run is an <error> with the reason none started.
+    if (arguments.junit) {
+      std::vector<harness::ScenarioOutcome> outcomes;
+      for (const auto& scenario : plan.scenarios) outcomes.push_back({scenario.name, 0, {}, {}, e.what(), {}});
+      for (const auto& [name, reason] : plan.skipped) outcomes.push_back({name, 0, {}, {}, {}, reason});
+      std::ofstream junit(*arguments.junit);
+      harness::write_junit_xml(outcomes, junit);
+    }
+    throw;
+  }
 
   std::vector<PlannedRun> planned;
   for (const auto& scenario : plan.scenarios) {

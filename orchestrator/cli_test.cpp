@@ -191,9 +191,15 @@ TEST(Cli, MissingBinaryOrUnwritableOutputStopsBeforeAnyRunDirectory) {
   const auto dir = make_test_directory("cli-precheck");
   const auto scenario = fake_upgrade_scenario(dir).string();
   const auto out = dir / "runs";
-  const auto missing = cli({"run", scenario, "--new-binary", "/nonexistent/nginx", "--out", out.string()});
+  const auto missing = cli({"run", scenario, "--new-binary", "/nonexistent/nginx", "--out", out.string(), "--junit",
+                            (dir / "junit.xml").string()});
   EXPECT_EQ(missing.code, exit_environment);
   EXPECT_EQ(missing.err, "hotdeploy: --new-binary /nonexistent/nginx: not found\n");
+  std::ifstream junit(dir / "junit.xml");
+  const std::string xml((std::istreambuf_iterator<char>(junit)), std::istreambuf_iterator<char>());
+  EXPECT_NE(xml.find("<error type=\"environment\" message=\"--new-binary /nonexistent/nginx: not found\">"),
+            std::string::npos)
+      << xml;
   std::filesystem::create_directories(dir / "junit-dir");
   const auto junit_dir = cli({"run", scenario, "--out", out.string(), "--junit", (dir / "junit-dir").string()});
   EXPECT_EQ(junit_dir.code, exit_environment);
