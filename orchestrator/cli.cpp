@@ -403,7 +403,13 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
     // CI reads the JUnit file: every planned run is an <error> with the reason none started.
     if (arguments.junit) {
       std::vector<harness::ScenarioOutcome> outcomes;
-      for (const auto& scenario : plan.scenarios) outcomes.push_back({scenario.name, 0, {}, {}, e.what(), {}});
+      for (const auto& scenario : plan.scenarios) {
+        harness::ScenarioOutcome outcome;
+        outcome.name = scenario.name;
+        outcome.subject.target = scenario.target.kind == TargetKind::fake ? "fake" : "nginx";
+        outcome.error = e.what();
+        outcomes.push_back(std::move(outcome));
+      }
       for (const auto& [name, reason] : plan.skipped) outcomes.push_back({name, 0, {}, {}, {}, reason});
       std::ofstream junit(*arguments.junit);
       harness::write_junit_xml(outcomes, junit);

@@ -209,6 +209,25 @@ TEST(CliProcess, AMasterThatDiesAtStartEndsTheWaitAtOnceAndLogsGoToStderr) {
   std::filesystem::remove_all(dir);
 }
 
+// Issue 21.7: -q leaves verdicts and errors; an expected warning (a WINCH that nginx with
+// `daemon off` ignores, which the scenario expects) is not printed.
+TEST(CliProcess, QuietPrintsNoExpectedWarning) {
+  const auto dir = make_test_directory("cli-quiet");
+  std::ofstream(dir / "winch.yaml") << "name: winch\ntarget: {daemon: false}\nload: {keepalive: {connections: 2}}\n"
+                                    << "steps:\n  - sleep: 200ms\n  - signal: {send: WINCH, to: old}\n  - sleep: 500ms\n"
+                                    << "expect: {no_effect: [\"WINCH to generation 1\"]}\n";
+  HotdeployProcess hotdeploy(start_hotdeploy_with(dir, {"run", (dir / "winch.yaml").string(), "--out", (dir / "runs").string(), "-q"}));
+  const auto code = hotdeploy.wait_for_exit(30s);
+  const auto out = read_file(dir / "stdout");
+  const auto err = read_file(dir / "stderr");
+  ASSERT_TRUE(code.has_value()) << out << err;
+  EXPECT_EQ(*code, exit_pass) << out << err;
+  EXPECT_NE(out.find("PASS winch:"), std::string::npos) << out;
+  EXPECT_EQ(out.find("[hotdeploy]"), std::string::npos) << out;
+  EXPECT_EQ(err, "");
+  std::filesystem::remove_all(dir);
+}
+
 // Issue 21.2: --repeat gives distinct testcase names, classname names the target, and the
 // binaries' checksums are those of the copies that ran.
 TEST(CliProcess, JunitAndResultNameTheTargetAndTheBinariesOfEveryRun) {
