@@ -272,9 +272,18 @@ void check_environment(const RunArguments& arguments, const RunPlan& plan, const
   if (arguments.new_binary) check_executable(*arguments.new_binary, "--new-binary");
   if (arguments.fake_nginx) check_executable(*arguments.fake_nginx, "--fake-nginx");
   for (const auto& scenario : plan.scenarios) {
-    (void)resolve_binary(scenario.target.binary.name, scenario.target.kind, scenario.file, binaries);
+    std::vector<fs::path> installed = {
+        resolve_binary(scenario.target.binary.name, scenario.target.kind, scenario.file, binaries)};
     if (scenario.target.new_binary.name != missing_binary) {
-      (void)resolve_binary(scenario.target.new_binary.name, scenario.target.kind, scenario.file, binaries);
+      installed.push_back(
+          resolve_binary(scenario.target.new_binary.name, scenario.target.kind, scenario.file, binaries));
+    }
+    // fake-nginx copies are stamped with their label and faults by the tool beside it.
+    std::error_code error;
+    for (const auto& binary : installed) {
+      if (fs::equivalent(binary, binaries.fake_nginx, error)) {
+        check_executable(binaries.fake_nginx_stamp(), "fake-nginx-stamp (beside fake-nginx)");
+      }
     }
   }
   check_writable_directory(arguments.out.value_or("runs"), arguments.out ? "--out " + arguments.out->string()

@@ -118,7 +118,11 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   RunResult result;
   result.run_dir = options.run_dir;
   RunLogFile log_file(result.run_dir / "hotdeploy.log");
-  write_effective_scenario(scenario, result.run_dir);
+  try {
+    write_effective_scenario(scenario, result.run_dir);
+  } catch (const EnvironmentError& e) {
+    spdlog::warn("no scenario.yaml for `hotdeploy check`: {}", e.what());
+  }
   spdlog::info("run {} of {} in {}", scenario.name, scenario.file, result.run_dir.string());
 
   auto target = Target::prepare(scenario, result.run_dir, options.binaries, pick_free_loopback_port());
