@@ -1,7 +1,11 @@
 #include "orchestrator/target.h"
 
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 
@@ -75,12 +79,54 @@ void write_held_file(const fs::path& path, std::uint64_t bytes) {
   if (!out) throw EnvironmentError("cannot write " + path.string());
 }
 
-// `installed -v`: nginx prints its version line on stderr (fake-nginx too, with its label).
+// `installed -v`: nginx prints its version line on stderr (fake-nginx too, with its label). Run
+// with fork/exec and a pipe rather than run_to_completion: Boost.Process's wait_for can miss the
+// exit of a child as quick as this one and wait out its whole deadline.
 std::string version_of(const fs::path& installed) {
-  const auto shown = run_to_completion({installed.string(), "-v"}, std::chrono::seconds(10));
-  auto text = shown.stderr_text;
+  constexpr int deadline_ms = 10000;
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw EnvironmentError("pipe for " + installed.string() + " -v failed");
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(pipe_fds[0]);
+    ::close(pipe_fds[1]);
+    throw EnvironmentError("fork for " + installed.string() + " -v failed");
+  }
+  if (pid == 0) {
+    ::dup2(pipe_fds[1], STDERR_FILENO);
+    const int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, STDIN_FILENO);
+    ::dup2(null, STDOUT_FILENO);
+    ::execl(installed.c_str(), installed.c_str(), "-v", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(pipe_fds[1]);
+  std::string text;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(deadline_ms);
+  bool timed_out = false;
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    pollfd readable{pipe_fds[0], POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&readable, 1, static_cast<int>(left.count())) == 0) {
+      timed_out = true;
+      break;
+    }
+    char buffer[512];
+    const auto n = ::read(pipe_fds[0], buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(pipe_fds[0]);
+  if (timed_out) ::kill(pid, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  if (shown.exit_code != 0 || text.empty()) return "(-v exited " + std::to_string(shown.exit_code) + ": " + text + ")";
+  if (timed_out) return "(-v did not exit within " + std::to_string(deadline_ms / 1000) + " s)";
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || text.empty()) {
+    return "(-v ended with status " + std::to_string(status) + ": " + text + ")";
+  }
   return text;
 }
 
