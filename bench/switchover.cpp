@@ -93,7 +93,7 @@ void BM_Upgrade(benchmark::State& state, TargetKind kind, const BenchSetup& setu
       break;
     }
     if (judgement->verdict != harness::Verdict::pass) {
-      state.SkipWithError(verdict_line(scenario.name + " on " + target, *judgement).c_str());
+      state.SkipWithError(verdict_line(scenario.name + " on " + target, {}, *judgement).c_str());
       break;
     }
     const auto& m = judgement->metrics;

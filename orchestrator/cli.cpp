@@ -12,7 +12,6 @@
 #include <iomanip>
 #include <map>
 #include <ostream>
-#include <thread>
 
 #include "harness/history/history_file.h"
 #include "harness/judge/rejudge.h"
@@ -20,63 +19,20 @@
 #include "orchestrator/environment_error.h"
 #include "orchestrator/installed_files.h"
 #include "orchestrator/interrupt.h"
+#include "orchestrator/option_table.h"
 #include "orchestrator/process_control.h"
-#include "orchestrator/progress_file.h"
 #include "orchestrator/run_diff.h"
 #include "orchestrator/run_directory.h"
-#include "orchestrator/run_isolation.h"
+#include "orchestrator/run_record.h"
+#include "orchestrator/run_scheduler.h"
 #include "orchestrator/runner.h"
 #include "orchestrator/scenario_parser.h"
-#include "orchestrator/terminal_display.h"
+#include "orchestrator/target.h"
 
 namespace hotdeploy::orchestrator {
 namespace fs = std::filesystem;
 
 namespace {
-
-constexpr const char* usage_text =
-    "usage: hotdeploy run FILE|DIR... [--target fake|nginx] [--nginx PATH] [--new-binary PATH]\n"
-    "                     [--out DIR] [--junit FILE] [--repeat N] [--jobs N] [--fake-nginx PATH]\n"
-    "                     [--require-isolation] [-v|-q]\n"
-    "       hotdeploy validate FILE|DIR...\n"
-    "       hotdeploy check RUN_DIR\n"
-    "       hotdeploy diff RUN_DIR_A RUN_DIR_B\n"
-    "       hotdeploy list [DIR]\n"
-    "       hotdeploy --help | --version\n"
-    "\n"
-    "Runs nginx upgrade and rollback scenarios under load and judges whether any request was lost.\n"
-    "\n"
-    "run        run each scenario (a DIR means every *.yaml in it); one verdict line per run, and a\n"
-    "           summary table when there is more than one\n"
-    "  --target KIND     run on fake-nginx or on real nginx, whatever the scenario's target.kind\n"
-    "                    (a scenario whose binaries carry faults runs only on fake)\n"
-    "  --nginx PATH      the real nginx executable (default /usr/sbin/nginx, Debian's)\n"
-    "  --new-binary PATH the executable `swap_binary: new` installs, instead of the scenario's\n"
-    "  --out DIR         write each run's files to DIR/<name>/ (DIR/<name>/<k>/ with --repeat);\n"
-    "                    default runs/<name>/<UTC time>/, with runs/<name>/latest at the newest\n"
-    "  --junit FILE      also write a JUnit XML report, a testcase per run\n"
-    "  --repeat N        run every scenario N times (default 1)\n"
-    "  --jobs N          at most N runs at once (default 1); runs never share ports or files\n"
-    "  --fake-nginx PATH the fake-nginx executable (default: beside hotdeploy, or $HOTDEPLOY_FAKE_NGINX)\n"
-    "  --require-isolation  exit 3 rather than run without a PID namespace (as root, or in a user\n"
-    "                    namespace); result.json says which isolation each run had\n"
-    "  -v                debug logging    -q  only verdicts and errors\n"
-    "validate   check scenario files without running anything\n"
-    "check      judge a saved run directory again (rewrites its result.json and report.html)\n"
-    "diff       compare what the target did in two saved runs of a scenario (e.g. on fake-nginx and\n"
-    "           on nginx): masters, workers, pid files, steps with no effect, who served at the end,\n"
-    "           dropped requests; a line per aspect, `same` or both values; exit 1 when any differs;\n"
-    "           then a `tolerated:` line, with both runs' counts, for each thing left out as chance\n"
-    "list       the scenarios in DIR (default: ./scenarios, else the installed library)\n"
-    "\n"
-    "Exit status: 0 pass, 1 a scenario failed, 2 usage or invalid scenario (the message names\n"
-    "FILE:LINE:COLUMN), 3 environment (binary missing, directory unwritable), 128+N when\n"
-    "interrupted by signal N. Scenario format: scenarios/README.md.\n";
-
-class UsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 struct RunArguments {
   std::vector<std::string> paths;
@@ -107,55 +63,83 @@ int bounded_count(const std::string& option, const std::string& text, int max) {
   return value;
 }
 
+// `hotdeploy run`'s options: what the parser takes and what --help lists.
+std::vector<Option> run_options(RunArguments& parsed) {
+  return {
+      {"--target", "KIND", "fake or nginx, whatever each scenario's target.kind says (fake-only scenarios of a DIR are skipped with nginx)",
+       [&](const std::string& kind) {
+         if (kind != "fake" && kind != "nginx") throw UsageError("--target must be fake or nginx, got '" + kind + "'");
+         parsed.target = kind == "fake" ? TargetKind::fake : TargetKind::nginx;
+       }},
+      {"--nginx", "PATH", "the real nginx executable (default /usr/sbin/nginx); an error when no run uses it",
+       [&](const std::string& path) { parsed.nginx = fs::absolute(path); }},
+      {"--new-binary", "PATH", "what `swap_binary: new` installs, instead of the scenario's; an error when no run swaps",
+       [&](const std::string& path) { parsed.new_binary = fs::absolute(path); }},
+      {"--out", "DIR", "each run's files in DIR/<name>/ (DIR/<name>/<k>/ with --repeat); default runs/<name>/<UTC time>/",
+       [&](const std::string& dir) { parsed.out = dir; }},
+      {"--junit", "FILE", "also write a JUnit XML report of every run, skipped and not-run ones included",
+       [&](const std::string& file) { parsed.junit = file; }},
+      {"--repeat", "N", "run every scenario N times (default 1)",
+       [&](const std::string& n) { parsed.repeat = bounded_count("--repeat", n, 1000); }},
+      {"--jobs", "N", "at most N runs at once (default 1); runs never share ports or files",
+       [&](const std::string& n) { parsed.jobs = bounded_count("--jobs", n, 64); }},
+      {"--fake-nginx", "PATH", "the fake-nginx executable (default: beside hotdeploy, or $HOTDEPLOY_FAKE_NGINX)",
+       [&](const std::string& path) { parsed.fake_nginx = path; }},
+      {"--require-isolation", "", "exit 3 rather than run without a PID namespace (root, or a user namespace); result.json says which isolation each run had",
+       [&](const std::string&) { parsed.require_isolation = true; }},
+      {"-v", "", "debug logging", [&](const std::string&) { parsed.log_level = spdlog::level::debug; }},
+      {"-q", "", "only verdicts and errors (no info lines, no warnings)",
+       [&](const std::string&) { parsed.log_level = spdlog::level::err; }},
+  };
+}
+
+std::string usage_text() {
+  RunArguments unused;
+  return "usage: hotdeploy run FILE|DIR... [OPTION...]\n"
+         "       hotdeploy validate FILE|DIR...\n"
+         "       hotdeploy check RUN_DIR\n"
+         "       hotdeploy diff RUN_DIR_A RUN_DIR_B\n"
+         "       hotdeploy list [DIR]\n"
+         "       hotdeploy --help | --version\n"
+         "\n"
+         "Runs nginx upgrade and rollback scenarios under load and judges whether any request was lost.\n"
+         "\n"
+         "run        run each scenario (a DIR means every *.yaml in it); one verdict line per run on stdout,\n"
+         "           and a summary table when there is more than one; log lines go to stderr.\n"
+         "           Options (--opt VALUE or --opt=VALUE):\n" +
+         options_help(run_options(unused)) +
+         "validate   check scenario files without running anything\n"
+         "check      judge a saved run directory again (rewrites its result.json and report.html)\n"
+         "diff       compare what the target did in two saved runs of a scenario (e.g. on fake-nginx and\n"
+         "           on nginx): masters, workers, pid files, steps with no effect, who served at the end,\n"
+         "           dropped requests; a line per aspect, `same` or both values; exit 1 when any differs;\n"
+         "           then a `tolerated:` line, with both runs' counts, for each thing left out as chance\n"
+         "list       the scenarios in DIR (default: ./scenarios, else the installed library)\n"
+         "\n"
+         "Exit status: 0 pass, 1 a scenario failed, 2 usage or invalid scenario (the message names\n"
+         "FILE:LINE:COLUMN), 3 environment (binary missing, directory unwritable; checked before any run\n"
+         "starts), 128+N when interrupted by signal N. Scenario format: scenarios/README.md.\n";
+}
+
 RunArguments parse_run_arguments(const std::vector<std::string>& args) {
   RunArguments parsed;
-  for (std::size_t i = 1; i < args.size(); ++i) {
-    const auto& arg = args[i];
-    const auto value = [&](const char* option) {
-      if (i + 1 >= args.size()) throw UsageError(std::string(option) + " needs a value");
-      return args[++i];
-    };
-    if (arg == "--out") {
-      parsed.out = value("--out");
-    } else if (arg == "--target") {
-      const auto kind = value("--target");
-      if (kind != "fake" && kind != "nginx") throw UsageError("--target must be fake or nginx, got '" + kind + "'");
-      parsed.target = kind == "fake" ? TargetKind::fake : TargetKind::nginx;
-    } else if (arg == "--nginx") {
-      parsed.nginx = value("--nginx");
-    } else if (arg == "--new-binary") {
-      parsed.new_binary = fs::absolute(value("--new-binary"));
-    } else if (arg == "--junit") {
-      parsed.junit = value("--junit");
-    } else if (arg == "--repeat") {
-      parsed.repeat = bounded_count("--repeat", value("--repeat"), 1000);
-    } else if (arg == "--jobs") {
-      parsed.jobs = bounded_count("--jobs", value("--jobs"), 64);
-    } else if (arg == "--fake-nginx") {
-      parsed.fake_nginx = value("--fake-nginx");
-    } else if (arg == "--require-isolation") {
-      parsed.require_isolation = true;
-    } else if (arg == "-v") {
-      parsed.log_level = spdlog::level::debug;
-    } else if (arg == "-q") {
-      parsed.log_level = spdlog::level::warn;
-    } else if (!arg.empty() && arg[0] == '-') {
-      throw UsageError("unknown option '" + arg + "'");
-    } else {
-      parsed.paths.push_back(arg);
-    }
-  }
+  parsed.paths = parse_options(args, 1, run_options(parsed));
   if (parsed.paths.empty()) throw UsageError("run needs a scenario FILE or DIR");
   return parsed;
 }
 
+struct ScenarioFile {
+  fs::path path;
+  bool from_directory = false;  // listed from a DIR rather than named
+};
+
 // FILE stays FILE; DIR becomes its *.yaml files in name order.
-std::vector<fs::path> scenario_files(const std::vector<std::string>& paths) {
-  std::vector<fs::path> files;
+std::vector<ScenarioFile> scenario_files(const std::vector<std::string>& paths) {
+  std::vector<ScenarioFile> files;
   for (const auto& path : paths) {
     std::error_code error;
     if (!fs::is_directory(path, error)) {
-      files.emplace_back(path);
+      files.push_back({path, false});
       continue;
     }
     std::vector<fs::path> in_dir;
@@ -165,7 +149,7 @@ std::vector<fs::path> scenario_files(const std::vector<std::string>& paths) {
     if (error) throw ScenarioError(path + ": cannot list the directory: " + error.message());
     if (in_dir.empty()) throw ScenarioError(path + ": no *.yaml scenario files in the directory");
     std::sort(in_dir.begin(), in_dir.end());
-    files.insert(files.end(), in_dir.begin(), in_dir.end());
+    for (auto& file : in_dir) files.push_back({std::move(file), true});
   }
   return files;
 }
@@ -183,14 +167,8 @@ fs::path default_fake_nginx() {
   return HOTDEPLOY_BUILT_FAKE_NGINX;
 }
 
-// --target: the scenario's default binaries become those of `kind`. Faults and version labels are
-// stamped into fake-nginx copies, so a scenario that sets faults cannot run on real nginx.
-void retarget(Scenario& scenario, TargetKind kind) {
-  if (kind == TargetKind::nginx &&
-      (!scenario.target.binary.faults.empty() || !scenario.target.new_binary.faults.empty())) {
-    throw ScenarioError(scenario.file + ": its binaries carry fake-nginx faults, so it cannot run with --target nginx");
-  }
-  scenario.target.kind = kind;
+bool carries_faults(const Scenario& scenario) {
+  return !scenario.target.binary.faults.empty() || !scenario.target.new_binary.faults.empty();
 }
 
 // Maps every outcome of a command to its exit code; nothing escapes as an exception.
@@ -198,7 +176,7 @@ int with_exit_codes(const std::function<int()>& command, std::ostream& err) {
   try {
     return command();
   } catch (const UsageError& e) {
-    err << "hotdeploy: " << e.what() << "\n\n" << usage_text;
+    err << "hotdeploy: " << e.what() << " (hotdeploy --help lists the usage)\n";
     return exit_usage;
   } catch (const ScenarioError& e) {
     err << "hotdeploy: invalid scenario: " << e.what() << '\n';
@@ -212,17 +190,126 @@ int with_exit_codes(const std::function<int()>& command, std::ostream& err) {
   }
 }
 
+// The scenarios of a `run`, with the command line applied, and those skipped.
+struct RunPlan {
+  std::vector<Scenario> scenarios;
+  std::vector<std::pair<std::string, std::string>> skipped;  // scenario name, reason
+};
+
+RunPlan plan_runs(const RunArguments& arguments) {
+  RunPlan plan;
+  for (const auto& file : scenario_files(arguments.paths)) {
+    auto scenario = parse_scenario_file(file.path.string());
+    if (arguments.target == TargetKind::nginx && carries_faults(scenario)) {
+      const std::string reason = "its binaries carry fake-nginx faults, so it cannot run with --target nginx";
+      if (!file.from_directory) throw ScenarioError(scenario.file + ": " + reason);
+      plan.skipped.emplace_back(scenario.name, "fake-only: " + reason);
+      continue;
+    }
+    if (arguments.target) scenario.target.kind = *arguments.target;
+    if (arguments.new_binary) scenario.target.new_binary.name = arguments.new_binary->string();
+    plan.scenarios.push_back(std::move(scenario));
+  }
+  return plan;
+}
+
+bool uses_real_nginx(const Scenario& scenario) {
+  const auto is_nginx = [&](const std::string& name) {
+    return name == "nginx" || (name == "default" && scenario.target.kind == TargetKind::nginx);
+  };
+  return is_nginx(scenario.target.binary.name) || is_nginx(scenario.target.new_binary.name);
+}
+
+bool swaps_in_new_binary(const Scenario& scenario) {
+  return std::any_of(scenario.steps.begin(), scenario.steps.end(), [](const Step& step) {
+    const auto* swap = std::get_if<SwapBinaryStep>(&step.action);
+    return swap && swap->which == BinaryChoice::next;
+  });
+}
+
+// --nginx and --new-binary must change what runs: a gate given the user's nginx that then tests
+// fake-nginx instead would pass without ever touching it.
+void check_binary_options_are_used(const RunArguments& arguments, const RunPlan& plan) {
+  if (arguments.nginx && std::none_of(plan.scenarios.begin(), plan.scenarios.end(), uses_real_nginx)) {
+    throw UsageError("--nginx " + arguments.nginx->string() +
+                     " is not used: every scenario runs on fake-nginx and none names nginx (add --target nginx)");
+  }
+  if (arguments.new_binary && std::none_of(plan.scenarios.begin(), plan.scenarios.end(), swaps_in_new_binary)) {
+    throw UsageError("--new-binary " + arguments.new_binary->string() +
+                     " is not used: no scenario swaps in a new binary (swap_binary: new)");
+  }
+}
+
+void check_executable(const fs::path& path, const std::string& option) {
+  std::error_code error;
+  if (!fs::is_regular_file(path, error)) throw EnvironmentError(option + " " + path.string() + ": not found");
+  if (::access(path.c_str(), X_OK) != 0) throw EnvironmentError(option + " " + path.string() + ": not executable");
+}
+
+// A directory hotdeploy will create files in: it, or the nearest ancestor that exists, must be a
+// writable directory.
+void check_writable_directory(const fs::path& dir, const std::string& what) {
+  auto existing = fs::absolute(dir);
+  std::error_code error;
+  while (!fs::exists(existing, error) && existing.has_parent_path() && existing != existing.parent_path()) {
+    existing = existing.parent_path();
+  }
+  if (!fs::is_directory(existing, error)) {
+    throw EnvironmentError(what + ": " + existing.string() + " is not a directory");
+  }
+  if (::access(existing.c_str(), W_OK | X_OK) != 0) {
+    throw EnvironmentError(what + ": cannot write in " + existing.string() + ": " +
+                           std::system_category().message(errno));
+  }
+}
+
+void check_junit_path(const fs::path& junit) {
+  std::error_code error;
+  if (fs::is_directory(junit, error)) throw EnvironmentError("--junit " + junit.string() + ": is a directory");
+  check_writable_directory(fs::absolute(junit).parent_path(), "--junit " + junit.string());
+}
+
+// Everything a run needs from the machine, checked before any run directory exists: the
+// binaries each run installs and the place its files go (--junit's is checked first, apart, so
+// that a failure here can still be reported there).
+void check_environment(const RunArguments& arguments, const RunPlan& plan, const BinaryLocations& binaries) {
+  if (arguments.nginx) check_executable(*arguments.nginx, "--nginx");
+  if (arguments.new_binary) check_executable(*arguments.new_binary, "--new-binary");
+  if (arguments.fake_nginx) check_executable(*arguments.fake_nginx, "--fake-nginx");
+  for (const auto& scenario : plan.scenarios) {
+    std::vector<fs::path> installed = {
+        resolve_binary(scenario.target.binary.name, scenario.target.kind, scenario.file, binaries)};
+    if (scenario.target.new_binary.name != missing_binary) {
+      installed.push_back(
+          resolve_binary(scenario.target.new_binary.name, scenario.target.kind, scenario.file, binaries));
+    }
+    // fake-nginx copies are stamped with their label and faults by the tool beside it.
+    std::error_code error;
+    for (const auto& binary : installed) {
+      if (fs::equivalent(binary, binaries.fake_nginx, error)) {
+        check_executable(binaries.fake_nginx_stamp(), "fake-nginx-stamp (beside fake-nginx)");
+      }
+    }
+  }
+  check_writable_directory(arguments.out.value_or("runs"), arguments.out ? "--out " + arguments.out->string()
+                                                                          : std::string("run directory runs/"));
+}
+
 struct PlannedRun {
   const Scenario* scenario;
   int repetition;  // 1-based
+  std::string name;  // the scenario's, with #k under --repeat
 };
 
 struct FinishedRun {
-  const Scenario* scenario;
+  std::string name;
   fs::path run_dir;
   int exit_code = 0;
   double seconds = 0;
   harness::Judgement judgement;
+  harness::RunSubject subject;
+  std::string error;        // what stopped the run when the environment did
+  std::string interrupted;  // "interrupted by signal N" when an interrupt cut it short
 };
 
 fs::path run_directory_for(const RunArguments& arguments, const Scenario& scenario, int repetition) {
@@ -231,130 +318,177 @@ fs::path run_directory_for(const RunArguments& arguments, const Scenario& scenar
   return make_named_run_directory(*arguments.out / scenario.name, std::to_string(repetition));
 }
 
+// The run process's note of what stopped it, for the parent's verdict and JUnit <error>.
+fs::path environment_error_path(const fs::path& run_dir) { return run_dir / "error.txt"; }
+
+std::string read_text(const fs::path& file) {
+  std::ifstream in(file);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
 // What a finished run concluded: its saved history judged again, or, when it ended before
-// writing one, a failure naming its exit code.
-harness::Judgement conclusion_of(const FinishedRun& run) {
+// writing one, the reason.
+void conclude(FinishedRun& run, const Scenario& scenario) {
+  run.subject = read_run_subject(run.run_dir);
+  if (run.exit_code >= 128) run.interrupted = "interrupted by signal " + std::to_string(run.exit_code - 128);
   if (fs::exists(run.run_dir / "history.jsonl")) {
     try {
-      return harness::rejudge(run.run_dir, run.scenario->expect);
+      run.judgement = harness::rejudge(run.run_dir, scenario.expect);
     } catch (const std::runtime_error& e) {
-      return {harness::Verdict::fail, {}, {{"run", harness::Verdict::fail, e.what()}}};
+      run.judgement = {harness::Verdict::fail, {}, {{"run", harness::Verdict::fail, e.what()}}};
     }
+    return;
   }
-  return {harness::Verdict::fail,
-          {},
-          {{"run", harness::Verdict::fail,
-            "the run ended with exit status " + std::to_string(run.exit_code) + " before writing its history"}}};
+  run.error = read_text(environment_error_path(run.run_dir));
+  if (run.error.empty()) {
+    run.error = "the run ended with exit status " + std::to_string(run.exit_code) + " before writing its history";
+  }
+  run.judgement = {harness::Verdict::fail, {}, {{"run", harness::Verdict::fail, run.error}}};
 }
 
-void print_summary(const std::vector<FinishedRun>& runs, std::ostream& out) {
+std::string shown_verdict(const FinishedRun& run) {
+  if (!run.interrupted.empty()) return "interrupted";
+  if (!run.error.empty()) return "error";
+  return std::string(harness::to_string(run.judgement.verdict));
+}
+
+void print_summary(const std::vector<FinishedRun>& runs, const std::vector<std::pair<std::string, std::string>>& not_run,
+                   std::ostream& out) {
+  std::size_t name_width = std::string("scenario").size();
+  for (const auto& run : runs) name_width = std::max(name_width, run.name.size());
+  for (const auto& [name, reason] : not_run) name_width = std::max(name_width, name.size());
+  name_width += 2;
   out << '\n'
-      << std::left << std::setw(28) << "scenario" << std::setw(8) << "verdict" << std::right << std::setw(10)
-      << "requests" << std::setw(9) << "dropped" << std::setw(9) << "retried" << std::setw(15) << "switchover_ms"
-      << "  run directory\n";
+      << std::left << std::setw(static_cast<int>(name_width)) << "scenario" << std::setw(13) << "verdict" << std::right
+      << std::setw(10) << "requests" << std::setw(9) << "dropped" << std::setw(9) << "retried" << std::setw(15)
+      << "switchover_ms" << "  run directory\n";
   int passed = 0;
+  int failed = 0;
   for (const auto& run : runs) {
     const auto& metrics = run.judgement.metrics;
-    std::string verdict(harness::to_string(run.judgement.verdict));
-    passed += run.judgement.verdict == harness::Verdict::pass ? 1 : 0;
+    const auto verdict = shown_verdict(run);
+    passed += verdict == "pass" ? 1 : 0;
+    failed += verdict == "fail" || verdict == "unknown" || verdict == "error" ? 1 : 0;
     std::ostringstream switchover;
     if (metrics.switchover_ms) switchover << std::fixed << std::setprecision(1) << *metrics.switchover_ms;
-    out << std::left << std::setw(28) << run.scenario->name << std::setw(8) << verdict << std::right << std::setw(10)
-        << metrics.requests << std::setw(9) << metrics.dropped << std::setw(9) << metrics.retried << std::setw(15)
-        << (metrics.switchover_ms ? switchover.str() : "-") << "  " << run.run_dir.string() << '\n';
+    out << std::left << std::setw(static_cast<int>(name_width)) << run.name << std::setw(13) << verdict << std::right
+        << std::setw(10) << metrics.requests << std::setw(9) << metrics.dropped << std::setw(9) << metrics.retried
+        << std::setw(15) << (metrics.switchover_ms ? switchover.str() : "-") << "  " << run.run_dir.string() << '\n';
   }
-  out << "runs: " << passed << " passed, " << runs.size() - static_cast<std::size_t>(passed) << " failed\n";
+  for (const auto& [name, reason] : not_run) {
+    out << std::left << std::setw(static_cast<int>(name_width)) << name << std::setw(13) << "not run" << reason << '\n';
+  }
+  out << "runs: " << passed << " passed, " << failed << " failed";
+  if (!not_run.empty()) out << ", " << not_run.size() << " not run";
+  const auto cut = std::count_if(runs.begin(), runs.end(), [](const FinishedRun& r) { return !r.interrupted.empty(); });
+  if (cut > 0) out << ", " << cut << " interrupted";
+  out << '\n';
 }
 
-void write_junit(const fs::path& file, const std::vector<FinishedRun>& runs) {
+// target: the --target the runs that did not happen would have had ("" when none was given).
+void write_junit(const fs::path& file, const std::vector<FinishedRun>& runs,
+                 const std::vector<std::pair<std::string, std::string>>& not_run, const std::string& target) {
   std::vector<harness::ScenarioOutcome> outcomes;
-  for (const auto& run : runs) outcomes.push_back({run.scenario->name, run.seconds, run.judgement});
+  for (const auto& run : runs) {
+    outcomes.push_back({run.name, run.seconds, run.judgement, run.subject, run.interrupted.empty() ? run.error : "",
+                        run.interrupted.empty() ? "" : "not judged: " + run.interrupted});
+  }
+  for (const auto& [name, reason] : not_run) outcomes.push_back({name, 0, {}, {target, {}}, {}, reason});
+  std::error_code error;
+  fs::create_directories(fs::absolute(file).parent_path(), error);
+  if (error) throw EnvironmentError("cannot create the directory of " + file.string() + ": " + error.message());
   std::ofstream out(file);
   harness::write_junit_xml(outcomes, out);
   if (!out) throw EnvironmentError("cannot write " + file.string());
 }
 
-using InFlight = std::map<pid_t, std::pair<FinishedRun, std::chrono::steady_clock::time_point>>;
-
-// Waits for a run to end while redrawing, four times a second, a line per run in flight.
-std::pair<pid_t, int> wait_showing_progress(IsolatedRuns& runs, const InFlight& in_flight, TerminalDisplay& display) {
-  auto next_draw = std::chrono::steady_clock::now();
-  while (true) {
-    if (const auto ended = runs.poll_any()) return *ended;
-    if (std::chrono::steady_clock::now() >= next_draw) {
-      std::vector<std::string> lines;
-      for (const auto& [pid, run] : in_flight) {
-        const auto status = ProgressFile::read(progress_path(run.first.run_dir));
-        lines.push_back(run.first.scenario->name + "  " + (status.empty() ? std::string("starting") : status));
-      }
-      display.draw(lines);
-      next_draw += std::chrono::milliseconds(250);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-}
-
 int run_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const auto arguments = parse_run_arguments(args);
   spdlog::set_level(arguments.log_level);
-  std::vector<Scenario> scenarios;
-  for (const auto& file : scenario_files(arguments.paths)) {
-    scenarios.push_back(parse_scenario_file(file.string()));
-    if (arguments.target) retarget(scenarios.back(), *arguments.target);
-    if (arguments.new_binary) scenarios.back().target.new_binary.name = arguments.new_binary->string();
-  }
+  const auto plan = plan_runs(arguments);
+  check_binary_options_are_used(arguments, plan);
   BinaryLocations binaries;
   binaries.fake_nginx = arguments.fake_nginx.value_or(default_fake_nginx());
   if (arguments.nginx) binaries.real_nginx = *arguments.nginx;
+  if (arguments.junit) check_junit_path(*arguments.junit);
+  try {
+    check_environment(arguments, plan, binaries);
+  } catch (const EnvironmentError& e) {
+    // CI reads the JUnit file: every planned run is an <error> with the reason none started.
+    if (arguments.junit) {
+      std::vector<harness::ScenarioOutcome> outcomes;
+      for (const auto& scenario : plan.scenarios) {
+        harness::ScenarioOutcome outcome;
+        outcome.name = scenario.name;
+        outcome.subject.target = scenario.target.kind == TargetKind::fake ? "fake" : "nginx";
+        outcome.error = e.what();
+        outcomes.push_back(std::move(outcome));
+      }
+      for (const auto& [name, reason] : plan.skipped) outcomes.push_back({name, 0, {}, {}, {}, reason});
+      std::ofstream junit(*arguments.junit);
+      harness::write_junit_xml(outcomes, junit);
+    }
+    throw;
+  }
 
   std::vector<PlannedRun> planned;
-  for (const auto& scenario : scenarios) {
-    for (int k = 1; k <= arguments.repeat; ++k) planned.push_back({&scenario, k});
+  for (const auto& scenario : plan.scenarios) {
+    for (int k = 1; k <= arguments.repeat; ++k) {
+      planned.push_back({&scenario, k, arguments.repeat == 1 ? scenario.name : scenario.name + "#" + std::to_string(k)});
+    }
   }
+  std::vector<std::pair<std::string, std::string>> not_run = plan.skipped;
+  for (const auto& [name, reason] : plan.skipped) out << "SKIP " << name << ": " << reason << '\n';
   install_interrupt_handlers();
   // On a terminal, one updating line per running scenario; verdicts are printed by this parent
   // from each run's saved history, so no run writes over the display.
   const bool show_progress = ::isatty(STDOUT_FILENO) == 1 && arguments.log_level == spdlog::level::info;
-  TerminalDisplay display(out);
-  IsolatedRuns runs(arguments.require_isolation);
-  (void)runs.decide();  // before any run directory is made: --require-isolation may refuse
-  InFlight in_flight;
+  std::vector<fs::path> run_dirs(planned.size());
   std::vector<FinishedRun> finished;
-  std::size_t next = 0;
   int worst = exit_pass;
-  while ((next < planned.size() && !interrupted()) || !in_flight.empty()) {
-    while (next < planned.size() && !interrupted() && in_flight.size() < static_cast<std::size_t>(arguments.jobs)) {
-      const auto& plan = planned[next++];
-      RunOptions options{run_directory_for(arguments, *plan.scenario, plan.repetition), binaries};
-      const Scenario& scenario = *plan.scenario;
-      const pid_t pid = runs.start([&, options](const harness::RunIsolation& isolation) {
-        return with_exit_codes(
-            [&] {
-              become_child_subreaper();
-              if (show_progress) spdlog::default_logger()->sinks().front()->set_level(spdlog::level::err);
-              auto isolated = options;
-              isolated.isolation = isolation;
-              const auto result = run_scenario(scenario, isolated);
-              if (result.interrupted_by != 0) return 128 + result.interrupted_by;
-              return result.judgement.verdict == harness::Verdict::pass ? exit_pass : exit_fail;
-            },
-            err);
-      });
-      in_flight[pid] = {FinishedRun{plan.scenario, options.run_dir, 0, 0, {}}, std::chrono::steady_clock::now()};
-    }
-    const auto [pid, code] = show_progress ? wait_showing_progress(runs, in_flight, display) : runs.wait_any();
-    auto& [run, started] = in_flight.at(pid);
-    run.exit_code = code;
-    run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    run.judgement = conclusion_of(run);
-    display.clear();
-    out << verdict_line(run.scenario->name, run.judgement) << '\n' << "files: " << run.run_dir.string() << std::endl;
+  const auto prepare = [&](std::size_t i) {
+    const auto& plan_i = planned[i];
+    run_dirs[i] = run_directory_for(arguments, *plan_i.scenario, plan_i.repetition);
+    const RunOptions options{run_dirs[i], binaries};
+    const Scenario& scenario = *plan_i.scenario;
+    return StartedRun{plan_i.name, run_dirs[i], [&, options](const harness::RunIsolation& isolation) {
+                        return with_exit_codes(
+                            [&] {
+                              become_child_subreaper();
+                              if (show_progress) spdlog::default_logger()->sinks().front()->set_level(spdlog::level::err);
+                              auto isolated = options;
+                              isolated.isolation = isolation;
+                              try {
+                                const auto result = run_scenario(scenario, isolated);
+                                if (result.interrupted_by != 0) return 128 + result.interrupted_by;
+                                return result.judgement.verdict == harness::Verdict::pass ? exit_pass : exit_fail;
+                              } catch (const EnvironmentError& e) {
+                                std::ofstream(environment_error_path(options.run_dir)) << e.what();
+                                throw;
+                              }
+                            },
+                            err);
+                      }};
+  };
+  const auto ended = [&](std::size_t i, int code, double seconds) {
+    FinishedRun run{planned[i].name, run_dirs[i], code, seconds, {}, {}, {}, {}};
+    conclude(run, *planned[i].scenario);
+    auto line = verdict_line(run.name, run.subject, run.judgement);
+    if (!run.interrupted.empty()) line = "INTERRUPTED " + run.name + " (" + run.interrupted + "; not judged)";
+    out << line << '\n' << "files: " << run.run_dir.string() << std::endl;
     worst = code >= 128 ? code : std::max(worst, code == exit_fail || code == exit_pass ? code : exit_environment);
     finished.push_back(std::move(run));
-    in_flight.erase(pid);
+  };
+  const auto started = schedule_runs(planned.size(), {arguments.jobs, show_progress, out, arguments.require_isolation}, prepare, ended);
+  for (std::size_t i = started; i < planned.size(); ++i) {
+    not_run.emplace_back(planned[i].name, "interrupted by signal " + std::to_string(interrupt_signal()) +
+                                              " before it started");
   }
-  if (finished.size() > 1) print_summary(finished, out);
-  if (arguments.junit) write_junit(*arguments.junit, finished);
+  if (finished.size() + not_run.size() > 1) print_summary(finished, not_run, out);
+  if (arguments.junit) {
+    write_junit(*arguments.junit, finished, not_run,
+                arguments.target ? (*arguments.target == TargetKind::fake ? "fake" : "nginx") : "");
+  }
   if (interrupted()) return 128 + interrupt_signal();
   return worst;
 }
@@ -363,8 +497,8 @@ int validate_command(const std::vector<std::string>& args, std::ostream& out) {
   if (args.size() < 2) throw UsageError("validate needs a scenario FILE or DIR");
   const std::vector<std::string> paths(args.begin() + 1, args.end());
   for (const auto& file : scenario_files(paths)) {
-    const auto scenario = parse_scenario_file(file.string());
-    out << "ok " << file.string() << " (" << scenario.name << ", " << scenario.steps.size() << " steps)\n";
+    const auto scenario = parse_scenario_file(file.path.string());
+    out << "ok " << file.path.string() << " (" << scenario.name << ", " << scenario.steps.size() << " steps)\n";
   }
   return exit_pass;
 }
@@ -387,8 +521,9 @@ int check_command(const std::vector<std::string>& args, std::ostream& out) {
   const auto scenario = parse_scenario_file((run_dir / "scenario.yaml").string());
   const auto history = read_history(run_dir);
   const auto judgement = harness::judge(history, scenario.expect);
-  write_judgement(run_dir, scenario.name, history, judgement);
-  out << verdict_line(scenario.name, judgement) << '\n';
+  const auto subject = read_run_subject(run_dir);
+  write_judgement(run_dir, scenario.name, subject, history, judgement);
+  out << verdict_line(scenario.name, subject, judgement) << '\n';
   return judgement.verdict == harness::Verdict::pass ? exit_pass : exit_fail;
 }
 
@@ -406,7 +541,7 @@ int list_command(const std::vector<std::string>& args, std::ostream& out) {
   if (args.size() > 2) throw UsageError("list takes at most one DIR");
   const std::string dir = args.size() == 2 ? args[1] : default_scenario_dir().string();
   for (const auto& file : scenario_files({dir})) {
-    const auto scenario = parse_scenario_file(file.string());
+    const auto scenario = parse_scenario_file(file.path.string());
     auto summary = scenario.summary.substr(0, scenario.summary.find('\n'));
     if (summary.size() > 90) summary = summary.substr(0, 87) + "...";
     out << std::left << std::setw(26) << scenario.name << ' ' << std::setw(6)
@@ -421,7 +556,7 @@ bool asks_for_help(const std::vector<std::string>& args) {
 
 int dispatch(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help" || asks_for_help(args)) {
-    (args.empty() ? err : out) << usage_text;
+    (args.empty() ? err : out) << usage_text();
     return args.empty() ? exit_usage : exit_pass;
   }
   if (args[0] == "--version") {

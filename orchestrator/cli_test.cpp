@@ -8,6 +8,7 @@
 #include "harness/history/history_builder.h"
 #include "harness/history/history_file.h"
 #include "orchestrator/run_test_support.h"
+#include "orchestrator/runner.h"
 
 namespace hotdeploy::orchestrator {
 namespace {
@@ -17,6 +18,9 @@ struct CliOutput {
   std::string out;
   std::string err;
 };
+
+// A usage error is one line: the reason, and where the usage is.
+std::string usage_line(const std::string& reason) { return "hotdeploy: " + reason + " (hotdeploy --help lists the usage)\n"; }
 
 CliOutput cli(const std::vector<std::string>& args) {
   std::ostringstream out;
@@ -39,12 +43,12 @@ TEST(Cli, BadUsageExitsTwoWithTheReason) {
   EXPECT_EQ(cli({}).code, exit_usage);
   const auto unknown = cli({"frobnicate"});
   EXPECT_EQ(unknown.code, exit_usage);
-  EXPECT_EQ(unknown.err.rfind("hotdeploy: unknown command 'frobnicate'\n", 0), 0u);
+  EXPECT_EQ(unknown.err, usage_line("unknown command 'frobnicate'"));
   const auto no_file = cli({"run"});
   EXPECT_EQ(no_file.code, exit_usage);
-  EXPECT_EQ(no_file.err.rfind("hotdeploy: run needs a scenario FILE or DIR\n", 0), 0u);
+  EXPECT_EQ(no_file.err, usage_line("run needs a scenario FILE or DIR"));
   const auto no_value = cli({"run", "x.yaml", "--out"});
-  EXPECT_EQ(no_value.err.rfind("hotdeploy: --out needs a value\n", 0), 0u);
+  EXPECT_EQ(no_value.err, usage_line("--out needs a value (--out DIR)"));
 }
 
 TEST(Cli, InvalidScenarioExitsTwoNamingFileLineAndColumn) {
@@ -88,9 +92,9 @@ TEST(Cli, ValidateAndListReadEveryScenarioWithoutRunningIt) {
 }
 
 TEST(Cli, RunOptionsAreCheckedBeforeAnythingRuns) {
-  EXPECT_EQ(cli({"run", "x.yaml", "--repeat", "0"}).err.rfind("hotdeploy: --repeat must be a whole number from 1 to 1000, got '0'\n", 0), 0u);
-  EXPECT_EQ(cli({"run", "x.yaml", "--jobs", "two"}).err.rfind("hotdeploy: --jobs must be a whole number from 1 to 64, got 'two'\n", 0), 0u);
-  EXPECT_EQ(cli({"run", "x.yaml", "--target", "apache"}).err.rfind("hotdeploy: --target must be fake or nginx, got 'apache'\n", 0), 0u);
+  EXPECT_EQ(cli({"run", "x.yaml", "--repeat", "0"}).err, usage_line("--repeat must be a whole number from 1 to 1000, got '0'"));
+  EXPECT_EQ(cli({"run", "x.yaml", "--jobs", "two"}).err, usage_line("--jobs must be a whole number from 1 to 64, got 'two'"));
+  EXPECT_EQ(cli({"run", "x.yaml", "--target", "apache"}).err, usage_line("--target must be fake or nginx, got 'apache'"));
   EXPECT_EQ(cli({"check"}).code, exit_usage);
   const auto missing_dir = cli({"check", "/nonexistent/run"});
   EXPECT_EQ(missing_dir.code, exit_usage);
@@ -135,13 +139,110 @@ TEST(Cli, DiffPrintsALinePerAspectAndWhatItToleratedAndExitsOneWhenAnyAspectDiff
             "dropped           same\ntolerated: dropped POSTs lost to the keep-alive close race: A 1, B 0 (chance on "
             "both targets: whether a worker closes a kept-alive connection as a POST is sent on it)\n");
 
-  EXPECT_EQ(cli({"diff", (dir / "fake").string()}).err.rfind("hotdeploy: diff needs exactly two RUN_DIRs\n", 0), 0u);
+  EXPECT_EQ(cli({"diff", (dir / "fake").string()}).err, usage_line("diff needs exactly two RUN_DIRs"));
   const auto missing = cli({"diff", (dir / "fake").string(), (dir / "none").string()});
   EXPECT_EQ(missing.code, exit_environment);
   EXPECT_EQ(missing.err, "hotdeploy: cannot open " + (dir / "none" / "history.jsonl").string() + "\n");
   std::ofstream(dir / "nginx" / "history.jsonl") << "{\"i\":0}\n";
   EXPECT_EQ(cli({"diff", (dir / "fake").string(), (dir / "nginx").string()}).code, exit_environment);
   std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace hotdeploy::orchestrator
+
+namespace hotdeploy::orchestrator {
+namespace {
+
+// Issue 18.3: --opt=VALUE is the same as --opt VALUE, and --help lists exactly the parser's options.
+TEST(Cli, OptionsTakeEqualsValuesAndHelpListsEveryRunOption) {
+  EXPECT_EQ(cli({"run", "x.yaml", "--repeat=0"}).err, usage_line("--repeat must be a whole number from 1 to 1000, got '0'"));
+  EXPECT_EQ(cli({"run", "x.yaml", "--target=apache"}).err, usage_line("--target must be fake or nginx, got 'apache'"));
+  EXPECT_EQ(cli({"run", "x.yaml", "-q=yes"}).err, usage_line("unknown option '-q=yes'"));
+  const auto help = cli({"--help"}).out;
+  for (const char* option : {"  --target KIND  ", "  --nginx PATH  ", "  --new-binary PATH  ", "  --out DIR  ",
+                             "  --junit FILE  ", "  --repeat N  ", "  --jobs N  ", "  --fake-nginx PATH  ", "  -v  ",
+                             "  -q  "}) {
+    EXPECT_NE(help.find(option), std::string::npos) << option << " missing from\n" << help;
+  }
+}
+
+// A scenario that upgrades on fake-nginx, in a fresh directory.
+std::filesystem::path fake_upgrade_scenario(const std::filesystem::path& dir) {
+  std::ofstream(dir / "up.yaml") << "name: up\nsteps:\n  - upgrade: {}\n";
+  return dir / "up.yaml";
+}
+
+// Issue 21.1: a gate given the user's nginx must not pass on fake-nginx without touching it.
+TEST(Cli, NginxOrNewBinaryThatNoRunUsesIsAUsageError) {
+  const auto dir = make_test_directory("cli-unused");
+  const auto scenario = fake_upgrade_scenario(dir).string();
+  const auto out = dir / "runs";
+  const auto unused_nginx = cli({"run", scenario, "--nginx", "/bin/true", "--out", out.string()});
+  EXPECT_EQ(unused_nginx.code, exit_usage);
+  EXPECT_EQ(unused_nginx.err, usage_line("--nginx /bin/true is not used: every scenario runs on fake-nginx and none "
+                                         "names nginx (add --target nginx)"));
+  std::ofstream(dir / "still.yaml") << "name: still\nsteps:\n  - sleep: 1s\n";
+  const auto unused_new = cli({"run", (dir / "still.yaml").string(), "--new-binary=/bin/true", "--out", out.string()});
+  EXPECT_EQ(unused_new.code, exit_usage);
+  EXPECT_EQ(unused_new.err,
+            usage_line("--new-binary /bin/true is not used: no scenario swaps in a new binary (swap_binary: new)"));
+  EXPECT_FALSE(std::filesystem::exists(out));
+  std::filesystem::remove_all(dir);
+}
+
+// Issue 21.4: inputs and output paths are checked before any run directory exists, and a
+// command-line path is named by its option.
+TEST(Cli, MissingBinaryOrUnwritableOutputStopsBeforeAnyRunDirectory) {
+  const auto dir = make_test_directory("cli-precheck");
+  const auto scenario = fake_upgrade_scenario(dir).string();
+  const auto out = dir / "runs";
+  const auto missing = cli({"run", scenario, "--new-binary", "/nonexistent/nginx", "--out", out.string(), "--junit",
+                            (dir / "junit.xml").string()});
+  EXPECT_EQ(missing.code, exit_environment);
+  EXPECT_EQ(missing.err, "hotdeploy: --new-binary /nonexistent/nginx: not found\n");
+  std::ifstream junit(dir / "junit.xml");
+  const std::string xml((std::istreambuf_iterator<char>(junit)), std::istreambuf_iterator<char>());
+  EXPECT_NE(xml.find("<error type=\"environment\" message=\"--new-binary /nonexistent/nginx: not found\">"),
+            std::string::npos)
+      << xml;
+  std::filesystem::create_directories(dir / "junit-dir");
+  const auto junit_dir = cli({"run", scenario, "--out", out.string(), "--junit", (dir / "junit-dir").string()});
+  EXPECT_EQ(junit_dir.code, exit_environment);
+  EXPECT_EQ(junit_dir.err, "hotdeploy: --junit " + (dir / "junit-dir").string() + ": is a directory\n");
+  std::ofstream(dir / "a-file") << "x";
+  const auto out_file = cli({"run", scenario, "--out", (dir / "a-file" / "runs").string()});
+  EXPECT_EQ(out_file.code, exit_environment);
+  EXPECT_EQ(out_file.err, "hotdeploy: --out " + (dir / "a-file" / "runs").string() + ": " + (dir / "a-file").string() +
+                              " is not a directory\n");
+  std::ofstream(dir / "relative.yaml") << "name: relative\ntarget: {new_binary: bin/absent}\nsteps:\n  - upgrade: {}\n";
+  const auto from_file = cli({"run", (dir / "relative.yaml").string(), "--out", out.string()});
+  EXPECT_EQ(from_file.code, exit_environment);
+  EXPECT_EQ(from_file.err, "hotdeploy: binary " + (dir / "bin/absent").string() + " (from 'bin/absent' in " +
+                               (dir / "relative.yaml").string() + "): not found\n");
+  EXPECT_FALSE(std::filesystem::exists(out));
+  std::filesystem::remove_all(dir);
+}
+
+// Issue 21.6: the cause (run_errors) comes before what follows from it.
+TEST(Cli, VerdictLineListsTheCauseFirstAndNamesWhatRan) {
+  const harness::Judgement judgement{
+      harness::Verdict::fail,
+      {},
+      {{"served_by_at_end", harness::Verdict::fail, "generation 1 served"},
+       {"dropped", harness::Verdict::pass, "0 dropped"},
+       {"masters_at_end", harness::Verdict::fail, "2 masters"},
+       {"switchover_ms", harness::Verdict::unknown, "no switchover"},
+       {"run_errors", harness::Verdict::fail, "wait master_ready of new timed out"}}};
+  const harness::RunSubject subject{"nginx", {{"binary", "/usr/sbin/nginx", "nginx version: nginx/1.22.1",
+                                               "bc08ffbb8c8dcc4af51a7816a8afedbe2d4526787cfd9f3a49e26c208217d550"}}};
+  EXPECT_EQ(verdict_line("up", subject, judgement),
+            "FAIL up: 0 requests, 0 dropped, 0 retried, switchover n/a\n"
+            "  on nginx: binary /usr/sbin/nginx (nginx version: nginx/1.22.1, sha256 bc08ffbb8c8dcc4a)\n"
+            "  run_errors: wait master_ready of new timed out\n"
+            "  switchover_ms: no switchover\n"
+            "  served_by_at_end: generation 1 served\n"
+            "  masters_at_end: 2 masters");
 }
 
 }  // namespace

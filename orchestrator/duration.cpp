@@ -1,29 +1,45 @@
 #include "orchestrator/duration.h"
 
+#include <array>
 #include <charconv>
 #include <cstdint>
 
 namespace hotdeploy::orchestrator {
 
+namespace {
+
+struct Unit {
+  std::string_view name;
+  std::int64_t ms;
+};
+
+// Largest first: a combined duration names them in this order, each at most once.
+constexpr std::array<Unit, 3> units = {{{"m", 60000}, {"s", 1000}, {"ms", 1}}};
+
+}  // namespace
+
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
-  std::int64_t value = 0;
-  const char* first = text.data();
-  const char* last = text.data() + text.size();
-  auto [unit_start, error] = std::from_chars(first, last, value);
-  if (error != std::errc{} || value < 0 || unit_start == first) return std::nullopt;
-  const std::string_view unit(unit_start, static_cast<std::size_t>(last - unit_start));
   constexpr std::int64_t max_ms = std::int64_t{24} * 3600 * 1000;
+  const char* at = text.data();
+  const char* const last = text.data() + text.size();
+  std::size_t next_unit = 0;
   std::int64_t ms = 0;
-  if (unit == "ms") {
-    ms = value;
-  } else if (unit == "s") {
-    ms = value > max_ms / 1000 ? max_ms + 1 : value * 1000;
-  } else if (unit == "m") {
-    ms = value > max_ms / 60000 ? max_ms + 1 : value * 60000;
-  } else {
-    return std::nullopt;
+  if (at == last) return std::nullopt;
+  while (at != last) {
+    std::int64_t value = 0;
+    const auto [unit_start, error] = std::from_chars(at, last, value);
+    if (error != std::errc{} || value < 0 || unit_start == at) return std::nullopt;
+    const char* unit_end = unit_start;
+    while (unit_end != last && *unit_end >= 'a' && *unit_end <= 'z') ++unit_end;
+    const std::string_view unit(unit_start, static_cast<std::size_t>(unit_end - unit_start));
+    while (next_unit < units.size() && units[next_unit].name != unit) ++next_unit;
+    if (next_unit == units.size()) return std::nullopt;
+    if (value > max_ms / units[next_unit].ms) return std::nullopt;
+    ms += value * units[next_unit].ms;
+    if (ms > max_ms) return std::nullopt;
+    ++next_unit;
+    at = unit_end;
   }
-  if (ms > max_ms) return std::nullopt;
   return std::chrono::milliseconds(ms);
 }
 

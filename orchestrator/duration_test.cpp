@@ -14,6 +14,18 @@ TEST(ParseDuration, AcceptsMillisecondsSecondsAndMinutes) {
   EXPECT_EQ(parse_duration("0ms"), milliseconds(0));
 }
 
+// Issue 21.10: nginx's combined form, largest unit first, each once.
+TEST(ParseDuration, AcceptsNginxsCombinedFormLargestUnitFirst) {
+  EXPECT_EQ(parse_duration("1s500ms"), milliseconds(1500));
+  EXPECT_EQ(parse_duration("1m30s"), milliseconds(90000));
+  EXPECT_EQ(parse_duration("2m1s5ms"), milliseconds(121005));
+  EXPECT_EQ(parse_duration("500ms1s"), std::nullopt);
+  EXPECT_EQ(parse_duration("1s1s"), std::nullopt);
+  EXPECT_EQ(parse_duration("1.5s"), std::nullopt);
+  EXPECT_EQ(parse_duration("1s500"), std::nullopt);
+  EXPECT_EQ(parse_duration("1440m1ms"), std::nullopt);
+}
+
 TEST(ParseDuration, RejectsMissingUnitsNegativesAndGarbage) {
   EXPECT_EQ(parse_duration("300"), std::nullopt);
   EXPECT_EQ(parse_duration("-5s"), std::nullopt);

@@ -1,3 +1,4 @@
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
@@ -6,7 +7,10 @@
 
 #include "orchestrator/cli.h"
 
+// Log lines go to stderr, so that stdout carries only the verdicts, the summary and what the
+// commands print.
 int main(int argc, char** argv) {
+  spdlog::set_default_logger(spdlog::stderr_color_mt("hotdeploy"));
   spdlog::set_pattern("[%H:%M:%S.%e] [hotdeploy] [%l] %v");
   spdlog::flush_on(spdlog::level::debug);
   std::vector<std::string> args(argv + 1, argv + argc);

@@ -31,7 +31,7 @@
 #include <optional>
 #include <utility>
 
-#include "harness/report/result_file.h"
+#include "harness/report/run_subject.h"
 
 namespace hotdeploy::orchestrator {
 

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <optional>
 
-#include "harness/report/result_file.h"
+#include "harness/report/run_subject.h"
 
 namespace hotdeploy::orchestrator {
 

@@ -24,6 +24,7 @@
 #include "orchestrator/progress_file.h"
 #include "orchestrator/run_isolation_file.h"
 #include "orchestrator/run_isolation_network.h"
+#include "orchestrator/run_record.h"
 #include "orchestrator/step_runner.h"
 
 namespace hotdeploy::orchestrator {
@@ -136,10 +137,10 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   RunResult result;
   result.run_dir = options.run_dir;
   RunLogFile log_file(result.run_dir / "hotdeploy.log");
-  {
-    std::error_code error;
-    fs::copy_file(scenario.file, result.run_dir / "scenario.yaml", fs::copy_options::overwrite_existing, error);
-    if (error) spdlog::warn("cannot keep a copy of {} for `hotdeploy check`: {}", scenario.file, error.message());
+  try {
+    write_effective_scenario(scenario, result.run_dir);
+  } catch (const EnvironmentError& e) {
+    spdlog::warn("no scenario.yaml for `hotdeploy check`: {}", e.what());
   }
   spdlog::info("run {} of {} in {}", scenario.name, scenario.file, result.run_dir.string());
   spdlog::info("{}", harness::describe(options.isolation));
@@ -148,6 +149,9 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
 
   auto target = Target::prepare(scenario, result.run_dir, options.binaries,
                                 options.isolation.network_namespace ? own_namespace_port : pick_free_loopback_port());
+  result.subject = target.subject();
+  result.subject.isolation = options.isolation;
+  write_run_subject(result.run_dir, result.subject);
   harness::RunClock clock;
   harness::EventLog steps_log;
   ProcessObserver observer({target.pid_file(), target.oldbin_file(), target.error_log()}, clock);
@@ -212,35 +216,46 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     if (!out) throw EnvironmentError("cannot write " + (result.run_dir / "history.jsonl").string());
   }
   result.judgement = harness::judge(history, scenario.expect);
-  write_judgement(result.run_dir, scenario.name, history, result.judgement);
+  write_judgement(result.run_dir, scenario.name, result.subject, history, result.judgement);
   for (const auto& check : result.judgement.checks) {
     spdlog::info("check {}: {} ({})", check.name, harness::to_string(check.verdict), check.detail);
   }
   return result;
 }
 
-void write_judgement(const fs::path& run_dir, const std::string& scenario_name, const harness::History& history,
-                     const harness::Judgement& judgement) {
-  const auto isolation = read_isolation_file(run_dir);
+void write_judgement(const fs::path& run_dir, const std::string& scenario_name, const harness::RunSubject& subject,
+                     const harness::History& history, const harness::Judgement& judgement) {
   {
     std::ofstream out(run_dir / "result.json");
-    harness::write_result_json(scenario_name, judgement, out, isolation);
+    harness::write_result_json(scenario_name, subject, judgement, out);
     if (!out) throw EnvironmentError("cannot write " + (run_dir / "result.json").string());
   }
   {
     const auto& events = history.events();
     const double seconds = events.empty() ? 0 : static_cast<double>(events.back().t_ns - events.front().t_ns) / 1e9;
-    const harness::ScenarioOutcome outcome{scenario_name, seconds, judgement};
+    const harness::ScenarioOutcome outcome{scenario_name, seconds, judgement, subject, {}, {}};
     std::ofstream out(run_dir / "junit.xml");
     harness::write_junit_xml(std::span(&outcome, 1), out);
     if (!out) throw EnvironmentError("cannot write " + (run_dir / "junit.xml").string());
   }
   std::ofstream out(run_dir / "report.html");
-  harness::write_report_html(scenario_name, history, judgement, out, isolation ? harness::describe(*isolation) : "");
+  harness::write_report_html(scenario_name, subject, history, judgement, out);
   if (!out) throw EnvironmentError("cannot write " + (run_dir / "report.html").string());
 }
 
-std::string verdict_line(const std::string& scenario_name, const harness::Judgement& judgement) {
+namespace {
+
+// Checks that name a cause come first, then the ones that usually follow from it.
+int cause_rank(const std::string& check) {
+  if (check == "run" || check == "run_errors" || check == "history_invalid") return 0;
+  if (check == "served_by_at_end" || check == "masters_at_end") return 2;
+  return 1;
+}
+
+}  // namespace
+
+std::string verdict_line(const std::string& scenario_name, const harness::RunSubject& subject,
+                         const harness::Judgement& judgement) {
   const auto& metrics = judgement.metrics;
   std::ostringstream line;
   std::string verdict(harness::to_string(judgement.verdict));
@@ -252,9 +267,15 @@ std::string verdict_line(const std::string& scenario_name, const harness::Judgem
   } else {
     line << "n/a";
   }
+  if (!subject.target.empty()) line << "\n  " << harness::describe_subject(subject, 16);
+  std::vector<const harness::Check*> failing;
   for (const auto& check : judgement.checks) {
-    if (check.verdict != harness::Verdict::pass) line << "\n  " << check.name << ": " << check.detail;
+    if (check.verdict != harness::Verdict::pass) failing.push_back(&check);
   }
+  std::stable_sort(failing.begin(), failing.end(), [](const harness::Check* a, const harness::Check* b) {
+    return cause_rank(a->name) < cause_rank(b->name);
+  });
+  for (const auto* check : failing) line << "\n  " << check->name << ": " << check->detail;
   return line.str();
 }
 

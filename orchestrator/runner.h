@@ -12,7 +12,7 @@
 #include <string>
 
 #include "harness/judge/checks.h"
-#include "harness/report/result_file.h"
+#include "harness/report/run_subject.h"
 #include "orchestrator/scenario.h"
 #include "orchestrator/target.h"
 
@@ -33,6 +33,7 @@ struct RunOptions {
 
 struct RunResult {
   harness::Judgement judgement;
+  harness::RunSubject subject;
   std::filesystem::path run_dir;
   int interrupted_by = 0;  // the signal that cut the run short, or 0
 };
@@ -44,10 +45,14 @@ struct RunResult {
 // result.json, junit.xml (one testcase: this run) and report.html of a judged run; result.json and
 // report.html say the run's isolation when the run directory has an isolation.json.
 void write_judgement(const std::filesystem::path& run_dir, const std::string& scenario_name,
-                     const harness::History& history, const harness::Judgement& judgement);
+                     const harness::RunSubject& subject, const harness::History& history,
+                     const harness::Judgement& judgement);
 
-// "PASS upgrade: 12345 requests, 0 dropped, 2 retried, switchover 14.2 ms", then a line for each
-// check that did not pass.
-[[nodiscard]] std::string verdict_line(const std::string& scenario_name, const harness::Judgement& judgement);
+// "PASS upgrade: 12345 requests, 0 dropped, 2 retried, switchover 14.2 ms", then what ran ("on
+// nginx: binary /usr/sbin/nginx (nginx version: nginx/1.22.1, sha256 ...)", when known), then a
+// line for each check that did not pass, causes first: run and run_errors (and history_invalid),
+// then the rest, then served_by_at_end and masters_at_end, which usually follow from a cause.
+[[nodiscard]] std::string verdict_line(const std::string& scenario_name, const harness::RunSubject& subject,
+                                       const harness::Judgement& judgement);
 
 }  // namespace hotdeploy::orchestrator

@@ -105,7 +105,11 @@ class Reader {
   [[nodiscard]] std::chrono::milliseconds duration(const YAML::Node& node, std::string_view key) const {
     const auto text = scalar(node, key);
     auto parsed = parse_duration(text);
-    if (!parsed) fail(node, "'" + std::string(key) + "' must be a duration such as 300ms or 5s, got '" + text + "'");
+    if (!parsed) {
+      fail(node, "'" + std::string(key) +
+                     "' must be a duration: whole numbers with ms, s or m, combined largest first as in nginx "
+                     "(300ms, 5s, 1s500ms; no fractions), got '" + text + "'");
+    }
     return *parsed;
   }
 

@@ -171,7 +171,8 @@ TEST(ScenarioParser, WrongTypesAndImpossibleValuesAreErrors) {
   EXPECT_EQ(error_of("name: x\nsteps: []\ntarget: {workers: 0}\n"),
             "s.yaml:3:19: 'workers' must be between 1 and 64, got 0");
   EXPECT_EQ(error_of("name: x\nsteps:\n  - sleep: 300\n"),
-            "s.yaml:3:12: 'sleep' must be a duration such as 300ms or 5s, got '300'");
+            "s.yaml:3:12: 'sleep' must be a duration: whole numbers with ms, s or m, combined largest first as in "
+            "nginx (300ms, 5s, 1s500ms; no fractions), got '300'");
   EXPECT_EQ(error_of("name: x\nsteps:\n  - signal: {send: STOP}\n"),
             "s.yaml:3:20: unknown signal 'STOP' (known: USR2, WINCH, QUIT, TERM, INT, HUP, USR1, KILL)");
   EXPECT_EQ(error_of("name: x\nsteps:\n  - wait: {until: ready}\n"),

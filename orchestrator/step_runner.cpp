@@ -26,6 +26,23 @@ constexpr auto probe_timeout = std::chrono::milliseconds(500);
 
 std::string interrupted_text() { return "interrupted by signal " + std::to_string(interrupt_signal()); }
 
+// How long an exit may go without its code before a wait gives up on knowing it (the observer
+// reaps within a tick, and gives up itself after 200 ms).
+constexpr std::int64_t exit_code_grace_ns = 300'000'000;
+
+// error.log's lines that say why a master could not go on: emerg, alert and crit.
+std::string fatal_log_lines(const std::vector<std::string>& lines) {
+  std::string text;
+  for (const auto& line : lines) {
+    if (line.find("[emerg]") == std::string::npos && line.find("[alert]") == std::string::npos &&
+        line.find("[crit]") == std::string::npos) {
+      continue;
+    }
+    text += (text.empty() ? "" : " | ") + line;
+  }
+  return text;
+}
+
 }  // namespace
 
 std::optional<std::string> StepRunner::run(const Step& step) {
@@ -234,8 +251,35 @@ std::optional<std::string> StepRunner::wait_for_log(const WaitStep& step) {
   }
 }
 
+const ProcessRecord* StepRunner::exited_during_wait(const WaitStep& step, const std::optional<ProcessRecord>& master,
+                                                    const ProcessTable& table, std::int64_t started_ns) const {
+  if (master) {
+    const auto* now = table.find(master->pid);
+    return now && now->exited_ns ? now : nullptr;
+  }
+  if (step.of.kind == MasterRef::Kind::newest) {
+    for (const auto& record : table.records) {
+      if (record.role == harness::ProcessRole::master && record.generation >= min_new_generation_ &&
+          record.exited_ns && *record.exited_ns >= started_ns) {
+        return &record;
+      }
+    }
+    return nullptr;
+  }
+  // No master yet: the run's processes all ended, the last with a failure (a launcher that
+  // daemonized exits 0 and leaves its master behind).
+  const ProcessRecord* last = nullptr;
+  for (const auto& record : table.records) {
+    if (!record.exited_ns) return nullptr;
+    if (!last || *record.exited_ns > *last->exited_ns) last = &record;
+  }
+  if (!last || *last->exited_ns < started_ns || last->exit_code == 0) return nullptr;
+  return last;
+}
+
 std::optional<std::string> StepRunner::run_action(const WaitStep& step) {
   if (step.until == WaitCondition::log) return wait_for_log(step);
+  const auto started_ns = clock_.now_ns();
   const auto started = std::chrono::steady_clock::now();
   const auto deadline = started + step.timeout;
   std::optional<ProcessRecord> master;
@@ -252,6 +296,18 @@ std::optional<std::string> StepRunner::run_action(const WaitStep& step) {
     if (!master) master = resolve(step.of, table, born_since_usr2);
     std::string probe_note;
     if (master && condition_holds(step, *master, table, probe_note)) break;
+    if (!waits_for_exit) {
+      const auto* gone = exited_during_wait(step, master, table, started_ns);
+      if (gone && (gone->exit_code != -1 || clock_.now_ns() - *gone->exited_ns > exit_code_grace_ns)) {
+        const auto fatal = fatal_log_lines(observer_.log_lines_from(0));
+        return fail(EventType::run_error,
+                    "wait " + describe(step.until) + " of " + describe(step.of) + " ended: " +
+                        (gone->role == harness::ProcessRole::master ? "master " : "process ") +
+                        std::to_string(gone->pid) + " exited with status " +
+                        (gone->exit_code == -1 ? std::string("unknown") : std::to_string(gone->exit_code)) +
+                        " during the wait" + (fatal.empty() ? "" : "; error.log: " + fatal));
+      }
+    }
     seen = table.describe() + (probe_note.empty() ? "" : "; " + probe_note);
     if (!master && step.of.kind == MasterRef::Kind::newest && born_since_usr2) {
       seen = "no master of generation " + std::to_string(min_new_generation_) + " or later yet; " + seen;

@@ -17,6 +17,11 @@
 // then `wait: {until: master_exited, of: new}` waits for the master that got the QUIT, never for
 // the next-newest one.
 //
+// A wait for a master to be ready or serving ends at once, without waiting out its timeout, when
+// the master it waits for exits (or, before one is known, a new master of the awaited generation,
+// or every process of the run, the last with a non-zero status): the failure names the exit
+// status and error.log's emerg, alert and crit lines.
+//
 // Every signal to a master is checked for its expected effect (signal_effect.h): one that shows
 // none within effect_grace is recorded as a no_effect event, the way nginx's ignored signals are
 // reported. Effects are settled at each step and, with waiting, by finish().
@@ -69,6 +74,9 @@ class StepRunner {
   [[nodiscard]] bool condition_holds(const WaitStep& step, const ProcessRecord& master, const ProcessTable& table,
                                      std::string& seen);
   [[nodiscard]] std::string fail(harness::EventType type, std::string text);
+  // The process whose exit means the wait can no longer be satisfied, or nullptr.
+  [[nodiscard]] const ProcessRecord* exited_during_wait(const WaitStep& step, const std::optional<ProcessRecord>& master,
+                                                        const ProcessTable& table, std::int64_t started_ns) const;
 
   Target& target_;
   const ProcessObserver& observer_;

@@ -8,6 +8,7 @@
 #include "orchestrator/environment_error.h"
 #include "orchestrator/nginx_conf.h"
 #include "orchestrator/process_control.h"
+#include "orchestrator/sha256.h"
 
 namespace hotdeploy::orchestrator {
 namespace fs = std::filesystem;
@@ -74,6 +75,19 @@ void write_held_file(const fs::path& path, std::uint64_t bytes) {
   if (!out) throw EnvironmentError("cannot write " + path.string());
 }
 
+// `installed -v`: nginx prints its version line on stderr (fake-nginx too, with its label).
+std::string version_of(const fs::path& installed) {
+  constexpr auto deadline = std::chrono::seconds(10);
+  const auto completed = run_to_completion({installed.string(), "-v"}, deadline);
+  std::string text = completed.stderr_text;
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  if (completed.exit_code < 0) return "(-v did not exit within " + std::to_string(deadline.count()) + " s)";
+  if (completed.exit_code != 0 || text.empty()) {
+    return "(-v ended with exit code " + std::to_string(completed.exit_code) + ": " + text + ")";
+  }
+  return text;
+}
+
 }  // namespace
 
 fs::path resolve_binary(const std::string& name, TargetKind kind, const fs::path& scenario_file,
@@ -104,6 +118,7 @@ Target Target::prepare(const Scenario& scenario, const fs::path& run_dir, const 
   const auto& spec = scenario.target;
   const bool next_missing = spec.new_binary.name == missing_binary;
   Target target(fs::absolute(run_dir / "prefix"), scenario, port, next_missing);
+  target.subject_.target = spec.kind == TargetKind::fake ? "fake" : "nginx";
   for (const char* dir : {"sbin", "conf", "logs", "html", "temp"}) make_directory(target.prefix_ / dir);
   const auto install = [&](const BinarySpec& binary, const fs::path& to) {
     const auto from = resolve_binary(binary.name, spec.kind, scenario.file, binaries);
@@ -114,6 +129,8 @@ Target Target::prepare(const Scenario& scenario, const fs::path& run_dir, const 
     } else {
       install_copy(from, to);
     }
+    target.subject_.binaries.push_back({&binary == &spec.binary ? "binary" : "new_binary", from.string(),
+                                        version_of(to), sha256_file_hex(to)});
   };
   install(spec.binary, target.executable());
   if (!next_missing) install(spec.new_binary, target.prefix_ / "sbin" / "nginx.next");

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/report/run_subject.h"
 #include "orchestrator/scenario.h"
 
 namespace hotdeploy::orchestrator {
@@ -43,6 +44,9 @@ class Target {
   [[nodiscard]] std::uint16_t port() const { return port_; }
   [[nodiscard]] int workers() const { return spec_.workers; }
   [[nodiscard]] std::vector<std::string> master_argv() const;
+  // What this run runs: the target kind and each installed binary (the path it came from, what
+  // the installed copy prints for -v, the installed copy's sha256).
+  [[nodiscard]] const harness::RunSubject& subject() const { return subject_; }
 
   // Rewrites PREFIX/conf/nginx.conf with the change applied on top of the earlier ones (workers
   // and directives stay changed; `broken` holds for this write only). Throws EnvironmentError.
@@ -71,6 +75,7 @@ class Target {
   double held_seconds_;
   std::uint16_t port_;
   bool next_missing_;
+  harness::RunSubject subject_;
 };
 
 // The binary name of a new binary that does not exist (see Target).

@@ -61,32 +61,73 @@ std::string xml_escape(std::string_view text) {
   return out;
 }
 
+namespace {
+
+std::string classname(const ScenarioOutcome& o) {
+  return o.subject.target.empty() ? "hotdeploy" : "hotdeploy." + o.subject.target;
+}
+
+std::string property(const std::string& name, const std::string& value) {
+  return "      <property name=\"" + xml_escape(name) + "\" value=\"" + xml_escape(value) + "\"/>\n";
+}
+
+std::string properties(const RunSubject& subject) {
+  if (subject.target.empty()) return "";
+  std::string xml = "    <properties>\n" + property("target", subject.target);
+  for (const auto& binary : subject.binaries) {
+    xml += property(binary.role + ".path", binary.path) + property(binary.role + ".version", binary.version) +
+           property(binary.role + ".sha256", binary.sha256);
+  }
+  return xml + "    </properties>\n";
+}
+
+std::string failure(const Judgement& judgement) {
+  std::string names;
+  std::string details;
+  for (const Check& c : judgement.checks) {
+    if (c.verdict == Verdict::pass) continue;
+    names += (names.empty() ? "" : ", ") + c.name;
+    details += c.name + " (" + std::string(to_string(c.verdict)) + "): " + c.detail + "\n";
+  }
+  return "    <failure type=\"" + std::string(to_string(judgement.verdict)) + "\" message=\"" +
+         xml_escape(std::string(to_string(judgement.verdict)) + ": " + names) + "\">" + xml_escape(details) +
+         "</failure>\n";
+}
+
+}  // namespace
+
 void write_junit_xml(std::span<const ScenarioOutcome> outcomes, std::ostream& out) {
   std::size_t failures = 0;
+  std::size_t errors = 0;
+  std::size_t skipped = 0;
   double total = 0;
   for (const ScenarioOutcome& o : outcomes) {
-    if (o.judgement.verdict != Verdict::pass) ++failures;
+    if (!o.skipped.empty()) {
+      ++skipped;
+    } else if (!o.error.empty()) {
+      ++errors;
+    } else if (o.judgement.verdict != Verdict::pass) {
+      ++failures;
+    }
     total += o.seconds;
   }
   std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   xml += "<testsuite name=\"hotdeploy\" tests=\"" + std::to_string(outcomes.size()) + "\" failures=\"" +
-         std::to_string(failures) + "\" errors=\"0\" skipped=\"0\" time=\"" + seconds(total) + "\">\n";
+         std::to_string(failures) + "\" errors=\"" + std::to_string(errors) + "\" skipped=\"" +
+         std::to_string(skipped) + "\" time=\"" + seconds(total) + "\">\n";
   for (const ScenarioOutcome& o : outcomes) {
-    xml += "  <testcase classname=\"hotdeploy\" name=\"" + xml_escape(o.name) + "\" time=\"" + seconds(o.seconds) + "\"";
-    if (o.judgement.verdict == Verdict::pass) {
-      xml += "/>\n";
-      continue;
+    xml += "  <testcase classname=\"" + xml_escape(classname(o)) + "\" name=\"" + xml_escape(o.name) +
+           "\" time=\"" + seconds(o.seconds) + "\"";
+    std::string body = properties(o.subject);
+    if (!o.skipped.empty()) {
+      body += "    <skipped message=\"" + xml_escape(o.skipped) + "\"/>\n";
+    } else if (!o.error.empty()) {
+      body += "    <error type=\"environment\" message=\"" + xml_escape(o.error) + "\">" + xml_escape(o.error) +
+              "</error>\n";
+    } else if (o.judgement.verdict != Verdict::pass) {
+      body += failure(o.judgement);
     }
-    std::string names;
-    std::string details;
-    for (const Check& c : o.judgement.checks) {
-      if (c.verdict == Verdict::pass) continue;
-      names += (names.empty() ? "" : ", ") + c.name;
-      details += c.name + " (" + std::string(to_string(c.verdict)) + "): " + c.detail + "\n";
-    }
-    xml += ">\n    <failure type=\"" + std::string(to_string(o.judgement.verdict)) + "\" message=\"" +
-           xml_escape(std::string(to_string(o.judgement.verdict)) + ": " + names) + "\">" + xml_escape(details) +
-           "</failure>\n  </testcase>\n";
+    xml += body.empty() ? "/>\n" : ">\n" + body + "  </testcase>\n";
   }
   xml += "</testsuite>\n";
   out << xml;

@@ -9,7 +9,7 @@ namespace hotdeploy::harness {
 namespace {
 
 ScenarioOutcome outcome(std::string name, double seconds, Verdict verdict, std::vector<Check> checks) {
-  return ScenarioOutcome{std::move(name), seconds, Judgement{verdict, {}, std::move(checks)}};
+  return ScenarioOutcome{std::move(name), seconds, Judgement{verdict, {}, std::move(checks)}, {}, {}, {}};
 }
 
 TEST(JunitXmlTest, OneTestcasePerScenarioAndAFailureNamingEachCheckThatDidNotPass) {
@@ -31,6 +31,39 @@ TEST(JunitXmlTest, OneTestcasePerScenarioAndAFailureNamingEachCheckThatDidNotPas
             "dropped (fail): 3 of 10 requests dropped (truncated: 3)\n"
             "switchover_ms (unknown): no USR2 was sent\n"
             "</failure>\n"
+            "  </testcase>\n"
+            "</testsuite>\n");
+}
+
+// CI groups testcases by classname and shows properties: a run says what it ran on; a run the
+// environment stopped is an <error> with its message, and one that never happened is <skipped>.
+TEST(JunitXmlTest, NamesTheTargetAndBinariesAndTellsErrorsAndSkipsFromFailures) {
+  auto ran = outcome("upgrade#1", 1, Verdict::pass, {});
+  ran.subject = {"nginx", {{"binary", "/usr/sbin/nginx", "nginx version: nginx/1.22.1", "ab12"}}};
+  auto stopped = outcome("upgrade#2", 0, Verdict::fail, {Check{"run", Verdict::fail, "exit 3"}});
+  stopped.error = "binary /opt/nope (from --new-binary): not found";
+  auto skipped = outcome("abort_on_quit", 0, Verdict::unknown, {});
+  skipped.skipped = "fake-only: its binaries carry fake-nginx faults, and the target is nginx";
+  const std::vector<ScenarioOutcome> outcomes = {ran, stopped, skipped};
+  std::ostringstream out;
+  write_junit_xml(outcomes, out);
+  EXPECT_EQ(out.str(),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<testsuite name=\"hotdeploy\" tests=\"3\" failures=\"0\" errors=\"1\" skipped=\"1\" time=\"1.000\">\n"
+            "  <testcase classname=\"hotdeploy.nginx\" name=\"upgrade#1\" time=\"1.000\">\n"
+            "    <properties>\n"
+            "      <property name=\"target\" value=\"nginx\"/>\n"
+            "      <property name=\"binary.path\" value=\"/usr/sbin/nginx\"/>\n"
+            "      <property name=\"binary.version\" value=\"nginx version: nginx/1.22.1\"/>\n"
+            "      <property name=\"binary.sha256\" value=\"ab12\"/>\n"
+            "    </properties>\n"
+            "  </testcase>\n"
+            "  <testcase classname=\"hotdeploy\" name=\"upgrade#2\" time=\"0.000\">\n"
+            "    <error type=\"environment\" message=\"binary /opt/nope (from --new-binary): not found\">"
+            "binary /opt/nope (from --new-binary): not found</error>\n"
+            "  </testcase>\n"
+            "  <testcase classname=\"hotdeploy\" name=\"abort_on_quit\" time=\"0.000\">\n"
+            "    <skipped message=\"fake-only: its binaries carry fake-nginx faults, and the target is nginx\"/>\n"
             "  </testcase>\n"
             "</testsuite>\n");
 }

@@ -589,14 +589,22 @@ void write_head(std::ostream& out, std::string_view title) {
       << "</style>\n</head>\n<body>\n";
 }
 
-void write_verdict(std::ostream& out, std::string_view scenario_name, const History& history,
-                   const Judgement& judgement) {
+void write_verdict(std::ostream& out, std::string_view scenario_name, const RunSubject& subject,
+                   const History& history, const Judgement& judgement) {
   const Metrics& m = judgement.metrics;
   out << "<h1>" << html_escape(scenario_name) << " <span class=\"badge " << to_string(judgement.verdict) << "\">"
       << to_string(judgement.verdict) << "</span></h1>\n<p class=\"summary\">" << m.requests << " requests, "
       << m.ok << " ok, <b>" << m.dropped << " dropped</b>, " << m.retried << " retried";
   if (m.switchover_ms) out << ", switchover " << fixed(*m.switchover_ms, 1) << " ms";
   out << "; run length " << ms_text(history_end_ns(history)) << " ms.</p>\n";
+  if (!subject.target.empty()) {
+    out << "<p id=\"subject\">Target <b>" << html_escape(subject.target) << "</b>";
+    for (const auto& binary : subject.binaries) {
+      out << "; " << html_escape(binary.role) << " <code>" << html_escape(binary.path) << "</code> ("
+          << html_escape(binary.version) << ", sha256 <code>" << html_escape(binary.sha256) << "</code>)";
+    }
+    out << ".</p>\n";
+  }
 }
 
 void write_checks(std::ostream& out, const Judgement& judgement) {
@@ -836,15 +844,15 @@ RequestTimeline bucket_requests(const History& history, std::int64_t from_ns, st
   return timeline;
 }
 
-void write_report_html(std::string_view scenario_name, const History& history, const Judgement& judgement,
-                       std::ostream& out, std::string_view isolation_line) {
+void write_report_html(std::string_view scenario_name, const RunSubject& subject, const History& history,
+                       const Judgement& judgement, std::ostream& out) {
   const Generations generations = Generations::from(history);
   const TimeAxis axis = axis_for(history);
   const auto marks = markers(history, generations);
   const auto windows = transition_windows(history);
   write_head(out, scenario_name);
-  write_verdict(out, scenario_name, history, judgement);
-  if (!isolation_line.empty()) out << "<p class=\"note\" id=\"isolation\">" << html_escape(isolation_line) << "</p>\n";
+  write_verdict(out, scenario_name, subject, history, judgement);
+  if (subject.isolation) out << "<p class=\"note\" id=\"isolation\">" << html_escape(describe(*subject.isolation)) << "</p>\n";
   write_checks(out, judgement);
   write_metrics(out, judgement.metrics);
   write_timeline(out, {"timeline", "Requests over time"}, bucket_requests(history), axis, marks, windows);

@@ -1,7 +1,7 @@
 // report.html: one run's History and Judgement as a single self-contained HTML page, the file a
 // person opens when a run fails. It needs no network (CSS and SVG inline, no scripts, no fonts)
-// and shows, top to bottom: the verdict, the checks and the metrics; a timeline of requests
-// (per time bucket, stacked ok by serving generation / retried / dropped) with a marker for every
+// and shows, top to bottom: the verdict, what ran (target and binaries), the checks and the
+// metrics; a timeline of requests (per time bucket, stacked ok by serving generation / retried / dropped) with a marker for every
 // signal_sent and binary_swapped and the transition windows shaded; one lifeline per process;
 // a close-up of the same around the transition windows when they are a small part of a long run;
 // the judge's phases (metrics.h: requests, drops and latency); the orchestrator's run events;
@@ -24,6 +24,7 @@
 
 #include "harness/history/history.h"
 #include "harness/judge/checks.h"
+#include "harness/report/run_subject.h"
 
 namespace hotdeploy::harness {
 
@@ -61,8 +62,7 @@ struct RequestTimeline {
 // The whole run: 0 .. the last event's t_ns.
 [[nodiscard]] RequestTimeline bucket_requests(const History& history, std::size_t max_buckets = kMaxBuckets);
 
-// `isolation_line`, when not empty, is shown under the verdict (result_file.h's describe()).
-void write_report_html(std::string_view scenario_name, const History& history, const Judgement& judgement,
-                       std::ostream& out, std::string_view isolation_line = {});
+void write_report_html(std::string_view scenario_name, const RunSubject& subject, const History& history,
+                       const Judgement& judgement, std::ostream& out);
 
 }  // namespace hotdeploy::harness

@@ -20,7 +20,7 @@ using testing::HistoryBuilder;
 
 std::string render(std::string_view name, const History& history) {
   std::ostringstream out;
-  write_report_html(name, history, judge(history, Expectations{}), out);
+  write_report_html(name, {}, history, judge(history, Expectations{}), out);
   return out.str();
 }
 
@@ -261,9 +261,9 @@ TEST(ReportHtmlTest, PhaseTableShowsTheJudgesPhasesAsResultJsonHasThem) {
                               .build();
   const Judgement judgement = judge(history, Expectations{});
   std::ostringstream json;
-  write_result_json("phases", judgement, json);
+  write_result_json("phases", {}, judgement, json);
   std::ostringstream html;
-  write_report_html("phases", history, judgement, html);
+  write_report_html("phases", {}, history, judgement, html);
 
   const auto judged = result_json_phases(json.str());
   const auto shown = report_phase_rows(html.str());
@@ -316,8 +316,9 @@ TEST(ReportHtmlTest, EmptyHistoryStillRenders) {
 TEST(ReportHtmlTest, TheIsolationLineOnlyWhenGivenAndEscaped) {
   const History history;
   std::ostringstream with;
-  write_report_html("run", history, judge(history, Expectations{}), with, "isolation: none (<refused>)");
-  EXPECT_NE(with.str().find("<p class=\"note\" id=\"isolation\">isolation: none (&lt;refused&gt;)</p>"),
+  const RunSubject subject{"fake", {}, RunIsolation{"none", "<refused>", false, ""}};
+  write_report_html("run", subject, history, judge(history, Expectations{}), with);
+  EXPECT_NE(with.str().find("<p class=\"note\" id=\"isolation\">isolation: none (&lt;refused&gt;), network namespace: no</p>"),
             std::string::npos);
   EXPECT_EQ(render("run", history).find("id=\"isolation\""), std::string::npos);
 }

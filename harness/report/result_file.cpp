@@ -39,24 +39,30 @@ void latency(JsonWriter& w, const LatencySummary& l) {
 
 }  // namespace
 
-std::string describe(const RunIsolation& isolation) {
-  std::string line = "isolation: " + isolation.mode;
-  if (!isolation.refused.empty()) line += " (" + isolation.refused + ")";
-  line += ", network namespace: ";
-  line += isolation.network_namespace ? "yes" : "no";
-  if (!isolation.network_namespace && !isolation.network_refused.empty()) {
-    line += " (" + isolation.network_refused + ")";
-  }
-  return line;
-}
-
-void write_result_json(std::string_view scenario, const Judgement& judgement, std::ostream& out,
-                       const std::optional<RunIsolation>& isolation) {
+void write_result_json(std::string_view scenario, const RunSubject& subject, const Judgement& judgement,
+                       std::ostream& out) {
   std::string text;
   JsonWriter w(text, JsonWriter::Style::pretty);
   w.begin_object();
   w.member("scenario", scenario);
   w.member("verdict", to_string(judgement.verdict));
+  w.key("target");
+  if (subject.target.empty()) {
+    w.null();
+  } else {
+    w.value(subject.target);
+  }
+  w.key("binaries");
+  w.begin_array();
+  for (const auto& binary : subject.binaries) {
+    w.begin_object();
+    w.member("role", binary.role);
+    w.member("path", binary.path);
+    w.member("version", binary.version);
+    w.member("sha256", binary.sha256);
+    w.end_object();
+  }
+  w.end_array();
 
   const Metrics& m = judgement.metrics;
   w.key("metrics");
@@ -117,7 +123,7 @@ void write_result_json(std::string_view scenario, const Judgement& judgement, st
     w.end_object();
   }
   w.end_array();
-  if (isolation) {
+  if (const auto& isolation = subject.isolation) {
     w.member("isolation", isolation->mode);
     w.member("isolation_refused", isolation->refused);
     w.member("network_namespace", isolation->network_namespace);

@@ -1,5 +1,7 @@
 // result.json: a run's judgement for machines and people, pretty-printed:
 //   {"scenario": ..., "verdict": "pass"|"fail"|"unknown",
+//    "target": "fake"|"nginx"|null,
+//    "binaries": [{"role": "binary"|"new_binary", "path": ..., "version": ..., "sha256": ...}, ...],
 //    "metrics": {"requests": n, "ok": n, "dropped": n, "retried": n,
 //                "dropped_by_reason": {"refused": n, ...}, "requests_by_kind": {"get": n, ...},
 //                "dropped_by_kind": {"get": n, ...},
@@ -25,24 +27,11 @@
 #include <string_view>
 
 #include "harness/judge/checks.h"
+#include "harness/report/run_subject.h"
 
 namespace hotdeploy::harness {
 
-// How a run was kept apart from the host: `mode` is "pid_namespace" (root), "user_namespace" (a
-// PID namespace inside a user namespace, without root) or "none" (subreaper and cleanup only);
-// `refused` says, for "none", why each namespace was refused (the kernel's errno text). Likewise
-// whether the run had a network namespace of its own and, if not, why.
-struct RunIsolation {
-  std::string mode = "none";
-  std::string refused;
-  bool network_namespace = false;
-  std::string network_refused;
-};
-
-// The report's one line about it: "isolation: user_namespace, network namespace: yes".
-[[nodiscard]] std::string describe(const RunIsolation& isolation);
-
-void write_result_json(std::string_view scenario, const Judgement& judgement, std::ostream& out,
-                       const std::optional<RunIsolation>& isolation = std::nullopt);
+void write_result_json(std::string_view scenario, const RunSubject& subject, const Judgement& judgement,
+                       std::ostream& out);
 
 }  // namespace hotdeploy::harness

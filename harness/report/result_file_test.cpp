@@ -37,10 +37,20 @@ TEST(ResultFileTest, WritesVerdictMetricsAndChecks) {
   j.checks.push_back(Check{"dropped", Verdict::fail, "2 of 10 requests dropped \"quoted\""});
   j.checks.push_back(Check{"run_errors", Verdict::pass, "no run errors"});
   std::ostringstream out;
-  write_result_json("upgrade", j, out);
+  const RunSubject subject{"nginx", {{"binary", "/usr/sbin/nginx", "nginx version: nginx/1.22.1", "ab12"}}};
+  write_result_json("upgrade", subject, j, out);
   EXPECT_EQ(out.str(), R"({
   "scenario": "upgrade",
   "verdict": "fail",
+  "target": "nginx",
+  "binaries": [
+    {
+      "role": "binary",
+      "path": "/usr/sbin/nginx",
+      "version": "nginx version: nginx/1.22.1",
+      "sha256": "ab12"
+    }
+  ],
   "metrics": {
     "requests": 10,
     "ok": 8,
@@ -119,10 +129,12 @@ TEST(ResultFileTest, WritesVerdictMetricsAndChecks) {
 TEST(ResultFileTest, MissingSwitchoverIsNullAndEmptyCollectionsStayValid) {
   const Judgement j{Verdict::unknown, {}, {}};
   std::ostringstream out;
-  write_result_json("idle", j, out);
+  write_result_json("idle", {}, j, out);
   EXPECT_EQ(out.str(), R"({
   "scenario": "idle",
   "verdict": "unknown",
+  "target": null,
+  "binaries": [],
   "metrics": {
     "requests": 0,
     "ok": 0,
@@ -165,7 +177,7 @@ TEST(ResultFileTest, IsolationMembersCloseTheObjectAndDescribeSaysWhyNone) {
   const RunIsolation none{"none", "PID namespace: Operation not permitted; user namespace: No space left on device",
                           false, "PID namespace: Operation not permitted; user namespace: No space left on device"};
   std::ostringstream out;
-  write_result_json("idle", j, out, none);
+  write_result_json("idle", RunSubject{"", {}, none}, j, out);
   EXPECT_NE(out.str().find(R"(  "checks": [],
   "isolation": "none",
   "isolation_refused": "PID namespace: Operation not permitted; user namespace: No space left on device",

@@ -1,0 +1,95 @@
+#include "orchestrator/run_record.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "harness/history/json_reader.h"
+#include "harness/history/json_writer.h"
+#include "orchestrator/environment_error.h"
+#include "orchestrator/run_isolation_file.h"
+
+namespace hotdeploy::orchestrator {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* roles[] = {"binary", "new_binary"};
+
+std::string text_member(const harness::FlatJsonObject& object, const std::string& key, const fs::path& file) {
+  const auto* value = object.find(key);
+  const auto* text = value ? std::get_if<std::string>(value) : nullptr;
+  if (!text) throw EnvironmentError(file.string() + ": \"" + key + "\" is missing or not a string");
+  return *text;
+}
+
+}  // namespace
+
+void write_run_subject(const fs::path& run_dir, const harness::RunSubject& subject) {
+  std::string text;
+  harness::JsonWriter w(text, harness::JsonWriter::Style::pretty);
+  w.begin_object();
+  w.member("target", subject.target);
+  for (const auto& binary : subject.binaries) {
+    w.member(binary.role + ".path", binary.path);
+    w.member(binary.role + ".version", binary.version);
+    w.member(binary.role + ".sha256", binary.sha256);
+  }
+  w.end_object();
+  const auto file = run_dir / "binaries.json";
+  std::ofstream out(file);
+  out << text << '\n';
+  if (!out) throw EnvironmentError("cannot write " + file.string());
+}
+
+namespace {
+
+harness::RunSubject read_binaries_file(const fs::path& run_dir) {
+  const auto file = run_dir / "binaries.json";
+  std::ifstream in(file);
+  if (!in) return {};
+  std::ostringstream text;
+  text << in.rdbuf();
+  try {
+    const auto object = harness::parse_flat_object(text.str());
+    harness::RunSubject subject{text_member(object, "target", file), {}};
+    for (const std::string role : roles) {
+      if (!object.find(role + ".path")) continue;
+      subject.binaries.push_back({role, text_member(object, role + ".path", file),
+                                  text_member(object, role + ".version", file),
+                                  text_member(object, role + ".sha256", file)});
+    }
+    return subject;
+  } catch (const harness::JsonParseError& e) {
+    throw EnvironmentError(file.string() + ": " + e.what());
+  }
+}
+
+}  // namespace
+
+harness::RunSubject read_run_subject(const fs::path& run_dir) {
+  harness::RunSubject subject = read_binaries_file(run_dir);
+  subject.isolation = read_isolation_file(run_dir);
+  return subject;
+}
+
+void write_effective_scenario(const Scenario& scenario, const fs::path& run_dir) {
+  const auto file = run_dir / "scenario.yaml";
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(scenario.file);
+  } catch (const YAML::Exception& e) {
+    throw EnvironmentError("cannot read " + scenario.file + " again to keep a copy: " + e.what());
+  }
+  YAML::Node target = root["target"];
+  target["kind"] = scenario.target.kind == TargetKind::fake ? "fake" : "nginx";
+  const auto written = target["new_binary"];
+  const std::string file_says = written && written.IsScalar() ? written.as<std::string>() : "default";
+  if (file_says != scenario.target.new_binary.name) target["new_binary"] = scenario.target.new_binary.name;
+  std::ofstream out(file);
+  out << "# " << scenario.file << " as hotdeploy ran it (command-line overrides applied)\n" << YAML::Dump(root) << '\n';
+  if (!out) throw EnvironmentError("cannot write " + file.string());
+}
+
+}  // namespace hotdeploy::orchestrator
