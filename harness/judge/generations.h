@@ -24,16 +24,18 @@
 
 namespace hotdeploy::harness {
 
-// How long after its worker's exit the load generator may still stamp a response from it as
-// ended: the generator stamps an end after it read the last byte, and its loop may wait for a
-// core after the worker wrote it and exited. The largest lag measured on the library's real runs
-// was 2.4 ms, with five runs sharing two cores; 100 ms is forty times that, and still well under
-// a transition's length.
-inline constexpr std::int64_t kInFlightBoundNs = 100'000'000;
-// How long after its worker's exit the load generator may still stamp a request that worker
-// answered as sent: the stamp is taken after send() returns, and the loop may lose its core in
-// between while the worker reads, answers and exits. Measured at most 1.6 ms on real runs.
-inline constexpr std::int64_t kSendStampLagBoundNs = 25'000'000;
+// How long after its worker's exit a response from it may still be stamped as ended: the
+// worker's last bytes may still sit in the kernel's socket buffers when it exits, and the load
+// generator stamps the end only after its loop, which may wait for a core, read them. Measured on
+// the library's real runs with five runs sharing two cores: at most 2.4 ms on nginx, and 98.8 ms
+// on fake-nginx (held responses, held_across_winch). 1 s is ten times the worst, and still well
+// under the length of a run.
+inline constexpr std::int64_t kInFlightBoundNs = 1'000'000'000;
+// How long after its worker's exit a request that worker answered may still be stamped as sent:
+// the stamp is taken after send() returns, and the observer stamps a fake-nginx worker's exit when
+// its main thread is gone, while a connection thread may still be answering. Measured at most
+// 1.6 ms on nginx and 83.7 ms on fake-nginx (hup_broken_config); 250 ms is three times the worst.
+inline constexpr std::int64_t kSendStampLagBoundNs = 250'000'000;
 // How long before the observer first saw a process that process may already have served a
 // response: the observer scans for children every 1 ms while busy, every 10 ms otherwise, and may
 // itself wait for a core. No real run has shown a response before its worker's birth stamp.

@@ -31,7 +31,8 @@ constexpr std::uint64_t kDefaultCases = 3000;
 #endif
 
 constexpr std::int64_t kMs = 1'000'000;
-constexpr std::int64_t kSpan = 2000 * kMs;  // steps end here
+constexpr std::int64_t kGenerationGap = 1500 * kMs;  // between one generation's birth and the next's
+constexpr std::int64_t kSpan = 5000 * kMs;          // steps end here
 
 std::uint64_t env_or(const char* name, std::uint64_t fallback) {
   const char* value = std::getenv(name);
@@ -63,7 +64,7 @@ class Generator {
     std::int32_t next_pid = 100;
     std::int32_t parent = 1;
     for (int g = 1; g <= generations; ++g) {
-      const std::int64_t born = g == 1 ? 0 : (g - 1) * 600 * kMs + pick(0, 100) * kMs;
+      const std::int64_t born = g == 1 ? 0 : (g - 1) * kGenerationGap + pick(0, 100) * kMs;
       if (g > 1) signal(born - kMs, parent, g - 1);
       const std::int32_t master = next_pid++;
       process(EventType::process_born, born, master, parent, ProcessRole::master, g);
@@ -73,7 +74,7 @@ class Generator {
       for (int k = 0; k < count; ++k) {
         const std::int64_t worker_born = born + pick(1, 20) * kMs;
         const std::int32_t pid = reusable_pid(worker_born).value_or(next_pid++);
-        const std::int64_t exited = retires ? g * 600 * kMs + 100 * kMs + pick(30, 300) * kMs : kStillAlive;
+        const std::int64_t exited = retires ? g * kGenerationGap + 100 * kMs + pick(30, 300) * kMs : kStillAlive;
         workers.push_back({pid, g, worker_born, exited});
         process(EventType::process_born, worker_born, pid, master, ProcessRole::worker, pick(0, 1) == 0 ? 0 : g);
         if (exited != kStillAlive) {

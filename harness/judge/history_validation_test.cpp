@@ -20,7 +20,7 @@ HistoryBuilder upgrade() {
   b.at_ms(100).signal("USR2", 100, 1).at_ms(110).master(200, 2).at_ms(120).worker(201, 200, 2);
   b.at_ms(130).ok(3, 201).at_ms(140).ok(4, 101);
   b.at_ms(200).exited(101, 100, ProcessRole::worker, 1).exited(102, 100, ProcessRole::worker, 1);
-  b.at_ms(300).exited(100, 1, ProcessRole::master, 1).at_ms(500).ok(5, 201);
+  b.at_ms(300).exited(100, 1, ProcessRole::master, 1).at_ms(1500).ok(5, 201);
   return b;
 }
 
@@ -191,7 +191,7 @@ TEST(HistoryValidationTest, RefusesAResponseOutsideItsWorkersLife) {
     if (e.request_id == 1 && e.type == EventType::request_ended) e.pid = 201;
   }
   EXPECT_EQ(rules_of(before), Rules{"response_outside_lifetime"});
-  // Request 5, sent at 500 ms, credited to worker 101, which exited at 200 ms.
+  // Request 5, sent at 1500 ms, credited to worker 101, which exited at 200 ms.
   std::vector<Event> after = events_of(upgrade());
   for (Event& e : after) {
     if (e.request_id == 5 && e.type == EventType::request_ended) e.pid = 101;
@@ -229,7 +229,7 @@ TEST(HistoryValidationTest, RefusesAnExitTwiceAnExitWithoutBirthAndABirthTwice) 
 
 TEST(HistoryValidationTest, AcceptsAPidReusedAfterItsProcessExited) {
   HistoryBuilder b = upgrade();
-  b.at_ms(500).worker(101, 200, 2).at_ms(510).ok(6, 101);
+  b.at_ms(1500).worker(101, 200, 2).at_ms(1510).ok(6, 101);
   EXPECT_EQ(rules_of(events_of(b)), Rules{});
 }
 

@@ -129,7 +129,7 @@ TEST(MetricsTest, SwitchoverFindsTheTargetGenerationFromTheMasterPid) {
 
 TEST(MetricsTest, SwitchoverAttributesAReusedPidByTheTimeOfTheResponse) {
   // USR2 at 100 ms. Old worker 101 serves at 150 ms and exits at 200 ms; its pid goes to a
-  // generation-2 worker at 800 ms, which serves at 810 ms. "Last birth wins" would credit the
+  // generation-2 worker at 1500 ms, which serves at 1510 ms. "Last birth wins" would credit the
   // 150 ms response to generation 2 (switchover 50 ms).
   const History h = HistoryBuilder()
                         .master(100, 1)
@@ -142,14 +142,14 @@ TEST(MetricsTest, SwitchoverAttributesAReusedPidByTheTimeOfTheResponse) {
                         .ok(1, 101)
                         .at_ms(200)
                         .exited(101, 100, ProcessRole::worker, 1)
-                        .at_ms(800)
+                        .at_ms(1500)
                         .worker(101, 200, 2)
-                        .at_ms(810)
+                        .at_ms(1510)
                         .ok(2, 101)
                         .build();
   const Metrics m = compute_metrics(h);
   ASSERT_TRUE(m.switchover_ms);
-  EXPECT_DOUBLE_EQ(*m.switchover_ms, 710.0);
+  EXPECT_DOUBLE_EQ(*m.switchover_ms, 1410.0);
 }
 
 TEST(MetricsTest, NoSwitchoverWithoutUsr2OrWithoutANewerGeneration) {
