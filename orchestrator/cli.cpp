@@ -14,6 +14,7 @@
 #include <ostream>
 
 #include "harness/history/history_file.h"
+#include "harness/judge/history_validation.h"
 #include "harness/judge/rejudge.h"
 #include "harness/report/junit_xml.h"
 #include "orchestrator/environment_error.h"
@@ -109,7 +110,8 @@ std::string usage_text() {
          "           Options (--opt VALUE or --opt=VALUE):\n" +
          options_help(run_options(unused)) +
          "validate   check scenario files without running anything\n"
-         "check      judge a saved run directory again (rewrites its result.json and report.html)\n"
+         "check      judge a saved run directory again (rewrites its result.json and report.html); a history\n"
+         "           that cannot have happened is refused: FILE:LINE: rule: detail per violation, exit 2\n"
          "diff       compare what the target did in two saved runs of a scenario (e.g. on fake-nginx and\n"
          "           on nginx): masters, workers, pid files, steps with no effect, who served at the end,\n"
          "           dropped requests; a line per aspect, `same` or both values; exit 1 when any differs;\n"
@@ -520,9 +522,20 @@ int check_command(const std::vector<std::string>& args, std::ostream& out) {
   const fs::path run_dir = args[1];
   const auto scenario = parse_scenario_file((run_dir / "scenario.yaml").string());
   const auto history = read_history(run_dir);
-  const auto judgement = harness::judge(history, scenario.expect);
+  // A history that cannot have happened is refused, not judged: one line per violation kept.
+  const auto validation = harness::validate_history(history);
+  const auto judgement = harness::judge_valid(history, scenario.expect);
   const auto subject = read_run_subject(run_dir);
   write_judgement(run_dir, scenario.name, subject, history, judgement);
+  if (!validation.valid()) {
+    const std::string file = (run_dir / "history.jsonl").string();
+    for (const auto& violation : validation.violations) out << harness::describe(violation, file) << '\n';
+    if (validation.count > validation.violations.size()) {
+      out << file << ": and " << validation.count - validation.violations.size() << " more violations\n";
+    }
+    out << verdict_line(scenario.name, subject, judgement) << '\n';
+    return exit_usage;
+  }
   out << verdict_line(scenario.name, subject, judgement) << '\n';
   return judgement.verdict == harness::Verdict::pass ? exit_pass : exit_fail;
 }

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "harness/history/history_file.h"
+#include "harness/judge/history_validation.h"
 #include "harness/load/load_generator.h"
 #include "harness/report/junit_xml.h"
 #include "harness/report/report_html.h"
@@ -215,7 +216,8 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     harness::write_jsonl(history, out);
     if (!out) throw EnvironmentError("cannot write " + (result.run_dir / "history.jsonl").string());
   }
-  result.judgement = harness::judge(history, scenario.expect);
+  // A history the run could not have produced is a bug: it is kept, and fails history_invalid.
+  result.judgement = harness::judge_valid(history, scenario.expect);
   write_judgement(result.run_dir, scenario.name, result.subject, history, result.judgement);
   for (const auto& check : result.judgement.checks) {
     spdlog::info("check {}: {} ({})", check.name, harness::to_string(check.verdict), check.detail);

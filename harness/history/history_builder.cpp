@@ -69,6 +69,7 @@ HistoryBuilder& HistoryBuilder::ended_only(std::uint64_t id, Outcome outcome, Re
   e.reason = reason;
   e.pid = pid;
   e.status = outcome == Outcome::ok ? 200 : 0;
+  e.bytes = outcome == Outcome::ok ? kOkResponseBytes : 0;
   e.latency_ns = static_cast<std::int64_t>(latency_ms * 1e6);
   return *this;
 }

@@ -1,5 +1,7 @@
 // Test-only: HistoryBuilder writes hand-made histories for the metrics and checks tests in a
 // few lines -- processes born, signals sent, requests ended -- at times given in milliseconds.
+// What it writes is what the load generator and the observer would record, so that a history
+// built from valid steps passes history validation (harness/judge/history_validation.h).
 #pragma once
 
 #include <cstdint>
@@ -9,6 +11,9 @@
 #include "harness/history/history.h"
 
 namespace hotdeploy::harness::testing {
+
+// The response bytes of an ok ending (status 200): a history that validates needs some.
+inline constexpr std::uint64_t kOkResponseBytes = 512;
 
 class HistoryBuilder {
  public:

@@ -10,6 +10,7 @@
 #include "harness/judge/generations.h"
 #include "harness/judge/judge_inputs.h"
 #include "harness/judge/signals.h"
+#include "harness/judge/transition_metrics.h"
 
 namespace hotdeploy::harness {
 namespace {
@@ -31,9 +32,15 @@ constexpr std::size_t kMaxListedPids = 5;
 // The ok responses that ended at or after cutoff, by who served them.
 struct EndTally {
   std::uint64_t in_window = 0;
-  std::uint64_t unknown = 0;                  // by a worker of no recorded generation
-  std::map<std::int32_t, std::uint64_t> wrong;  // by another generation than want: generation -> responses
+  std::uint64_t unknown = 0;                      // by a worker of no recorded generation
+  std::map<std::int32_t, std::uint64_t> wrong;      // by another generation than want: generation -> responses
+  std::map<std::int32_t, std::uint64_t> in_flight;  // of those, in flight at their worker's exit (checks.h)
 };
+
+bool in_flight_at_exit(const RequestRow& r) {
+  return r.worker_exited_ns != kNotEnded && r.final_sent_ns <= r.worker_exited_ns + kSendStampLagBoundNs &&
+         r.end_ns <= r.worker_exited_ns + kInFlightBoundNs;
+}
 
 EndTally tally_from(const std::vector<RequestRow>& rows, std::int64_t cutoff, std::int32_t want) {
   EndTally t;
@@ -44,22 +51,35 @@ EndTally tally_from(const std::vector<RequestRow>& rows, std::int64_t cutoff, st
       ++t.unknown;
     } else if (r.generation != want) {
       ++t.wrong[r.generation];
+      if (in_flight_at_exit(r)) ++t.in_flight[r.generation];
     }
   }
   return t;
 }
 
-// The generation served_by_at_end expects at the end: nullopt when new_generation is expected
-// and no worker was recorded.
+// The generation served_by_at_end expects at the end: for new_generation, that of the newest
+// master born in the run (nullopt when no master was recorded); for old_generation, 1.
 std::optional<std::int32_t> wanted_generation(const JudgeInputs& in, ServedBy expected) {
-  return expected == ServedBy::new_generation ? in.generations.newest_with_workers() : 1;
+  if (expected == ServedBy::old_generation) return 1;
+  const ProcessLifetime* newest = in.generations.newest_master();
+  if (newest == nullptr) return std::nullopt;
+  return newest->generation;
 }
 
-// The generation of the master or worker a process event names; nullopt if unknown.
+// The generation of the master or worker a process event names, at the event's time; nullopt if unknown.
 std::optional<std::int32_t> generation_of(const Generations& generations, const Event& e) {
-  if (e.role == ProcessRole::master) return generations.of_master(e.pid);
-  if (e.role == ProcessRole::worker) return generations.of_worker(e.pid);
-  return std::nullopt;
+  if (e.role != ProcessRole::master && e.role != ProcessRole::worker) return std::nullopt;
+  const ProcessLifetime* p = generations.alive(e.pid, e.t_ns);
+  if (p == nullptr || p->generation <= 0) return std::nullopt;
+  return p->generation;
+}
+
+// Whether a worker of generation want was alive when the steps ended.
+bool has_worker_at_end(const JudgeInputs& in, std::int32_t want) {
+  const std::int64_t end = end_of_run_ns(in.process);
+  return std::ranges::any_of(in.generations.processes(), [&](const ProcessLifetime& p) {
+    return p.role == ProcessRole::worker && p.generation == want && p.born_ns <= end && p.exited_ns > end;
+  });
 }
 
 // The transition of the end window (checks.h), or nullptr.
@@ -220,46 +240,62 @@ Check check_served_by_at_end(const History& history, ServedBy expected) {
 
 Check check_served_by_at_end(const JudgeInputs& in, ServedBy expected) {
   Check c{"served_by_at_end", Verdict::pass, {}};
+  const std::optional<std::int32_t> want = wanted_generation(in, expected);
+  if (!want) {
+    c.verdict = Verdict::unknown;
+    c.detail = "no master process was recorded, so the newest generation is unknown";
+    return c;
+  }
+  const std::string wanted = "generation " + std::to_string(*want) + " (" + generation_name(expected) + ")";
+  if (!has_worker_at_end(in, *want)) {
+    c.verdict = Verdict::fail;
+    const ProcessLifetime* newest = in.generations.newest_master();
+    c.detail = wanted + (expected == ServedBy::new_generation && newest != nullptr
+                             ? ", the newest master born in the run (pid " + std::to_string(newest->pid) + "),"
+                             : std::string()) +
+               " had no worker when the steps ended";
+    return c;
+  }
   const bool any_ok = std::any_of(in.rows.begin(), in.rows.end(), [](const RequestRow& r) { return r.ok(); });
   if (!any_ok) {
     c.verdict = Verdict::unknown;
     c.detail = "no ok responses, so nothing shows who served at the end";
     return c;
   }
-  const std::optional<std::int32_t> want = wanted_generation(in, expected);
-  if (!want) {
-    c.verdict = Verdict::unknown;
-    c.detail = "no worker process was recorded, so the newest generation is unknown";
-    return c;
-  }
   const auto [end_window, tally] = judge_end(in, expected, *want);
-  const auto& [in_window, unknown, wrong] = tally;
+  const auto& [in_window, unknown, wrong, in_flight_by_generation] = tally;
   const Event* transition = end_window.transition;
-  const std::string wanted = "generation " + std::to_string(*want) + " (" + generation_name(expected) + ")";
   std::string window;
   std::uint64_t in_flight = 0;
   std::string in_flight_detail;
+  // Responses of another generation that count against the check: all of them, except, after a
+  // transition, those in flight at their worker's exit (sent before it, ended within the bound).
+  std::map<std::int32_t, std::uint64_t> counted = wrong;
   if (transition != nullptr) {
     window = " since the last process of another generation exited (generation " +
              std::to_string(generation_of(in.generations, *transition).value_or(0)) +
              " " + std::string(to_string(transition->role)) + " " + std::to_string(transition->pid) + " at " +
              ms(static_cast<double>(transition->t_ns) / 1e6) + ")";
-    // Every process of another generation had exited by the transition, so a response of theirs
-    // that ended after it was written before its worker exited: in flight, not served at the end.
-    for (const auto& [generation, count] : wrong) {
+    for (const auto& [generation, count] : in_flight_by_generation) {
       in_flight += count;
-      in_flight_detail += (in_flight_detail.empty() ? "; not counted, in flight when their worker exited:" : ";") +
+      counted[generation] -= count;
+      if (counted[generation] == 0) counted.erase(generation);
+      in_flight_detail += (in_flight_detail.empty() ? "; not counted, in flight when their worker exited (sent "
+                                                      "before it, ended within " +
+                                                          ms(static_cast<double>(kInFlightBoundNs) / 1e6) + " of it):"
+                                                    : ";") +
                           std::string(" ") + std::to_string(count) + " from generation " + std::to_string(generation);
     }
   } else {
     window = " in the last " + ms(static_cast<double>(in.last_ns - end_window.from_ns) / 1e6);
   }
   const std::uint64_t judged = in_window - in_flight;
-  if (transition == nullptr && !wrong.empty()) {
+  if (!counted.empty()) {
     c.verdict = Verdict::fail;
-    c.detail = "of " + std::to_string(in_window) + " ok responses" + window + ", expected all from " + wanted + ":";
-    for (const auto& [generation, count] : wrong) {
-      c.detail += " " + std::to_string(count) + " from generation " + std::to_string(generation) + ";";
+    c.detail = "of " + std::to_string(judged) + " ok responses" + window + ", expected all from " + wanted + ":";
+    for (const auto& [generation, count] : counted) {
+      c.detail += " " + std::to_string(count) + " from generation " + std::to_string(generation) +
+                  (transition != nullptr ? " (not in flight at their worker's exit);" : ";");
     }
     c.detail.pop_back();
   } else if (judged == 0) {

@@ -63,14 +63,27 @@ struct Judgement {
   std::vector<Check> checks;
 };
 
-// The window of "the end of the run" for served_by_at_end. Its transition is the last
+// The window of "the end of the run" for served_by_at_end. The expected generation is, for
+// new_generation, that of the newest master born in the run (Generations::newest_master), whether
+// or not it ever had a worker; for old_generation, generation 1. Its transition is the last
 // process_exited, before the steps ended (the steps_ended event, else the history's last event),
 // of a master or worker of a generation other than the expected one: for new_generation, older
-// than the newest generation that had workers; for old_generation, any but generation 1. When
-// there is one and no process of those generations is still alive when the steps ended, the
-// window holds the ok responses that ended at or after it (exits after steps_ended, the
-// orchestrator's cleanup, do not count). Otherwise the fallback: the ok responses that ended in
-// the last 10% of the history's time span, and at least the last 50 ok responses.
+// than the expected one; for old_generation, any but generation 1. When there is one and no
+// process of those generations is still alive when the steps ended, the window holds the ok
+// responses that ended at or after it (exits after steps_ended, the orchestrator's cleanup, do not
+// count). Otherwise the fallback: the ok responses that ended in the last 10% of the history's
+// time span, and at least the last 50 ok responses.
+//
+// In flight: after a transition, a response of another generation is excused (named in the
+// detail, not counted) only if its final attempt was sent before its worker's exit and ended
+// within a bounded time after it: its end stamped at most kInFlightBoundNs (generations.h: 1 s)
+// after the exit, its send at most kSendStampLagBoundNs (250 ms). The bounds are not zero
+// because the stamps lag: a worker's last bytes may still be in the kernel's buffers when it
+// exits and the load generator stamps what its loop reads when it gets a core, and a fake-nginx
+// worker's exit is seen when its main thread is gone. The library's real runs lagged by at most
+// 98.8 ms (end) and 83.7 ms (send) on fake-nginx, 2.4 ms on nginx; the bounds are three to ten
+// times that, and still refuse what a dead worker cannot have served: requests sent well after
+// its exit, responses ending long after it.
 inline constexpr double kEndWindowFraction = 0.10;
 inline constexpr std::size_t kEndWindowMinResponses = 50;
 
@@ -91,11 +104,11 @@ struct EndWindow {
 [[nodiscard]] Check check_dropped_by_kind(const Metrics& metrics, const Expectations& expect);
 // "switchover_ms": unknown without a USR2 or an ok from a newer generation; fail over the max.
 [[nodiscard]] Check check_switchover(const History& history, const Metrics& metrics, double max_ms);
-// "served_by_at_end": every ok response in the end window came from the newest generation that
-// had workers (new_generation) or from generation 1 (old_generation). After a transition, a
-// response of another generation was in flight when its worker exited (every process of those
-// generations had exited by then): it is named in the detail, not counted against the check; the
-// check is unknown when no other ok response ended in the window.
+// "served_by_at_end": every ok response in the end window came from the expected generation
+// (above): the newest master's (new_generation) or generation 1 (old_generation). Fails when
+// that generation had no worker alive when the steps ended, or when a response in the window came
+// from another generation and was not in flight at its worker's exit; unknown when no ok response
+// (other than those in flight) ended in the window, or some came from a pid of no known generation.
 [[nodiscard]] Check check_served_by_at_end(const History& history, ServedBy expected);
 // The same from inputs already extracted (judge_inputs.h).
 [[nodiscard]] Check check_served_by_at_end(const JudgeInputs& inputs, ServedBy expected);

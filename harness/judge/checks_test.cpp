@@ -276,18 +276,19 @@ TEST(CheckServedByAtEndTest, UnknownWorkersOrNoEvidenceIsUnknown) {
   EXPECT_EQ(a.verdict, Verdict::unknown);
   EXPECT_NE(a.detail.find("1 came from a worker pid with no recorded generation"), std::string::npos) << a.detail;
 
-  const Check b = check_served_by_at_end(HistoryBuilder().master(100, 1).build(), ServedBy::new_generation);
+  const Check b =
+      check_served_by_at_end(HistoryBuilder().master(100, 1).worker(101, 100, 1).build(), ServedBy::new_generation);
   EXPECT_EQ(b.verdict, Verdict::unknown);
   EXPECT_EQ(b.detail, "no ok responses, so nothing shows who served at the end");
 
   const Check c = check_served_by_at_end(HistoryBuilder().ok(1, 55).build(), ServedBy::new_generation);
   EXPECT_EQ(c.verdict, Verdict::unknown);
-  EXPECT_EQ(c.detail, "no worker process was recorded, so the newest generation is unknown");
+  EXPECT_EQ(c.detail, "no master process was recorded, so the newest generation is unknown");
 }
 
 // An upgrade whose old generation serves until just before the steps end at 1000 ms: worker 101
 // (generation 1) serves at 1..990 ms and exits at 991 ms, its master 100 at master_exit_ms; a
-// response of 101 in flight when it exited ends at 993 ms; worker 201 (generation 2, born at
+// response of 101 in flight when it exited (sent at 990.5 ms) ends at 993 ms; worker 201 (generation 2, born at
 // 400 ms) serves from new_from_ms to 1000 ms.
 HistoryBuilder late_transition(double master_exit_ms, int new_from_ms) {
   HistoryBuilder b;
@@ -296,7 +297,8 @@ HistoryBuilder late_transition(double master_exit_ms, int new_from_ms) {
   for (int t = 1; t <= 990; ++t) b.at_ms(t).ok(++id, 101);
   b.at_ms(991).exited(101, 100, ProcessRole::worker, 1);
   b.at_ms(master_exit_ms).exited(100, 1, ProcessRole::master, 1);
-  b.at_ms(993).ok(++id, 101);
+  ++id;
+  b.at_ms(990.5).sent_only(id).at_ms(993).ended_only(id, Outcome::ok, Reason::none, 1, 101);
   for (int t = new_from_ms; t <= 1000; ++t) b.at_ms(t).ok(++id, 201);
   b.at_ms(1000).orchestrator(EventType::steps_ended, "");
   return b;
@@ -310,8 +312,8 @@ TEST(CheckServedByAtEndTest, AfterTheOldGenerationExitedOnlyLaterResponsesAreJud
   EXPECT_EQ(c.verdict, Verdict::pass);
   EXPECT_EQ(c.detail,
             "all 6 ok responses since the last process of another generation exited (generation 1 master 100 at "
-            "992.0 ms) came from generation 2 (new); not counted, in flight when their worker exited: 1 from "
-            "generation 1");
+            "992.0 ms) came from generation 2 (new); not counted, in flight when their worker exited (sent"
+            " before it, ended within 1000.0 ms of it): 1 from generation 1");
   const JudgeInputs inputs = JudgeInputs::from(h);
   const EndWindow window = served_by_at_end_window(inputs, ServedBy::new_generation);
   EXPECT_EQ(window.from_ns, 992'000'000);
@@ -347,21 +349,22 @@ TEST(CheckServedByAtEndTest, NoOkResponseAfterTheTransitionIsUnknown) {
   EXPECT_EQ(c.verdict, Verdict::unknown);
   EXPECT_EQ(c.detail,
             "no ok responses since the last process of another generation exited (generation 1 master 100 at "
-            "992.0 ms), so nothing shows who served at the end; not counted, in flight when their worker exited: 1 "
-            "from generation 1");
+            "992.0 ms), so nothing shows who served at the end; not counted, in flight when their"
+            " worker exited (sent before it, ended within 1000.0 ms of it): 1 from generation 1");
 }
 
 TEST(CheckServedByAtEndTest, RollbackJudgesTheResponsesAfterTheNewGenerationExited) {
   // Worker 101 serves until WINCH stops it at 450 ms, worker 201 (generation 2) from 451 ms; the
   // HUP of the old master starts worker 102 at 900 ms; generation 2 exits at 950 and 951 ms,
-  // one of its responses ending later; 102 serves from 952 ms.
+  // one of its responses (sent at 949.5 ms) ending later; 102 serves from 952 ms.
   HistoryBuilder b;
   b.at_ms(0).master(100, 1).worker(101, 100, 1).at_ms(400).master(200, 2).worker(201, 200, 2);
   std::uint64_t id = 0;
   for (int t = 1; t <= 950; ++t) b.at_ms(t).ok(++id, t <= 450 ? 101 : 201);
   b.at_ms(450).exited(101, 100, ProcessRole::worker, 1).at_ms(900).worker(102, 100, 0);
   b.at_ms(950).exited(201, 200, ProcessRole::worker, 2).at_ms(951).exited(200, 100, ProcessRole::master, 2);
-  b.at_ms(952).ok(++id, 201);
+  ++id;
+  b.at_ms(949.5).sent_only(id).at_ms(952).ended_only(id, Outcome::ok, Reason::none, 1, 201);
   for (int t = 952; t <= 1000; ++t) b.at_ms(t).ok(++id, 102);
   b.at_ms(1000).orchestrator(EventType::steps_ended, "");
   const History h = b.build();
@@ -369,14 +372,48 @@ TEST(CheckServedByAtEndTest, RollbackJudgesTheResponsesAfterTheNewGenerationExit
   EXPECT_EQ(back.verdict, Verdict::pass);
   EXPECT_EQ(back.detail,
             "all 49 ok responses since the last process of another generation exited (generation 2 master 200 at "
-            "951.0 ms) came from generation 1 (old); not counted, in flight when their worker exited: 1 from "
-            "generation 2");
-  // Expecting the new generation: the old master 100 was alive at the end, so the last 10% is
-  // judged, and generation 1 served it.
+            "951.0 ms) came from generation 1 (old); not counted, in flight when their worker exited (sent"
+            " before it, ended within 1000.0 ms of it): 1 from generation 2");
+  // Expecting the new generation: its master 200, the newest born, had exited by the end.
   const Check forward = check_served_by_at_end(h, ServedBy::new_generation);
   EXPECT_EQ(forward.verdict, Verdict::fail);
   EXPECT_EQ(forward.detail,
-            "of 101 ok responses in the last 100.0 ms, expected all from generation 2 (new): 49 from generation 1");
+            "generation 2 (new), the newest master born in the run (pid 200), had no worker when the steps ended");
+}
+
+TEST(CheckServedByAtEndTest, ANewMasterWithoutWorkersFails) {
+  // Generation 2's master is born at 400 ms and never starts a worker; generation 1 serves to
+  // the end. "new" is the newest master born, not the newest generation that had workers.
+  HistoryBuilder b;
+  b.at_ms(0).master(100, 1).worker(101, 100, 1).at_ms(400).master(200, 2);
+  for (int t = 1; t <= 1000; ++t) b.at_ms(t).ok(static_cast<std::uint64_t>(t), 101);
+  b.at_ms(1000).orchestrator(EventType::steps_ended, "");
+  const Check c = check_served_by_at_end(b.build(), ServedBy::new_generation);
+  EXPECT_EQ(c.verdict, Verdict::fail);
+  EXPECT_EQ(c.detail,
+            "generation 2 (new), the newest master born in the run (pid 200), had no worker when the steps ended");
+}
+
+TEST(CheckServedByAtEndTest, OnlyResponsesSentBeforeTheExitAndEndingSoonAfterAreInFlight) {
+  // late_transition's worker 101 exits at 991 ms. One more response credited to it: sent at
+  // 1242 ms (251 ms after the exit) fails; sent before the exit and ended 999 ms after it is in
+  // flight; ended 1009 ms after it, it is no longer attributed to 101 (validation refuses such a
+  // history).
+  HistoryBuilder sent_late = late_transition(992, 995);
+  sent_late.at_ms(1242).sent_only(5000).at_ms(1243).ended_only(5000, Outcome::ok, Reason::none, 1, 101);
+  const Check a = check_served_by_at_end(sent_late.build(), ServedBy::new_generation);
+  EXPECT_EQ(a.verdict, Verdict::fail);
+  EXPECT_NE(a.detail.find("1 from generation 1 (not in flight at their worker's exit)"), std::string::npos)
+      << a.detail;
+  HistoryBuilder ended_late = late_transition(992, 995);
+  ended_late.at_ms(990).sent_only(5000).at_ms(1990).ended_only(5000, Outcome::ok, Reason::none, 1, 101);
+  const Check b = check_served_by_at_end(ended_late.build(), ServedBy::new_generation);
+  EXPECT_EQ(b.verdict, Verdict::pass) << b.detail;
+  HistoryBuilder too_late = late_transition(992, 995);
+  too_late.at_ms(990).sent_only(5000).at_ms(2000).ended_only(5000, Outcome::ok, Reason::none, 1, 101);
+  const Check c = check_served_by_at_end(too_late.build(), ServedBy::new_generation);
+  EXPECT_EQ(c.verdict, Verdict::unknown) << c.detail;
+  EXPECT_NE(c.detail.find("1 came from a worker pid with no recorded generation"), std::string::npos) << c.detail;
 }
 
 TEST(CheckRunErrorsTest, PassesWithoutErrors) {

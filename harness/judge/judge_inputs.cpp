@@ -16,15 +16,17 @@ JudgeInputs JudgeInputs::from(const History& history) {
   in.process = History::from_events(std::move(process));
   in.generations = Generations::from(in.process);
   in.rows = rows.finish();
-  std::int32_t cached_pid = 0;
-  std::optional<std::int32_t> cached;
+  // Consecutive rows are mostly served by the same process: look it up again only when the pid
+  // changes or the row ended outside the cached one's life.
+  const ProcessLifetime* cached = nullptr;
   for (RequestRow& r : in.rows) {
     if (!r.ok() || r.pid == 0) continue;
-    if (r.pid != cached_pid) {
-      cached_pid = r.pid;
-      cached = in.generations.of_worker(r.pid);
+    if (cached == nullptr || cached->pid != r.pid || !cached->alive_at(r.end_ns)) {
+      cached = in.generations.serving(r.pid, r.end_ns);
     }
-    r.generation = cached.value_or(0);
+    if (cached == nullptr || cached->role != ProcessRole::worker) continue;
+    r.generation = cached->generation;
+    if (cached->exited_ns != kStillAlive) r.worker_exited_ns = cached->exited_ns;
   }
   if (!history.empty()) {
     in.first_ns = history.events().front().t_ns;

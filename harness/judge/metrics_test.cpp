@@ -152,6 +152,31 @@ TEST(MetricsTest, SwitchoverFindsTheTargetGenerationFromTheMasterPid) {
   EXPECT_DOUBLE_EQ(*m.switchover_ms, 60.0);
 }
 
+TEST(MetricsTest, SwitchoverAttributesAReusedPidByTheTimeOfTheResponse) {
+  // USR2 at 100 ms. Old worker 101 serves at 150 ms and exits at 200 ms; its pid goes to a
+  // generation-2 worker at 1500 ms, which serves at 1510 ms. "Last birth wins" would credit the
+  // 150 ms response to generation 2 (switchover 50 ms).
+  const History h = HistoryBuilder()
+                        .master(100, 1)
+                        .worker(101, 100, 1)
+                        .at_ms(100)
+                        .signal("USR2", 100, 1)
+                        .at_ms(110)
+                        .master(200, 2)
+                        .at_ms(150)
+                        .ok(1, 101)
+                        .at_ms(200)
+                        .exited(101, 100, ProcessRole::worker, 1)
+                        .at_ms(1500)
+                        .worker(101, 200, 2)
+                        .at_ms(1510)
+                        .ok(2, 101)
+                        .build();
+  const Metrics m = compute_metrics(h);
+  ASSERT_TRUE(m.switchover_ms);
+  EXPECT_DOUBLE_EQ(*m.switchover_ms, 1410.0);
+}
+
 TEST(MetricsTest, NoSwitchoverWithoutUsr2OrWithoutANewerGeneration) {
   const History no_usr2 = two_generations().at_ms(10).ok(1, 101).at_ms(20).signal("WINCH", 100, 1).build();
   EXPECT_FALSE(compute_metrics(no_usr2).switchover_ms);

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "harness/history/history_file.h"
+#include "harness/judge/history_validation.h"
 
 namespace hotdeploy::harness {
 
@@ -12,7 +13,7 @@ Judgement rejudge(const std::filesystem::path& run_dir, const Expectations& expe
   std::ifstream in(file, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read " + file.string() + " (is " + run_dir.string() + " a run directory?)");
   try {
-    return judge(read_jsonl(in), expect);
+    return judge_valid(read_jsonl(in), expect);
   } catch (const std::runtime_error& e) {
     throw std::runtime_error(file.string() + ": " + e.what());
   }

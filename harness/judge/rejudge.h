@@ -1,7 +1,8 @@
 // rejudge: judge a saved run again, from its run directory's history.jsonl alone (what
 // `hotdeploy check RUN_DIR` does), with the expectations given -- the scenario's, or others.
 // Checkers see only the history, so the judgement equals the one the run made with the same
-// expectations.
+// expectations; a history that cannot have happened is not judged (judge_valid in
+// history_validation.h).
 #pragma once
 
 #include <filesystem>

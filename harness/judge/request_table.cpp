@@ -32,6 +32,7 @@ void apply(RequestRow& r, const Event& e) {
   r.kind = e.kind;  // a request that is sent and never ends keeps its kind too
   if (e.type == EventType::request_sent) {
     r.start_ns = std::min(r.start_ns, e.t_ns);
+    if (e.attempt >= r.last_sent_attempt) r.final_sent_ns = e.t_ns;
     r.last_sent_attempt = std::max(r.last_sent_attempt, e.attempt);
     return;
   }
@@ -54,6 +55,7 @@ void finish_row(RequestRow& r) {
     r.pid = 0;
     return;
   }
+  if (r.last_sent_attempt != r.last_ended_attempt) r.final_sent_ns = kNotEnded;
   if (r.latency_ns > 0) r.start_ns = std::min(r.start_ns, r.end_ns - r.latency_ns);
   r.start_ns = std::min(r.start_ns, r.end_ns);
 }

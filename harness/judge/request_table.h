@@ -24,6 +24,9 @@ struct RequestRow {
   std::int64_t latency_ns = 0;      // of the final attempt's request_ended
   std::int32_t pid = 0;             // serving worker of the final attempt
   std::int32_t generation = 0;      // of that worker, when known (filled in by JudgeInputs), else 0
+  // When that worker exited (filled in by JudgeInputs; kNotEnded while it lived to the end or is unknown)
+  std::int64_t worker_exited_ns = kNotEnded;
+  std::int64_t final_sent_ns = kNotEnded;  // the final attempt's request_sent; kNotEnded if it has none
   Outcome outcome = Outcome::none;  // none if it never ended
   Reason reason = Reason::none;
   RequestKind kind = RequestKind::get;
