@@ -54,9 +54,10 @@ int main(int argc, char** argv) {
       return 1;
     }
     const LoadProgress p = generator.progress();
-    std::printf("requests/s %.1f ok %llu dropped %llu retried %llu loops %d\n", static_cast<double>(at_end.ok) / elapsed,
-                static_cast<unsigned long long>(p.ok), static_cast<unsigned long long>(p.dropped),
-                static_cast<unsigned long long>(p.retried), generator.loops());
+    std::printf("requests/s %.1f ok %llu dropped %llu retried %llu loops %d\n",
+                static_cast<double>(at_end.ok) / elapsed, static_cast<unsigned long long>(p.ok),
+                static_cast<unsigned long long>(p.dropped), static_cast<unsigned long long>(p.retried),
+                generator.loops());
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "loadgen_bench: %s\n", e.what());

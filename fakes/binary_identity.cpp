@@ -38,10 +38,10 @@ Split split_trailer(std::string_view contents) {
 
 }  // namespace
 
-std::string format_trailer(const BinaryIdentity &identity) {
+std::string format_trailer(const BinaryIdentity& identity) {
   std::string payload(payload_header);
   payload += "version=" + identity.version_label + "\n";
-  for (const Fault &fault : identity.faults.all()) payload += "fault=" + format_fault(fault) + "\n";
+  for (const Fault& fault : identity.faults.all()) payload += "fault=" + format_fault(fault) + "\n";
   char digits[length_digits + 1];
   std::snprintf(digits, sizeof(digits), "%016zu", payload.size());
   return payload + digits + "\n" + std::string(trailer_magic);
@@ -82,7 +82,7 @@ IdentityRead parse_trailer(std::string_view file_contents) {
   return result;
 }
 
-IdentityRead read_binary_identity(const std::string &path) {
+IdentityRead read_binary_identity(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     IdentityRead failed;
@@ -106,8 +106,8 @@ IdentityRead read_binary_identity(const std::string &path) {
   return parse_trailer(tail);
 }
 
-std::optional<std::string> write_stamped_binary(const std::string &input, const std::string &output,
-                                                const BinaryIdentity &identity) {
+std::optional<std::string> write_stamped_binary(const std::string& input, const std::string& output,
+                                                const BinaryIdentity& identity) {
   std::ifstream in(input, std::ios::binary);
   if (!in) return "cannot read " + input + ": " + std::strerror(errno);
   std::stringstream contents;

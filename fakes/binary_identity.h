@@ -32,14 +32,14 @@ struct IdentityRead {
   std::string error;  // a trailer was found but is malformed
 };
 
-[[nodiscard]] std::string format_trailer(const BinaryIdentity &identity);
+[[nodiscard]] std::string format_trailer(const BinaryIdentity& identity);
 // Reads the trailer at the end of `file_contents` (the default identity when there is none).
 [[nodiscard]] IdentityRead parse_trailer(std::string_view file_contents);
 // Reads the trailer of the executable at `path`.
-[[nodiscard]] IdentityRead read_binary_identity(const std::string &path);
+[[nodiscard]] IdentityRead read_binary_identity(const std::string& path);
 // Writes `output` (mode 0755): `input` without its trailer, then a trailer for `identity`.
 // Returns an error message, or nothing on success.
-[[nodiscard]] std::optional<std::string> write_stamped_binary(const std::string &input, const std::string &output,
-                                                              const BinaryIdentity &identity);
+[[nodiscard]] std::optional<std::string> write_stamped_binary(const std::string& input, const std::string& output,
+                                                              const BinaryIdentity& identity);
 
 }  // namespace hotdeploy::fakes

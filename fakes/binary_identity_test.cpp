@@ -14,7 +14,7 @@ namespace {
 
 using std::chrono::milliseconds;
 
-std::string read_all(const std::string &path) {
+std::string read_all(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream text;
   text << in.rdbuf();
@@ -22,7 +22,9 @@ std::string read_all(const std::string &path) {
 }
 
 TEST(BinaryIdentity, NoTrailerMeansVersionOneWithoutFaults) {
-  IdentityRead read = parse_trailer("\x7f" "ELF just an image");
+  IdentityRead read = parse_trailer(
+      "\x7f"
+      "ELF just an image");
   EXPECT_TRUE(read.error.empty());
   EXPECT_EQ(read.identity.version_label, "1.0");
   EXPECT_TRUE(read.identity.faults.empty());
@@ -30,7 +32,10 @@ TEST(BinaryIdentity, NoTrailerMeansVersionOneWithoutFaults) {
 
 TEST(BinaryIdentity, TrailerRoundTrips) {
   BinaryIdentity identity{"2.0", Faults({SlowStart{milliseconds(250)}, BadStatus{503}})};
-  std::string file = "\x7f" "ELF image bytes" + format_trailer(identity);
+  std::string file =
+      "\x7f"
+      "ELF image bytes" +
+      format_trailer(identity);
   IdentityRead read = parse_trailer(file);
   ASSERT_TRUE(read.error.empty()) << read.error;
   EXPECT_EQ(read.identity.version_label, "2.0");
@@ -41,8 +46,7 @@ TEST(BinaryIdentity, TrailerRoundTrips) {
 
 TEST(BinaryIdentity, TrailerIsReadableText) {
   std::string trailer = format_trailer(BinaryIdentity{"3.1", Faults({CrashOnStart{}})});
-  EXPECT_EQ(trailer,
-            "fake-nginx identity\nversion=3.1\nfault=crash_on_start\n0000000000000053\nFAKE-NGINX-TRAILER\n");
+  EXPECT_EQ(trailer, "fake-nginx identity\nversion=3.1\nfault=crash_on_start\n0000000000000053\nFAKE-NGINX-TRAILER\n");
 }
 
 TEST(BinaryIdentity, MalformedTrailerIsAnError) {
@@ -50,17 +54,17 @@ TEST(BinaryIdentity, MalformedTrailerIsAnError) {
   std::string bad_fault = "fake-nginx identity\nfault=explode\n";
   char digits[17];
   std::snprintf(digits, sizeof(digits), "%016zu", bad_fault.size());
-  EXPECT_EQ(parse_trailer("image" + bad_fault + digits + "\nFAKE-NGINX-TRAILER\n").error,
-            "unknown fault \"explode\"");
+  EXPECT_EQ(parse_trailer("image" + bad_fault + digits + "\nFAKE-NGINX-TRAILER\n").error, "unknown fault \"explode\"");
 }
 
 class StampedFile : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     char pattern[] = "/tmp/fakes_identity_XXXXXX";
     ASSERT_NE(::mkdtemp(pattern), nullptr);
     dir_ = pattern;
-    std::ofstream(dir_ + "/plain", std::ios::binary) << "\x7f" "ELF pretend executable";
+    std::ofstream(dir_ + "/plain", std::ios::binary) << "\x7f"
+                                                        "ELF pretend executable";
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string dir_;
@@ -75,7 +79,10 @@ TEST_F(StampedFile, StampingAStampedCopyReplacesItsTrailer) {
   EXPECT_TRUE(v2.identity.faults.has<HangOnQuit>());
   EXPECT_EQ(v3.identity.version_label, "3.0");
   EXPECT_TRUE(v3.identity.faults.empty());
-  EXPECT_EQ(read_all(dir_ + "/v3"), "\x7f" "ELF pretend executable" + format_trailer(v3.identity));
+  EXPECT_EQ(read_all(dir_ + "/v3"),
+            "\x7f"
+            "ELF pretend executable" +
+                format_trailer(v3.identity));
   struct stat info {};
   ASSERT_EQ(::stat((dir_ + "/v3").c_str(), &info), 0);
   EXPECT_EQ(info.st_mode & 0777, 0755u);

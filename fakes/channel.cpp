@@ -25,7 +25,7 @@ bool send_command(int fd, ChannelCommand command) {
   }
 }
 
-ChannelRead read_command(int fd, ChannelCommand &command) {
+ChannelRead read_command(int fd, ChannelCommand& command) {
   char byte = 0;
   for (;;) {
     ssize_t n = ::recv(fd, &byte, 1, 0);

@@ -19,6 +19,6 @@ struct ChannelPair {
 
 enum class ChannelRead { command, nothing, closed };
 // Reads one command if one is waiting.
-[[nodiscard]] ChannelRead read_command(int fd, ChannelCommand &command);
+[[nodiscard]] ChannelRead read_command(int fd, ChannelCommand& command);
 
 }  // namespace hotdeploy::fakes

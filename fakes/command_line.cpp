@@ -2,15 +2,15 @@
 
 namespace hotdeploy::fakes {
 
-CommandLineParse parse_command_line(const std::vector<std::string> &argv) {
+CommandLineParse parse_command_line(const std::vector<std::string>& argv) {
   CommandLineParse result;
-  CommandLine &options = result.options;
+  CommandLine& options = result.options;
   auto fail = [&result](std::string message) {
     result.error = std::move(message);
     return result;
   };
   for (size_t i = 1; i < argv.size(); ++i) {
-    const std::string &arg = argv[i];
+    const std::string& arg = argv[i];
     if (arg.empty() || arg[0] != '-') return fail("invalid option: \"" + arg + "\"");
     for (size_t pos = 1; pos < arg.size();) {
       char flag = arg[pos++];
@@ -26,46 +26,46 @@ CommandLineParse parse_command_line(const std::vector<std::string> &argv) {
         return std::nullopt;
       };
       switch (flag) {
-      case '?':
-      case 'h': options.show_version = options.show_help = true; break;
-      case 'v': options.show_version = true; break;
-      case 'V': options.show_version = options.show_configure = true; break;
-      case 't': options.test_config = true; break;
-      case 'T': options.test_config = options.dump_config = true; break;
-      case 'q': options.quiet = true; break;
-      case 'p':
-        options.prefix = value();
-        if (!options.prefix) return fail("option \"-p\" requires directory name");
-        break;
-      case 'e':
-        options.error_log = value();
-        if (!options.error_log) return fail("option \"-e\" requires file name");
-        if (*options.error_log == "stderr") options.error_log = "";
-        break;
-      case 'c':
-        options.conf_file = value();
-        if (!options.conf_file) return fail("option \"-c\" requires file name");
-        break;
-      case 'g':
-        options.global_directives = value();
-        if (!options.global_directives) return fail("option \"-g\" requires parameter");
-        break;
-      case 's':
-        options.signal = value();
-        if (!options.signal) return fail("option \"-s\" requires parameter");
-        if (*options.signal != "stop" && *options.signal != "quit" && *options.signal != "reopen" &&
-            *options.signal != "reload") {
-          return fail("invalid option: \"-s " + *options.signal + "\"");
-        }
-        break;
-      default: return fail(std::string("invalid option: \"") + flag + "\"");
+        case '?':
+        case 'h': options.show_version = options.show_help = true; break;
+        case 'v': options.show_version = true; break;
+        case 'V': options.show_version = options.show_configure = true; break;
+        case 't': options.test_config = true; break;
+        case 'T': options.test_config = options.dump_config = true; break;
+        case 'q': options.quiet = true; break;
+        case 'p':
+          options.prefix = value();
+          if (!options.prefix) return fail("option \"-p\" requires directory name");
+          break;
+        case 'e':
+          options.error_log = value();
+          if (!options.error_log) return fail("option \"-e\" requires file name");
+          if (*options.error_log == "stderr") options.error_log = "";
+          break;
+        case 'c':
+          options.conf_file = value();
+          if (!options.conf_file) return fail("option \"-c\" requires file name");
+          break;
+        case 'g':
+          options.global_directives = value();
+          if (!options.global_directives) return fail("option \"-g\" requires parameter");
+          break;
+        case 's':
+          options.signal = value();
+          if (!options.signal) return fail("option \"-s\" requires parameter");
+          if (*options.signal != "stop" && *options.signal != "quit" && *options.signal != "reopen" &&
+              *options.signal != "reload") {
+            return fail("invalid option: \"-s " + *options.signal + "\"");
+          }
+          break;
+        default: return fail(std::string("invalid option: \"") + flag + "\"");
       }
     }
   }
   return result;
 }
 
-std::string version_text(const CommandLine &options, const BinaryIdentity &identity) {
+std::string version_text(const CommandLine& options, const BinaryIdentity& identity) {
   std::string text = "nginx version: fake-nginx/" + identity.version_label + "\n";
   if (options.show_help) {
     text +=
@@ -88,7 +88,7 @@ std::string version_text(const CommandLine &options, const BinaryIdentity &ident
   }
   if (options.show_configure) {
     text += "configure arguments: --fake";
-    for (const Fault &fault : identity.faults.all()) text += " --fault=" + format_fault(fault);
+    for (const Fault& fault : identity.faults.all()) text += " --fault=" + format_fault(fault);
     text += "\n";
   }
   return text;

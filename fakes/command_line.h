@@ -34,10 +34,10 @@ struct CommandLineParse {
   std::optional<std::string> error;
 };
 
-[[nodiscard]] CommandLineParse parse_command_line(const std::vector<std::string> &argv);
+[[nodiscard]] CommandLineParse parse_command_line(const std::vector<std::string>& argv);
 
 // The text nginx prints for -v, -V and -h (to stderr). The version names the fake and the
 // executable's label; -V's configure line lists its faults.
-[[nodiscard]] std::string version_text(const CommandLine &options, const BinaryIdentity &identity);
+[[nodiscard]] std::string version_text(const CommandLine& options, const BinaryIdentity& identity);
 
 }  // namespace hotdeploy::fakes

@@ -15,13 +15,25 @@ std::string unescape(std::string_view raw) {
     if (raw[i] == '\\' && i + 1 < raw.size()) {
       char next = raw[i + 1];
       switch (next) {
-      case '"':
-      case '\'':
-      case '\\': word += next; ++i; continue;
-      case 't': word += '\t'; ++i; continue;
-      case 'r': word += '\r'; ++i; continue;
-      case 'n': word += '\n'; ++i; continue;
-      default: break;
+        case '"':
+        case '\'':
+        case '\\':
+          word += next;
+          ++i;
+          continue;
+        case 't':
+          word += '\t';
+          ++i;
+          continue;
+        case 'r':
+          word += '\r';
+          ++i;
+          continue;
+        case 'n':
+          word += '\n';
+          ++i;
+          continue;
+        default: break;
       }
     }
     word += raw[i];
@@ -30,11 +42,11 @@ std::string unescape(std::string_view raw) {
 }
 
 class Tokenizer {
-public:
+ public:
   Tokenizer(std::string_view text, bool command_line) : text_(text), command_line_(command_line) {}
 
   // Reads one directive's words into `words` and says how it ended.
-  TokenEnd next(std::vector<std::string> &words, int &start_line) {
+  TokenEnd next(std::vector<std::string>& words, int& start_line) {
     words.clear();
     start_line = line_;
     bool first_word = true;
@@ -73,12 +85,12 @@ public:
     }
   }
 
-  [[nodiscard]] const ConfError &error() const { return error_; }
+  [[nodiscard]] const ConfError& error() const { return error_; }
   [[nodiscard]] int line() const { return line_; }
 
   void fail(std::string message) { error_ = ConfError{std::move(message), line_}; }
 
-private:
+ private:
   char advance() {
     char ch = text_[pos_++];
     if (ch == '\n') ++line_;
@@ -162,51 +174,51 @@ private:
 enum class Context { file, block, command_line };
 
 // Reads directives until the end of the enclosing block (or input); false on error.
-bool parse_directives(Tokenizer &tokenizer, Context context, std::vector<Directive> &out,
-                      std::optional<ConfError> &error) {
+bool parse_directives(Tokenizer& tokenizer, Context context, std::vector<Directive>& out,
+                      std::optional<ConfError>& error) {
   std::vector<std::string> words;
   for (;;) {
     int line = 0;
     TokenEnd end = tokenizer.next(words, line);
     switch (end) {
-    case TokenEnd::error: error = tokenizer.error(); return false;
-    case TokenEnd::end_of_input:
-      if (context == Context::block) {
-        tokenizer.fail("unexpected end of file, expecting \"}\"");
-        error = tokenizer.error();
-        return false;
+      case TokenEnd::error: error = tokenizer.error(); return false;
+      case TokenEnd::end_of_input:
+        if (context == Context::block) {
+          tokenizer.fail("unexpected end of file, expecting \"}\"");
+          error = tokenizer.error();
+          return false;
+        }
+        return true;
+      case TokenEnd::block_end:
+        if (context != Context::block) {
+          tokenizer.fail("unexpected \"}\"");
+          error = tokenizer.error();
+          return false;
+        }
+        return true;
+      case TokenEnd::semicolon: {
+        Directive directive;
+        directive.name = words.front();
+        directive.args.assign(words.begin() + 1, words.end());
+        directive.line = line;
+        out.push_back(std::move(directive));
+        break;
       }
-      return true;
-    case TokenEnd::block_end:
-      if (context != Context::block) {
-        tokenizer.fail("unexpected \"}\"");
-        error = tokenizer.error();
-        return false;
+      case TokenEnd::block_start: {
+        if (context == Context::command_line) {
+          tokenizer.fail("block directives are not supported in -g option");
+          error = tokenizer.error();
+          return false;
+        }
+        Directive directive;
+        directive.name = words.front();
+        directive.args.assign(words.begin() + 1, words.end());
+        directive.line = line;
+        directive.has_block = true;
+        if (!parse_directives(tokenizer, Context::block, directive.block, error)) return false;
+        out.push_back(std::move(directive));
+        break;
       }
-      return true;
-    case TokenEnd::semicolon: {
-      Directive directive;
-      directive.name = words.front();
-      directive.args.assign(words.begin() + 1, words.end());
-      directive.line = line;
-      out.push_back(std::move(directive));
-      break;
-    }
-    case TokenEnd::block_start: {
-      if (context == Context::command_line) {
-        tokenizer.fail("block directives are not supported in -g option");
-        error = tokenizer.error();
-        return false;
-      }
-      Directive directive;
-      directive.name = words.front();
-      directive.args.assign(words.begin() + 1, words.end());
-      directive.line = line;
-      directive.has_block = true;
-      if (!parse_directives(tokenizer, Context::block, directive.block, error)) return false;
-      out.push_back(std::move(directive));
-      break;
-    }
     }
   }
 }

@@ -21,7 +21,7 @@ TEST(ConfSyntax, ReadsDirectivesBlocksAndLines) {
   EXPECT_EQ(parsed.directives[0].line, 1);
   EXPECT_TRUE(parsed.directives[1].has_block);
   EXPECT_EQ(parsed.directives[1].block.at(0).line, 3);
-  const Directive &server = parsed.directives[2].block.at(0);
+  const Directive& server = parsed.directives[2].block.at(0);
   EXPECT_EQ(server.name, "server");
   EXPECT_EQ(server.line, 6);
   ASSERT_EQ(server.block.size(), 1u);
@@ -53,8 +53,8 @@ TEST(ConfSyntax, DirectiveSpanningLinesReportsItsFirstLine) {
 }
 
 struct SyntaxErrorCase {
-  const char *text;
-  const char *message;
+  const char* text;
+  const char* message;
   int line;
 };
 
@@ -74,8 +74,7 @@ INSTANTIATE_TEST_SUITE_P(
                       SyntaxErrorCase{"http {\n  server {\n  }\n", "unexpected end of file, expecting \"}\"", 4},
                       SyntaxErrorCase{"pid logs/x.pid", "unexpected end of file, expecting \";\" or \"}\"", 1},
                       SyntaxErrorCase{"http {\n listen 80 }\n", "unexpected \"}\"", 2},
-                      SyntaxErrorCase{"\n;\n", "unexpected \";\"", 2},
-                      SyntaxErrorCase{"{ }", "unexpected \"{\"", 1},
+                      SyntaxErrorCase{"\n;\n", "unexpected \";\"", 2}, SyntaxErrorCase{"{ }", "unexpected \"{\"", 1},
                       SyntaxErrorCase{"pid \"a\"b;", "unexpected \"b\"", 1},
                       SyntaxErrorCase{"pid \"unterminated;\n\n", "unexpected end of file, expecting \";\" or \"}\"",
                                       3}));

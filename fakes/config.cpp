@@ -13,12 +13,12 @@ namespace hotdeploy::fakes {
 namespace {
 
 class Interpreter {
-public:
+ public:
   Interpreter(std::string conf_file, std::string prefix) : prefix_(std::move(prefix)) {
     config_.conf_file = std::move(conf_file);
   }
 
-  ConfigLoad run(const std::vector<Directive> &global_directives, const std::vector<Directive> &file_directives) {
+  ConfigLoad run(const std::vector<Directive>& global_directives, const std::vector<Directive>& file_directives) {
     if (!main_context(global_directives, true) || !main_context(file_directives, false)) {
       return {std::nullopt, error_, 0};
     }
@@ -27,14 +27,14 @@ public:
     return {std::move(config_), {}, 0};
   }
 
-private:
-  bool fail(const Directive &directive, const std::string &message) {
-    const std::string &file = directive.file.empty() ? config_.conf_file : directive.file;
+ private:
+  bool fail(const Directive& directive, const std::string& message) {
+    const std::string& file = directive.file.empty() ? config_.conf_file : directive.file;
     error_ = message + (in_command_line_ ? " in command line" : " in " + file + ":" + std::to_string(directive.line));
     return false;
   }
 
-  bool expect_simple(const Directive &d, size_t min_args, size_t max_args) {
+  bool expect_simple(const Directive& d, size_t min_args, size_t max_args) {
     if (d.has_block) return fail(d, "directive \"" + d.name + "\" is not terminated by \";\"");
     if (d.args.size() < min_args || d.args.size() > max_args) {
       return fail(d, "invalid number of arguments in \"" + d.name + "\" directive");
@@ -42,20 +42,20 @@ private:
     return true;
   }
 
-  bool expect_block(const Directive &d) {
+  bool expect_block(const Directive& d) {
     if (!d.has_block) return fail(d, "directive \"" + d.name + "\" has no opening \"{\"");
     return true;
   }
 
-  bool not_duplicate(const Directive &d, bool &seen) {
+  bool not_duplicate(const Directive& d, bool& seen) {
     if (seen) return fail(d, "\"" + d.name + "\" directive is duplicate");
     seen = true;
     return true;
   }
 
-  bool main_context(const std::vector<Directive> &directives, bool command_line) {
+  bool main_context(const std::vector<Directive>& directives, bool command_line) {
     in_command_line_ = command_line;
-    for (const Directive &d : directives) {
+    for (const Directive& d : directives) {
       if (d.name == "worker_processes") {
         if (!expect_simple(d, 1, 1) || !not_duplicate(d, seen_worker_processes_)) return false;
         if (d.args[0] == "auto") {
@@ -89,7 +89,7 @@ private:
         config_.worker_shutdown_timeout = *timeout;
       } else if (d.name == "env") {
         if (!expect_simple(d, 1, 1)) return false;
-        const std::string &arg = d.args[0];
+        const std::string& arg = d.args[0];
         size_t equals = arg.find('=');
         if (equals == std::string::npos) {
           config_.env.push_back({arg, std::nullopt});
@@ -107,7 +107,7 @@ private:
     return true;
   }
 
-  bool error_log(const Directive &d) {
+  bool error_log(const Directive& d) {
     if (seen_error_log_) return true;
     seen_error_log_ = true;
     config_.error_log_path = d.args[0] == "stderr" ? std::string() : resolve_path(prefix_, d.args[0]);
@@ -119,8 +119,8 @@ private:
     return true;
   }
 
-  bool events_context(const std::vector<Directive> &directives) {
-    for (const Directive &d : directives) {
+  bool events_context(const std::vector<Directive>& directives) {
+    for (const Directive& d : directives) {
       if (d.name != "worker_connections") continue;
       if (!expect_simple(d, 1, 1)) return false;
       int n = 0;
@@ -133,8 +133,8 @@ private:
     return true;
   }
 
-  bool http_context(const std::vector<Directive> &directives) {
-    for (const Directive &d : directives) {
+  bool http_context(const std::vector<Directive>& directives) {
+    for (const Directive& d : directives) {
       if (d.name == "server") {
         if (!expect_block(d) || !server_context(d)) return false;
       } else if (d.name == "listen") {
@@ -144,9 +144,9 @@ private:
     return true;
   }
 
-  bool server_context(const Directive &server) {
+  bool server_context(const Directive& server) {
     bool has_listen = false;
-    for (const Directive &d : server.block) {
+    for (const Directive& d : server.block) {
       if (d.name != "listen") continue;
       if (!expect_simple(d, 1, 64)) return false;
       ListenAddressParse parsed = parse_listen_address(d.args[0]);
@@ -165,8 +165,8 @@ private:
     return true;
   }
 
-  void add_listen(const ListenAddress &address, bool reuseport) {
-    for (ListenDirective &existing : config_.listens) {
+  void add_listen(const ListenAddress& address, bool reuseport) {
+    for (ListenDirective& existing : config_.listens) {
       if (existing.address == address) {
         existing.reuseport = existing.reuseport || reuseport;
         return;
@@ -190,7 +190,7 @@ private:
 
 constexpr int max_include_depth = 16;
 
-std::optional<std::string> read_text(const std::string &path, int &error_number) {
+std::optional<std::string> read_text(const std::string& path, int& error_number) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error_number = errno;
@@ -203,10 +203,10 @@ std::optional<std::string> read_text(const std::string &path, int &error_number)
 
 // Replaces every `include` in `directives` (and their blocks) by the directives of the
 // files it names, marked with their file. False with `load` holding the error.
-bool expand_includes(std::vector<Directive> &directives, const std::string &conf_dir, const std::string &file,
-                     int depth, ConfigLoad &load) {
+bool expand_includes(std::vector<Directive>& directives, const std::string& conf_dir, const std::string& file,
+                     int depth, ConfigLoad& load) {
   std::vector<Directive> expanded;
-  for (Directive &d : directives) {
+  for (Directive& d : directives) {
     if (d.has_block && !expand_includes(d.block, conf_dir, file, depth, load)) return false;
     if (d.name != "include") {
       expanded.push_back(std::move(d));
@@ -231,7 +231,7 @@ bool expand_includes(std::vector<Directive> &directives, const std::string &conf
       load.error = "open() \"" + pattern + "\" failed" + errno_suffix(ENOENT) + location;
       return false;
     }
-    for (const std::string &path : paths) {
+    for (const std::string& path : paths) {
       int error_number = 0;
       std::optional<std::string> text = read_text(path, error_number);
       if (!text) {
@@ -244,7 +244,7 @@ bool expand_includes(std::vector<Directive> &directives, const std::string &conf
         return false;
       }
       if (!expand_includes(parsed.directives, conf_dir, path, depth + 1, load)) return false;
-      for (Directive &included : parsed.directives) {
+      for (Directive& included : parsed.directives) {
         if (included.file.empty()) included.file = path;
         expanded.push_back(std::move(included));
       }
@@ -256,12 +256,12 @@ bool expand_includes(std::vector<Directive> &directives, const std::string &conf
 
 }  // namespace
 
-std::string resolve_path(const std::string &prefix, const std::string &path) {
+std::string resolve_path(const std::string& prefix, const std::string& path) {
   if (!path.empty() && path.front() == '/') return path;
   return prefix + path;
 }
 
-std::string effective_error_log(const Config &config, const std::string &default_error_log) {
+std::string effective_error_log(const Config& config, const std::string& default_error_log) {
   return config.error_log_path.value_or(default_error_log);
 }
 
@@ -296,14 +296,14 @@ std::optional<std::chrono::milliseconds> parse_nginx_time(std::string_view text)
   return std::chrono::milliseconds(total_ms);
 }
 
-ConfigLoad interpret_config(const std::vector<Directive> &file_directives,
-                            const std::vector<Directive> &global_directives, const std::string &conf_file,
-                            const std::string &prefix) {
+ConfigLoad interpret_config(const std::vector<Directive>& file_directives,
+                            const std::vector<Directive>& global_directives, const std::string& conf_file,
+                            const std::string& prefix) {
   return Interpreter(conf_file, prefix).run(global_directives, file_directives);
 }
 
-ConfigLoad load_config(const std::string &conf_file, const std::string &prefix,
-                       const std::optional<std::string> &global_directives, const Faults &faults) {
+ConfigLoad load_config(const std::string& conf_file, const std::string& prefix,
+                       const std::optional<std::string>& global_directives, const Faults& faults) {
   std::vector<Directive> globals;
   if (global_directives) {
     ConfParse parsed = parse_conf_params(*global_directives);

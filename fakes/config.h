@@ -9,7 +9,8 @@
 // are merged). Every other directive and block is ignored, so a config written for real
 // nginx loads unchanged. Paths are relative to the prefix. Defaults are nginx's: one
 // worker, logs/nginx.pid, logs/error.log at level error, daemon on, an `events` block is
-// required; `events { worker_connections N; }` (default 512) is read. Errors carry nginx's wording and location (`... in /abs/nginx.conf:12`).
+// required; `events { worker_connections N; }` (default 512) is read. Errors carry nginx's wording and location (`...
+// in /abs/nginx.conf:12`).
 #pragma once
 
 #include <chrono>
@@ -53,26 +54,26 @@ struct Config {
 
 struct ConfigLoad {
   std::optional<Config> config;
-  std::string error;  // full message with location, for an emerg line
+  std::string error;     // full message with location, for an emerg line
   int error_number = 0;  // errno when the error is a failed system call
 };
 
 // `prefix` ends with '/'. `global_directives` is the -g argument, if any.
-[[nodiscard]] ConfigLoad interpret_config(const std::vector<Directive> &file_directives,
-                                          const std::vector<Directive> &global_directives,
-                                          const std::string &conf_file, const std::string &prefix);
+[[nodiscard]] ConfigLoad interpret_config(const std::vector<Directive>& file_directives,
+                                          const std::vector<Directive>& global_directives, const std::string& conf_file,
+                                          const std::string& prefix);
 
 // Reads and interprets `conf_file` (already prefix-resolved). The fail_config fault makes
 // a valid config fail.
-[[nodiscard]] ConfigLoad load_config(const std::string &conf_file, const std::string &prefix,
-                                     const std::optional<std::string> &global_directives, const Faults &faults = {});
+[[nodiscard]] ConfigLoad load_config(const std::string& conf_file, const std::string& prefix,
+                                     const std::optional<std::string>& global_directives, const Faults& faults = {});
 
 // `path` made absolute with the prefix, as nginx's ngx_conf_full_name does.
-[[nodiscard]] std::string resolve_path(const std::string &prefix, const std::string &path);
+[[nodiscard]] std::string resolve_path(const std::string& prefix, const std::string& path);
 
 // The error log a config asks for: its own `error_log`, else `default_error_log` (from -e
 // or logs/error.log). "" is stderr.
-[[nodiscard]] std::string effective_error_log(const Config &config, const std::string &default_error_log);
+[[nodiscard]] std::string effective_error_log(const Config& config, const std::string& default_error_log);
 
 // nginx time syntax: `10s`, `500ms`, `1m`, `1h`, a bare number is seconds.
 [[nodiscard]] std::optional<std::chrono::milliseconds> parse_nginx_time(std::string_view text);

@@ -52,7 +52,7 @@ TEST(Config, ActsOnModelledDirectivesAndIgnoresTheRest) {
       "  server { listen 127.0.0.1:8080 default_server; listen [::1]:8081 reuseport; }\n"
       "}\n");
   ASSERT_TRUE(load.config) << load.error;
-  const Config &config = *load.config;
+  const Config& config = *load.config;
   EXPECT_EQ(config.worker_processes, 3);
   EXPECT_EQ(config.pid_path, "/srv/run/fake.pid");
   EXPECT_EQ(config.error_log_path, "/srv/logs/error.log");
@@ -89,8 +89,8 @@ TEST(Config, GlobalDirectivesComeFirstAndDuplicatesFail) {
 }
 
 struct ConfigErrorCase {
-  const char *text;
-  const char *error;
+  const char* text;
+  const char* error;
 };
 
 class ConfigErrors : public ::testing::TestWithParam<ConfigErrorCase> {};
@@ -115,7 +115,8 @@ INSTANTIATE_TEST_SUITE_P(
         ConfigErrorCase{"events {}\nerror_log logs/e.log loud;\n",
                         "invalid log level \"loud\" in /srv/conf/nginx.conf:2"},
         ConfigErrorCase{"events;\n", "directive \"events\" has no opening \"{\" in /srv/conf/nginx.conf:1"},
-        ConfigErrorCase{"events {}\nlisten 80;\n", "\"listen\" directive is not allowed here in /srv/conf/nginx.conf:2"},
+        ConfigErrorCase{"events {}\nlisten 80;\n",
+                        "\"listen\" directive is not allowed here in /srv/conf/nginx.conf:2"},
         ConfigErrorCase{"events {}\nhttp {\n server {\n  listen 127.0.0.1:99999;\n }\n}\n",
                         "invalid port in \"127.0.0.1:99999\" of the \"listen\" directive in /srv/conf/nginx.conf:4"}));
 
@@ -150,7 +151,7 @@ namespace hotdeploy::fakes {
 namespace {
 
 class IncludedConfig : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     char pattern[] = "/tmp/fakes_include_XXXXXX";
     ASSERT_NE(::mkdtemp(pattern), nullptr);
@@ -158,7 +159,7 @@ protected:
     std::filesystem::create_directories(dir_ + "/conf/sites");
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
-  void write(const std::string &relative, const std::string &text) { std::ofstream(dir_ + "/" + relative) << text; }
+  void write(const std::string& relative, const std::string& text) { std::ofstream(dir_ + "/" + relative) << text; }
   ConfigLoad load() { return load_config(dir_ + "/conf/nginx.conf", dir_ + "/", std::nullopt); }
   std::string dir_;
 };
@@ -191,8 +192,8 @@ TEST_F(IncludedConfig, MissingFileFailsButAnEmptyPatternDoesNot) {
   EXPECT_TRUE(load().config);
   write("conf/nginx.conf", "events {}\n\ninclude missing.conf;\n");
   ConfigLoad loaded = load();
-  EXPECT_EQ(loaded.error, "open() \"" + dir_ + "/conf/missing.conf\" failed (2: No such file or directory) in " +
-                              dir_ + "/conf/nginx.conf:3");
+  EXPECT_EQ(loaded.error, "open() \"" + dir_ + "/conf/missing.conf\" failed (2: No such file or directory) in " + dir_ +
+                              "/conf/nginx.conf:3");
 }
 
 }  // namespace

@@ -10,14 +10,14 @@
 namespace hotdeploy::fakes {
 namespace {
 
-void ip_and_port(const sockaddr_storage &storage, std::string &ip, int &port) {
+void ip_and_port(const sockaddr_storage& storage, std::string& ip, int& port) {
   char buffer[INET6_ADDRSTRLEN] = {};
   if (storage.ss_family == AF_INET) {
-    const auto *in = reinterpret_cast<const sockaddr_in *>(&storage);
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&storage);
     inet_ntop(AF_INET, &in->sin_addr, buffer, sizeof(buffer));
     port = ntohs(in->sin_port);
   } else if (storage.ss_family == AF_INET6) {
-    const auto *in6 = reinterpret_cast<const sockaddr_in6 *>(&storage);
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&storage);
     inet_ntop(AF_INET6, &in6->sin6_addr, buffer, sizeof(buffer));
     port = ntohs(in6->sin6_port);
   }
@@ -43,7 +43,7 @@ bool ConnectionStream::is_readable() const { return has_buffered_input() || wait
 
 bool ConnectionStream::is_writable() const { return wait_for(POLLOUT, write_timeout_); }
 
-ssize_t ConnectionStream::read(char *ptr, size_t size) {
+ssize_t ConnectionStream::read(char* ptr, size_t size) {
   if (!has_buffered_input()) {
     buffer_begin_ = buffer_end_ = 0;
     for (;;) {
@@ -64,7 +64,7 @@ ssize_t ConnectionStream::read(char *ptr, size_t size) {
   return static_cast<ssize_t>(n);
 }
 
-ssize_t ConnectionStream::write(const char *ptr, size_t size) {
+ssize_t ConnectionStream::write(const char* ptr, size_t size) {
   size_t sent = 0;
   while (sent < size) {
     ssize_t n = ::send(fd_, ptr + sent, size - sent, MSG_NOSIGNAL);
@@ -79,16 +79,16 @@ ssize_t ConnectionStream::write(const char *ptr, size_t size) {
   return static_cast<ssize_t>(sent);
 }
 
-void ConnectionStream::get_remote_ip_and_port(std::string &ip, int &port) const {
+void ConnectionStream::get_remote_ip_and_port(std::string& ip, int& port) const {
   sockaddr_storage storage{};
   socklen_t length = sizeof(storage);
-  if (::getpeername(fd_, reinterpret_cast<sockaddr *>(&storage), &length) == 0) ip_and_port(storage, ip, port);
+  if (::getpeername(fd_, reinterpret_cast<sockaddr*>(&storage), &length) == 0) ip_and_port(storage, ip, port);
 }
 
-void ConnectionStream::get_local_ip_and_port(std::string &ip, int &port) const {
+void ConnectionStream::get_local_ip_and_port(std::string& ip, int& port) const {
   sockaddr_storage storage{};
   socklen_t length = sizeof(storage);
-  if (::getsockname(fd_, reinterpret_cast<sockaddr *>(&storage), &length) == 0) ip_and_port(storage, ip, port);
+  if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&storage), &length) == 0) ip_and_port(storage, ip, port);
 }
 
 }  // namespace hotdeploy::fakes

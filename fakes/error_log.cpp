@@ -15,26 +15,26 @@
 namespace hotdeploy::fakes {
 namespace {
 
-constexpr std::array<std::string_view, 9> level_names = {
-    "", "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug"};
+constexpr std::array<std::string_view, 9> level_names = {"",     "emerg",  "alert", "crit", "error",
+                                                         "warn", "notice", "info",  "debug"};
 
 // spdlog has fewer levels; the mapping only matters to spdlog itself, the nginx name is
 // printed from the ErrorLog's own level.
 spdlog::level::level_enum to_spdlog_level(LogLevel level) {
   switch (level) {
-  case LogLevel::emerg:
-  case LogLevel::alert:
-  case LogLevel::crit: return spdlog::level::critical;
-  case LogLevel::error: return spdlog::level::err;
-  case LogLevel::warn: return spdlog::level::warn;
-  case LogLevel::notice:
-  case LogLevel::info: return spdlog::level::info;
-  case LogLevel::debug: return spdlog::level::debug;
+    case LogLevel::emerg:
+    case LogLevel::alert:
+    case LogLevel::crit: return spdlog::level::critical;
+    case LogLevel::error: return spdlog::level::err;
+    case LogLevel::warn: return spdlog::level::warn;
+    case LogLevel::notice:
+    case LogLevel::info: return spdlog::level::info;
+    case LogLevel::debug: return spdlog::level::debug;
   }
   return spdlog::level::info;
 }
 
-void write_whole(int fd, const char *data, size_t size) {
+void write_whole(int fd, const char* data, size_t size) {
   while (size > 0) {
     ssize_t n = ::write(fd, data, size);
     if (n < 0) {
@@ -48,18 +48,18 @@ void write_whole(int fd, const char *data, size_t size) {
 
 // One formatted line, one write(2).
 class AppendFdSink final : public spdlog::sinks::base_sink<std::mutex> {
-public:
+ public:
   explicit AppendFdSink(int fd) : fd_(fd) {}
 
-protected:
-  void sink_it_(const spdlog::details::log_msg &msg) override {
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
     spdlog::memory_buf_t line;
     formatter_->format(msg, line);
     write_whole(fd_, line.data(), line.size());
   }
   void flush_() override {}
 
-private:
+ private:
   int fd_;
 };
 
@@ -98,7 +98,7 @@ ErrorLog::~ErrorLog() {
   if (fd_ > 2) ::close(fd_);
 }
 
-int ErrorLog::open(const std::string &path) {
+int ErrorLog::open(const std::string& path) {
   int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return errno;
   if (fd_ > 2) ::close(fd_);
@@ -122,8 +122,8 @@ int ErrorLog::reopen() {
 
 void ErrorLog::rebuild_logger() {
   auto sink = std::make_shared<AppendFdSink>(fd_);
-  sink->set_formatter(std::make_unique<spdlog::pattern_formatter>(
-      "%Y/%m/%d %H:%M:%S %v", spdlog::pattern_time_type::local, "\n"));
+  sink->set_formatter(
+      std::make_unique<spdlog::pattern_formatter>("%Y/%m/%d %H:%M:%S %v", spdlog::pattern_time_type::local, "\n"));
   logger_ = std::make_shared<spdlog::logger>("error_log", std::move(sink));
   logger_->set_level(spdlog::level::trace);
 }

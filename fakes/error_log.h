@@ -31,20 +31,20 @@ enum class LogLevel { emerg = 1, alert, crit, error, warn, notice, info, debug }
 [[nodiscard]] std::string errno_suffix(int error_number);
 
 class ErrorLog {
-public:
+ public:
   // Starts writing to stderr until open() names a file.
   ErrorLog();
   ~ErrorLog();
-  ErrorLog(const ErrorLog &) = delete;
-  ErrorLog &operator=(const ErrorLog &) = delete;
+  ErrorLog(const ErrorLog&) = delete;
+  ErrorLog& operator=(const ErrorLog&) = delete;
 
   // Opens `path` for appending. On failure keeps the current destination and returns errno.
-  [[nodiscard]] int open(const std::string &path);
+  [[nodiscard]] int open(const std::string& path);
   // Writes to stderr from now on.
   void use_stderr();
   // Opens the file again (USR1); keeps the old descriptor if that fails.
   [[nodiscard]] int reopen();
-  [[nodiscard]] const std::string &path() const { return path_; }
+  [[nodiscard]] const std::string& path() const { return path_; }
   [[nodiscard]] int fd() const { return fd_; }
 
   void set_threshold(LogLevel level) { threshold_ = level; }
@@ -55,7 +55,7 @@ public:
   void log(LogLevel level, std::string_view message);
   void log_errno(LogLevel level, int error_number, std::string_view message);
 
-private:
+ private:
   void rebuild_logger();
 
   std::string path_;

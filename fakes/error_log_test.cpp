@@ -12,7 +12,7 @@
 namespace hotdeploy::fakes {
 namespace {
 
-std::string read_file(const std::string &path) {
+std::string read_file(const std::string& path) {
   std::ifstream in(path);
   std::stringstream text;
   text << in.rdbuf();
@@ -20,7 +20,7 @@ std::string read_file(const std::string &path) {
 }
 
 class ErrorLogFile : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     char pattern[] = "/tmp/fakes_error_log_XXXXXX";
     ASSERT_NE(::mkdtemp(pattern), nullptr);

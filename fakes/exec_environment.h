@@ -12,8 +12,8 @@
 
 namespace hotdeploy::fakes {
 
-[[nodiscard]] std::vector<std::string> new_binary_environment(const std::vector<EnvDirective> &env_directives,
-                                                              const std::vector<std::string> &startup_environment,
+[[nodiscard]] std::vector<std::string> new_binary_environment(const std::vector<EnvDirective>& env_directives,
+                                                              const std::vector<std::string>& startup_environment,
                                                               std::string_view nginx_variable_value);
 
 // A snapshot of `environ` as the process started.

@@ -20,11 +20,11 @@ using namespace std::chrono_literals;
 
 // The end of a rollback: QUIT to the new master, which exits; the old master renames
 // nginx.pid.oldbin back to nginx.pid.
-void quit_new_master_and_expect_the_old_pid_file_back(const TestPrefix &prefix, const Generation &old_generation,
-                                                      const Generation &new_generation) {
+void quit_new_master_and_expect_the_old_pid_file_back(const TestPrefix& prefix, const Generation& old_generation,
+                                                      const Generation& new_generation) {
   ASSERT_EQ(::kill(new_generation.master, SIGQUIT), 0);
   EXPECT_TRUE(wait_for_exit(new_generation.master));
-  EXPECT_TRUE(wait_until("nginx.pid back to the old master", 5s, [&](std::string &seen) {
+  EXPECT_TRUE(wait_until("nginx.pid back to the old master", 5s, [&](std::string& seen) {
     auto pid = read_pid(prefix.pid_file());
     seen = pid ? std::to_string(*pid) : "absent";
     return pid == old_generation.master && !file_exists(prefix.old_pid_file());
@@ -32,7 +32,7 @@ void quit_new_master_and_expect_the_old_pid_file_back(const TestPrefix &prefix, 
 }
 
 class FakeNginxControl : public ::testing::Test {
-protected:
+ protected:
   ProcessCleanup cleanup_;
 };
 
@@ -42,9 +42,10 @@ TEST_F(FakeNginxControl, HupReloadsTheConfigWithNewWorkers) {
   ASSERT_TRUE(start_serving(prefix, 2, generation));
   prefix.write_conf(prefix.conf_text("", 3));
   ASSERT_EQ(::kill(generation.master, SIGHUP), 0);
-  EXPECT_TRUE(wait_for_log(prefix, "signal 1 (SIGHUP) received from " + std::to_string(::getpid()) + ", reconfiguring"));
-  EXPECT_TRUE(wait_for_log(prefix, "] " + std::to_string(generation.master) + "#" +
-                                       std::to_string(generation.master) + ": reconfiguring\n"));
+  EXPECT_TRUE(
+      wait_for_log(prefix, "signal 1 (SIGHUP) received from " + std::to_string(::getpid()) + ", reconfiguring"));
+  EXPECT_TRUE(wait_for_log(prefix, "] " + std::to_string(generation.master) + "#" + std::to_string(generation.master) +
+                                       ": reconfiguring\n"));
   for (pid_t worker : generation.workers) EXPECT_TRUE(wait_for_exit(worker));
   std::vector<pid_t> reloaded;
   ASSERT_TRUE(wait_for_workers(generation.master, 3, reloaded));
@@ -104,8 +105,8 @@ TEST_F(FakeNginxControl, SeedRollbackProcedureIgnoresTheSecondUsr2) {
   EXPECT_TRUE(wait_for_log(prefix, "[crit] " + new_master + "#" + new_master +
                                        ": the changing binary signal is ignored: you should shutdown or terminate "
                                        "before either old or new binary's process"));
-  EXPECT_TRUE(wait_for_log(prefix, new_master + ": signal 12 (SIGUSR2) received from " + std::to_string(::getpid()) +
-                                       ", ignoring"));
+  EXPECT_TRUE(wait_for_log(
+      prefix, new_master + ": signal 12 (SIGUSR2) received from " + std::to_string(::getpid()) + ", ignoring"));
 
   ASSERT_EQ(::kill(new_generation.master, SIGWINCH), 0);
   for (pid_t worker : new_generation.workers) EXPECT_TRUE(wait_for_exit(worker));
@@ -123,7 +124,7 @@ TEST_F(FakeNginxControl, Usr1ReopensTheErrorLogInMasterAndWorkers) {
   // As nginx does, each process says so in the old file, then opens the new one.
   const std::string master = std::to_string(generation.master);
   const std::string worker = std::to_string(generation.workers[0]);
-  EXPECT_TRUE(wait_until("both reopenings in the renamed log", 5s, [&](std::string &seen) {
+  EXPECT_TRUE(wait_until("both reopenings in the renamed log", 5s, [&](std::string& seen) {
     std::ifstream in(prefix.error_log() + ".1");
     std::stringstream text;
     text << in.rdbuf();
@@ -131,7 +132,7 @@ TEST_F(FakeNginxControl, Usr1ReopensTheErrorLogInMasterAndWorkers) {
     return seen.find(master + ": reopening logs") != std::string::npos &&
            seen.find(worker + ": reopening logs") != std::string::npos;
   }));
-  ASSERT_TRUE(wait_until("the new error.log", 5s, [&](std::string &seen) {
+  ASSERT_TRUE(wait_until("the new error.log", 5s, [&](std::string& seen) {
     seen = file_exists(prefix.error_log()) ? "present" : "absent";
     return file_exists(prefix.error_log());
   }));
@@ -146,7 +147,7 @@ TEST_F(FakeNginxControl, WorkerThatDiesIsRespawned) {
   ASSERT_EQ(::kill(generation.workers[0], SIGKILL), 0);
   EXPECT_TRUE(wait_for_log(prefix, "worker process " + std::to_string(generation.workers[0]) + " exited on signal 9"));
   std::vector<pid_t> workers;
-  ASSERT_TRUE(wait_until("a replacement worker", 5s, [&](std::string &seen) {
+  ASSERT_TRUE(wait_until("a replacement worker", 5s, [&](std::string& seen) {
     workers = workers_of(generation.master);
     seen = describe(workers);
     return workers.size() == 2 && std::find(workers.begin(), workers.end(), generation.workers[0]) == workers.end();
@@ -182,9 +183,9 @@ TEST_F(FakeNginxControl, GlobalDirectivesOptionAndDuplicates) {
 
   CommandResult duplicate = run_command({prefix.binary(), "-p", prefix.dir(), "-t", "-g", "daemon off;"});
   EXPECT_EQ(duplicate.exit_code, 1);
-  EXPECT_EQ(duplicate.stderr_text.find("nginx: [emerg] \"daemon\" directive is duplicate in " + prefix.conf_file() +
-                                       ":3\n"),
-            0u)
+  EXPECT_EQ(
+      duplicate.stderr_text.find("nginx: [emerg] \"daemon\" directive is duplicate in " + prefix.conf_file() + ":3\n"),
+      0u)
       << duplicate.stderr_text;
 }
 
@@ -253,12 +254,12 @@ TEST_F(FakeNginxControl, WorkerShutdownTimeoutCutsHeldResponses) {
   std::atomic<size_t> received{0};
   std::optional<httplib::Result> held;
   std::thread request([&] {
-    held.emplace(client.Get("/held?seconds=5&bytes=5000", [&](const char *, size_t length) {
+    held.emplace(client.Get("/held?seconds=5&bytes=5000", [&](const char*, size_t length) {
       received += length;
       return true;
     }));
   });
-  EXPECT_TRUE(wait_until("the first bytes of the held response", 5s, [&](std::string &seen) {
+  EXPECT_TRUE(wait_until("the first bytes of the held response", 5s, [&](std::string& seen) {
     seen = std::to_string(received.load()) + " bytes";
     return received > 0;
   }));
@@ -295,8 +296,9 @@ TEST_F(FakeNginxControl, InvalidNginxVariableIsReportedAndMeansInherited) {
   ASSERT_TRUE(wait_for_pid_file(prefix.pid_file(), std::nullopt, master));
   EXPECT_EQ(master, started) << "inherited: not daemonized, so the started process is the master";
   EXPECT_TRUE(wait_for_log(prefix, "using inherited sockets from \"x;\""));
-  EXPECT_TRUE(wait_for_log(prefix, "invalid socket number \"x;\" in NGINX environment variable, ignoring the "
-                                   "rest of the variable"));
+  EXPECT_TRUE(wait_for_log(prefix,
+                           "invalid socket number \"x;\" in NGINX environment variable, ignoring the "
+                           "rest of the variable"));
   std::vector<pid_t> workers;
   ASSERT_TRUE(wait_for_workers(master, 1, workers));
   EXPECT_TRUE(wait_for_serving_workers(prefix.port(), workers)) << "it bound the address itself";

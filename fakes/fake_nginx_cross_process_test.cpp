@@ -16,27 +16,27 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char *debian_nginx = "/usr/sbin/nginx";
+constexpr const char* debian_nginx = "/usr/sbin/nginx";
 
 class FakeNginxCrossUpgrade : public ::testing::Test {
-protected:
+ protected:
   ProcessCleanup cleanup_;
 };
 
 // Replaces sbin/nginx by a copy of `source`, renamed over it as package managers do.
-void install_copy(const TestPrefix &prefix, const std::string &source) {
+void install_copy(const TestPrefix& prefix, const std::string& source) {
   const std::string staged = prefix.binary() + ".new";
   std::filesystem::copy_file(source, staged, std::filesystem::copy_options::overwrite_existing);
   std::filesystem::rename(staged, prefix.binary());
 }
 
 // One config both binaries accept.
-std::string shared_conf(const TestPrefix &prefix) {
+std::string shared_conf(const TestPrefix& prefix) {
   return conf_for_both(prefix.port(), 2, "info", "return 200 \"real nginx\\n\";");
 }
 
 ::testing::AssertionResult served_by_fake(int port, pid_t master) {
-  return wait_until("a response from fake-nginx under master " + std::to_string(master), 5s, [&](std::string &seen) {
+  return wait_until("a response from fake-nginx under master " + std::to_string(master), 5s, [&](std::string& seen) {
     HttpReply reply = http_get(port, "/");
     seen = reply.body + reply.error;
     return reply.body.find(" master " + std::to_string(master) + " ") != std::string::npos;
@@ -44,7 +44,7 @@ std::string shared_conf(const TestPrefix &prefix) {
 }
 
 ::testing::AssertionResult served_by_real(int port) {
-  return wait_until("a response from real nginx", 5s, [&](std::string &seen) {
+  return wait_until("a response from real nginx", 5s, [&](std::string& seen) {
     HttpReply reply = http_get(port, "/");
     seen = reply.body + reply.error;
     return reply.body == "real nginx\n";
@@ -70,8 +70,8 @@ TEST_F(FakeNginxCrossUpgrade, DebianNginxToFakeAndBackWithoutRefusedConnections)
   pid_t fake_master = 0;
   ASSERT_TRUE(wait_for_pid_file(prefix.pid_file(), real_master, fake_master));
   EXPECT_TRUE(served_by_fake(prefix.port(), fake_master));
-  EXPECT_TRUE(wait_for_log(prefix, std::to_string(fake_master) + "#" + std::to_string(fake_master) +
-                                       ": using inherited sockets from \""));
+  EXPECT_TRUE(wait_for_log(
+      prefix, std::to_string(fake_master) + "#" + std::to_string(fake_master) + ": using inherited sockets from \""));
   ASSERT_EQ(::kill(real_master, SIGQUIT), 0);
   ASSERT_TRUE(wait_for_exit(real_master));
 

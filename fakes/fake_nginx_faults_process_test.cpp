@@ -16,12 +16,12 @@ namespace {
 using namespace std::chrono_literals;
 
 class FakeNginxFaults : public ::testing::Test {
-protected:
+ protected:
   ProcessCleanup cleanup_;
 };
 
-::testing::AssertionResult pid_file_names(const TestPrefix &prefix, pid_t expected) {
-  return wait_until("nginx.pid to name " + std::to_string(expected) + " and no .oldbin", 5s, [&](std::string &seen) {
+::testing::AssertionResult pid_file_names(const TestPrefix& prefix, pid_t expected) {
+  return wait_until("nginx.pid to name " + std::to_string(expected) + " and no .oldbin", 5s, [&](std::string& seen) {
     auto pid = read_pid(prefix.pid_file());
     seen = "nginx.pid " + (pid ? std::to_string(*pid) : "absent") + ", .oldbin " +
            (file_exists(prefix.old_pid_file()) ? "present" : "absent");
@@ -30,8 +30,8 @@ protected:
 }
 
 // USR2 to a master whose new binary fails to start: the old generation keeps serving.
-void expect_failed_upgrade_rolls_back(const TestPrefix &prefix, const Generation &old_generation,
-                                      const std::string &exit_text) {
+void expect_failed_upgrade_rolls_back(const TestPrefix& prefix, const Generation& old_generation,
+                                      const std::string& exit_text) {
   ASSERT_EQ(::kill(old_generation.master, SIGUSR2), 0);
   EXPECT_TRUE(wait_for_log(prefix, "start new binary process "));
   EXPECT_TRUE(wait_for_log(prefix, exit_text));
@@ -45,18 +45,18 @@ TEST_F(FakeNginxFaults, VersionLabelTravelsWithTheExecutable) {
   ASSERT_TRUE(start_serving(prefix, 2, old_generation));
   EXPECT_NE(http_get(prefix.port(), "/").body.find(" version 1.0\n"), std::string::npos);
 
-  CommandResult stamped = run_command(
-      {FAKE_NGINX_STAMP_PATH, "--from", FAKE_NGINX_PATH, "--to", prefix.binary(), "--version", "2.0"});
+  CommandResult stamped =
+      run_command({FAKE_NGINX_STAMP_PATH, "--from", FAKE_NGINX_PATH, "--to", prefix.binary(), "--version", "2.0"});
   ASSERT_EQ(stamped.exit_code, 0) << stamped.stderr_text;
   EXPECT_EQ(run_command({prefix.binary(), "-v"}).stderr_text, "nginx version: fake-nginx/2.0\n");
 
   Generation new_generation;
   ASSERT_TRUE(upgrade(prefix, old_generation, 2, new_generation));
-  ASSERT_TRUE(wait_until("a response from the new generation", 5s, [&](std::string &seen) {
+  ASSERT_TRUE(wait_until("a response from the new generation", 5s, [&](std::string& seen) {
     HttpReply reply = http_get(prefix.port(), "/");
     seen = reply.body + reply.error;
-    return reply.body == "worker " + reply.worker_pid + " master " + std::to_string(new_generation.master) +
-                             " version 2.0\n";
+    return reply.body ==
+           "worker " + reply.worker_pid + " master " + std::to_string(new_generation.master) + " version 2.0\n";
   }));
 }
 
@@ -89,8 +89,8 @@ TEST_F(FakeNginxFaults, IgnoreInheritedMeetsAddressInUseAndRollsBack) {
   prefix.install_binary({"2.0", Faults({IgnoreInherited{}})});
   expect_failed_upgrade_rolls_back(prefix, old_generation, "still could not bind()");
   EXPECT_TRUE(wait_for_log(prefix, "exited with code 1"));
-  EXPECT_TRUE(wait_for_log(prefix, "bind() to 127.0.0.1:" + std::to_string(prefix.port()) +
-                                       " failed (98: Address already in use)"));
+  EXPECT_TRUE(wait_for_log(
+      prefix, "bind() to 127.0.0.1:" + std::to_string(prefix.port()) + " failed (98: Address already in use)"));
 }
 
 TEST_F(FakeNginxFaults, SlowStartDelaysThePidFile) {
@@ -116,7 +116,7 @@ TEST_F(FakeNginxFaults, WorkerCrashOnRequestIsRespawned) {
   EXPECT_EQ(crashed.status, 0) << "the second request gets no response";
   EXPECT_TRUE(wait_for_log(prefix, "worker process " + std::to_string(workers[0]) + " exited on signal 6"));
   std::vector<pid_t> respawned;
-  ASSERT_TRUE(wait_until("a respawned worker", 5s, [&](std::string &seen) {
+  ASSERT_TRUE(wait_until("a respawned worker", 5s, [&](std::string& seen) {
     respawned = workers_of(master);
     seen = describe(respawned);
     return respawned.size() == 1 && respawned[0] != workers[0];
@@ -132,7 +132,7 @@ TEST_F(FakeNginxFaults, HangOnQuitNeverExitsUntilTerminated) {
   ASSERT_TRUE(start_serving(prefix, 1, generation));
   ASSERT_EQ(::kill(generation.master, SIGQUIT), 0);
   EXPECT_TRUE(wait_for_log(prefix, std::to_string(generation.workers[0]) + ": gracefully shutting down"));
-  EXPECT_TRUE(stays_true_for("the quitting worker and its master to stay", 500ms, [&](std::string &seen) {
+  EXPECT_TRUE(stays_true_for("the quitting worker and its master to stay", 500ms, [&](std::string& seen) {
     seen = describe({generation.master, generation.workers[0]});
     return is_live(generation.master) && is_live(generation.workers[0]);
   }));
@@ -150,12 +150,12 @@ TEST_F(FakeNginxFaults, AbortOnQuitResetsInFlightResponses) {
   std::atomic<size_t> received{0};
   std::optional<httplib::Result> held;
   std::thread request([&] {
-    held.emplace(client.Get("/held?seconds=2&bytes=2000", [&](const char *, size_t length) {
+    held.emplace(client.Get("/held?seconds=2&bytes=2000", [&](const char*, size_t length) {
       received += length;
       return true;
     }));
   });
-  EXPECT_TRUE(wait_until("the first bytes of the held response", 5s, [&](std::string &seen) {
+  EXPECT_TRUE(wait_until("the first bytes of the held response", 5s, [&](std::string& seen) {
     seen = std::to_string(received.load()) + " bytes";
     return received > 0;
   }));
@@ -187,7 +187,7 @@ TEST_F(FakeNginxFaults, IgnoreSignalMakesTheMasterDeafToIt) {
   Generation generation;
   ASSERT_TRUE(start_serving(prefix, 1, generation));
   ASSERT_EQ(::kill(generation.master, SIGUSR2), 0);
-  EXPECT_TRUE(stays_true_for("no upgrade and no signal line", 400ms, [&](std::string &seen) {
+  EXPECT_TRUE(stays_true_for("no upgrade and no signal line", 400ms, [&](std::string& seen) {
     std::string log = prefix.read_error_log();
     seen = log.substr(log.size() > 300 ? log.size() - 300 : 0);
     return log.find("SIGUSR2") == std::string::npos && !file_exists(prefix.old_pid_file());

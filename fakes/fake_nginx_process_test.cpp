@@ -1,11 +1,11 @@
 // Process tests: fake-nginx started for real in a throw-away prefix, driven with signals.
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -22,7 +22,7 @@ namespace {
 using namespace std::chrono_literals;
 
 class FakeNginxProcess : public ::testing::Test {
-protected:
+ protected:
   ProcessCleanup cleanup_;
 };
 
@@ -32,7 +32,7 @@ TEST_F(FakeNginxProcess, DaemonWritesPidFileSetsTitlesAndServes) {
   ASSERT_GT(master, 0);
   const std::string title = "nginx: master process " + prefix.binary() + " -p " + prefix.dir();
   // nginx too writes its pid file a moment before it retitles the master.
-  EXPECT_TRUE(wait_until("the master's title", 5s, [&](std::string &seen) {
+  EXPECT_TRUE(wait_until("the master's title", 5s, [&](std::string& seen) {
     seen = cmdline_of(master);
     return seen == title;
   }));
@@ -101,7 +101,7 @@ TEST_F(FakeNginxProcess, BindFailureExitsWithNginxMessage) {
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   address.sin_port = htons(static_cast<uint16_t>(prefix.port()));
-  ASSERT_EQ(::bind(holder, reinterpret_cast<sockaddr *>(&address), sizeof(address)), 0);
+  ASSERT_EQ(::bind(holder, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
   ASSERT_EQ(::listen(holder, 1), 0);
   CommandResult started = run_command({prefix.binary(), "-p", prefix.dir()});
   ::close(holder);
@@ -127,9 +127,9 @@ TEST_F(FakeNginxProcess, BinaryUpgradeWithUsr2WinchQuitLosesNoConnection) {
   pid_t new_master = 0;
   ASSERT_TRUE(wait_for_pid_file(prefix.pid_file(), old_master, new_master));
   EXPECT_EQ(read_pid(prefix.old_pid_file()), old_master);
-  EXPECT_EQ(live_children_of(old_master).size(), 3u) << "two workers and the new master: "
-                                                    << describe(live_children_of(old_master));
-  EXPECT_TRUE(wait_until("the new master's title", 5s, [&](std::string &seen) {
+  EXPECT_EQ(live_children_of(old_master).size(), 3u)
+      << "two workers and the new master: " << describe(live_children_of(old_master));
+  EXPECT_TRUE(wait_until("the new master's title", 5s, [&](std::string& seen) {
     seen = cmdline_of(new_master);
     return seen == "nginx: master process " + prefix.binary() + " -p " + prefix.dir();
   }));
@@ -149,7 +149,7 @@ TEST_F(FakeNginxProcess, BinaryUpgradeWithUsr2WinchQuitLosesNoConnection) {
 
   ASSERT_EQ(::kill(old_master, SIGQUIT), 0);
   EXPECT_TRUE(wait_for_exit(old_master));
-  EXPECT_TRUE(wait_until(".oldbin to be removed", 5s, [&](std::string &seen) {
+  EXPECT_TRUE(wait_until(".oldbin to be removed", 5s, [&](std::string& seen) {
     seen = file_exists(prefix.old_pid_file()) ? "present" : "absent";
     return !file_exists(prefix.old_pid_file());
   }));
@@ -200,9 +200,9 @@ TEST_F(FakeNginxProcess, Usr2AndWinchAreIgnoredWithoutDaemon) {
   EXPECT_TRUE(wait_for_log(prefix, "[crit] " + std::to_string(master) + "#" + std::to_string(master) +
                                        ": the changing binary signal is ignored: you should shutdown or terminate "
                                        "before either old or new binary's process"));
-  EXPECT_NE(prefix.read_error_log().find("signal 12 (SIGUSR2) received from " + std::to_string(::getpid()) +
-                                         ", ignoring"),
-            std::string::npos);
+  EXPECT_NE(
+      prefix.read_error_log().find("signal 12 (SIGUSR2) received from " + std::to_string(::getpid()) + ", ignoring"),
+      std::string::npos);
   EXPECT_FALSE(file_exists(prefix.old_pid_file()));
 
   ASSERT_EQ(::kill(master, SIGWINCH), 0);
@@ -253,19 +253,19 @@ TEST_F(FakeNginxProcess, QuitWaitsForInFlightResponseWhichClosesTheConnection) {
   std::optional<httplib::Result> held;
   std::atomic<size_t> received{0};
   std::thread request([&] {
-    held.emplace(client.Get("/held?seconds=1&bytes=1000", [&](const char *, size_t length) {
+    held.emplace(client.Get("/held?seconds=1&bytes=1000", [&](const char*, size_t length) {
       received += length;
       return true;
     }));
   });
-  EXPECT_TRUE(wait_until("the first bytes of the held response", 5s, [&](std::string &seen) {
+  EXPECT_TRUE(wait_until("the first bytes of the held response", 5s, [&](std::string& seen) {
     seen = std::to_string(received.load()) + " bytes";
     return received > 0;
   }));
   ASSERT_EQ(::kill(master, SIGQUIT), 0);
   request.join();
   ASSERT_TRUE(held && *held) << httplib::to_string(held->error());
-  const httplib::Response &response = held->value();
+  const httplib::Response& response = held->value();
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(received.load(), 1000u) << "the in-flight response completes";
   EXPECT_EQ(response.get_header_value("Connection"), "close");

@@ -38,9 +38,9 @@ using fault_list::Parameter;
 // The fault `name` of struct T from the text after its `=` (nullopt when there was no `=`).
 template <class T, Parameter P>
 FaultParse parse_as(std::string_view name, std::optional<std::string_view> value) {
-  const auto needs = [&](const char *what) -> FaultParse {
-    return {std::nullopt, "fault \"" + std::string(name) + "\" needs " + what + ", got \"" +
-                              std::string(value.value_or("")) + "\""};
+  const auto needs = [&](const char* what) -> FaultParse {
+    return {std::nullopt,
+            "fault \"" + std::string(name) + "\" needs " + what + ", got \"" + std::string(value.value_or("")) + "\""};
   };
   if constexpr (P == Parameter::none) {
     if (value) return {std::nullopt, "fault \"" + std::string(name) + "\" takes no value"};
@@ -66,15 +66,18 @@ FaultParse parse_as(std::string_view name, std::optional<std::string_view> value
 }
 
 template <Parameter P, class T>
-std::string format_as(std::string_view name, const T &fault) {
+std::string format_as(std::string_view name, const T& fault) {
   if constexpr (P == Parameter::none) {
     return std::string(name);
   } else {
-    const auto &[value] = fault;
+    const auto& [value] = fault;
     std::string text = std::string(name) + "=";
-    if constexpr (P == Parameter::time) return text + format_duration(value);
-    else if constexpr (P == Parameter::signal) return text + "SIG" + sigabbrev_np(value);
-    else return text + std::to_string(value);
+    if constexpr (P == Parameter::time)
+      return text + format_duration(value);
+    else if constexpr (P == Parameter::signal)
+      return text + "SIG" + sigabbrev_np(value);
+    else
+      return text + std::to_string(value);
   }
 }
 
@@ -95,12 +98,14 @@ FaultParse parse_fault(std::string_view text) {
   return {std::nullopt, "unknown fault \"" + std::string(name) + "\""};
 }
 
-std::string format_fault(const Fault &fault) {
+std::string format_fault(const Fault& fault) {
   return std::visit(
-      [](const auto &f) -> std::string {
+      [](const auto& f) -> std::string {
         using T = std::decay_t<decltype(f)>;
 #define HOTDEPLOY_FORMAT_FAULT(fault_name, Struct, parameter) \
-  if constexpr (std::is_same_v<T, Struct>) return format_as<Parameter::parameter>(#fault_name, f); else
+  if constexpr (std::is_same_v<T, Struct>)                    \
+    return format_as<Parameter::parameter>(#fault_name, f);   \
+  else
         HOTDEPLOY_FAULTS(HOTDEPLOY_FORMAT_FAULT)
 #undef HOTDEPLOY_FORMAT_FAULT
         static_assert(no_fault_struct<T>, "every fault struct is named in faults.list");

@@ -52,19 +52,19 @@ struct FaultParse {
 };
 
 [[nodiscard]] FaultParse parse_fault(std::string_view text);
-[[nodiscard]] std::string format_fault(const Fault &fault);
+[[nodiscard]] std::string format_fault(const Fault& fault);
 // A signal by name (`SIGUSR2`, `USR2`) or number.
 [[nodiscard]] std::optional<int> parse_signal(std::string_view text);
 
 class Faults {
-public:
+ public:
   Faults() = default;
   explicit Faults(std::vector<Fault> faults) : faults_(std::move(faults)) {}
 
   template <class T>
-  [[nodiscard]] const T *find() const {
-    for (const Fault &fault : faults_) {
-      if (const T *found = std::get_if<T>(&fault)) return found;
+  [[nodiscard]] const T* find() const {
+    for (const Fault& fault : faults_) {
+      if (const T* found = std::get_if<T>(&fault)) return found;
     }
     return nullptr;
   }
@@ -72,10 +72,10 @@ public:
   [[nodiscard]] bool has() const {
     return find<T>() != nullptr;
   }
-  [[nodiscard]] const std::vector<Fault> &all() const { return faults_; }
+  [[nodiscard]] const std::vector<Fault>& all() const { return faults_; }
   [[nodiscard]] bool empty() const { return faults_.empty(); }
 
-private:
+ private:
   std::vector<Fault> faults_;
 };
 

@@ -21,20 +21,11 @@ TEST(Faults, EveryListedFaultRoundTripsThroughItsTextForm) {
     const auto& entry = fault_list::entries[i];
     std::string text(entry.name);
     switch (entry.parameter) {
-      case Parameter::none:
-        break;
-      case Parameter::time:
-        text += "=500ms";
-        break;
-      case Parameter::count:
-        text += "=3";
-        break;
-      case Parameter::signal:
-        text += "=SIGUSR2";
-        break;
-      case Parameter::status:
-        text += "=503";
-        break;
+      case Parameter::none: break;
+      case Parameter::time: text += "=500ms"; break;
+      case Parameter::count: text += "=3"; break;
+      case Parameter::signal: text += "=SIGUSR2"; break;
+      case Parameter::status: text += "=503"; break;
     }
     FaultParse parsed = parse_fault(text);
     ASSERT_TRUE(parsed.fault) << text << ": " << parsed.error;
@@ -54,7 +45,8 @@ TEST(Faults, ParametersKeepTheirUnits) {
 TEST(Faults, BadFaultsSayWhatIsWrong) {
   EXPECT_EQ(parse_fault("explode").error, "unknown fault \"explode\"");
   EXPECT_EQ(parse_fault("crash_on_start=1").error, "fault \"crash_on_start\" takes no value");
-  EXPECT_EQ(parse_fault("slow_start=soon").error, "fault \"slow_start\" needs a time such as 500ms or 2s, got \"soon\"");
+  EXPECT_EQ(parse_fault("slow_start=soon").error,
+            "fault \"slow_start\" needs a time such as 500ms or 2s, got \"soon\"");
   EXPECT_FALSE(parse_fault("bad_status=42").fault);
   EXPECT_FALSE(parse_fault("ignore_signal=SIGKILL").fault);
   EXPECT_FALSE(parse_fault("worker_crash_on_request=0").fault);

@@ -39,7 +39,7 @@ InheritedSocketsVariable parse_nginx_variable(std::string_view value) {
   return result;
 }
 
-std::string format_nginx_variable(const std::vector<int> &fds) {
+std::string format_nginx_variable(const std::vector<int>& fds) {
   std::string value;
   for (int fd : fds) {
     value += std::to_string(fd);

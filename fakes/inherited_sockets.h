@@ -23,6 +23,6 @@ struct InheritedSocketsVariable {
 [[nodiscard]] InheritedSocketsVariable parse_nginx_variable(std::string_view value);
 
 // `fd;fd;` as the old master writes it.
-[[nodiscard]] std::string format_nginx_variable(const std::vector<int> &fds);
+[[nodiscard]] std::string format_nginx_variable(const std::vector<int>& fds);
 
 }  // namespace hotdeploy::fakes

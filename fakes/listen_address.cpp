@@ -19,7 +19,7 @@ std::optional<int> parse_port(std::string_view text) {
 
 ListenAddress ipv4_any(int port) {
   ListenAddress address;
-  auto *in = reinterpret_cast<sockaddr_in *>(&address.storage);
+  auto* in = reinterpret_cast<sockaddr_in*>(&address.storage);
   in->sin_family = AF_INET;
   in->sin_port = htons(static_cast<uint16_t>(port));
   in->sin_addr.s_addr = htonl(INADDR_ANY);
@@ -32,34 +32,34 @@ ListenAddress ipv4_any(int port) {
 std::string ListenAddress::text() const {
   char buffer[INET6_ADDRSTRLEN] = {};
   if (family() == AF_INET) {
-    const auto *in = reinterpret_cast<const sockaddr_in *>(&storage);
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&storage);
     inet_ntop(AF_INET, &in->sin_addr, buffer, sizeof(buffer));
     return std::string(buffer) + ":" + std::to_string(ntohs(in->sin_port));
   }
   if (family() == AF_INET6) {
-    const auto *in6 = reinterpret_cast<const sockaddr_in6 *>(&storage);
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&storage);
     inet_ntop(AF_INET6, &in6->sin6_addr, buffer, sizeof(buffer));
     return "[" + std::string(buffer) + "]:" + std::to_string(ntohs(in6->sin6_port));
   }
   return "unknown address family " + std::to_string(family());
 }
 
-bool ListenAddress::operator==(const ListenAddress &other) const {
+bool ListenAddress::operator==(const ListenAddress& other) const {
   if (family() != other.family()) return false;
   if (family() == AF_INET) {
-    const auto *a = reinterpret_cast<const sockaddr_in *>(&storage);
-    const auto *b = reinterpret_cast<const sockaddr_in *>(&other.storage);
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&storage);
+    const auto* b = reinterpret_cast<const sockaddr_in*>(&other.storage);
     return a->sin_port == b->sin_port && a->sin_addr.s_addr == b->sin_addr.s_addr;
   }
   if (family() == AF_INET6) {
-    const auto *a = reinterpret_cast<const sockaddr_in6 *>(&storage);
-    const auto *b = reinterpret_cast<const sockaddr_in6 *>(&other.storage);
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&storage);
+    const auto* b = reinterpret_cast<const sockaddr_in6*>(&other.storage);
     return a->sin6_port == b->sin6_port && std::memcmp(&a->sin6_addr, &b->sin6_addr, sizeof(in6_addr)) == 0;
   }
   return false;
 }
 
-ListenAddress ListenAddress::from_sockaddr(const sockaddr *address, socklen_t length) {
+ListenAddress ListenAddress::from_sockaddr(const sockaddr* address, socklen_t length) {
   ListenAddress result;
   std::memcpy(&result.storage, address, std::min<size_t>(length, sizeof(result.storage)));
   result.length = length;
@@ -82,7 +82,7 @@ ListenAddressParse parse_listen_address(std::string_view text) {
       port = *parsed;
     }
     ListenAddress address;
-    auto *in6 = reinterpret_cast<sockaddr_in6 *>(&address.storage);
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&address.storage);
     in6->sin6_family = AF_INET6;
     in6->sin6_port = htons(static_cast<uint16_t>(port));
     if (inet_pton(AF_INET6, host.c_str(), &in6->sin6_addr) != 1) return {std::nullopt, "invalid IPv6 address"};
@@ -106,17 +106,17 @@ ListenAddressParse parse_listen_address(std::string_view text) {
   if (host == "*" || host.empty()) return {ipv4_any(port), {}};
 
   ListenAddress address = ipv4_any(port);
-  auto *in = reinterpret_cast<sockaddr_in *>(&address.storage);
+  auto* in = reinterpret_cast<sockaddr_in*>(&address.storage);
   if (inet_pton(AF_INET, host.c_str(), &in->sin_addr) == 1) return {address, {}};
 
   addrinfo hints{};
   hints.ai_family = AF_INET;
   hints.ai_socktype = SOCK_STREAM;
-  addrinfo *found = nullptr;
+  addrinfo* found = nullptr;
   if (getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0 || found == nullptr) {
     return {std::nullopt, "host not found"};
   }
-  in->sin_addr = reinterpret_cast<const sockaddr_in *>(found->ai_addr)->sin_addr;
+  in->sin_addr = reinterpret_cast<const sockaddr_in*>(found->ai_addr)->sin_addr;
   freeaddrinfo(found);
   return {address, {}};
 }

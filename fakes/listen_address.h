@@ -17,12 +17,12 @@ struct ListenAddress {
   sockaddr_storage storage{};
   socklen_t length = 0;
 
-  [[nodiscard]] const sockaddr *address() const { return reinterpret_cast<const sockaddr *>(&storage); }
+  [[nodiscard]] const sockaddr* address() const { return reinterpret_cast<const sockaddr*>(&storage); }
   [[nodiscard]] int family() const { return storage.ss_family; }
   [[nodiscard]] std::string text() const;
-  [[nodiscard]] bool operator==(const ListenAddress &other) const;
+  [[nodiscard]] bool operator==(const ListenAddress& other) const;
 
-  [[nodiscard]] static ListenAddress from_sockaddr(const sockaddr *address, socklen_t length);
+  [[nodiscard]] static ListenAddress from_sockaddr(const sockaddr* address, socklen_t length);
 };
 
 struct ListenAddressParse {

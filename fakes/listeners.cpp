@@ -20,9 +20,9 @@ constexpr auto bind_retry_delay = std::chrono::milliseconds(500);
 
 Listeners::~Listeners() { close_all(); }
 
-Listeners::Listeners(Listeners &&other) noexcept : sockets_(std::move(other.sockets_)) { other.sockets_.clear(); }
+Listeners::Listeners(Listeners&& other) noexcept : sockets_(std::move(other.sockets_)) { other.sockets_.clear(); }
 
-Listeners &Listeners::operator=(Listeners &&other) noexcept {
+Listeners& Listeners::operator=(Listeners&& other) noexcept {
   if (this != &other) {
     close_all();
     sockets_ = std::move(other.sockets_);
@@ -40,8 +40,8 @@ struct Candidate {
   bool taken = false;
 };
 
-int take_matching(std::vector<Candidate> &pool, const ListenAddress &address) {
-  for (Candidate &candidate : pool) {
+int take_matching(std::vector<Candidate>& pool, const ListenAddress& address) {
+  for (Candidate& candidate : pool) {
     if (!candidate.taken && candidate.socket.address == address) {
       candidate.taken = true;
       return candidate.socket.fd;
@@ -52,25 +52,25 @@ int take_matching(std::vector<Candidate> &pool, const ListenAddress &address) {
 
 }  // namespace
 
-bool Listeners::open(const Config &config, std::vector<int> inherited, Listeners *previous, ErrorLog &log) {
+bool Listeners::open(const Config& config, std::vector<int> inherited, Listeners* previous, ErrorLog& log) {
   std::vector<Candidate> pool;
   for (int fd : inherited) {
     sockaddr_storage storage{};
     socklen_t length = sizeof(storage);
-    if (::getsockname(fd, reinterpret_cast<sockaddr *>(&storage), &length) == -1) {
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length) == -1) {
       log.log_errno(LogLevel::crit, errno, "getsockname() of the inherited socket #" + std::to_string(fd) + " failed");
       continue;
     }
     ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-    pool.push_back({{ListenAddress::from_sockaddr(reinterpret_cast<sockaddr *>(&storage), length), fd, false, -1}});
+    pool.push_back({{ListenAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&storage), length), fd, false, -1}});
   }
   if (previous != nullptr) {
-    for (const ListeningSocket &socket : previous->sockets_) pool.push_back({socket});
+    for (const ListeningSocket& socket : previous->sockets_) pool.push_back({socket});
   }
 
   std::vector<ListeningSocket> wanted;
   std::vector<bool> bound_here;
-  for (const ListenDirective &listen : config.listens) {
+  for (const ListenDirective& listen : config.listens) {
     const int clones = listen.reuseport ? std::max(1, config.worker_processes) : 1;
     for (int slot = 0; slot < clones; ++slot) {
       int fd = take_matching(pool, listen.address);
@@ -88,7 +88,7 @@ bool Listeners::open(const Config &config, std::vector<int> inherited, Listeners
   bool failed = false;
   for (int tries = bind_tries; tries > 0; --tries) {
     failed = false;
-    for (ListeningSocket &socket : wanted) {
+    for (ListeningSocket& socket : wanted) {
       if (socket.fd >= 0) continue;
       bool address_in_use = false;
       socket.fd = bind_one(socket.address, socket.reuseport, log, address_in_use);
@@ -109,7 +109,7 @@ bool Listeners::open(const Config &config, std::vector<int> inherited, Listeners
     return false;
   }
 
-  for (const Candidate &candidate : pool) {
+  for (const Candidate& candidate : pool) {
     if (!candidate.taken) ::close(candidate.socket.fd);
   }
   if (previous != nullptr) previous->sockets_.clear();
@@ -118,7 +118,7 @@ bool Listeners::open(const Config &config, std::vector<int> inherited, Listeners
   return true;
 }
 
-int Listeners::bind_one(const ListenAddress &address, bool reuseport, ErrorLog &log, bool &address_in_use) {
+int Listeners::bind_one(const ListenAddress& address, bool reuseport, ErrorLog& log, bool& address_in_use) {
   const std::string text = address.text();
   int fd = ::socket(address.family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd == -1) {
@@ -163,7 +163,7 @@ int Listeners::bind_one(const ListenAddress &address, bool reuseport, ErrorLog &
 
 std::vector<int> Listeners::fds_for_worker(int slot) const {
   std::vector<int> fds;
-  for (const ListeningSocket &socket : sockets_) {
+  for (const ListeningSocket& socket : sockets_) {
     if (socket.worker == -1 || socket.worker == slot) fds.push_back(socket.fd);
   }
   return fds;
@@ -171,12 +171,12 @@ std::vector<int> Listeners::fds_for_worker(int slot) const {
 
 std::vector<int> Listeners::all_fds() const {
   std::vector<int> fds;
-  for (const ListeningSocket &socket : sockets_) fds.push_back(socket.fd);
+  for (const ListeningSocket& socket : sockets_) fds.push_back(socket.fd);
   return fds;
 }
 
 void Listeners::close_all() {
-  for (ListeningSocket &socket : sockets_) {
+  for (ListeningSocket& socket : sockets_) {
     if (socket.fd >= 0) ::close(socket.fd);
   }
   sockets_.clear();

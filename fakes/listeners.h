@@ -24,21 +24,21 @@ struct ListeningSocket {
 };
 
 class Listeners {
-public:
+ public:
   Listeners() = default;
   ~Listeners();
-  Listeners(const Listeners &) = delete;
-  Listeners &operator=(const Listeners &) = delete;
-  Listeners(Listeners &&other) noexcept;
-  Listeners &operator=(Listeners &&other) noexcept;
+  Listeners(const Listeners&) = delete;
+  Listeners& operator=(const Listeners&) = delete;
+  Listeners(Listeners&& other) noexcept;
+  Listeners& operator=(Listeners&& other) noexcept;
 
   // Opens what `config` asks for, taking over matching `inherited` descriptors first and
   // then those of `previous` (a reload's old sockets); logs nginx's messages. On success
   // unmatched inherited and previous descriptors are closed; on failure (false) `previous`
   // is left as it was.
-  [[nodiscard]] bool open(const Config &config, std::vector<int> inherited, Listeners *previous, ErrorLog &log);
+  [[nodiscard]] bool open(const Config& config, std::vector<int> inherited, Listeners* previous, ErrorLog& log);
 
-  [[nodiscard]] const std::vector<ListeningSocket> &sockets() const { return sockets_; }
+  [[nodiscard]] const std::vector<ListeningSocket>& sockets() const { return sockets_; }
   // The descriptors a worker in `slot` accepts on.
   [[nodiscard]] std::vector<int> fds_for_worker(int slot) const;
   [[nodiscard]] std::vector<int> all_fds() const;
@@ -47,8 +47,8 @@ public:
   // Forgets the descriptors without closing them (a worker closes its own copies).
   void release();
 
-private:
-  [[nodiscard]] int bind_one(const ListenAddress &address, bool reuseport, ErrorLog &log, bool &address_in_use);
+ private:
+  [[nodiscard]] int bind_one(const ListenAddress& address, bool reuseport, ErrorLog& log, bool& address_in_use);
 
   std::vector<ListeningSocket> sockets_;
 };

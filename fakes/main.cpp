@@ -6,7 +6,7 @@
 #include "binary_identity.h"
 #include "nginx_main.h"
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   using namespace hotdeploy::fakes;
   IdentityRead read = read_binary_identity("/proc/self/exe");
   if (!read.error.empty()) {

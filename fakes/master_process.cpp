@@ -44,26 +44,27 @@ struct ChildProcess {
 
 enum class SpawnKind { respawn, just_respawn };
 
-std::vector<char *> c_strings(std::vector<std::string> &strings) {
-  std::vector<char *> pointers;
-  for (std::string &s : strings) pointers.push_back(s.data());
+std::vector<char*> c_strings(std::vector<std::string>& strings) {
+  std::vector<char*> pointers;
+  for (std::string& s : strings) pointers.push_back(s.data());
   pointers.push_back(nullptr);
   return pointers;
 }
 
 class MasterCycle {
-public:
-  MasterCycle(MasterSettings settings, Listeners listeners, ErrorLog &log)
+ public:
+  MasterCycle(MasterSettings settings, Listeners listeners, ErrorLog& log)
       : settings_(std::move(settings)), listeners_(std::move(listeners)), log_(log) {}
 
   [[noreturn]] void run() {
     sigset_t handled = handled_signal_set();
-    if (::sigprocmask(SIG_BLOCK, &handled, nullptr) == -1) log_.log_errno(LogLevel::alert, errno, "sigprocmask() failed");
+    if (::sigprocmask(SIG_BLOCK, &handled, nullptr) == -1)
+      log_.log_errno(LogLevel::alert, errno, "sigprocmask() failed");
     sigset_t none;
     sigemptyset(&none);
 
     std::string title = "master process";
-    for (const std::string &arg : settings_.argv) title += " " + arg;
+    for (const std::string& arg : settings_.argv) title += " " + arg;
     process_title::set(title);
 
     start_worker_processes(SpawnKind::respawn);
@@ -143,42 +144,54 @@ public:
     }
   }
 
-private:
+ private:
   // nginx's master side of ngx_signal_handler.
   void take_signals() {
-    for (const ReceivedSignal &received : take_received_signals()) {
+    for (const ReceivedSignal& received : take_received_signals()) {
       std::string_view action;
       bool changing_binary_ignored = false;
       switch (received.signo) {
-      case SIGQUIT: quit_ = true; action = ", shutting down"; break;
-      case SIGTERM:
-      case SIGINT: terminate_ = true; action = ", exiting"; break;
-      case SIGWINCH:
-        if (settings_.daemonized) {
-          noaccept_ = true;
-          action = ", stop accepting connections";
-        }
-        break;
-      case SIGHUP: reconfigure_ = true; action = ", reconfiguring"; break;
-      case SIGUSR1: reopen_ = true; action = ", reopening logs"; break;
-      case SIGUSR2:
-        // Ignored in a new binary whose old master still runs (its parent has not
-        // changed), in a master never daemonized, and in an old master whose new
-        // binary is already running.
-        if (::getppid() == settings_.parent_at_start || new_binary_ > 0) {
-          action = ", ignoring";
-          changing_binary_ignored = true;
+        case SIGQUIT:
+          quit_ = true;
+          action = ", shutting down";
           break;
-        }
-        change_binary_ = true;
-        action = ", changing binary";
-        break;
-      case SIGALRM: sigalrm_ = true; break;
-      case SIGCHLD: reap_ = true; break;
-      default: break;
+        case SIGTERM:
+        case SIGINT:
+          terminate_ = true;
+          action = ", exiting";
+          break;
+        case SIGWINCH:
+          if (settings_.daemonized) {
+            noaccept_ = true;
+            action = ", stop accepting connections";
+          }
+          break;
+        case SIGHUP:
+          reconfigure_ = true;
+          action = ", reconfiguring";
+          break;
+        case SIGUSR1:
+          reopen_ = true;
+          action = ", reopening logs";
+          break;
+        case SIGUSR2:
+          // Ignored in a new binary whose old master still runs (its parent has not
+          // changed), in a master never daemonized, and in an old master whose new
+          // binary is already running.
+          if (::getppid() == settings_.parent_at_start || new_binary_ > 0) {
+            action = ", ignoring";
+            changing_binary_ignored = true;
+            break;
+          }
+          change_binary_ = true;
+          action = ", changing binary";
+          break;
+        case SIGALRM: sigalrm_ = true; break;
+        case SIGCHLD: reap_ = true; break;
+        default: break;
       }
-      std::string line = "signal " + std::to_string(received.signo) + " (" + std::string(signal_name(received.signo)) +
-                         ") received";
+      std::string line =
+          "signal " + std::to_string(received.signo) + " (" + std::string(signal_name(received.signo)) + ") received";
       if (received.sender != 0) line += " from " + std::to_string(received.sender);
       line += action;
       log_.log(LogLevel::notice, line);
@@ -201,7 +214,7 @@ private:
         if (errno == EINTR) continue;
         return;
       }
-      ChildProcess *child = find_child(pid);
+      ChildProcess* child = find_child(pid);
       std::string name = child != nullptr ? child->name : "unknown process";
       if (child != nullptr) {
         child->status = status;
@@ -222,8 +235,8 @@ private:
     }
   }
 
-  ChildProcess *find_child(pid_t pid) {
-    for (ChildProcess &child : children_) {
+  ChildProcess* find_child(pid_t pid) {
+    for (ChildProcess& child : children_) {
       if (child.pid == pid) return &child;
     }
     return nullptr;
@@ -233,7 +246,7 @@ private:
   bool reap_children() {
     bool live = false;
     for (size_t i = 0; i < children_.size(); ++i) {
-      ChildProcess &child = children_[i];
+      ChildProcess& child = children_[i];
       if (!child.exited) {
         if (child.exiting || !child.detached) live = true;
         continue;
@@ -251,7 +264,7 @@ private:
         continue;
       }
       if (child.pid == new_binary_) {
-        const Config &config = settings_.config;
+        const Config& config = settings_.config;
         if (int error_number = rename_file(config.old_pid_path(), config.pid_path); error_number != 0) {
           log_.log_errno(LogLevel::alert, error_number,
                          "rename() " + config.old_pid_path() + " back to " + config.pid_path +
@@ -275,7 +288,7 @@ private:
   }
 
   // Forks a worker for `slot`; `reuse` is the record of the worker it replaces.
-  bool spawn_worker(int slot, SpawnKind kind, ChildProcess *reuse) {
+  bool spawn_worker(int slot, SpawnKind kind, ChildProcess* reuse) {
     std::optional<ChannelPair> channel = open_channel();
     if (!channel) {
       log_.log_errno(LogLevel::alert, errno, "socketpair() failed while spawning \"worker process\"");
@@ -312,7 +325,7 @@ private:
 
   [[noreturn]] void become_worker(int slot, int own_master_end, int worker_end) {
     ::close(own_master_end);
-    for (const ChildProcess &child : children_) {
+    for (const ChildProcess& child : children_) {
       if (child.channel >= 0) ::close(child.channel);
     }
     WorkerSettings worker;
@@ -338,7 +351,7 @@ private:
     if (signo == SIGQUIT) command = ChannelCommand::quit;
     if (signo == SIGTERM) command = ChannelCommand::terminate;
     if (signo == SIGUSR1) command = ChannelCommand::reopen;
-    for (ChildProcess &child : children_) {
+    for (ChildProcess& child : children_) {
       if (child.detached || child.pid == -1) continue;
       if (child.just_spawn) {
         child.just_spawn = false;
@@ -366,12 +379,12 @@ private:
 
   // nginx's ngx_exec_new_binary; returns the new binary's pid or 0.
   pid_t exec_new_binary() {
-    const Config &config = settings_.config;
-    const std::string &path = settings_.argv.front();
+    const Config& config = settings_.config;
+    const std::string& path = settings_.argv.front();
     std::vector<int> fds = listeners_.all_fds();
     std::vector<std::string> environment =
         new_binary_environment(config.env, settings_.startup_environment, format_nginx_variable(fds));
-    for (const std::string &entry : environment) log_.log(LogLevel::debug, "env: " + entry);
+    for (const std::string& entry : environment) log_.log(LogLevel::debug, "env: " + entry);
 
     if (int error_number = rename_file(config.pid_path, config.old_pid_path()); error_number != 0) {
       log_.log_errno(LogLevel::alert, error_number,
@@ -392,11 +405,10 @@ private:
     if (pid == 0) {
       for (int fd : fds) ::fcntl(fd, F_SETFD, 0);
       std::vector<std::string> argv = settings_.argv;
-      std::vector<char *> argv_pointers = c_strings(argv);
-      std::vector<char *> env_pointers = c_strings(environment);
+      std::vector<char*> argv_pointers = c_strings(argv);
+      std::vector<char*> env_pointers = c_strings(environment);
       ::execve(path.c_str(), argv_pointers.data(), env_pointers.data());
-      log_.log_errno(LogLevel::alert, errno,
-                     "execve() failed while executing new binary process \"" + path + "\"");
+      log_.log_errno(LogLevel::alert, errno, "execve() failed while executing new binary process \"" + path + "\"");
       ::_exit(1);
     }
     log_.log(LogLevel::notice, "start new binary process " + std::to_string(pid));
@@ -420,7 +432,7 @@ private:
       }
       return false;
     }
-    Config &config = *load.config;
+    Config& config = *load.config;
     Listeners fresh;
     if (!fresh.open(config, {}, &listeners_, log_)) return false;
     const std::string error_log_path = effective_error_log(config, settings_.default_error_log);
@@ -455,8 +467,8 @@ private:
   }
 
   [[noreturn]] void exit_master() {
-    const Config &config = settings_.config;
-    const std::string &pid_path = new_binary_ > 0 ? config.old_pid_path() : config.pid_path;
+    const Config& config = settings_.config;
+    const std::string& pid_path = new_binary_ > 0 ? config.old_pid_path() : config.pid_path;
     if (int error_number = delete_file(pid_path); error_number != 0) {
       log_.log_errno(LogLevel::alert, error_number, "unlink() \"" + pid_path + "\" failed");
     }
@@ -467,7 +479,7 @@ private:
 
   MasterSettings settings_;
   Listeners listeners_;
-  ErrorLog &log_;
+  ErrorLog& log_;
   std::vector<ChildProcess> children_;
 
   bool reap_ = false;
@@ -488,7 +500,7 @@ private:
 
 }  // namespace
 
-void run_master_process(MasterSettings settings, Listeners listeners, ErrorLog &log) {
+void run_master_process(MasterSettings settings, Listeners listeners, ErrorLog& log) {
   MasterCycle(std::move(settings), std::move(listeners), log).run();
 }
 

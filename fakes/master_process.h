@@ -33,9 +33,9 @@ struct MasterSettings {
   std::vector<std::string> startup_environment;
   pid_t parent_at_start = 0;  // getppid() at start, or the pre-daemon pid
   bool daemonized = false;    // daemonized, or started with inherited sockets
-  BinaryIdentity identity;  // version label and faults of this executable
+  BinaryIdentity identity;    // version label and faults of this executable
 };
 
-[[noreturn]] void run_master_process(MasterSettings settings, Listeners listeners, ErrorLog &log);
+[[noreturn]] void run_master_process(MasterSettings settings, Listeners listeners, ErrorLog& log);
 
 }  // namespace hotdeploy::fakes

@@ -26,8 +26,8 @@
 namespace hotdeploy::fakes {
 namespace {
 
-void write_stderr(const std::string &text) {
-  const char *data = text.data();
+void write_stderr(const std::string& text) {
+  const char* data = text.data();
   size_t left = text.size();
   while (left > 0) {
     ssize_t n = ::write(2, data, left);
@@ -38,7 +38,7 @@ void write_stderr(const std::string &text) {
 }
 
 // nginx's ngx_daemon: the parent exits 0, the child leads a new session.
-bool daemonize(ErrorLog &log, pid_t &pid_before) {
+bool daemonize(ErrorLog& log, pid_t& pid_before) {
   const pid_t before = ::getpid();
   pid_t pid = ::fork();
   if (pid == -1) {
@@ -64,7 +64,7 @@ bool daemonize(ErrorLog &log, pid_t &pid_before) {
 }
 
 // nginx's ngx_signal_process (-s).
-int signal_master(const Config &config, const std::string &signal_name, ErrorLog &log) {
+int signal_master(const Config& config, const std::string& signal_name, ErrorLog& log) {
   log.log(LogLevel::notice, "signal process started");
   int error_number = 0;
   std::optional<pid_t> pid = read_pid_file(config.pid_path, error_number);
@@ -76,7 +76,10 @@ int signal_master(const Config &config, const std::string &signal_name, ErrorLog
     }
     return 1;
   }
-  int signo = signal_name == "stop" ? SIGTERM : signal_name == "quit" ? SIGQUIT : signal_name == "reopen" ? SIGUSR1 : SIGHUP;
+  int signo = signal_name == "stop"     ? SIGTERM
+              : signal_name == "quit"   ? SIGQUIT
+              : signal_name == "reopen" ? SIGUSR1
+                                        : SIGHUP;
   if (::kill(*pid, signo) == -1) {
     log.log_errno(LogLevel::alert, errno, "kill(" + std::to_string(*pid) + ", " + std::to_string(signo) + ") failed");
     return 1;
@@ -85,7 +88,7 @@ int signal_master(const Config &config, const std::string &signal_name, ErrorLog
 }
 
 // die_after: a timer that SIGKILLs this process.
-void arm_death_timer(std::chrono::milliseconds delay, ErrorLog &log) {
+void arm_death_timer(std::chrono::milliseconds delay, ErrorLog& log) {
   sigevent event{};
   event.sigev_notify = SIGEV_SIGNAL;
   event.sigev_signo = SIGKILL;
@@ -114,15 +117,15 @@ std::string current_directory() {
 
 }  // namespace
 
-int nginx_main(int argc, char **argv, const BinaryIdentity &identity) {
-  const Faults &faults = identity.faults;
+int nginx_main(int argc, char** argv, const BinaryIdentity& identity) {
+  const Faults& faults = identity.faults;
   std::vector<std::string> original_argv(argv, argv + argc);
   CommandLineParse parsed = parse_command_line(original_argv);
   if (parsed.error) {
     write_stderr("nginx: " + *parsed.error + "\n");
     return 1;
   }
-  const CommandLine &options = parsed.options;
+  const CommandLine& options = parsed.options;
   if (options.show_version) {
     write_stderr(version_text(options, identity));
     if (!options.test_config) return 0;
@@ -149,10 +152,10 @@ int nginx_main(int argc, char **argv, const BinaryIdentity &identity) {
 
   std::vector<int> inherited_fds;
   bool inherited = false;
-  if (const char *value = std::getenv(std::string(nginx_variable_name).c_str())) {
+  if (const char* value = std::getenv(std::string(nginx_variable_name).c_str())) {
     log.log(LogLevel::notice, "using inherited sockets from \"" + std::string(value) + "\"");
     InheritedSocketsVariable variable = parse_nginx_variable(value);
-    for (const std::string &message : variable.emerg_messages) log.log(LogLevel::emerg, message);
+    for (const std::string& message : variable.emerg_messages) log.log(LogLevel::emerg, message);
     inherited_fds = variable.fds;
     inherited = true;
   }
@@ -196,7 +199,7 @@ int nginx_main(int argc, char **argv, const BinaryIdentity &identity) {
   if (options.signal) return signal_master(config, *options.signal, log);
 
   if (faults.has<CrashOnStart>()) std::abort();
-  if (const SlowStart *slow = faults.find<SlowStart>()) std::this_thread::sleep_for(slow->delay);
+  if (const SlowStart* slow = faults.find<SlowStart>()) std::this_thread::sleep_for(slow->delay);
   if (faults.has<IgnoreInherited>()) {
     for (int fd : inherited_fds) ::close(fd);
     inherited_fds.clear();
@@ -206,7 +209,7 @@ int nginx_main(int argc, char **argv, const BinaryIdentity &identity) {
   if (!listeners.open(config, inherited_fds, nullptr, log)) return 1;
 
   install_signal_handlers();
-  if (const IgnoreSignal *ignored = faults.find<IgnoreSignal>()) ::signal(ignored->signo, SIG_IGN);
+  if (const IgnoreSignal* ignored = faults.find<IgnoreSignal>()) ::signal(ignored->signo, SIG_IGN);
 
   pid_t parent = parent_at_start;
   bool daemonized = false;
@@ -215,7 +218,7 @@ int nginx_main(int argc, char **argv, const BinaryIdentity &identity) {
     daemonized = true;
   }
   if (inherited) daemonized = true;
-  if (const DieAfter *die = faults.find<DieAfter>()) arm_death_timer(die->delay, log);
+  if (const DieAfter* die = faults.find<DieAfter>()) arm_death_timer(die->delay, log);
 
   if (int error_number = write_pid_file(config.pid_path, ::getpid()); error_number != 0) {
     log.log_errno(LogLevel::emerg, error_number, "open() \"" + config.pid_path + "\" failed");

@@ -9,6 +9,6 @@
 
 namespace hotdeploy::fakes {
 
-[[nodiscard]] int nginx_main(int argc, char **argv, const BinaryIdentity &identity);
+[[nodiscard]] int nginx_main(int argc, char** argv, const BinaryIdentity& identity);
 
 }  // namespace hotdeploy::fakes

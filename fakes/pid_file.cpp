@@ -9,7 +9,7 @@
 
 namespace hotdeploy::fakes {
 
-int write_pid_file(const std::string &path, pid_t pid) {
+int write_pid_file(const std::string& path, pid_t pid) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd == -1) return errno;
   std::string text = std::to_string(pid) + "\n";
@@ -19,13 +19,13 @@ int write_pid_file(const std::string &path, pid_t pid) {
   return error_number;
 }
 
-int rename_file(const std::string &from, const std::string &to) {
+int rename_file(const std::string& from, const std::string& to) {
   return std::rename(from.c_str(), to.c_str()) == 0 ? 0 : errno;
 }
 
-int delete_file(const std::string &path) { return ::unlink(path.c_str()) == 0 ? 0 : errno; }
+int delete_file(const std::string& path) { return ::unlink(path.c_str()) == 0 ? 0 : errno; }
 
-std::optional<pid_t> read_pid_file(const std::string &path, int &error_number) {
+std::optional<pid_t> read_pid_file(const std::string& path, int& error_number) {
   error_number = 0;
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd == -1) {

@@ -11,9 +11,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -22,7 +22,7 @@
 
 #include <httplib.h>
 
-extern char **environ;
+extern char** environ;
 
 namespace hotdeploy::fakes::testing {
 namespace {
@@ -32,13 +32,12 @@ using namespace std::chrono_literals;
 constexpr auto poll_interval = std::chrono::milliseconds(10);
 constexpr auto cleanup_deadline = std::chrono::seconds(5);
 
-
 std::vector<ProcStat> all_processes() {
   std::vector<ProcStat> result;
-  DIR *proc = ::opendir("/proc");
+  DIR* proc = ::opendir("/proc");
   if (proc == nullptr) return result;
-  while (dirent *entry = ::readdir(proc)) {
-    char *end = nullptr;
+  while (dirent* entry = ::readdir(proc)) {
+    char* end = nullptr;
     long pid = std::strtol(entry->d_name, &end, 10);
     if (end == entry->d_name || *end != '\0') continue;
     if (auto stat = read_stat(static_cast<pid_t>(pid))) result.push_back(*stat);
@@ -49,7 +48,7 @@ std::vector<ProcStat> all_processes() {
 
 std::vector<pid_t> live_descendants_of(pid_t root) {
   std::multimap<pid_t, ProcStat> by_parent;
-  for (const ProcStat &stat : all_processes()) by_parent.emplace(stat.ppid, stat);
+  for (const ProcStat& stat : all_processes()) by_parent.emplace(stat.ppid, stat);
   std::vector<pid_t> result;
   std::vector<pid_t> frontier = {root};
   while (!frontier.empty()) {
@@ -64,9 +63,9 @@ std::vector<pid_t> live_descendants_of(pid_t root) {
   return result;
 }
 
-std::vector<char *> c_strings(std::vector<std::string> &strings) {
-  std::vector<char *> pointers;
-  for (std::string &s : strings) pointers.push_back(s.data());
+std::vector<char*> c_strings(std::vector<std::string>& strings) {
+  std::vector<char*> pointers;
+  for (std::string& s : strings) pointers.push_back(s.data());
   pointers.push_back(nullptr);
   return pointers;
 }
@@ -99,12 +98,12 @@ TestPrefix::TestPrefix(PrefixSettings settings) : port_(free_loopback_port()), d
   char pattern[] = "/tmp/fake_nginx_test_XXXXXX";
   if (::mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
   dir_ = pattern;
-  for (const char *sub : {"/conf", "/logs", "/sbin"}) std::filesystem::create_directory(dir_ + sub);
+  for (const char* sub : {"/conf", "/logs", "/sbin"}) std::filesystem::create_directory(dir_ + sub);
   std::filesystem::copy_file(FAKE_NGINX_PATH, binary());
   write_conf(conf_text(settings.extra_main_directives, settings.workers));
 }
 
-std::string TestPrefix::conf_text(const std::string &extra_main_directives, int workers) const {
+std::string TestPrefix::conf_text(const std::string& extra_main_directives, int workers) const {
   std::ostringstream conf;
   conf << "worker_processes " << workers << ";\n"
        << "error_log logs/error.log info;\n"
@@ -114,7 +113,7 @@ std::string TestPrefix::conf_text(const std::string &extra_main_directives, int 
   return conf.str();
 }
 
-void TestPrefix::install_binary(const BinaryIdentity &identity) const {
+void TestPrefix::install_binary(const BinaryIdentity& identity) const {
   if (auto error = write_stamped_binary(FAKE_NGINX_PATH, binary(), identity)) {
     ADD_FAILURE() << "installing a stamped binary: " << *error;
   }
@@ -125,7 +124,7 @@ TestPrefix::~TestPrefix() {
   std::filesystem::remove_all(dir_, ignored);
 }
 
-void TestPrefix::write_conf(const std::string &text) const {
+void TestPrefix::write_conf(const std::string& text) const {
   std::ofstream out(conf_file(), std::ios::trunc);
   out << text;
 }
@@ -138,17 +137,18 @@ std::string TestPrefix::read_error_log() const {
 }
 
 // In a forked child: exec argv[0] with this process's environment plus `extra_env`.
-[[noreturn]] static void exec_with_extra_env(const std::vector<std::string> &argv, const std::vector<std::string> &extra_env) {
+[[noreturn]] static void exec_with_extra_env(const std::vector<std::string>& argv,
+                                             const std::vector<std::string>& extra_env) {
   std::vector<std::string> args = argv;
   std::vector<std::string> env;
-  for (char **entry = environ; *entry != nullptr; ++entry) env.emplace_back(*entry);
+  for (char** entry = environ; *entry != nullptr; ++entry) env.emplace_back(*entry);
   env.insert(env.end(), extra_env.begin(), extra_env.end());
   ::execve(args[0].c_str(), c_strings(args).data(), c_strings(env).data());
   ::_exit(127);
 }
 
-CommandResult run_command(const std::vector<std::string> &argv, std::chrono::milliseconds timeout,
-                          const std::vector<std::string> &extra_env) {
+CommandResult run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+                          const std::vector<std::string>& extra_env) {
   int err_pipe[2];
   if (::pipe2(err_pipe, O_CLOEXEC) == -1) return {};
   pid_t pid = ::fork();
@@ -191,7 +191,7 @@ CommandResult run_command(const std::vector<std::string> &argv, std::chrono::mil
   }
 }
 
-pid_t start_command(const std::vector<std::string> &argv, const std::vector<std::string> &extra_env) {
+pid_t start_command(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env) {
   pid_t pid = ::fork();
   if (pid == 0) {
     int null = ::open("/dev/null", O_RDWR);
@@ -208,25 +208,25 @@ int free_loopback_port() {
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof(address));
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
   socklen_t length = sizeof(address);
-  ::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
   ::close(fd);
   return ntohs(address.sin_port);
 }
 
-std::optional<pid_t> read_pid(const std::string &path) {
+std::optional<pid_t> read_pid(const std::string& path) {
   std::ifstream in(path);
   std::string text;
   if (!std::getline(in, text) || text.empty()) return std::nullopt;
   try {
     return static_cast<pid_t>(std::stol(text));
-  } catch (const std::exception &) {
+  } catch (const std::exception&) {
     return std::nullopt;
   }
 }
 
-bool file_exists(const std::string &path) { return ::access(path.c_str(), F_OK) == 0; }
+bool file_exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
 
 std::string cmdline_of(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
@@ -234,7 +234,7 @@ std::string cmdline_of(pid_t pid) {
   raw << in.rdbuf();
   std::string text = raw.str();
   while (!text.empty() && text.back() == '\0') text.pop_back();
-  for (char &ch : text) {
+  for (char& ch : text) {
     if (ch == '\0') ch = ' ';
   }
   return text;
@@ -247,13 +247,13 @@ bool is_live(pid_t pid) {
 
 std::vector<pid_t> live_children_of(pid_t pid) {
   std::vector<pid_t> result;
-  for (const ProcStat &stat : all_processes()) {
+  for (const ProcStat& stat : all_processes()) {
     if (stat.ppid == pid && stat.state != 'Z') result.push_back(stat.pid);
   }
   return result;
 }
 
-std::string describe(const std::vector<pid_t> &pids) {
+std::string describe(const std::vector<pid_t>& pids) {
   std::string text = "[";
   for (pid_t pid : pids) {
     if (text.size() > 1) text += ", ";
@@ -262,7 +262,7 @@ std::string describe(const std::vector<pid_t> &pids) {
   return text + "]";
 }
 
-HttpReply http_get(int port, const std::string &path) {
+HttpReply http_get(int port, const std::string& path) {
   httplib::Client client("127.0.0.1", port);
   client.set_connection_timeout(std::chrono::seconds(2));
   client.set_read_timeout(std::chrono::seconds(5));
@@ -280,23 +280,23 @@ HttpReply http_get(int port, const std::string &path) {
   return reply;
 }
 
-::testing::AssertionResult wait_until(const std::string &what, std::chrono::milliseconds timeout,
-                                      const std::function<bool(std::string &seen)> &probe) {
+::testing::AssertionResult wait_until(const std::string& what, std::chrono::milliseconds timeout,
+                                      const std::function<bool(std::string& seen)>& probe) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string seen;
   for (;;) {
     ProcessCleanup::reap_exited();
     if (probe(seen)) return ::testing::AssertionSuccess();
     if (std::chrono::steady_clock::now() > deadline) {
-      return ::testing::AssertionFailure() << "timed out after " << timeout.count() << " ms waiting for " << what
-                                           << "; last saw: " << seen;
+      return ::testing::AssertionFailure()
+             << "timed out after " << timeout.count() << " ms waiting for " << what << "; last saw: " << seen;
     }
     std::this_thread::sleep_for(poll_interval);
   }
 }
 
-::testing::AssertionResult stays_true_for(const std::string &what, std::chrono::milliseconds duration,
-                                          const std::function<bool(std::string &seen)> &probe) {
+::testing::AssertionResult stays_true_for(const std::string& what, std::chrono::milliseconds duration,
+                                          const std::function<bool(std::string& seen)>& probe) {
   const auto until = std::chrono::steady_clock::now() + duration;
   std::string seen;
   while (std::chrono::steady_clock::now() < until) {
@@ -315,18 +315,17 @@ std::vector<pid_t> workers_of(pid_t master) {
   return workers;
 }
 
-::testing::AssertionResult wait_for_workers(pid_t master, size_t count, std::vector<pid_t> &workers) {
+::testing::AssertionResult wait_for_workers(pid_t master, size_t count, std::vector<pid_t>& workers) {
   return wait_until("master " + std::to_string(master) + " to have " + std::to_string(count) + " workers", 5s,
-                    [&](std::string &seen) {
+                    [&](std::string& seen) {
                       workers = workers_of(master);
                       seen = describe(workers);
                       return workers.size() == count;
                     });
 }
 
-::testing::AssertionResult wait_for_pid_file(const std::string &path, std::optional<pid_t> not_this,
-                                             pid_t &pid) {
-  return wait_until("pid file " + path + " naming a live process", 5s, [&](std::string &seen) {
+::testing::AssertionResult wait_for_pid_file(const std::string& path, std::optional<pid_t> not_this, pid_t& pid) {
+  return wait_until("pid file " + path + " naming a live process", 5s, [&](std::string& seen) {
     auto read = read_pid(path);
     seen = read ? std::to_string(*read) : "no pid file";
     if (!read || !is_live(*read) || read == not_this) return false;
@@ -336,14 +335,14 @@ std::vector<pid_t> workers_of(pid_t master) {
 }
 
 ::testing::AssertionResult wait_for_exit(pid_t pid) {
-  return wait_until("process " + std::to_string(pid) + " to exit", 5s, [&](std::string &seen) {
+  return wait_until("process " + std::to_string(pid) + " to exit", 5s, [&](std::string& seen) {
     seen = is_live(pid) ? cmdline_of(pid) : "gone";
     return !is_live(pid);
   });
 }
 
-::testing::AssertionResult wait_for_log(const TestPrefix &prefix, const std::string &text) {
-  return wait_until("error.log to contain \"" + text + "\"", 5s, [&](std::string &seen) {
+::testing::AssertionResult wait_for_log(const TestPrefix& prefix, const std::string& text) {
+  return wait_until("error.log to contain \"" + text + "\"", 5s, [&](std::string& seen) {
     std::string log = prefix.read_error_log();
     seen = log.substr(log.size() > 600 ? log.size() - 600 : 0);
     return log.find(text) != std::string::npos;
@@ -351,21 +350,21 @@ std::vector<pid_t> workers_of(pid_t master) {
 }
 
 // Serves GETs until every worker in `expected` answered; says which answered otherwise.
-::testing::AssertionResult wait_for_serving_workers(int port, const std::vector<pid_t> &expected) {
+::testing::AssertionResult wait_for_serving_workers(int port, const std::vector<pid_t>& expected) {
   std::set<std::string> wanted;
   for (pid_t pid : expected) wanted.insert(std::to_string(pid));
   std::set<std::string> answered;
-  return wait_until("workers " + describe(expected) + " to answer GET /", 10s, [&](std::string &seen) {
+  return wait_until("workers " + describe(expected) + " to answer GET /", 10s, [&](std::string& seen) {
     HttpReply reply = http_get(port, "/");
     if (reply.status == 200) answered.insert(reply.worker_pid);
     seen = "status " + std::to_string(reply.status) + " " + reply.error + ", answered so far:";
-    for (const std::string &pid : answered) seen += " " + pid;
+    for (const std::string& pid : answered) seen += " " + pid;
     return std::includes(answered.begin(), answered.end(), wanted.begin(), wanted.end());
   });
 }
 
-pid_t start_daemon(const TestPrefix &prefix, const std::vector<std::string> &extra_args,
-                   const std::vector<std::string> &extra_env) {
+pid_t start_daemon(const TestPrefix& prefix, const std::vector<std::string>& extra_args,
+                   const std::vector<std::string>& extra_env) {
   std::vector<std::string> argv = {prefix.binary(), "-p", prefix.dir()};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   CommandResult started = run_command(argv, std::chrono::seconds(10), extra_env);
@@ -375,15 +374,15 @@ pid_t start_daemon(const TestPrefix &prefix, const std::vector<std::string> &ext
   return master;
 }
 
-::testing::AssertionResult start_serving(const TestPrefix &prefix, size_t workers, Generation &generation) {
+::testing::AssertionResult start_serving(const TestPrefix& prefix, size_t workers, Generation& generation) {
   generation.master = start_daemon(prefix);
   if (generation.master == 0) return ::testing::AssertionFailure() << "no master started";
   if (auto waited = wait_for_workers(generation.master, workers, generation.workers); !waited) return waited;
   return wait_for_serving_workers(prefix.port(), generation.workers);
 }
 
-::testing::AssertionResult upgrade(const TestPrefix &prefix, const Generation &old_generation, size_t workers,
-                                   Generation &new_generation) {
+::testing::AssertionResult upgrade(const TestPrefix& prefix, const Generation& old_generation, size_t workers,
+                                   Generation& new_generation) {
   if (::kill(old_generation.master, SIGUSR2) == -1) return ::testing::AssertionFailure() << "kill(USR2) failed";
   if (auto waited = wait_for_pid_file(prefix.pid_file(), old_generation.master, new_generation.master); !waited) {
     return waited;
@@ -423,10 +422,11 @@ std::optional<ProcStat> read_stat(pid_t pid) {
   return stat;
 }
 
-std::string conf_for_both(int port, int workers, const std::string &error_log_level, const std::string &location_body) {
+std::string conf_for_both(int port, int workers, const std::string& error_log_level, const std::string& location_body) {
   return "worker_processes " + std::to_string(workers) + ";\n" +
          "pid logs/nginx.pid;\n"
-         "error_log logs/error.log " + error_log_level + ";\n" +
+         "error_log logs/error.log " +
+         error_log_level + ";\n" +
          "events { worker_connections 1024; }\n"
          "http {\n"
          "  access_log off;\n"
@@ -436,8 +436,9 @@ std::string conf_for_both(int port, int workers, const std::string &error_log_le
          "  uwsgi_temp_path logs/uwsgi;\n"
          "  scgi_temp_path logs/scgi;\n"
          "  server {\n"
-         "    listen 127.0.0.1:" + std::to_string(port) + ";\n" +
-         "    location / { " + location_body + " }\n"
+         "    listen 127.0.0.1:" +
+         std::to_string(port) + ";\n" + "    location / { " + location_body +
+         " }\n"
          "  }\n"
          "}\n";
 }

@@ -4,20 +4,20 @@
 
 #include <cstring>
 
-extern char **environ;
+extern char** environ;
 
 namespace hotdeploy::fakes::process_title {
 namespace {
 
-char *title_start = nullptr;
-char *title_end = nullptr;  // one past the last byte that may be written
-char **os_argv = nullptr;
+char* title_start = nullptr;
+char* title_end = nullptr;  // one past the last byte that may be written
+char** os_argv = nullptr;
 
 }  // namespace
 
-void init(int argc, char **argv) {
+void init(int argc, char** argv) {
   if (argc == 0 || argv[0] == nullptr) return;
-  char *end = argv[0];
+  char* end = argv[0];
   for (int i = 0; i < argc && argv[i] != nullptr; ++i) {
     if (argv[i] == end) end = argv[i] + std::strlen(argv[i]) + 1;
   }

@@ -11,7 +11,7 @@
 
 namespace hotdeploy::fakes::process_title {
 
-void init(int argc, char **argv);
+void init(int argc, char** argv);
 void set(std::string_view title);
 
 }  // namespace hotdeploy::fakes::process_title

@@ -22,10 +22,10 @@ volatile sig_atomic_t recorded_count = 0;  // written only by handlers
 sig_atomic_t taken_count = 0;              // written only by the loop
 int wakeup_pipe[2] = {-1, -1};
 
-void record_signal(int signo, siginfo_t *info, void *) {
+void record_signal(int signo, siginfo_t* info, void*) {
   int saved_errno = errno;
   sig_atomic_t index = recorded_count;
-  Slot &slot = slots[static_cast<size_t>(index) % inbox_capacity];
+  Slot& slot = slots[static_cast<size_t>(index) % inbox_capacity];
   slot.signo = signo;
   slot.sender = info != nullptr ? info->si_pid : 0;
   recorded_count = index + 1;
@@ -38,25 +38,25 @@ void record_signal(int signo, siginfo_t *info, void *) {
 
 }  // namespace
 
-const std::vector<int> &handled_signals() {
-  static const std::vector<int> signals = {SIGHUP, SIGUSR1, SIGWINCH, SIGTERM, SIGQUIT, SIGUSR2,
-                                           SIGALRM, SIGINT, SIGIO, SIGCHLD};
+const std::vector<int>& handled_signals() {
+  static const std::vector<int> signals = {SIGHUP,  SIGUSR1, SIGWINCH, SIGTERM, SIGQUIT,
+                                           SIGUSR2, SIGALRM, SIGINT,   SIGIO,   SIGCHLD};
   return signals;
 }
 
 std::string_view signal_name(int signo) {
   switch (signo) {
-  case SIGHUP: return "SIGHUP";
-  case SIGUSR1: return "SIGUSR1";
-  case SIGWINCH: return "SIGWINCH";
-  case SIGTERM: return "SIGTERM";
-  case SIGQUIT: return "SIGQUIT";
-  case SIGUSR2: return "SIGUSR2";
-  case SIGALRM: return "SIGALRM";
-  case SIGINT: return "SIGINT";
-  case SIGIO: return "SIGIO";
-  case SIGCHLD: return "SIGCHLD";
-  default: return "";
+    case SIGHUP: return "SIGHUP";
+    case SIGUSR1: return "SIGUSR1";
+    case SIGWINCH: return "SIGWINCH";
+    case SIGTERM: return "SIGTERM";
+    case SIGQUIT: return "SIGQUIT";
+    case SIGUSR2: return "SIGUSR2";
+    case SIGALRM: return "SIGALRM";
+    case SIGINT: return "SIGINT";
+    case SIGIO: return "SIGIO";
+    case SIGCHLD: return "SIGCHLD";
+    default: return "";
   }
 }
 
@@ -102,7 +102,7 @@ std::vector<ReceivedSignal> take_received_signals() {
     taken_count = recorded - static_cast<sig_atomic_t>(inbox_capacity);
   }
   for (; taken_count < recorded; ++taken_count) {
-    const Slot &slot = slots[static_cast<size_t>(taken_count) % inbox_capacity];
+    const Slot& slot = slots[static_cast<size_t>(taken_count) % inbox_capacity];
     taken.push_back({slot.signo, static_cast<pid_t>(slot.sender)});
   }
   ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);

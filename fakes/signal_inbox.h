@@ -20,7 +20,7 @@ struct ReceivedSignal {
 };
 
 // The signals fake-nginx handles (the rest keep their defaults; SIGPIPE is ignored).
-[[nodiscard]] const std::vector<int> &handled_signals();
+[[nodiscard]] const std::vector<int>& handled_signals();
 // nginx's name as it prints it: `SIGQUIT`, `SIGCHLD`, ...
 [[nodiscard]] std::string_view signal_name(int signo);
 // A set holding every handled signal.

@@ -21,7 +21,7 @@ int usage() {
 
 }  // namespace
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   using namespace hotdeploy::fakes;
   std::vector<std::string> args(argv + 1, argv + argc);
   std::string from;
@@ -31,8 +31,8 @@ int main(int argc, char **argv) {
   std::vector<Fault> faults;
   for (size_t i = 0; i < args.size(); ++i) {
     if (i + 1 >= args.size()) return usage();
-    const std::string &option = args[i];
-    const std::string &value = args[++i];
+    const std::string& option = args[i];
+    const std::string& value = args[++i];
     if (option == "--from") {
       from = value;
     } else if (option == "--to") {
@@ -59,7 +59,7 @@ int main(int argc, char **argv) {
       return 1;
     }
     std::printf("version=%s\n", read.identity.version_label.c_str());
-    for (const Fault &fault : read.identity.faults.all()) std::printf("fault=%s\n", format_fault(fault).c_str());
+    for (const Fault& fault : read.identity.faults.all()) std::printf("fault=%s\n", format_fault(fault).c_str());
     return 0;
   }
   if (from.empty() || to.empty()) return usage();

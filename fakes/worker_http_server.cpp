@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cerrno>
+#include <cstdlib>
 #include <thread>
 
 #include "connection_stream.h"
@@ -37,12 +37,12 @@ WorkerHttpServer::WorkerHttpServer(WorkerHttpSettings settings) : settings_(std:
   set_keep_alive_max_count(keepalive_requests);
   set_keep_alive_timeout(keepalive_timeout.count());
   set_default_headers({{"X-Worker-Pid", std::to_string(settings_.worker_pid)}});
-  set_pre_routing_handler([this](const httplib::Request &, httplib::Response &) {
+  set_pre_routing_handler([this](const httplib::Request&, httplib::Response&) {
     long number = ++requests_received_;
     if (settings_.crash_on_request && number == *settings_.crash_on_request) std::abort();
     return HandlerResponse::Unhandled;
   });
-  set_post_routing_handler([this](const httplib::Request &, httplib::Response &res) {
+  set_post_routing_handler([this](const httplib::Request&, httplib::Response& res) {
     if (settings_.forced_status) res.status = *settings_.forced_status;
     if (!shutting_down()) return;
     res.headers.erase("Keep-Alive");
@@ -58,13 +58,13 @@ WorkerHttpServer::~WorkerHttpServer() {
 }
 
 void WorkerHttpServer::register_endpoints() {
-  Get("/", [this](const httplib::Request &, httplib::Response &res) {
+  Get("/", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content("worker " + std::to_string(settings_.worker_pid) + " master " +
                         std::to_string(settings_.master_pid) + " version " + settings_.version_label + "\n",
                     "text/plain");
   });
 
-  Get("/held", [](const httplib::Request &req, httplib::Response &res) {
+  Get("/held", [](const httplib::Request& req, httplib::Response& res) {
     double seconds = req.has_param("seconds") ? std::stod(req.get_param_value("seconds")) : 1.0;
     size_t bytes = req.has_param("bytes") ? std::stoul(req.get_param_value("bytes")) : 1024;
     const auto start = std::chrono::steady_clock::now();
@@ -72,20 +72,20 @@ void WorkerHttpServer::register_endpoints() {
         std::chrono::duration<double>(std::max(0.0, seconds)));
     const size_t ticks = std::max<size_t>(1, static_cast<size_t>(duration / held_tick));
     const size_t chunk = std::max<size_t>(1, (bytes + ticks - 1) / ticks);
-    res.set_content_provider(bytes, "application/octet-stream",
-                             [start, duration, bytes, chunk](size_t offset, size_t length, httplib::DataSink &sink) {
-                               size_t n = std::min(chunk, length);
-                               // The time at which byte `offset + n` is due, spreading bytes evenly.
-                               auto due = start + duration * static_cast<double>(offset + n) /
-                                                      static_cast<double>(std::max<size_t>(1, bytes));
-                               std::this_thread::sleep_until(
-                                   std::chrono::time_point_cast<std::chrono::steady_clock::duration>(due));
-                               std::string data(n, 'x');
-                               return sink.write(data.data(), data.size());
-                             });
+    res.set_content_provider(
+        bytes, "application/octet-stream",
+        [start, duration, bytes, chunk](size_t offset, size_t length, httplib::DataSink& sink) {
+          size_t n = std::min(chunk, length);
+          // The time at which byte `offset + n` is due, spreading bytes evenly.
+          auto due =
+              start + duration * static_cast<double>(offset + n) / static_cast<double>(std::max<size_t>(1, bytes));
+          std::this_thread::sleep_until(std::chrono::time_point_cast<std::chrono::steady_clock::duration>(due));
+          std::string data(n, 'x');
+          return sink.write(data.data(), data.size());
+        });
   });
 
-  Post("/echo", [](const httplib::Request &req, httplib::Response &res) {
+  Post("/echo", [](const httplib::Request& req, httplib::Response& res) {
     res.set_content(std::to_string(req.body.size()) + "\n", "text/plain");
   });
 }

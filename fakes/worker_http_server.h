@@ -34,16 +34,16 @@ struct WorkerHttpSettings {
   std::string version_label;
   pid_t worker_pid = 0;
   pid_t master_pid = 0;
-  std::optional<int> forced_status;          // bad_status fault
-  std::optional<long> crash_on_request;      // worker_crash_on_request fault
+  std::optional<int> forced_status;      // bad_status fault
+  std::optional<long> crash_on_request;  // worker_crash_on_request fault
 };
 
 class WorkerHttpServer final : public httplib::Server {
-public:
+ public:
   explicit WorkerHttpServer(WorkerHttpSettings settings);
   ~WorkerHttpServer() override;
-  WorkerHttpServer(const WorkerHttpServer &) = delete;
-  WorkerHttpServer &operator=(const WorkerHttpServer &) = delete;
+  WorkerHttpServer(const WorkerHttpServer&) = delete;
+  WorkerHttpServer& operator=(const WorkerHttpServer&) = delete;
 
   // Starts a thread that serves `fd` until the connection ends, then closes it.
   void start_connection(int fd);
@@ -59,7 +59,7 @@ public:
   [[nodiscard]] int connection_ended_fd() const { return connection_ended_pipe_[0]; }
   void drain_connection_ended();
 
-private:
+ private:
   void serve_connection(int fd);
   void register_endpoints();
   [[nodiscard]] bool wait_for_next_request(int fd, bool has_buffered_input, bool first_request) const;

@@ -23,39 +23,42 @@ struct WorkerFlags {
 };
 
 // nginx's worker side of ngx_signal_handler: the action text and the flag it sets.
-std::string_view apply_worker_signal(int signo, bool daemonized, WorkerFlags &flags) {
+std::string_view apply_worker_signal(int signo, bool daemonized, WorkerFlags& flags) {
   switch (signo) {
-  case SIGWINCH:
-    if (!daemonized) return "";
-    flags.quit = true;
-    return ", shutting down";
-  case SIGQUIT: flags.quit = true; return ", shutting down";
-  case SIGTERM:
-  case SIGINT: flags.terminate = true; return ", exiting";
-  case SIGUSR1: flags.reopen = true; return ", reopening logs";
-  case SIGHUP:
-  case SIGUSR2:
-  case SIGIO: return ", ignoring";
-  default: return "";
+    case SIGWINCH:
+      if (!daemonized) return "";
+      flags.quit = true;
+      return ", shutting down";
+    case SIGQUIT: flags.quit = true; return ", shutting down";
+    case SIGTERM:
+    case SIGINT: flags.terminate = true; return ", exiting";
+    case SIGUSR1: flags.reopen = true; return ", reopening logs";
+    case SIGHUP:
+    case SIGUSR2:
+    case SIGIO: return ", ignoring";
+    default: return "";
   }
 }
 
-WorkerHttpSettings http_settings(const WorkerSettings &settings) {
+WorkerHttpSettings http_settings(const WorkerSettings& settings) {
   WorkerHttpSettings http;
   http.version_label = settings.version_label;
   http.worker_pid = ::getpid();
   http.master_pid = ::getppid();
-  if (const BadStatus *bad = settings.faults.find<BadStatus>()) http.forced_status = bad->status_code;
-  if (const WorkerCrashOnRequest *crash = settings.faults.find<WorkerCrashOnRequest>()) {
+  if (const BadStatus* bad = settings.faults.find<BadStatus>()) http.forced_status = bad->status_code;
+  if (const WorkerCrashOnRequest* crash = settings.faults.find<WorkerCrashOnRequest>()) {
     http.crash_on_request = crash->request_number;
   }
   return http;
 }
 
 class WorkerCycle {
-public:
-  WorkerCycle(const WorkerSettings &settings, ErrorLog &log)
-      : settings_(settings), log_(log), listen_fds_(settings.listen_fds), channel_fd_(settings.channel_fd),
+ public:
+  WorkerCycle(const WorkerSettings& settings, ErrorLog& log)
+      : settings_(settings),
+        log_(log),
+        listen_fds_(settings.listen_fds),
+        channel_fd_(settings.channel_fd),
         server_(http_settings(settings)) {}
 
   [[noreturn]] void run() {
@@ -90,7 +93,7 @@ public:
     }
   }
 
-private:
+ private:
   void begin_exiting() {
     exiting_ = true;
     if (settings_.faults.has<AbortOnQuit>()) {
@@ -117,8 +120,8 @@ private:
 
   int poll_timeout_ms() const {
     if (!shutdown_deadline_) return -1;
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*shutdown_deadline_ -
-                                                                      std::chrono::steady_clock::now());
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(*shutdown_deadline_ - std::chrono::steady_clock::now());
     return static_cast<int>(std::max<long long>(0, left.count()));
   }
 
@@ -154,8 +157,8 @@ private:
         error_number == EINTR) {
       return;
     }
-    log_.log_errno(error_number == EMFILE || error_number == ENFILE ? LogLevel::crit : LogLevel::alert,
-                   error_number, "accept4() failed");
+    log_.log_errno(error_number == EMFILE || error_number == ENFILE ? LogLevel::crit : LogLevel::alert, error_number,
+                   "accept4() failed");
     if (error_number == EINVAL) {
       // Someone shut the shared socket down: it will never accept again; stop polling it.
       std::erase(listen_fds_, listen_fd);
@@ -174,26 +177,26 @@ private:
         return;
       }
       switch (command) {
-      case ChannelCommand::quit: flags_.quit = true; break;
-      case ChannelCommand::terminate: flags_.terminate = true; break;
-      case ChannelCommand::reopen: flags_.reopen = true; break;
+        case ChannelCommand::quit: flags_.quit = true; break;
+        case ChannelCommand::terminate: flags_.terminate = true; break;
+        case ChannelCommand::reopen: flags_.reopen = true; break;
       }
     }
   }
 
   void take_signals() {
-    for (const ReceivedSignal &received : take_received_signals()) {
+    for (const ReceivedSignal& received : take_received_signals()) {
       std::string_view action = apply_worker_signal(received.signo, settings_.daemonized, flags_);
-      std::string line = "signal " + std::to_string(received.signo) + " (" + std::string(signal_name(received.signo)) +
-                         ") received";
+      std::string line =
+          "signal " + std::to_string(received.signo) + " (" + std::string(signal_name(received.signo)) + ") received";
       if (received.sender != 0) line += " from " + std::to_string(received.sender);
       line += action;
       log_.log(LogLevel::notice, line);
     }
   }
 
-  const WorkerSettings &settings_;
-  ErrorLog &log_;
+  const WorkerSettings& settings_;
+  ErrorLog& log_;
   std::vector<int> listen_fds_;
   int channel_fd_;
   WorkerHttpServer server_;
@@ -204,7 +207,7 @@ private:
 
 }  // namespace
 
-void run_worker_process(const WorkerSettings &settings, ErrorLog &log) {
+void run_worker_process(const WorkerSettings& settings, ErrorLog& log) {
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);

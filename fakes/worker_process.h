@@ -34,6 +34,6 @@ struct WorkerSettings {
   Faults faults;
 };
 
-[[noreturn]] void run_worker_process(const WorkerSettings &settings, ErrorLog &log);
+[[noreturn]] void run_worker_process(const WorkerSettings& settings, ErrorLog& log);
 
 }  // namespace hotdeploy::fakes

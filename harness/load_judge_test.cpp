@@ -46,7 +46,8 @@ TEST(LoadGeneratorTest, KeepAliveConnectionsServeEveryRequestOk) {
   // The connections are split over the loops, and one loop may reach any count of ok responses
   // before the other's connections sent anything: wait for a response read on each connection.
   ASSERT_TRUE(server.wait_for_answered_connections(4, "GET / ", kLoadWait));
-  ASSERT_TRUE(wait_for_progress(g, [](const LoadProgress& p) { return p.ok >= 200; }, kLoadWait, "200 ok"));
+  ASSERT_TRUE(wait_for_progress(
+      g, [](const LoadProgress& p) { return p.ok >= 200; }, kLoadWait, "200 ok"));
   g.stop(1000ms);
   EXPECT_FALSE(g.error());
   const LoadProgress p = g.progress();
@@ -84,7 +85,8 @@ TEST(LoadGeneratorTest, ZeroByteCloseOnAReusedConnectionIsRetriedOnAFreshOne) {
   RunClock clock;
   LoadGenerator g(config_for(server.port(), 1), clock);
   g.start();
-  ASSERT_TRUE(wait_for_progress(g, [](const LoadProgress& p) { return p.retried >= 10; }, kLoadWait, "10 retried"));
+  ASSERT_TRUE(wait_for_progress(
+      g, [](const LoadProgress& p) { return p.retried >= 10; }, kLoadWait, "10 retried"));
   g.stop(1000ms);
   const LoadProgress p = g.progress();
   EventLog log = g.take_events();
@@ -129,7 +131,8 @@ TEST(LoadGeneratorTest, ARetryThatAlsoFailsIsDropped) {
   config.failure_backoff = 1ms;
   LoadGenerator g(config, clock);
   g.start();
-  ASSERT_TRUE(wait_for_progress(g, [](const LoadProgress& p) { return p.dropped >= 3; }, kLoadWait, "3 dropped"));
+  ASSERT_TRUE(wait_for_progress(
+      g, [](const LoadProgress& p) { return p.dropped >= 3; }, kLoadWait, "3 dropped"));
   g.stop(1000ms);
   EventLog log = g.take_events();
   expect_well_formed(log);

@@ -67,16 +67,19 @@ int bounded_count(const std::string& option, const std::string& text, int max) {
 // `hotdeploy run`'s options: what the parser takes and what --help lists.
 std::vector<Option> run_options(RunArguments& parsed) {
   return {
-      {"--target", "KIND", "fake or nginx, whatever each scenario's target.kind says (fake-only scenarios of a DIR are skipped with nginx)",
+      {"--target", "KIND",
+       "fake or nginx, whatever each scenario's target.kind says (fake-only scenarios of a DIR are skipped with nginx)",
        [&](const std::string& kind) {
          if (kind != "fake" && kind != "nginx") throw UsageError("--target must be fake or nginx, got '" + kind + "'");
          parsed.target = kind == "fake" ? TargetKind::fake : TargetKind::nginx;
        }},
       {"--nginx", "PATH", "the real nginx executable (default /usr/sbin/nginx); an error when no run uses it",
        [&](const std::string& path) { parsed.nginx = fs::absolute(path); }},
-      {"--new-binary", "PATH", "what `swap_binary: new` installs, instead of the scenario's; an error when no run swaps",
+      {"--new-binary", "PATH",
+       "what `swap_binary: new` installs, instead of the scenario's; an error when no run swaps",
        [&](const std::string& path) { parsed.new_binary = fs::absolute(path); }},
-      {"--out", "DIR", "each run's files in DIR/<name>/ (DIR/<name>/<k>/ with --repeat); default runs/<name>/<UTC time>/",
+      {"--out", "DIR",
+       "each run's files in DIR/<name>/ (DIR/<name>/<k>/ with --repeat); default runs/<name>/<UTC time>/",
        [&](const std::string& dir) { parsed.out = dir; }},
       {"--junit", "FILE", "also write a JUnit XML report of every run, skipped and not-run ones included",
        [&](const std::string& file) { parsed.junit = file; }},
@@ -86,7 +89,9 @@ std::vector<Option> run_options(RunArguments& parsed) {
        [&](const std::string& n) { parsed.jobs = bounded_count("--jobs", n, 64); }},
       {"--fake-nginx", "PATH", "the fake-nginx executable (default: beside hotdeploy, or $HOTDEPLOY_FAKE_NGINX)",
        [&](const std::string& path) { parsed.fake_nginx = path; }},
-      {"--require-isolation", "", "exit 3 rather than run without a PID namespace (root, or a user namespace); result.json says which isolation each run had",
+      {"--require-isolation", "",
+       "exit 3 rather than run without a PID namespace (root, or a user namespace); result.json says which isolation "
+       "each run had",
        [&](const std::string&) { parsed.require_isolation = true; }},
       {"-v", "", "debug logging", [&](const std::string&) { parsed.log_level = spdlog::level::debug; }},
       {"-q", "", "only verdicts and errors (no info lines, no warnings)",
@@ -293,13 +298,13 @@ void check_environment(const RunArguments& arguments, const RunPlan& plan, const
       }
     }
   }
-  check_writable_directory(arguments.out.value_or("runs"), arguments.out ? "--out " + arguments.out->string()
-                                                                          : std::string("run directory runs/"));
+  check_writable_directory(arguments.out.value_or("runs"),
+                           arguments.out ? "--out " + arguments.out->string() : std::string("run directory runs/"));
 }
 
 struct PlannedRun {
   const Scenario* scenario;
-  int repetition;  // 1-based
+  int repetition;    // 1-based
   std::string name;  // the scenario's, with #k under --repeat
 };
 
@@ -354,8 +359,8 @@ std::string shown_verdict(const FinishedRun& run) {
   return std::string(harness::to_string(run.judgement.verdict));
 }
 
-void print_summary(const std::vector<FinishedRun>& runs, const std::vector<std::pair<std::string, std::string>>& not_run,
-                   std::ostream& out) {
+void print_summary(const std::vector<FinishedRun>& runs,
+                   const std::vector<std::pair<std::string, std::string>>& not_run, std::ostream& out) {
   std::size_t name_width = std::string("scenario").size();
   for (const auto& run : runs) name_width = std::max(name_width, run.name.size());
   for (const auto& [name, reason] : not_run) name_width = std::max(name_width, name.size());
@@ -363,7 +368,8 @@ void print_summary(const std::vector<FinishedRun>& runs, const std::vector<std::
   out << '\n'
       << std::left << std::setw(static_cast<int>(name_width)) << "scenario" << std::setw(13) << "verdict" << std::right
       << std::setw(10) << "requests" << std::setw(9) << "dropped" << std::setw(9) << "retried" << std::setw(15)
-      << "switchover_ms" << "  run directory\n";
+      << "switchover_ms"
+      << "  run directory\n";
   int passed = 0;
   int failed = 0;
   for (const auto& run : runs) {
@@ -436,7 +442,8 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
   std::vector<PlannedRun> planned;
   for (const auto& scenario : plan.scenarios) {
     for (int k = 1; k <= arguments.repeat; ++k) {
-      planned.push_back({&scenario, k, arguments.repeat == 1 ? scenario.name : scenario.name + "#" + std::to_string(k)});
+      planned.push_back(
+          {&scenario, k, arguments.repeat == 1 ? scenario.name : scenario.name + "#" + std::to_string(k)});
     }
   }
   std::vector<std::pair<std::string, std::string>> not_run = plan.skipped;
@@ -457,7 +464,8 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
                         return with_exit_codes(
                             [&] {
                               become_child_subreaper();
-                              if (show_progress) spdlog::default_logger()->sinks().front()->set_level(spdlog::level::err);
+                              if (show_progress)
+                                spdlog::default_logger()->sinks().front()->set_level(spdlog::level::err);
                               auto isolated = options;
                               isolated.isolation = isolation;
                               try {
@@ -481,10 +489,11 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
     worst = code >= 128 ? code : std::max(worst, code == exit_fail || code == exit_pass ? code : exit_environment);
     finished.push_back(std::move(run));
   };
-  const auto started = schedule_runs(planned.size(), {arguments.jobs, show_progress, out, arguments.require_isolation}, prepare, ended);
+  const auto started =
+      schedule_runs(planned.size(), {arguments.jobs, show_progress, out, arguments.require_isolation}, prepare, ended);
   for (std::size_t i = started; i < planned.size(); ++i) {
-    not_run.emplace_back(planned[i].name, "interrupted by signal " + std::to_string(interrupt_signal()) +
-                                              " before it started");
+    not_run.emplace_back(planned[i].name,
+                         "interrupted by signal " + std::to_string(interrupt_signal()) + " before it started");
   }
   if (finished.size() + not_run.size() > 1) print_summary(finished, not_run, out);
   if (arguments.junit) {

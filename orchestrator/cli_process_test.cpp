@@ -155,15 +155,17 @@ TEST_P(InterruptedRun, EndsEveryProcessOfTheRunAndExitsWithTheSignal) {
   std::filesystem::remove_all(dir);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Signals, InterruptedRun,
-    ::testing::Combine(::testing::Values(SIGINT, SIGTERM, SIGKILL),
-                       ::testing::Values(RunAs::test_user, RunAs::nobody, RunAs::nobody_without_user_namespaces)),
-    [](const auto& info) {
-      const int signal_number = std::get<0>(info.param);
-      return std::string(signal_number == SIGINT ? "SIGINT" : signal_number == SIGTERM ? "SIGTERM" : "SIGKILL") + "_" +
-             to_string(std::get<1>(info.param));
-    });
+INSTANTIATE_TEST_SUITE_P(Signals, InterruptedRun,
+                         ::testing::Combine(::testing::Values(SIGINT, SIGTERM, SIGKILL),
+                                            ::testing::Values(RunAs::test_user, RunAs::nobody,
+                                                              RunAs::nobody_without_user_namespaces)),
+                         [](const auto& info) {
+                           const int signal_number = std::get<0>(info.param);
+                           return std::string(signal_number == SIGINT    ? "SIGINT"
+                                              : signal_number == SIGTERM ? "SIGTERM"
+                                                                         : "SIGKILL") +
+                                  "_" + to_string(std::get<1>(info.param));
+                         });
 
 // Where hotdeploy would get no PID namespace, --require-isolation refuses to run at all, with one
 // message that names what the kernel refused, before making any run directory.
@@ -202,11 +204,11 @@ TEST(ParallelRuns, TwoUpgradesAtOnceBothPassAndCheckAgrees) {
         << "steps:\n  - sleep: 200ms\n  - upgrade: {}\n  - sleep: 300ms\nexpect: {dropped: 0, served_by_at_end: new}\n";
   }
   const auto out = dir / "runs";
-  HotdeployProcess hotdeploy(start_as(RunAs::test_user, HOTDEPLOY_PATH,
-                                      {"run", (dir / "first.yaml").string(), (dir / "second.yaml").string(), "--jobs",
-                                       "2", "--out", out.string(), "--junit", (dir / "junit.xml").string(),
-                                       "--fake-nginx", FAKE_NGINX_PATH},
-                                      dir / "output"));
+  HotdeployProcess hotdeploy(
+      start_as(RunAs::test_user, HOTDEPLOY_PATH,
+               {"run", (dir / "first.yaml").string(), (dir / "second.yaml").string(), "--jobs", "2", "--out",
+                out.string(), "--junit", (dir / "junit.xml").string(), "--fake-nginx", FAKE_NGINX_PATH},
+               dir / "output"));
   const auto code = hotdeploy.wait_for_exit(60s);
   const auto output = read_text(dir / "output");
   ASSERT_TRUE(code.has_value()) << output;
@@ -342,7 +344,8 @@ TEST(CliProcess, AMasterThatDiesAtStartEndsTheWaitAtOnceAndLogsGoToStderr) {
   const auto dir = make_test_directory("cli-dies-at-start");
   std::ofstream(dir / "dies.yaml") << "name: dies\ntarget: {faults: {old: [crash_on_start]}}\nsteps:\n  - sleep: 1s\n";
   const auto started = std::chrono::steady_clock::now();
-  HotdeployProcess hotdeploy(start_hotdeploy_with(dir, {"run", (dir / "dies.yaml").string(), "--out", (dir / "runs").string()}));
+  HotdeployProcess hotdeploy(
+      start_hotdeploy_with(dir, {"run", (dir / "dies.yaml").string(), "--out", (dir / "runs").string()}));
   const auto code = hotdeploy.wait_for_exit(30s);
   const auto took = std::chrono::steady_clock::now() - started;
   const auto out = read_file(dir / "stdout");
@@ -362,10 +365,12 @@ TEST(CliProcess, AMasterThatDiesAtStartEndsTheWaitAtOnceAndLogsGoToStderr) {
 // `daemon off` ignores, which the scenario expects) is not printed.
 TEST(CliProcess, QuietPrintsNoExpectedWarning) {
   const auto dir = make_test_directory("cli-quiet");
-  std::ofstream(dir / "winch.yaml") << "name: winch\ntarget: {daemon: false}\nload: {keepalive: {connections: 2}}\n"
-                                    << "steps:\n  - sleep: 200ms\n  - signal: {send: WINCH, to: old}\n  - sleep: 500ms\n"
-                                    << "expect: {no_effect: [\"WINCH to generation 1\"]}\n";
-  HotdeployProcess hotdeploy(start_hotdeploy_with(dir, {"run", (dir / "winch.yaml").string(), "--out", (dir / "runs").string(), "-q"}));
+  std::ofstream(dir / "winch.yaml")
+      << "name: winch\ntarget: {daemon: false}\nload: {keepalive: {connections: 2}}\n"
+      << "steps:\n  - sleep: 200ms\n  - signal: {send: WINCH, to: old}\n  - sleep: 500ms\n"
+      << "expect: {no_effect: [\"WINCH to generation 1\"]}\n";
+  HotdeployProcess hotdeploy(
+      start_hotdeploy_with(dir, {"run", (dir / "winch.yaml").string(), "--out", (dir / "runs").string(), "-q"}));
   const auto code = hotdeploy.wait_for_exit(30s);
   const auto out = read_file(dir / "stdout");
   const auto err = read_file(dir / "stderr");
@@ -382,9 +387,9 @@ TEST(CliProcess, QuietPrintsNoExpectedWarning) {
 TEST(CliProcess, JunitAndResultNameTheTargetAndTheBinariesOfEveryRun) {
   const auto dir = make_test_directory("cli-what-ran");
   std::ofstream(dir / "up.yaml") << "name: up\nload: {keepalive: {connections: 2}}\nsteps:\n  - upgrade: {}\n";
-  HotdeployProcess hotdeploy(start_hotdeploy_with(
-      dir, {"run", (dir / "up.yaml").string(), "--repeat=2", "--out", (dir / "runs").string(), "--junit",
-            (dir / "junit.xml").string(), "-q"}));
+  HotdeployProcess hotdeploy(
+      start_hotdeploy_with(dir, {"run", (dir / "up.yaml").string(), "--repeat=2", "--out", (dir / "runs").string(),
+                                 "--junit", (dir / "junit.xml").string(), "-q"}));
   const auto code = hotdeploy.wait_for_exit(60s);
   const auto out = read_file(dir / "stdout");
   ASSERT_TRUE(code.has_value()) << out;
@@ -401,8 +406,8 @@ TEST(CliProcess, JunitAndResultNameTheTargetAndTheBinariesOfEveryRun) {
   EXPECT_NE(result.find("\"target\": \"fake\""), std::string::npos) << result;
   EXPECT_NE(result.find("\"sha256\": \"" + installed_sha + "\""), std::string::npos) << result;
   EXPECT_NE(out.find("PASS up#1: "), std::string::npos) << out;
-  EXPECT_NE(out.find("\n  on fake: binary " + std::string(FAKE_NGINX_PATH) + " (nginx version: fake-nginx/1.0, sha256 " +
-                     installed_sha.substr(0, 16) + ")"),
+  EXPECT_NE(out.find("\n  on fake: binary " + std::string(FAKE_NGINX_PATH) +
+                     " (nginx version: fake-nginx/1.0, sha256 " + installed_sha.substr(0, 16) + ")"),
             std::string::npos)
       << out;
   std::ostringstream check_out;
@@ -418,12 +423,13 @@ TEST(CliProcess, TargetNginxSkipsTheFakeOnlyScenariosOfADirectory) {
   if (!std::filesystem::exists("/usr/sbin/nginx")) GTEST_SKIP() << "no /usr/sbin/nginx here";
   const auto dir = make_test_directory("cli-skip-fake-only");
   std::filesystem::create_directories(dir / "library");
-  std::ofstream(dir / "library" / "faulty.yaml") << "name: faulty\ntarget: {faults: {new: [crash_on_start]}}\nsteps: []\n";
+  std::ofstream(dir / "library" / "faulty.yaml")
+      << "name: faulty\ntarget: {faults: {new: [crash_on_start]}}\nsteps: []\n";
   std::ofstream(dir / "library" / "plain.yaml")
       << "name: plain\nload: {keepalive: {connections: 2}}\nsteps:\n  - sleep: 200ms\n";
-  HotdeployProcess hotdeploy(start_hotdeploy_with(
-      dir, {"run", (dir / "library").string(), "--target", "nginx", "--out", (dir / "runs").string(), "--junit",
-            (dir / "junit.xml").string(), "-q"}));
+  HotdeployProcess hotdeploy(
+      start_hotdeploy_with(dir, {"run", (dir / "library").string(), "--target", "nginx", "--out",
+                                 (dir / "runs").string(), "--junit", (dir / "junit.xml").string(), "-q"}));
   const auto code = hotdeploy.wait_for_exit(60s);
   const auto out = read_file(dir / "stdout");
   ASSERT_TRUE(code.has_value()) << out;
@@ -431,7 +437,8 @@ TEST(CliProcess, TargetNginxSkipsTheFakeOnlyScenariosOfADirectory) {
   EXPECT_NE(out.find("PASS plain:"), std::string::npos) << out;
   EXPECT_NE(out.find("runs: 1 passed, 0 failed, 1 not run"), std::string::npos) << out;
   const auto xml = read_file(dir / "junit.xml");
-  EXPECT_NE(xml.find("<testcase classname=\"hotdeploy.nginx\" name=\"faulty\" time=\"0.000\">"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<testcase classname=\"hotdeploy.nginx\" name=\"faulty\" time=\"0.000\">"), std::string::npos)
+      << xml;
   EXPECT_NE(xml.find("<skipped message=\"fake-only: its binaries carry fake-nginx faults"), std::string::npos) << xml;
   std::filesystem::remove_all(dir);
 }
@@ -445,9 +452,9 @@ TEST(CliProcess, AnInterruptedBatchShowsInterruptedAndListsWhatDidNotRun) {
     std::ofstream(dir / "library" / (std::string(name) + ".yaml"))
         << "name: " << name << "\nload: {keepalive: {connections: 2}}\nsteps:\n  - sleep: 60s\n";
   }
-  HotdeployProcess hotdeploy(start_hotdeploy_with(
-      dir, {"run", (dir / "library").string(), "--jobs", "2", "--out", (dir / "runs").string(), "--junit",
-            (dir / "junit.xml").string()}));
+  HotdeployProcess hotdeploy(
+      start_hotdeploy_with(dir, {"run", (dir / "library").string(), "--jobs", "2", "--out", (dir / "runs").string(),
+                                 "--junit", (dir / "junit.xml").string()}));
   ASSERT_TRUE(wait_for_text(dir / "runs" / "a" / "hotdeploy.log", "step: sleep 60s", 20s));
   ASSERT_TRUE(wait_for_text(dir / "runs" / "b" / "hotdeploy.log", "step: sleep 60s", 20s));
   ASSERT_EQ(::kill(hotdeploy.pid(), SIGINT), 0);

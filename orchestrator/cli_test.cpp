@@ -20,7 +20,9 @@ struct CliOutput {
 };
 
 // A usage error is one line: the reason, and where the usage is.
-std::string usage_line(const std::string& reason) { return "hotdeploy: " + reason + " (hotdeploy --help lists the usage)\n"; }
+std::string usage_line(const std::string& reason) {
+  return "hotdeploy: " + reason + " (hotdeploy --help lists the usage)\n";
+}
 
 CliOutput cli(const std::vector<std::string>& args) {
   std::ostringstream out;
@@ -57,12 +59,12 @@ TEST(Cli, InvalidScenarioExitsTwoNamingFileLineAndColumn) {
   std::ofstream(file) << "name: typo\nsteps:\n  - signal: {sned: USR2}\n";
   const auto result = cli({"run", file});
   EXPECT_EQ(result.code, exit_usage);
-  EXPECT_EQ(result.err, "hotdeploy: invalid scenario: " + file +
-                            ":3:14: unknown key 'sned' in signal (known: send, to)\n");
+  EXPECT_EQ(result.err,
+            "hotdeploy: invalid scenario: " + file + ":3:14: unknown key 'sned' in signal (known: send, to)\n");
   const auto missing = cli({"run", (dir / "missing.yaml").string()});
   EXPECT_EQ(missing.code, exit_usage);
-  EXPECT_EQ(missing.err, "hotdeploy: invalid scenario: " + (dir / "missing.yaml").string() +
-                             ": cannot open the scenario file\n");
+  EXPECT_EQ(missing.err,
+            "hotdeploy: invalid scenario: " + (dir / "missing.yaml").string() + ": cannot open the scenario file\n");
   std::filesystem::remove_all(dir);
 }
 
@@ -92,13 +94,17 @@ TEST(Cli, ValidateAndListReadEveryScenarioWithoutRunningIt) {
 }
 
 TEST(Cli, RunOptionsAreCheckedBeforeAnythingRuns) {
-  EXPECT_EQ(cli({"run", "x.yaml", "--repeat", "0"}).err, usage_line("--repeat must be a whole number from 1 to 1000, got '0'"));
-  EXPECT_EQ(cli({"run", "x.yaml", "--jobs", "two"}).err, usage_line("--jobs must be a whole number from 1 to 64, got 'two'"));
-  EXPECT_EQ(cli({"run", "x.yaml", "--target", "apache"}).err, usage_line("--target must be fake or nginx, got 'apache'"));
+  EXPECT_EQ(cli({"run", "x.yaml", "--repeat", "0"}).err,
+            usage_line("--repeat must be a whole number from 1 to 1000, got '0'"));
+  EXPECT_EQ(cli({"run", "x.yaml", "--jobs", "two"}).err,
+            usage_line("--jobs must be a whole number from 1 to 64, got 'two'"));
+  EXPECT_EQ(cli({"run", "x.yaml", "--target", "apache"}).err,
+            usage_line("--target must be fake or nginx, got 'apache'"));
   EXPECT_EQ(cli({"check"}).code, exit_usage);
   const auto missing_dir = cli({"check", "/nonexistent/run"});
   EXPECT_EQ(missing_dir.code, exit_usage);
-  EXPECT_EQ(missing_dir.err, "hotdeploy: invalid scenario: /nonexistent/run/scenario.yaml: cannot open the scenario file\n");
+  EXPECT_EQ(missing_dir.err,
+            "hotdeploy: invalid scenario: /nonexistent/run/scenario.yaml: cannot open the scenario file\n");
 }
 
 }  // namespace
@@ -156,13 +162,14 @@ namespace {
 
 // Issue 18.3: --opt=VALUE is the same as --opt VALUE, and --help lists exactly the parser's options.
 TEST(Cli, OptionsTakeEqualsValuesAndHelpListsEveryRunOption) {
-  EXPECT_EQ(cli({"run", "x.yaml", "--repeat=0"}).err, usage_line("--repeat must be a whole number from 1 to 1000, got '0'"));
+  EXPECT_EQ(cli({"run", "x.yaml", "--repeat=0"}).err,
+            usage_line("--repeat must be a whole number from 1 to 1000, got '0'"));
   EXPECT_EQ(cli({"run", "x.yaml", "--target=apache"}).err, usage_line("--target must be fake or nginx, got 'apache'"));
   EXPECT_EQ(cli({"run", "x.yaml", "-q=yes"}).err, usage_line("unknown option '-q=yes'"));
   const auto help = cli({"--help"}).out;
-  for (const char* option : {"  --target KIND  ", "  --nginx PATH  ", "  --new-binary PATH  ", "  --out DIR  ",
-                             "  --junit FILE  ", "  --repeat N  ", "  --jobs N  ", "  --fake-nginx PATH  ", "  -v  ",
-                             "  -q  "}) {
+  for (const char* option :
+       {"  --target KIND  ", "  --nginx PATH  ", "  --new-binary PATH  ", "  --out DIR  ", "  --junit FILE  ",
+        "  --repeat N  ", "  --jobs N  ", "  --fake-nginx PATH  ", "  -v  ", "  -q  "}) {
     EXPECT_NE(help.find(option), std::string::npos) << option << " missing from\n" << help;
   }
 }
@@ -226,16 +233,16 @@ TEST(Cli, MissingBinaryOrUnwritableOutputStopsBeforeAnyRunDirectory) {
 
 // Issue 21.6: the cause (run_errors) comes before what follows from it.
 TEST(Cli, VerdictLineListsTheCauseFirstAndNamesWhatRan) {
-  const harness::Judgement judgement{
-      harness::Verdict::fail,
-      {},
-      {{"served_by_at_end", harness::Verdict::fail, "generation 1 served"},
-       {"dropped", harness::Verdict::pass, "0 dropped"},
-       {"masters_at_end", harness::Verdict::fail, "2 masters"},
-       {"switchover_ms", harness::Verdict::unknown, "no switchover"},
-       {"run_errors", harness::Verdict::fail, "wait master_ready of new timed out"}}};
-  const harness::RunSubject subject{"nginx", {{"binary", "/usr/sbin/nginx", "nginx version: nginx/1.22.1",
-                                               "bc08ffbb8c8dcc4af51a7816a8afedbe2d4526787cfd9f3a49e26c208217d550"}}};
+  const harness::Judgement judgement{harness::Verdict::fail,
+                                     {},
+                                     {{"served_by_at_end", harness::Verdict::fail, "generation 1 served"},
+                                      {"dropped", harness::Verdict::pass, "0 dropped"},
+                                      {"masters_at_end", harness::Verdict::fail, "2 masters"},
+                                      {"switchover_ms", harness::Verdict::unknown, "no switchover"},
+                                      {"run_errors", harness::Verdict::fail, "wait master_ready of new timed out"}}};
+  const harness::RunSubject subject{"nginx",
+                                    {{"binary", "/usr/sbin/nginx", "nginx version: nginx/1.22.1",
+                                      "bc08ffbb8c8dcc4af51a7816a8afedbe2d4526787cfd9f3a49e26c208217d550"}}};
   EXPECT_EQ(verdict_line("up", subject, judgement),
             "FAIL up: 0 requests, 0 dropped, 0 retried, switchover n/a\n"
             "  on nginx: binary /usr/sbin/nginx (nginx version: nginx/1.22.1, sha256 bc08ffbb8c8dcc4a)\n"

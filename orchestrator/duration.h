@@ -1,7 +1,7 @@
 // Durations as scenario files write them, nginx's way: whole numbers with a unit, "300ms", "5s",
 // "2m", or combined largest unit first, "1s500ms", "1m30s" (each unit once). No fractions
-// ("1.5s") and no bare number (a forgotten unit never silently means milliseconds). Parsing never throws; a bad text gives
-// std::nullopt and the caller names the file position.
+// ("1.5s") and no bare number (a forgotten unit never silently means milliseconds). Parsing never throws; a bad text
+// gives std::nullopt and the caller names the file position.
 #pragma once
 
 #include <chrono>

@@ -22,9 +22,9 @@ namespace hotdeploy::orchestrator {
 
 struct ErrorLogLine {
   harness::LogLevel level = harness::LogLevel::none;  // none when the line is not in nginx's format
-  pid_t pid = 0;                                       // the process that wrote it; 0 when not in the format
-  std::string message;          // the text after "PID#TID: " and "*CID ", or the whole line
-  std::uint32_t message_at = 0;  // where `message` starts in `raw`
+  pid_t pid = 0;                                      // the process that wrote it; 0 when not in the format
+  std::string message;                                // the text after "PID#TID: " and "*CID ", or the whole line
+  std::uint32_t message_at = 0;                       // where `message` starts in `raw`
   std::string raw;
 };
 

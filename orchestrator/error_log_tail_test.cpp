@@ -12,7 +12,8 @@ namespace hotdeploy::orchestrator {
 namespace {
 
 TEST(ParseErrorLogLine, SplitsNginxFormatIntoLevelAndMessage) {
-  const std::string text = "2026/11/26 00:10:53 [notice] 1234#1234: signal 12 (SIGUSR2) received from 99, changing binary";
+  const std::string text =
+      "2026/11/26 00:10:53 [notice] 1234#1234: signal 12 (SIGUSR2) received from 99, changing binary";
   const auto line = parse_error_log_line(text);
   EXPECT_EQ(line.level, harness::LogLevel::notice);
   EXPECT_EQ(line.pid, 1234);
@@ -28,9 +29,13 @@ TEST(ParseErrorLogLine, ReadsEveryLevelAndDropsTheConnectionNumber) {
   EXPECT_EQ(line.pid, 77);
   EXPECT_EQ(line.message, "open() \"/x\" failed (2: No such file or directory), client: 127.0.0.1");
   EXPECT_EQ(line.raw.substr(line.message_at), line.message);
-  for (const auto& [name, level] : std::vector<std::pair<std::string, harness::LogLevel>>{
-           {"debug", harness::LogLevel::debug}, {"info", harness::LogLevel::info}, {"warn", harness::LogLevel::warn},
-           {"crit", harness::LogLevel::crit}, {"alert", harness::LogLevel::alert}, {"emerg", harness::LogLevel::emerg}}) {
+  for (const auto& [name, level] :
+       std::vector<std::pair<std::string, harness::LogLevel>>{{"debug", harness::LogLevel::debug},
+                                                              {"info", harness::LogLevel::info},
+                                                              {"warn", harness::LogLevel::warn},
+                                                              {"crit", harness::LogLevel::crit},
+                                                              {"alert", harness::LogLevel::alert},
+                                                              {"emerg", harness::LogLevel::emerg}}) {
     EXPECT_EQ(parse_error_log_line("2026/01/02 03:04:05 [" + name + "] 1#1: m").level, level) << name;
   }
   // "*" not followed by a number and a space is part of the message.
@@ -40,18 +45,18 @@ TEST(ParseErrorLogLine, ReadsEveryLevelAndDropsTheConnectionNumber) {
 
 TEST(ParseErrorLogLine, MalformedLinesHaveNoLevelAndAreTheirOwnMessage) {
   for (const std::string text : {
-           "nginx: [emerg] unexpected \"}\"",                    // nginx's stderr format
-           "",                                                   //
-           "2026/11/26 00:10:53 [notice",                        // cut in the level
-           "2026/11/26 00:10:53 [loud] 1#1: unknown level",       //
-           "2026/11/26 00:10:53 [] 1#1: empty level",             //
-           "2026/11/26 00:10:53 [notice] 1234: no thread",        //
-           "2026/11/26 00:10:53 [notice] x#1: no pid",            //
-           "2026/11/26 00:10:53 [notice] 1#1 no colon",           //
-           "2026/11/26 00:10:53 [notice]1#1: no space",           //
-           "26/11/26 00:10:53 [notice] 1#1: short date",          //
-           "2026-11-26 00:10:53 [notice] 1#1: dashes",            //
-           "2026/11/26T00:10:53 [notice] 1#1: a T",               //
+           "nginx: [emerg] unexpected \"}\"",                // nginx's stderr format
+           "",                                               //
+           "2026/11/26 00:10:53 [notice",                    // cut in the level
+           "2026/11/26 00:10:53 [loud] 1#1: unknown level",  //
+           "2026/11/26 00:10:53 [] 1#1: empty level",        //
+           "2026/11/26 00:10:53 [notice] 1234: no thread",   //
+           "2026/11/26 00:10:53 [notice] x#1: no pid",       //
+           "2026/11/26 00:10:53 [notice] 1#1 no colon",      //
+           "2026/11/26 00:10:53 [notice]1#1: no space",      //
+           "26/11/26 00:10:53 [notice] 1#1: short date",     //
+           "2026-11-26 00:10:53 [notice] 1#1: dashes",       //
+           "2026/11/26T00:10:53 [notice] 1#1: a T",          //
        }) {
     const auto line = parse_error_log_line(text);
     EXPECT_EQ(line.level, harness::LogLevel::none) << text;

@@ -42,7 +42,9 @@ TEST(RenderNginxConf, BrokenRepeatsWorkerProcessesWhichNginxRejectsAsDuplicate) 
   target.workers = 2;
   const auto count = [](const std::string& conf) {
     std::size_t n = 0;
-    for (auto at = conf.find("worker_processes 2;"); at != std::string::npos; at = conf.find("worker_processes 2;", at + 1)) ++n;
+    for (auto at = conf.find("worker_processes 2;"); at != std::string::npos;
+         at = conf.find("worker_processes 2;", at + 1))
+      ++n;
     return n;
   };
   EXPECT_EQ(count(render_nginx_conf({target, "x", 8080})), 1u);

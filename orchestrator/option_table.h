@@ -18,9 +18,9 @@ class UsageError : public std::runtime_error {
 };
 
 struct Option {
-  std::string name;        // "--out", "-v"
-  std::string value_name;  // "DIR"; empty for a flag
-  std::string help;        // one line
+  std::string name;                                     // "--out", "-v"
+  std::string value_name;                               // "DIR"; empty for a flag
+  std::string help;                                     // one line
   std::function<void(const std::string& value)> apply;  // a flag's value is ""
 };
 

@@ -61,8 +61,8 @@ void PidfdWatch::add_other(int fd) {
 PidfdWatch::Ready PidfdWatch::wait(std::chrono::milliseconds timeout) {
   std::array<epoll_event, 64> events{};
   Ready ready;
-  const int n = ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()),
-                             static_cast<int>(timeout.count()));
+  const int n =
+      ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), static_cast<int>(timeout.count()));
   for (int i = 0; i < n; ++i) {
     const auto tag = events[static_cast<std::size_t>(i)].data.u64;
     if (tag == other_tag) {

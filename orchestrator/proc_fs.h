@@ -11,7 +11,7 @@
 namespace hotdeploy::orchestrator {
 
 struct ProcStat {
-  char state = '?';   // R, S, D, Z, X, ...
+  char state = '?';  // R, S, D, Z, X, ...
   pid_t parent = 0;
 };
 

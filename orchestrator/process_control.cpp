@@ -1,18 +1,18 @@
 #include "orchestrator/process_control.h"
 
 #include <linux/close_range.h>
-#include <sys/syscall.h>
 #include <poll.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/process.hpp>
 #include <boost/process/extend.hpp>
-#include <algorithm>
 #include <cerrno>
-#include <cstdint>
 #include <csignal>
+#include <cstdint>
 #include <system_error>
 #include <thread>
 
@@ -38,7 +38,7 @@ pid_t launch(const LaunchSpec& spec) {
   };
   try {
     bp::child child(bp::exe = spec.argv.front(), bp::args = args, bp::start_dir = spec.working_directory.string(),
-                    bp::std_in < bp::null, bp::std_out > spec.stdout_file.string(),
+                    bp::std_in<bp::null, bp::std_out> spec.stdout_file.string(),
                     bp::std_err > spec.stderr_file.string(), close_ours_on_exec);
     const pid_t pid = child.id();
     child.detach();
@@ -98,7 +98,7 @@ CompletedProcess run_to_completion(const std::vector<std::string>& argv, std::ch
   CompletedProcess completed;
   try {
     bp::pipe errors;
-    bp::child child(bp::exe = argv.front(), bp::args = args, bp::std_in < bp::null, bp::std_out > bp::null,
+    bp::child child(bp::exe = argv.front(), bp::args = args, bp::std_in<bp::null, bp::std_out> bp::null,
                     bp::std_err > errors);
     // Only the child writes to the pipe: with our write end closed, its exit ends the stream.
     ::close(errors.native_sink());

@@ -29,7 +29,7 @@ struct LaunchSpec {
 [[nodiscard]] pid_t launch(const LaunchSpec& spec);
 
 struct CompletedProcess {
-  int exit_code = -1;   // 128 + signal when killed; -1 when it did not finish in time
+  int exit_code = -1;  // 128 + signal when killed; -1 when it did not finish in time
   std::string stderr_text;
 };
 

@@ -1,7 +1,7 @@
 #include "orchestrator/process_observer.h"
 
-#include <spdlog/spdlog.h>
 #include <sched.h>
+#include <spdlog/spdlog.h>
 #include <sys/inotify.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -51,8 +51,8 @@ bool log_level_of_interest(LogLevel level) { return level == LogLevel::none || l
 double thread_cpu_ms() {
   rusage usage{};
   ::getrusage(RUSAGE_THREAD, &usage);
-  const auto us = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1'000'000L + usage.ru_utime.tv_usec +
-                  usage.ru_stime.tv_usec;
+  const auto us =
+      (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1'000'000L + usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
   return static_cast<double>(us) / 1e3;
 }
 
@@ -142,7 +142,7 @@ void ProcessObserver::run() {
   last.final = true;
   handle(last);
   spdlog::debug("process observer: {:.1f} ms CPU over {:.1f} s", thread_cpu_ms(),
-               static_cast<double>(clock_.now_ns()) / 1e9);
+                static_cast<double>(clock_.now_ns()) / 1e9);
 }
 
 // Each read stamps what it saw with the time just after it: an observation is never dated
@@ -166,7 +166,8 @@ void ProcessObserver::handle(const Wakeup& wakeup) {
     } else if (change.gone) {
       record_pid_file(change.file, std::nullopt);  // what the name holds now may be a later write
     } else {
-      record_pid_file(change.file, read_pid_file(change.file == pid_file_index ? config_.pid_file : config_.oldbin_file));
+      record_pid_file(change.file,
+                      read_pid_file(change.file == pid_file_index ? config_.pid_file : config_.oldbin_file));
     }
   }
   if (log_changed) read_error_log();

@@ -60,8 +60,8 @@ struct ObserverConfig {
   std::filesystem::path pid_file;
   std::filesystem::path oldbin_file;
   std::filesystem::path error_log;
-  std::chrono::milliseconds tick{1};         // /proc scan for births while busy
-  std::chrono::milliseconds idle_tick{10};   // ... and otherwise
+  std::chrono::milliseconds tick{1};        // /proc scan for births while busy
+  std::chrono::milliseconds idle_tick{10};  // ... and otherwise
   std::chrono::milliseconds busy_window{250};
 };
 
@@ -124,19 +124,19 @@ class ProcessObserver {
   FileChangeWatch files_;
   PidfdWatch exits_;
   harness::EventLog events_;
-  ProcessTable table_;                             // the thread's own; never read by other threads
-  bool changed_ = false;                           // table_ differs from published_
-  std::int64_t last_activity_ns_ = 0;              // last time anything was seen (busy window)
+  ProcessTable table_;                 // the thread's own; never read by other threads
+  bool changed_ = false;               // table_ differs from published_
+  std::int64_t last_activity_ns_ = 0;  // last time anything was seen (busy window)
   mutable std::mutex mutex_;
-  ProcessTable published_;                         // a copy of table_, guarded by mutex_
-  std::vector<std::string> log_lines_;             // guarded by mutex_
-  std::map<pid_t, ChildrenFile> children_files_;   // of live masters (and unclassified processes)
-  std::map<pid_t, std::int64_t> last_look_ns_;      // parent -> when its children were last listed
-  std::map<pid_t, HowSeen> how_seen_;               // of every process tracked
+  ProcessTable published_;                            // a copy of table_, guarded by mutex_
+  std::vector<std::string> log_lines_;                // guarded by mutex_
+  std::map<pid_t, ChildrenFile> children_files_;      // of live masters (and unclassified processes)
+  std::map<pid_t, std::int64_t> last_look_ns_;        // parent -> when its children were last listed
+  std::map<pid_t, HowSeen> how_seen_;                 // of every process tracked
   std::map<pid_t, harness::ProcessRole> role_hints_;  // from error.log
-  std::map<pid_t, int> exit_codes_;                // from waitpid and error.log
-  std::set<pid_t> born_announced_;                 // process_born recorded
-  std::set<pid_t> exit_announced_;                 // process_exited recorded
+  std::map<pid_t, int> exit_codes_;                   // from waitpid and error.log
+  std::set<pid_t> born_announced_;                    // process_born recorded
+  std::set<pid_t> exit_announced_;                    // process_exited recorded
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 };

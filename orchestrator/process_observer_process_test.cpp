@@ -167,7 +167,7 @@ TEST_F(ObserverProcessTest, SeesEveryWorkerThatLivesFiveMilliseconds) {
   }
   const auto pid = std::to_string(master);
   EXPECT_EQ(pid_file_changes, (std::vector<std::string>{"nginx.pid " + pid, "nginx.pid removed",
-                                                         "nginx.pid.oldbin " + pid, "nginx.pid.oldbin removed"}));
+                                                        "nginx.pid.oldbin " + pid, "nginx.pid.oldbin removed"}));
 }
 
 TEST_F(ObserverProcessTest, AWorkerKnownOnlyFromTheLogIsMarkedInferred) {

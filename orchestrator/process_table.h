@@ -20,9 +20,9 @@ struct ProcessRecord {
   pid_t parent = 0;
   harness::ProcessRole role = harness::ProcessRole::none;  // none: not classified yet
   int generation = 0;
-  std::int64_t born_ns = 0;                 // first seen
-  std::optional<std::int64_t> exited_ns;    // first seen gone
-  int exit_code = -1;                       // -1 while unknown
+  std::int64_t born_ns = 0;               // first seen
+  std::optional<std::int64_t> exited_ns;  // first seen gone
+  int exit_code = -1;                     // -1 while unknown
 };
 
 struct ProcessTable {

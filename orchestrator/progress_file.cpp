@@ -9,7 +9,8 @@ ProgressFile::ProgressFile(std::filesystem::path path, std::function<std::string
     : path_(std::move(path)), describe_(std::move(describe)), thread_([this] {
         while (!stopping_) {
           write_once();
-          for (int slice = 0; slice < 25 && !stopping_; ++slice) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+          for (int slice = 0; slice < 25 && !stopping_; ++slice)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
       }) {}
 

@@ -79,8 +79,10 @@ std::string worker_counts(const harness::JudgeInputs& run) {
   }
   std::vector<std::string> parts;
   for (const auto& [generation, counts] : by_generation) {
-    std::string part = generation + " " + std::to_string(counts.born) + " born " + std::to_string(counts.exited) + " exited";
-    for (const auto& [code, n] : counts.by_nonzero_code) part += ", " + std::to_string(n) + " with code " + std::to_string(code);
+    std::string part =
+        generation + " " + std::to_string(counts.born) + " born " + std::to_string(counts.exited) + " exited";
+    for (const auto& [code, n] : counts.by_nonzero_code)
+      part += ", " + std::to_string(n) + " with code " + std::to_string(code);
     parts.push_back(std::move(part));
   }
   return parts.empty() ? "none" : joined(parts, "; ");
@@ -107,7 +109,8 @@ std::string pid_file_states(const harness::JudgeInputs& run) {
     if (file != "nginx.pid.oldbin") {
       seen[file].push_back(state);
       if (file == "nginx.pid") pid_file_now = state;
-      if (file == "nginx.pid" && !oldbin.empty() && state != "removed" && state != oldbin.front()) new_master_wrote = true;
+      if (file == "nginx.pid" && !oldbin.empty() && state != "removed" && state != oldbin.front())
+        new_master_wrote = true;
       continue;
     }
     if (oldbin.empty()) new_master_wrote = pid_file_now != "removed" && pid_file_now != state;
@@ -188,7 +191,8 @@ struct DroppedTolerance {
 
 // Every kind of thing `dropped` leaves out, in the order `hotdeploy diff` prints them.
 constexpr DroppedTolerance kDroppedTolerances[] = {
-    {LeftOut::sent_after_steps, "requests sent after the last step", "chance on both targets: they race the load's stop"},
+    {LeftOut::sent_after_steps, "requests sent after the last step",
+     "chance on both targets: they race the load's stop"},
     {LeftOut::refused_or_reset_after_shutdown, "requests refused or reset after a shutdown signal",
      "chance on both targets: how many connections meet the listener closing"},
     {LeftOut::cut_by_fast_shutdown, "GETs and POSTs cut after sending by a TERM, INT or KILL",
@@ -305,9 +309,12 @@ RunComparison compare_runs(const harness::History& a, const harness::History& b)
   const auto run_b = harness::JudgeInputs::from(b);
   using Describe = std::string (*)(const harness::JudgeInputs&);
   const std::pair<const char*, Describe> aspects[] = {
-      {"masters", master_events},          {"workers", worker_counts},
-      {"pid_files", pid_file_states},      {"no_effect", no_effect_steps},
-      {"served_by_at_end", served_by_at_end}, {"dropped", dropped_by_reason},
+      {"masters", master_events},
+      {"workers", worker_counts},
+      {"pid_files", pid_file_states},
+      {"no_effect", no_effect_steps},
+      {"served_by_at_end", served_by_at_end},
+      {"dropped", dropped_by_reason},
   };
   RunComparison comparison;
   for (const auto& [name, describe] : aspects) comparison.aspects.push_back({name, describe(run_a), describe(run_b)});

@@ -25,7 +25,10 @@ HistoryBuilder upgrade(std::int32_t pid, bool pid_file_first) {
   b.at_ms(100).signal("USR2", pid, 1).pid_file("nginx.pid.oldbin", pid);
   b.orchestrator(EventType::pid_file_changed, "nginx.pid removed");
   b.master(pid + 10, 2).worker(pid + 11, pid + 10, 2).worker(pid + 12, pid + 10, 2).pid_file("nginx.pid", pid + 10);
-  b.at_ms(200).signal("WINCH", pid, 1).exited(pid + 2, pid, ProcessRole::worker, 1).exited(pid + 1, pid, ProcessRole::worker, 1);
+  b.at_ms(200)
+      .signal("WINCH", pid, 1)
+      .exited(pid + 2, pid, ProcessRole::worker, 1)
+      .exited(pid + 1, pid, ProcessRole::worker, 1);
   b.at_ms(300).signal("QUIT", pid, 1).exited(pid, 1, ProcessRole::master, 1);
   b.orchestrator(EventType::pid_file_changed, "nginx.pid.oldbin removed");
   b.at_ms(400).orchestrator(EventType::steps_ended, "");
@@ -128,7 +131,8 @@ TEST(RunDiff, AnOldbinSeenAfterTheNewMastersPidFileIsKept) {
 
 TEST(RunDiff, NoEffectStepsLeaveOutThePid) {
   HistoryBuilder a;
-  a.orchestrator(EventType::no_effect, "USR2 to generation 2 master 44: no effect (no new master was forked within 2s)");
+  a.orchestrator(EventType::no_effect,
+                 "USR2 to generation 2 master 44: no effect (no new master was forked within 2s)");
   auto history = a.build();
   auto events = history.events();
   events[0].pid = 44;
@@ -164,7 +168,10 @@ TEST(RunDiff, DroppedCountsByReason) {
 
 TEST(RunDiff, DroppedLeavesOutWhatRacesTheLoadsStopOrAShutdown) {
   HistoryBuilder b;
-  b.master(5, 1).at_ms(10).request(1, Outcome::info, Reason::reset_after_send).request(2, Outcome::info, Reason::truncated);
+  b.master(5, 1)
+      .at_ms(10)
+      .request(1, Outcome::info, Reason::reset_after_send)
+      .request(2, Outcome::info, Reason::truncated);
   b.at_ms(20).signal("QUIT", 5, 1);
   b.at_ms(25).request(3, Outcome::info, Reason::reset_after_send).request(4, Outcome::info, Reason::truncated);
   b.at_ms(30).signal("TERM", 5, 1);
@@ -228,7 +235,8 @@ TEST(RunDiff, WhatIsToleratedIsListedWithBothRunsCounts) {
   HistoryBuilder a = upgrade(5, false);
   HistoryBuilder b = upgrade(5, false);
   a.at_ms(150).request(1, Outcome::info, Reason::closed_without_response);
-  a.request(2, Outcome::info, Reason::closed_without_response).request(3, Outcome::info, Reason::closed_without_response);
+  a.request(2, Outcome::info, Reason::closed_without_response)
+      .request(3, Outcome::info, Reason::closed_without_response);
   a.ended_only(4, Outcome::fail, Reason::refused);
   b.at_ms(150).ended_only(1, Outcome::fail, Reason::refused).ended_only(2, Outcome::fail, Reason::refused);
   const auto comparison = compare_runs(a.build(), b.build());

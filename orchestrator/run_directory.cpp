@@ -42,7 +42,8 @@ fs::path make_timestamped_run_directory(const fs::path& root, const std::string&
     const auto leaf = attempt == 1 ? stamp : stamp + "-" + std::to_string(attempt);
     std::error_code error;
     if (!fs::create_directory(scenario_dir / leaf, error)) {
-      if (error) throw EnvironmentError("cannot create directory " + (scenario_dir / leaf).string() + ": " + error.message());
+      if (error)
+        throw EnvironmentError("cannot create directory " + (scenario_dir / leaf).string() + ": " + error.message());
       continue;
     }
     const auto latest = scenario_dir / "latest";

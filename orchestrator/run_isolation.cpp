@@ -162,7 +162,8 @@ const harness::RunIsolation& IsolatedRuns::decide() {
     }
     const int error = errno;
     refused = join_refusals(refused, attempts[k], error);
-    if ((attempts[k].flags & CLONE_NEWNET) != 0) network_refused = std::string("network namespace: ") + std::strerror(error);
+    if ((attempts[k].flags & CLONE_NEWNET) != 0)
+      network_refused = std::string("network namespace: ") + std::strerror(error);
   }
   const bool any = k < attempts.size();
   if (!any && require_pid_namespace_) {

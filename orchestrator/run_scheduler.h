@@ -17,8 +17,8 @@
 namespace hotdeploy::orchestrator {
 
 struct StartedRun {
-  std::string label;               // the name on the progress line
-  std::filesystem::path run_dir;   // holds the progress file
+  std::string label;              // the name on the progress line
+  std::filesystem::path run_dir;  // holds the progress file
   // Runs in the child, with the isolation it was given; its result is the exit code.
   std::function<int(const harness::RunIsolation&)> body;
 };
@@ -27,7 +27,8 @@ struct SchedulerOptions {
   int jobs = 1;
   bool show_progress = false;  // draw the progress lines on `display`
   std::ostream& display;
-  bool require_isolation = false;  // throw EnvironmentError (before any prepare) rather than run without a PID namespace
+  bool require_isolation =
+      false;  // throw EnvironmentError (before any prepare) rather than run without a PID namespace
 };
 
 // prepare(i) makes planned run i ready to start (its directory); ended(i, exit_code, seconds)

@@ -60,8 +60,8 @@ std::vector<pid_t> still_running_after(const std::vector<pid_t>& pids, std::chro
 }
 
 std::filesystem::path make_test_directory(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("hotdeploy-test-" + name + "-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("hotdeploy-test-" + name + "-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
@@ -119,7 +119,7 @@ pid_t start_as(RunAs who, const std::string& executable, const std::vector<std::
   std::vector<char*> argv;
   for (auto& word : words) argv.push_back(word.data());
   argv.push_back(nullptr);
-  int mapped[2];  // parent -> child: the user namespace's maps are written
+  int mapped[2];    // parent -> child: the user namespace's maps are written
   int unshared[2];  // child -> parent: the user namespace is made
   if (::pipe2(mapped, O_CLOEXEC) != 0 || ::pipe2(unshared, O_CLOEXEC) != 0) {
     throw std::system_error(errno, std::generic_category(), "pipe2");

@@ -19,9 +19,9 @@
 #include "orchestrator/environment_error.h"
 #include "orchestrator/free_port.h"
 #include "orchestrator/interrupt.h"
+#include "orchestrator/proc_fs.h"
 #include "orchestrator/process_control.h"
 #include "orchestrator/process_observer.h"
-#include "orchestrator/proc_fs.h"
 #include "orchestrator/progress_file.h"
 #include "orchestrator/run_isolation_file.h"
 #include "orchestrator/run_isolation_network.h"
@@ -85,7 +85,8 @@ class RunProcesses {
       std::this_thread::sleep_for(2ms);
     }
     const auto survivors = kill_until_gone(live, kill_timeout);
-    for (pid_t pid : survivors) spdlog::error("process {} of the run survived SIGKILL for {}s", pid, kill_timeout.count());
+    for (pid_t pid : survivors)
+      spdlog::error("process {} of the run survived SIGKILL for {}s", pid, kill_timeout.count());
     observer_.stop();
   }
 
@@ -174,13 +175,14 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     return line.str();
   });
   {
-    const auto launcher = launch({target.master_argv(), target.prefix(), result.run_dir / "nginx.stdout",
-                                  result.run_dir / "nginx.stderr"});
+    const auto launcher = launch(
+        {target.master_argv(), target.prefix(), result.run_dir / "nginx.stdout", result.run_dir / "nginx.stderr"});
     spdlog::info("started {} as pid {} on 127.0.0.1:{}", target.executable().string(), launcher, target.port());
     observer.start(launcher);
     RunProcesses processes(observer);
 
-    const Step start_wait{WaitStep{WaitCondition::serving, {MasterRef::Kind::oldest, 0}, start_timeout, {}}, 0, "start"};
+    const Step start_wait{WaitStep{WaitCondition::serving, {MasterRef::Kind::oldest, 0}, start_timeout, {}}, 0,
+                          "start"};
     auto stopped_because = step_runner.run(start_wait);
     if (stopped_because) {
       const auto stderr_text = read_head(result.run_dir / "nginx.stderr", 2000);

@@ -33,7 +33,8 @@ struct StepDescriber {
   }
   std::string operator()(const SignalStep& s) const { return "signal " + s.signal_name + " to " + describe(s.to); }
   std::string operator()(const WaitStep& s) const {
-    const auto what = s.until == WaitCondition::log ? "log /" + s.pattern + "/" : describe(s.until) + " of " + describe(s.of);
+    const auto what =
+        s.until == WaitCondition::log ? "log /" + s.pattern + "/" : describe(s.until) + " of " + describe(s.of);
     return "wait " + what + " (timeout " + format_duration(s.timeout) + ")";
   }
   std::string operator()(const SleepStep& s) const { return "sleep " + format_duration(s.duration); }

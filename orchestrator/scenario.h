@@ -22,9 +22,9 @@ enum class TargetKind : std::uint8_t { fake, nginx };
 // One executable a scenario installs: which binary, and for fake-nginx the version label and
 // faults it carries (stamped into the file, so they survive any exec, by fake or real nginx).
 struct BinarySpec {
-  std::string name = "default";      // default | fake | nginx | a path
-  std::string version;               // fake only: the label `nginx -v` and every response show
-  std::vector<std::string> faults;   // fake only: "crash_on_start", "slow_start=500ms", ...
+  std::string name = "default";     // default | fake | nginx | a path
+  std::string version;              // fake only: the label `nginx -v` and every response show
+  std::vector<std::string> faults;  // fake only: "crash_on_start", "slow_start=500ms", ...
 };
 
 struct TargetSpec {
@@ -80,8 +80,8 @@ struct ConfigStep {
 
 struct Step {
   std::variant<SwapBinaryStep, SignalStep, WaitStep, SleepStep, ConfigStep> action;
-  int line = 0;            // line of the step in the scenario file
-  std::string procedure;   // "upgrade" when expanded from a procedure, else empty
+  int line = 0;           // line of the step in the scenario file
+  std::string procedure;  // "upgrade" when expanded from a procedure, else empty
 };
 
 struct Scenario {

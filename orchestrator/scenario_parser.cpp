@@ -40,9 +40,7 @@ class Reader {
  public:
   explicit Reader(std::string file) : file_(std::move(file)) {}
 
-  [[noreturn]] void fail(const YAML::Node& node, const std::string& message) const {
-    fail_at(node.Mark(), message);
-  }
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& message) const { fail_at(node.Mark(), message); }
   [[noreturn]] void fail_at(const YAML::Mark& mark, const std::string& message) const {
     std::ostringstream out;
     out << file_ << ':' << mark.line + 1 << ':' << mark.column + 1 << ": " << message;
@@ -54,7 +52,8 @@ class Reader {
   }
 
   // Every key of `node` must be one of `allowed`.
-  void check_keys(const YAML::Node& node, std::string_view what, std::initializer_list<std::string_view> allowed) const {
+  void check_keys(const YAML::Node& node, std::string_view what,
+                  std::initializer_list<std::string_view> allowed) const {
     expect_map(node, what);
     for (const auto& entry : node) {
       const auto key = entry.first.as<std::string>();
@@ -108,7 +107,8 @@ class Reader {
     if (!parsed) {
       fail(node, "'" + std::string(key) +
                      "' must be a duration: whole numbers with ms, s or m, combined largest first as in nginx "
-                     "(300ms, 5s, 1s500ms; no fractions), got '" + text + "'");
+                     "(300ms, 5s, 1s500ms; no fractions), got '" +
+                     text + "'");
     }
     return *parsed;
   }
@@ -181,12 +181,9 @@ std::string parse_fault(const Reader& r, const YAML::Node& node) {
   switch (entry ? entry->parameter : Parameter::none) {
     case Parameter::none:  // unknown, or a bare name given a parameter
       break;
-    case Parameter::time:
-      return name + "=" + format_duration(r.duration(item.second, name));
-    case Parameter::count:
-      return name + "=" + std::to_string(r.integer(item.second, name, 1, 1000000000));
-    case Parameter::status:
-      return name + "=" + std::to_string(r.integer(item.second, name, 100, 599));
+    case Parameter::time: return name + "=" + format_duration(r.duration(item.second, name));
+    case Parameter::count: return name + "=" + std::to_string(r.integer(item.second, name, 1, 1000000000));
+    case Parameter::status: return name + "=" + std::to_string(r.integer(item.second, name, 100, 599));
     case Parameter::signal: {
       auto signal = r.scalar(item.second, name);
       if (signal.rfind("SIG", 0) == 0) signal = signal.substr(3);
@@ -245,8 +242,9 @@ std::map<std::string, std::string> parse_sysctls(const Reader& r, const YAML::No
   for (const auto& entry : node) {
     const auto key = r.scalar(entry.first, "sysctls");
     if (key.rfind("net.", 0) != 0) {
-      r.fail(entry.first, "sysctl '" + key + "' is not a net.* key; only net.* sysctls can be set, in the run's own "
-                          "network namespace");
+      r.fail(entry.first, "sysctl '" + key +
+                              "' is not a net.* key; only net.* sysctls can be set, in the run's own "
+                              "network namespace");
     }
     bool well_formed = key.back() != '.' && key.find("..") == std::string::npos;
     for (char c : key) {
@@ -259,8 +257,9 @@ std::map<std::string, std::string> parse_sysctls(const Reader& r, const YAML::No
 }
 
 TargetSpec parse_target(const Reader& r, const YAML::Node& node) {
-  r.check_keys(node, "target", {"kind", "workers", "binary", "new_binary", "versions", "faults", "reuseport",
-                                "daemon", "directives", "sysctls"});
+  r.check_keys(node, "target",
+               {"kind", "workers", "binary", "new_binary", "versions", "faults", "reuseport", "daemon", "directives",
+                "sysctls"});
   TargetSpec target;
   if (node["kind"]) {
     target.kind = r.one_of(node["kind"], "kind", {"fake", "nginx"}) == "fake" ? TargetKind::fake : TargetKind::nginx;
@@ -370,7 +369,8 @@ void parse_dropped(const Reader& r, const YAML::Node& node, harness::Expectation
   }
   for (const char* kind : {"get", "post", "held"}) {
     if (!node[kind]) continue;
-    expect.dropped_max_by_kind[*harness::from_string<harness::RequestKind>(kind)] = r.integer(node[kind], kind, 0, max_count);
+    expect.dropped_max_by_kind[*harness::from_string<harness::RequestKind>(kind)] =
+        r.integer(node[kind], kind, 0, max_count);
   }
   if (const auto reasons = node["reasons"]) {
     if (!reasons.IsSequence()) r.fail(reasons, "'reasons' must be a list of drop reasons");
@@ -524,7 +524,8 @@ void parse_steps(const Reader& r, const YAML::Node& node, std::vector<Step>& ste
     } else if (kind == "config") {
       steps.push_back(Step{parse_config(r, body), line, ""});
     } else if (kind == "upgrade") {
-      if (!(body.IsMap() && body.size() == 0) && !body.IsNull()) r.fail(body, "upgrade takes no parameters: write 'upgrade: {}'");
+      if (!(body.IsMap() && body.size() == 0) && !body.IsNull())
+        r.fail(body, "upgrade takes no parameters: write 'upgrade: {}'");
       append_procedure(steps, line, "upgrade");
     } else if (kind == "rollback") {
       r.check_keys(body, "rollback", {"via"});
@@ -538,11 +539,13 @@ void parse_steps(const Reader& r, const YAML::Node& node, std::vector<Step>& ste
 }
 
 harness::Expectations parse_expect(const Reader& r, const YAML::Node& node) {
-  r.check_keys(node, "expect", {"dropped", "retried", "switchover_ms", "ready_ms", "drain_ms", "blackout_ms",
-                                "served_by_at_end", "masters_at_end", "no_effect", "log"});
+  r.check_keys(node, "expect",
+               {"dropped", "retried", "switchover_ms", "ready_ms", "drain_ms", "blackout_ms", "served_by_at_end",
+                "masters_at_end", "no_effect", "log"});
   harness::Expectations expect;
   if (const auto dropped = node["dropped"]) parse_dropped(r, dropped, expect);
-  if (const auto retried = node["retried"]) parse_count_bounds(r, retried, "retried", expect.retried_max, expect.retried_min);
+  if (const auto retried = node["retried"])
+    parse_count_bounds(r, retried, "retried", expect.retried_max, expect.retried_min);
   if (const auto n = node["switchover_ms"]) expect.switchover_ms_max = parse_ms_max(r, n, "switchover_ms");
   if (const auto n = node["ready_ms"]) expect.ready_ms_max = parse_ms_max(r, n, "ready_ms");
   if (const auto n = node["drain_ms"]) expect.drain_ms_max = parse_ms_max(r, n, "drain_ms");
@@ -579,11 +582,13 @@ Scenario parse_root(const Reader& r, const YAML::Node& root, const std::string& 
   scenario.name = r.scalar(root["name"], "name");
   if (scenario.name.empty()) r.fail(root["name"], "'name' must not be empty");
   for (char c : scenario.name) {
-    const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                         c == '-' || c == '.';
+    const bool allowed =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
     if (!allowed || scenario.name[0] == '.') {
-      r.fail(root["name"], "'name' may hold only letters, digits, '_', '-' and '.' and must not start with '.' "
-                           "(it names a directory), got '" + scenario.name + "'");
+      r.fail(root["name"],
+             "'name' may hold only letters, digits, '_', '-' and '.' and must not start with '.' "
+             "(it names a directory), got '" +
+                 scenario.name + "'");
     }
   }
   if (root["summary"]) scenario.summary = r.scalar(root["summary"], "summary");

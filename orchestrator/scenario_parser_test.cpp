@@ -101,8 +101,8 @@ TEST(ScenarioParser, DroppedMinAloneLiftsTheDefaultMaximum) {
 }
 
 TEST(ScenarioParser, DroppedTakesAllowedReasonsAndAMaximumPerKind) {
-  const auto scenario =
-      parse_scenario_text("name: d\nsteps: []\nexpect: {dropped: {reasons: [refused, reset_after_send], held: 0}}\n", "s.yaml");
+  const auto scenario = parse_scenario_text(
+      "name: d\nsteps: []\nexpect: {dropped: {reasons: [refused, reset_after_send], held: 0}}\n", "s.yaml");
   EXPECT_FALSE(scenario.expect.dropped_max.has_value());
   EXPECT_EQ(scenario.expect.dropped_reasons,
             (std::vector<harness::Reason>{harness::Reason::refused, harness::Reason::reset_after_send}));
@@ -134,8 +134,9 @@ TEST(ScenarioParser, SysctlsTakeNetKeysOnlyAndNameWhereAnOtherKeyIs) {
 }
 
 TEST(ScenarioParser, UnknownStepKindIsAnError) {
-  EXPECT_EQ(error_of("name: x\nsteps:\n  - signl: {send: USR2}\n"),
-            "s.yaml:3:5: unknown step kind 'signl' (known: swap_binary, signal, wait, sleep, config, upgrade, rollback)");
+  EXPECT_EQ(
+      error_of("name: x\nsteps:\n  - signl: {send: USR2}\n"),
+      "s.yaml:3:5: unknown step kind 'signl' (known: swap_binary, signal, wait, sleep, config, upgrade, rollback)");
 }
 
 TEST(ScenarioParser, ConfigStepCarriesWorkersDirectivesAndBroken) {
@@ -175,8 +176,9 @@ TEST(ScenarioParser, WrongTypesAndImpossibleValuesAreErrors) {
             "nginx (300ms, 5s, 1s500ms; no fractions), got '300'");
   EXPECT_EQ(error_of("name: x\nsteps:\n  - signal: {send: STOP}\n"),
             "s.yaml:3:20: unknown signal 'STOP' (known: USR2, WINCH, QUIT, TERM, INT, HUP, USR1, KILL)");
-  EXPECT_EQ(error_of("name: x\nsteps:\n  - wait: {until: ready}\n"),
-            "s.yaml:3:19: 'until' must be one of serving, master_ready, workers_exited, master_exited, log, got 'ready'");
+  EXPECT_EQ(
+      error_of("name: x\nsteps:\n  - wait: {until: ready}\n"),
+      "s.yaml:3:19: 'until' must be one of serving, master_ready, workers_exited, master_exited, log, got 'ready'");
   EXPECT_EQ(error_of("name: x\nsteps: []\nexpect: {dropped: {min: 3, max: 1}}\n"),
             "s.yaml:3:19: dropped: min is greater than max");
   EXPECT_EQ(error_of("name: x\nsteps: {a: 1}\n"), "s.yaml:2:8: steps must be a list");
@@ -240,14 +242,13 @@ TEST(ScenarioParser, RollbackViaSeedFollowsTheWalkthroughIncludingItsIgnoredUsr2
 
 TEST(ScenarioParser, RollbackViaHupAndTermAreTheDocumentedVariants) {
   const auto hup = parse_scenario_text("name: r\nsteps:\n  - rollback: {via: hup}\n", "s.yaml");
-  EXPECT_EQ(described_steps(hup), (std::vector<std::string>{"swap_binary old", "signal HUP to old",
-                                                              "wait serving of old (timeout 10s)",
-                                                              "signal QUIT to new",
-                                                              "wait master_exited of new (timeout 10s)"}));
+  EXPECT_EQ(described_steps(hup),
+            (std::vector<std::string>{"swap_binary old", "signal HUP to old", "wait serving of old (timeout 10s)",
+                                      "signal QUIT to new", "wait master_exited of new (timeout 10s)"}));
   const auto term = parse_scenario_text("name: r\nsteps:\n  - rollback: {via: term}\n", "s.yaml");
-  EXPECT_EQ(described_steps(term), (std::vector<std::string>{"swap_binary old", "signal TERM to new",
-                                                               "wait master_exited of new (timeout 10s)",
-                                                               "wait serving of old (timeout 10s)"}));
+  EXPECT_EQ(described_steps(term),
+            (std::vector<std::string>{"swap_binary old", "signal TERM to new",
+                                      "wait master_exited of new (timeout 10s)", "wait serving of old (timeout 10s)"}));
   EXPECT_EQ(error_of("name: r\nsteps:\n  - rollback: {via: undo}\n"),
             "s.yaml:3:21: 'via' must be one of hup, term, seed, got 'undo'");
 }
@@ -268,7 +269,8 @@ steps: []
   EXPECT_EQ(scenario.target.new_binary.faults,
             (std::vector<std::string>{"crash_on_start", "slow_start=500ms", "bad_status=503", "ignore_signal=USR2"}));
   const auto unknown = error_of("name: f\ntarget:\n  faults: {new: [crash]}\nsteps: []\n");
-  EXPECT_EQ(unknown.rfind("s.yaml:3:18: unknown fault 'crash' or one that needs a parameter (known: crash_on_start, ", 0), 0U)
+  EXPECT_EQ(
+      unknown.rfind("s.yaml:3:18: unknown fault 'crash' or one that needs a parameter (known: crash_on_start, ", 0), 0U)
       << unknown;
   for (const auto& entry : fault_list::entries) {
     EXPECT_NE(unknown.find(entry.name), std::string::npos) << entry.name << " is not named in: " << unknown;
@@ -294,8 +296,7 @@ TEST(ScenarioParser, AcceptsEveryListedFault) {
     std::string yaml = name;
     std::string text = name;
     switch (entry.parameter) {
-      case Parameter::none:
-        break;
+      case Parameter::none: break;
       case Parameter::time:
         yaml = "{" + name + ": 500ms}";
         text = name + "=500ms";
@@ -313,7 +314,8 @@ TEST(ScenarioParser, AcceptsEveryListedFault) {
         text = name + "=503";
         break;
     }
-    const auto scenario = parse_scenario_text("name: f\ntarget:\n  faults: {new: [" + yaml + "]}\nsteps: []\n", "s.yaml");
+    const auto scenario =
+        parse_scenario_text("name: f\ntarget:\n  faults: {new: [" + yaml + "]}\nsteps: []\n", "s.yaml");
     EXPECT_EQ(scenario.target.new_binary.faults, std::vector<std::string>{text}) << yaml;
   }
 }
@@ -353,7 +355,8 @@ TEST(ScenarioParser, PostTakesANewConnectionPerPostOrKeepAliveConnectionsNotBoth
             "s.yaml:2:14: post takes 'per_second' (a new connection per POST) or 'connections' (keep-alive), not both");
   EXPECT_EQ(error_of("name: p\nload: {post: {per_second: 100, every: 20ms}}\nsteps: []\n"),
             "s.yaml:2:39: 'every' is for keep-alive POSTs: it needs 'connections'");
-  EXPECT_EQ(error_of("name: p\nload: {post: {}}\nsteps: []\n"), "s.yaml:2:14: post needs 'per_second' or 'connections'");
+  EXPECT_EQ(error_of("name: p\nload: {post: {}}\nsteps: []\n"),
+            "s.yaml:2:14: post needs 'per_second' or 'connections'");
 }
 
 TEST(ScenarioParser, ReadsEveryExpectation) {

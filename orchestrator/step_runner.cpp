@@ -3,8 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
-#include <regex>
 #include <cstring>
+#include <regex>
 #include <thread>
 
 #include "orchestrator/duration.h"
@@ -94,10 +94,10 @@ void StepRunner::settle_effects() {
     event.pid = signal.target.pid;
     event.generation = signal.target.generation;
     event.role = signal.target.role;
-    event.text = signal.name + " to generation " + std::to_string(signal.target.generation) + " master " +
-                 std::to_string(signal.target.pid) + ": no effect (" + missing_effect(signal) +
-                 (signal.superseded_ns ? " before the next " + signal.name : " within " + format_duration(effect_grace)) +
-                 ")";
+    event.text =
+        signal.name + " to generation " + std::to_string(signal.target.generation) + " master " +
+        std::to_string(signal.target.pid) + ": no effect (" + missing_effect(signal) +
+        (signal.superseded_ns ? " before the next " + signal.name : " within " + format_duration(effect_grace)) + ")";
     spdlog::warn("{}", event.text);
     events_.append(std::move(event));
     return true;
@@ -119,8 +119,8 @@ std::optional<std::string> StepRunner::signal_process(const SignalStep& step, co
   const auto sent_at = clock_.now_ns();
   const int error = send_signal(process.pid, step.signal_number);
   if (error != 0) {
-    return fail(EventType::run_error, "kill(" + std::to_string(process.pid) + ", SIG" + step.signal_name +
-                                          "): " + std::strerror(error));
+    return fail(EventType::run_error,
+                "kill(" + std::to_string(process.pid) + ", SIG" + step.signal_name + "): " + std::strerror(error));
   }
   Event event;
   event.t_ns = sent_at;
@@ -133,7 +133,8 @@ std::optional<std::string> StepRunner::signal_process(const SignalStep& step, co
   for (auto& earlier : awaiting_effect_) {
     if (earlier.target.pid == process.pid && earlier.number == step.signal_number) earlier.superseded_ns = sent_at;
   }
-  awaiting_effect_.push_back({step.signal_name, step.signal_number, process, sent_at, table.live_workers_of(process.pid), {}});
+  awaiting_effect_.push_back(
+      {step.signal_name, step.signal_number, process, sent_at, table.live_workers_of(process.pid), {}});
   return std::nullopt;
 }
 
@@ -169,8 +170,8 @@ std::optional<std::string> StepRunner::run_action(const SleepStep& step) {
   const auto until = std::chrono::steady_clock::now() + step.duration;
   while (std::chrono::steady_clock::now() < until) {
     if (interrupted()) return fail(EventType::run_error, interrupted_text());
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-        poll_interval * 10, until - std::chrono::steady_clock::now()));
+    std::this_thread::sleep_for(
+        std::min<std::chrono::steady_clock::duration>(poll_interval * 10, until - std::chrono::steady_clock::now()));
   }
   return std::nullopt;
 }
@@ -190,8 +191,7 @@ std::optional<ProcessRecord> StepRunner::resolve(const MasterRef& ref, const Pro
     case MasterRef::Kind::generation:
       if (const auto* master = table.master_of_generation(ref.generation)) return *master;
       break;
-    case MasterRef::Kind::all:
-      break;
+    case MasterRef::Kind::all: break;
   }
   return std::nullopt;
 }
@@ -211,14 +211,10 @@ bool StepRunner::condition_holds(const WaitStep& step, const ProcessRecord& mast
       if (!answered) seen = "GET / on port " + std::to_string(target_.port()) + " got no 200";
       return answered;
     }
-    case WaitCondition::master_ready:
-      return alive && table.pid_file == master.pid && workers >= target_.workers();
-    case WaitCondition::workers_exited:
-      return workers == 0;
-    case WaitCondition::master_exited:
-      return !alive;
-    case WaitCondition::log:
-      break;
+    case WaitCondition::master_ready: return alive && table.pid_file == master.pid && workers >= target_.workers();
+    case WaitCondition::workers_exited: return workers == 0;
+    case WaitCondition::master_exited: return !alive;
+    case WaitCondition::log: break;
   }
   return false;
 }
@@ -259,8 +255,8 @@ const ProcessRecord* StepRunner::exited_during_wait(const WaitStep& step, const 
   }
   if (step.of.kind == MasterRef::Kind::newest) {
     for (const auto& record : table.records) {
-      if (record.role == harness::ProcessRole::master && record.generation >= min_new_generation_ &&
-          record.exited_ns && *record.exited_ns >= started_ns) {
+      if (record.role == harness::ProcessRole::master && record.generation >= min_new_generation_ && record.exited_ns &&
+          *record.exited_ns >= started_ns) {
         return &record;
       }
     }
@@ -301,8 +297,8 @@ std::optional<std::string> StepRunner::run_action(const WaitStep& step) {
       if (gone && (gone->exit_code != -1 || clock_.now_ns() - *gone->exited_ns > exit_code_grace_ns)) {
         const auto fatal = fatal_log_lines(observer_.log_lines_from(0));
         return fail(EventType::run_error,
-                    "wait " + describe(step.until) + " of " + describe(step.of) + " ended: " +
-                        (gone->role == harness::ProcessRole::master ? "master " : "process ") +
+                    "wait " + describe(step.until) + " of " + describe(step.of) +
+                        " ended: " + (gone->role == harness::ProcessRole::master ? "master " : "process ") +
                         std::to_string(gone->pid) + " exited with status " +
                         (gone->exit_code == -1 ? std::string("unknown") : std::to_string(gone->exit_code)) +
                         " during the wait" + (fatal.empty() ? "" : "; error.log: " + fatal));

@@ -28,8 +28,8 @@
 #pragma once
 
 #include <chrono>
-#include <optional>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,8 +45,7 @@ namespace hotdeploy::orchestrator {
 
 class StepRunner {
  public:
-  StepRunner(Target& target, const ProcessObserver& observer, const harness::RunClock& clock,
-             harness::EventLog& events)
+  StepRunner(Target& target, const ProcessObserver& observer, const harness::RunClock& clock, harness::EventLog& events)
       : target_(target), observer_(observer), clock_(clock), events_(events) {}
 
   // Runs one step. Returns the reason the run must stop, or nullopt to go on.
@@ -75,7 +74,8 @@ class StepRunner {
                                      std::string& seen);
   [[nodiscard]] std::string fail(harness::EventType type, std::string text);
   // The process whose exit means the wait can no longer be satisfied, or nullptr.
-  [[nodiscard]] const ProcessRecord* exited_during_wait(const WaitStep& step, const std::optional<ProcessRecord>& master,
+  [[nodiscard]] const ProcessRecord* exited_during_wait(const WaitStep& step,
+                                                        const std::optional<ProcessRecord>& master,
                                                         const ProcessTable& table, std::int64_t started_ns) const;
 
   Target& target_;
@@ -83,7 +83,7 @@ class StepRunner {
   const harness::RunClock& clock_;
   harness::EventLog& events_;
   int min_new_generation_ = 0;
-  std::size_t log_lines_before_last_signal_ = 0;  // `wait until log` reads from here
+  std::size_t log_lines_before_last_signal_ = 0;                             // `wait until log` reads from here
   std::map<std::pair<MasterRef::Kind, int>, ProcessRecord> last_signalled_;  // by (ref kind, generation)
   std::vector<SentSignal> awaiting_effect_;
   std::chrono::steady_clock::time_point next_probe_{};

@@ -28,24 +28,32 @@ bool same_file(const fs::path& a, const fs::path& b) {
 
 // A copy of fake-nginx carrying its label and faults, written by fake-nginx-stamp.
 void install_stamped(const BinaryLocations& binaries, const BinarySpec& spec, const fs::path& to) {
-  std::vector<std::string> argv = {binaries.fake_nginx_stamp().string(), "--from", binaries.fake_nginx.string(),
-                                   "--to", to.string(), "--version", spec.version};
+  std::vector<std::string> argv = {binaries.fake_nginx_stamp().string(),
+                                   "--from",
+                                   binaries.fake_nginx.string(),
+                                   "--to",
+                                   to.string(),
+                                   "--version",
+                                   spec.version};
   for (const auto& fault : spec.faults) {
     argv.push_back("--fault");
     argv.push_back(fault);
   }
   const auto stamped = run_to_completion(argv, std::chrono::seconds(30));
   if (stamped.exit_code != 0) {
-    throw EnvironmentError("cannot stamp " + to.string() + " with " + binaries.fake_nginx_stamp().string() +
-                           " (exit " + std::to_string(stamped.exit_code) + "): " + stamped.stderr_text);
+    throw EnvironmentError("cannot stamp " + to.string() + " with " + binaries.fake_nginx_stamp().string() + " (exit " +
+                           std::to_string(stamped.exit_code) + "): " + stamped.stderr_text);
   }
 }
 
 void install_copy(const fs::path& from, const fs::path& to) {
   std::error_code error;
   fs::copy_file(from, to, fs::copy_options::overwrite_existing, error);
-  if (!error) fs::permissions(to, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                                      fs::perms::others_read | fs::perms::others_exec, error);
+  if (!error)
+    fs::permissions(to,
+                    fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
+                        fs::perms::others_exec,
+                    error);
   if (error) throw EnvironmentError("cannot copy " + from.string() + " to " + to.string() + ": " + error.message());
 }
 
@@ -129,8 +137,8 @@ Target Target::prepare(const Scenario& scenario, const fs::path& run_dir, const 
     } else {
       install_copy(from, to);
     }
-    target.subject_.binaries.push_back({&binary == &spec.binary ? "binary" : "new_binary", from.string(),
-                                        version_of(to), sha256_file_hex(to)});
+    target.subject_.binaries.push_back(
+        {&binary == &spec.binary ? "binary" : "new_binary", from.string(), version_of(to), sha256_file_hex(to)});
   };
   install(spec.binary, target.executable());
   if (!next_missing) install(spec.new_binary, target.prefix_ / "sbin" / "nginx.next");
@@ -168,7 +176,8 @@ void Target::swap_binary(BinaryChoice which) const {
   std::error_code error;
   if (next_missing_ && which == BinaryChoice::next) {
     fs::rename(executable(), sbin / "nginx.old", error);
-    if (error) throw EnvironmentError("swap_binary: cannot move " + executable().string() + " away: " + error.message());
+    if (error)
+      throw EnvironmentError("swap_binary: cannot move " + executable().string() + " away: " + error.message());
     return;
   }
   if (next_missing_ && !fs::exists(executable(), error)) {

@@ -23,8 +23,8 @@
 namespace hotdeploy::orchestrator {
 
 struct BinaryLocations {
-  std::filesystem::path fake_nginx;                       // where the build put fake-nginx
-  std::filesystem::path real_nginx = "/usr/sbin/nginx";   // Debian's nginx
+  std::filesystem::path fake_nginx;                      // where the build put fake-nginx
+  std::filesystem::path real_nginx = "/usr/sbin/nginx";  // Debian's nginx
   // fake-nginx-stamp, which writes a copy of fake-nginx carrying a version label and faults;
   // by default beside fake_nginx.
   [[nodiscard]] std::filesystem::path fake_nginx_stamp() const { return fake_nginx.parent_path() / "fake-nginx-stamp"; }

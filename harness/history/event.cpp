@@ -10,19 +10,27 @@ namespace {
 
 // Names indexed by enum value; the static_asserts keep each table in step with its enum.
 constexpr std::array<std::string_view, 14> kEventTypeNames = {
-    "request_sent",   "request_ended", "step_started",   "signal_sent",    "binary_swapped",
-    "wait_satisfied", "wait_timed_out", "no_effect",     "run_error",      "process_born",
-    "process_exited", "pid_file_changed", "log_line",    "steps_ended"};
+    "request_sent",   "request_ended",    "step_started", "signal_sent", "binary_swapped",
+    "wait_satisfied", "wait_timed_out",   "no_effect",    "run_error",   "process_born",
+    "process_exited", "pid_file_changed", "log_line",     "steps_ended"};
 static_assert(kEventTypeNames.size() == static_cast<std::size_t>(EventType::steps_ended) + 1);
 
 constexpr std::array<std::string_view, 4> kOutcomeNames = {"none", "ok", "fail", "info"};
 static_assert(kOutcomeNames.size() == static_cast<std::size_t>(Outcome::info) + 1);
 
-constexpr std::array<std::string_view, 13> kReasonNames = {
-    "none",          "refused",         "reset_before_send", "closed_without_response",
-    "reset_after_send", "connect_timeout", "response_timeout", "truncated",
-    "bad_status",    "malformed_response", "load_stopped", "first_byte_timeout",
-    "wrong_body_size"};
+constexpr std::array<std::string_view, 13> kReasonNames = {"none",
+                                                           "refused",
+                                                           "reset_before_send",
+                                                           "closed_without_response",
+                                                           "reset_after_send",
+                                                           "connect_timeout",
+                                                           "response_timeout",
+                                                           "truncated",
+                                                           "bad_status",
+                                                           "malformed_response",
+                                                           "load_stopped",
+                                                           "first_byte_timeout",
+                                                           "wrong_body_size"};
 static_assert(kReasonNames.size() == static_cast<std::size_t>(Reason::wrong_body_size) + 1);
 
 constexpr std::array<std::string_view, 3> kProcessRoleNames = {"none", "master", "worker"};
@@ -35,7 +43,7 @@ constexpr std::array<std::string_view, 4> kProcessSeenNames = {"directly", "infe
                                                                "inferred_gone_when_found", "inferred_at_stop"};
 static_assert(kProcessSeenNames.size() == static_cast<std::size_t>(ProcessSeen::inferred_at_stop) + 1);
 
-constexpr std::array<std::string_view, 9> kLogLevelNames = {"",     "debug", "info",  "notice", "warn",
+constexpr std::array<std::string_view, 9> kLogLevelNames = {"",      "debug", "info",  "notice", "warn",
                                                             "error", "crit",  "alert", "emerg"};
 static_assert(kLogLevelNames.size() == static_cast<std::size_t>(LogLevel::emerg) + 1);
 

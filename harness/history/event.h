@@ -64,12 +64,12 @@ enum class RequestKind : std::uint8_t { get, post, held };
 // but `directly` means the event's time is the moment the observer learned of it, not a moment
 // it watched: a check that rests on such a process says so.
 enum class ProcessSeen : std::uint8_t {
-  directly,                 // birth: listed in its parent's /proc children, a pid file, or hotdeploy's own
-                            // child; exit: its pidfd, waitpid, or /proc at a scan
-  inferred_from_log,        // birth: named only by its master's "start worker process N" (or "start new
-                            // binary process N") line; it may have lived less than a scan
-  inferred_gone_when_found, // exit: the process was already gone when the observer first learned of it
-  inferred_at_stop,         // exit: found gone by the last look at everything when the observer stopped
+  directly,                  // birth: listed in its parent's /proc children, a pid file, or hotdeploy's own
+                             // child; exit: its pidfd, waitpid, or /proc at a scan
+  inferred_from_log,         // birth: named only by its master's "start worker process N" (or "start new
+                             // binary process N") line; it may have lived less than a scan
+  inferred_gone_when_found,  // exit: the process was already gone when the observer first learned of it
+  inferred_at_stop,          // exit: found gone by the last look at everything when the observer stopped
 };
 
 // error.log severities in nginx's order, least severe first; none: a line not in nginx's format.

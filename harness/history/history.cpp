@@ -39,8 +39,7 @@ History History::merge(std::vector<EventLog> logs) {
 }
 
 History History::from_events(std::vector<Event> events) {
-  std::stable_sort(events.begin(), events.end(),
-                   [](const Event& a, const Event& b) { return a.t_ns < b.t_ns; });
+  std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) { return a.t_ns < b.t_ns; });
   return History(std::move(events));
 }
 

@@ -20,18 +20,39 @@ namespace {
 // The event fields that history.jsonl may carry besides "i", "t_ns" and "type", in the order
 // they are written.
 enum class Field : std::uint8_t {
-  request_id, connection_id, attempt, kind, reused, outcome, reason, status, bytes, latency_ns,
-  pid, parent_pid, generation, role, exit_code, seen, lag_ns, level, message, text,
+  request_id,
+  connection_id,
+  attempt,
+  kind,
+  reused,
+  outcome,
+  reason,
+  status,
+  bytes,
+  latency_ns,
+  pid,
+  parent_pid,
+  generation,
+  role,
+  exit_code,
+  seen,
+  lag_ns,
+  level,
+  message,
+  text,
 };
 constexpr std::array<std::string_view, 20> kFieldNames = {
-    "request_id", "connection_id", "attempt", "kind", "reused", "outcome", "reason", "status", "bytes", "latency_ns",
-    "pid", "parent_pid", "generation", "role", "exit_code", "seen", "lag_ns", "level", "message", "text"};
+    "request_id", "connection_id", "attempt",    "kind",  "reused",     "outcome",    "reason",
+    "status",     "bytes",         "latency_ns", "pid",   "parent_pid", "generation", "role",
+    "exit_code",  "seen",          "lag_ns",     "level", "message",    "text"};
 static_assert(kFieldNames.size() == static_cast<std::size_t>(Field::text) + 1);
 
 using FieldSet = std::uint32_t;
 constexpr FieldSet bit(Field f) { return FieldSet{1} << static_cast<unsigned>(f); }
 template <typename... F>
-constexpr FieldSet set_of(F... fields) { return (bit(fields) | ...); }
+constexpr FieldSet set_of(F... fields) {
+  return (bit(fields) | ...);
+}
 
 constexpr FieldSet kClientFields =
     set_of(Field::request_id, Field::connection_id, Field::attempt, Field::kind, Field::reused);
@@ -41,9 +62,8 @@ FieldSet applicable(EventType type) {
   switch (type) {
     case EventType::request_sent: return kClientFields | bit(Field::text);
     case EventType::request_ended:
-      return kClientFields |
-             set_of(Field::outcome, Field::reason, Field::status, Field::bytes, Field::latency_ns, Field::pid,
-                    Field::text);
+      return kClientFields | set_of(Field::outcome, Field::reason, Field::status, Field::bytes, Field::latency_ns,
+                                    Field::pid, Field::text);
     case EventType::step_started:
     case EventType::steps_ended:
     case EventType::binary_swapped:

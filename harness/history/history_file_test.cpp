@@ -50,9 +50,9 @@ std::vector<Event> one_of_each() {
     e.status = 200;
     e.pid = 77;
   }
-  for (EventType type : {EventType::step_started, EventType::binary_swapped, EventType::wait_satisfied,
-                         EventType::wait_timed_out, EventType::no_effect, EventType::run_error,
-                         EventType::steps_ended}) {
+  for (EventType type :
+       {EventType::step_started, EventType::binary_swapped, EventType::wait_satisfied, EventType::wait_timed_out,
+        EventType::no_effect, EventType::run_error, EventType::steps_ended}) {
     add(type).text = std::string(to_string(type)) + " text";
   }
   add(EventType::step_started);  // empty text is written and read back as ""
@@ -202,7 +202,8 @@ TEST(HistoryFileTest, FieldsSetOutsideTheTableAreKept) {
   e.generation = 2;
   e.exit_code = 0;
   const std::string text = to_jsonl(History::from_events({e}));
-  EXPECT_EQ(text, R"({"i":0,"t_ns":9,"type":"wait_timed_out","generation":2,"exit_code":0,"text":"waited"})" "\n");
+  EXPECT_EQ(text, R"({"i":0,"t_ns":9,"type":"wait_timed_out","generation":2,"exit_code":0,"text":"waited"})"
+                  "\n");
   EXPECT_EQ(from_jsonl(text).events()[0], e);
 }
 
@@ -219,22 +220,23 @@ TEST(HistoryFileTest, LogLinesCarryLevelAndMessageBesideTheRawText) {
   unparsed.type = EventType::log_line;
   unparsed.text = "nginx: [emerg] no";
   const std::string text = to_jsonl(History::from_events({parsed, unparsed}));
-  EXPECT_EQ(text,
-            R"({"i":0,"t_ns":5,"type":"log_line","pid":12,"level":"notice","message":"changing binary",)"
-            R"("text":"2026/11/26 00:10:53 [notice] 12#12: changing binary"})"
-            "\n"
-            R"({"i":1,"t_ns":6,"type":"log_line","pid":0,"level":"","message":"nginx: [emerg] no",)"
-            R"("text":"nginx: [emerg] no"})"
-            "\n");
+  EXPECT_EQ(text, R"({"i":0,"t_ns":5,"type":"log_line","pid":12,"level":"notice","message":"changing binary",)"
+                  R"("text":"2026/11/26 00:10:53 [notice] 12#12: changing binary"})"
+                  "\n"
+                  R"({"i":1,"t_ns":6,"type":"log_line","pid":0,"level":"","message":"nginx: [emerg] no",)"
+                  R"("text":"nginx: [emerg] no"})"
+                  "\n");
   const History back = from_jsonl(text);
   EXPECT_EQ(back.events()[0], parsed);
   EXPECT_EQ(back.events()[0].message(), "changing binary");
   unparsed.index = 1;
   EXPECT_EQ(back.events()[1], unparsed);
   // Key order does not matter; a line from before these fields existed is its own message.
-  const History reordered = from_jsonl(
-      R"({"i":0,"t_ns":5,"type":"log_line","message":"binary","level":"warn","text":"changing binary"})" "\n"
-      R"({"i":1,"t_ns":6,"type":"log_line","text":"old line"})" "\n");
+  const History reordered =
+      from_jsonl(R"({"i":0,"t_ns":5,"type":"log_line","message":"binary","level":"warn","text":"changing binary"})"
+                 "\n"
+                 R"({"i":1,"t_ns":6,"type":"log_line","text":"old line"})"
+                 "\n");
   EXPECT_EQ(reordered.events()[0].message_at, 9u);
   EXPECT_EQ(reordered.events()[0].level, LogLevel::warn);
   EXPECT_EQ(reordered.events()[1].level, LogLevel::none);
@@ -247,7 +249,8 @@ TEST(HistoryFileTest, EmptyHistoryIsAnEmptyFile) {
 }
 
 TEST(HistoryFileTest, MissingApplicableFieldsTakeTheirDefaults) {
-  const History h = from_jsonl(R"({"i":0,"t_ns":5,"type":"request_ended","request_id":1})" "\n");
+  const History h = from_jsonl(R"({"i":0,"t_ns":5,"type":"request_ended","request_id":1})"
+                               "\n");
   ASSERT_EQ(h.size(), 1u);
   EXPECT_EQ(h.events()[0].attempt, 1);
   EXPECT_EQ(h.events()[0].outcome, Outcome::none);
@@ -276,8 +279,9 @@ TEST(HistoryFileTest, HowAProcessWasSeenIsWrittenOnlyWhenInferredAndOldFilesRead
             R"("exit_code":0})"
             "\n");
   // As written before "seen" and "lag_ns" existed.
-  const History old = from_jsonl(
-      R"({"i":0,"t_ns":5,"type":"process_born","pid":31,"parent_pid":30,"generation":1,"role":"worker"})" "\n");
+  const History old =
+      from_jsonl(R"({"i":0,"t_ns":5,"type":"process_born","pid":31,"parent_pid":30,"generation":1,"role":"worker"})"
+                 "\n");
   ASSERT_EQ(old.size(), 1u);
   EXPECT_EQ(old.events()[0].seen, ProcessSeen::directly);
   EXPECT_EQ(old.events()[0].lag_ns, 0);
@@ -286,7 +290,9 @@ TEST(HistoryFileTest, HowAProcessWasSeenIsWrittenOnlyWhenInferredAndOldFilesRead
 // The error for a file whose second line is `line`, the first being a valid event.
 std::string error_for_second_line(const std::string& line) {
   try {
-    static_cast<void>(from_jsonl(R"({"i":0,"t_ns":10,"type":"step_started","text":"s"})" "\n" + line + "\n"));
+    static_cast<void>(from_jsonl(R"({"i":0,"t_ns":10,"type":"step_started","text":"s"})"
+                                 "\n" +
+                                 line + "\n"));
   } catch (const std::runtime_error& e) {
     return e.what();
   }
@@ -314,7 +320,8 @@ TEST(HistoryFileTest, MalformedLinesAreRejectedWithTheirLineNumber) {
       {R"({"i":1,"t_ns":20,"type":"log_line","level":"loud"})", "unknown value \"loud\""},
       {R"({"i":1,"t_ns":20,"type":"process_born","seen":"guessed"})", "unknown value \"guessed\""},
       {R"({"i":1,"t_ns":20,"type":"process_born","lag_ns":"1ms"})", "\"lag_ns\" must be a number"},
-      {R"({"i":1,"t_ns":20,"type":"log_line","message":"other","text":"a line"})", "\"message\" must be the end of \"text\""},
+      {R"({"i":1,"t_ns":20,"type":"log_line","message":"other","text":"a line"})",
+       "\"message\" must be the end of \"text\""},
       {R"({"i":1,"t_ns":20,"type":"log_line","message":"too long"})", "\"message\" must be the end of \"text\""},
       {R"({"i":1,"t_ns":20,"type":"log_line","message":3,"text":"3"})", "\"message\" must be a string"},
   };

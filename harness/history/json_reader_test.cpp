@@ -12,7 +12,9 @@
 namespace hotdeploy::harness {
 namespace {
 
-const std::string& string_at(const FlatJsonObject& o, std::string_view key) { return std::get<std::string>(*o.find(key)); }
+const std::string& string_at(const FlatJsonObject& o, std::string_view key) {
+  return std::get<std::string>(*o.find(key));
+}
 
 TEST(JsonReaderTest, ReadsEveryValueKind) {
   const FlatJsonObject o = parse_flat_object(R"( { "s" : "x\ty" , "t":true,"f":false,"n":null,"i":-12,"d":1.5e3 } )");

@@ -41,15 +41,9 @@ class JsonWriter {
   void value(double number);
   void null();
   template <std::signed_integral T>
-    requires(!std::same_as<T, bool>)
-  void value(T number) {
-    write_signed(static_cast<std::int64_t>(number));
-  }
+  requires(!std::same_as<T, bool>) void value(T number) { write_signed(static_cast<std::int64_t>(number)); }
   template <std::unsigned_integral T>
-    requires(!std::same_as<T, bool>)
-  void value(T number) {
-    write_unsigned(static_cast<std::uint64_t>(number));
-  }
+  requires(!std::same_as<T, bool>) void value(T number) { write_unsigned(static_cast<std::uint64_t>(number)); }
 
   // key(name) followed by value(v).
   template <typename T>

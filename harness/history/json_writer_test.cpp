@@ -24,15 +24,16 @@ TEST(JsonWriterTest, EscapesQuotesBackslashAndControlCharacters) {
 }
 
 TEST(JsonWriterTest, WellFormedUtf8PassesThrough) {
-  EXPECT_EQ(json_quoted("gr\xc3\xbc\xc3\x9f \xe4\xb8\xad \xf0\x9f\x98\x80"), "\"gr\xc3\xbc\xc3\x9f \xe4\xb8\xad \xf0\x9f\x98\x80\"");
+  EXPECT_EQ(json_quoted("gr\xc3\xbc\xc3\x9f \xe4\xb8\xad \xf0\x9f\x98\x80"),
+            "\"gr\xc3\xbc\xc3\x9f \xe4\xb8\xad \xf0\x9f\x98\x80\"");
 }
 
 TEST(JsonWriterTest, BytesOutsideWellFormedUtf8BecomeSurrogateEscapes) {
   EXPECT_EQ(json_quoted("\xff"), R"("\udcff")");
   EXPECT_EQ(json_quoted("a\x80z"), R"("a\udc80z")");
-  EXPECT_EQ(json_quoted("\xc3"), R"("\udcc3")");                          // truncated sequence
-  EXPECT_EQ(json_quoted("\xc0\xaf"), R"("\udcc0\udcaf")");                // overlong '/'
-  EXPECT_EQ(json_quoted("\xed\xa0\x80"), R"("\udced\udca0\udc80")");      // UTF-8-encoded surrogate
+  EXPECT_EQ(json_quoted("\xc3"), R"("\udcc3")");                                // truncated sequence
+  EXPECT_EQ(json_quoted("\xc0\xaf"), R"("\udcc0\udcaf")");                      // overlong '/'
+  EXPECT_EQ(json_quoted("\xed\xa0\x80"), R"("\udced\udca0\udc80")");            // UTF-8-encoded surrogate
   EXPECT_EQ(json_quoted("\xf4\x90\x80\x80"), R"("\udcf4\udc90\udc80\udc80")");  // above U+10FFFF
   EXPECT_EQ(json_quoted("\xe4\xb8"), R"("\udce4\udcb8")");
 }

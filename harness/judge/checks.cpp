@@ -32,7 +32,7 @@ constexpr std::size_t kMaxListedPids = 5;
 // The ok responses that ended at or after cutoff, by who served them.
 struct EndTally {
   std::uint64_t in_window = 0;
-  std::uint64_t unknown = 0;                      // by a worker of no recorded generation
+  std::uint64_t unknown = 0;                        // by a worker of no recorded generation
   std::map<std::int32_t, std::uint64_t> wrong;      // by another generation than want: generation -> responses
   std::map<std::int32_t, std::uint64_t> in_flight;  // of those, in flight at their worker's exit (checks.h)
 };
@@ -137,7 +137,9 @@ EndWindow served_by_at_end_window(const JudgeInputs& inputs, ServedBy expected) 
   return judge_end(inputs, expected, wanted_generation(inputs, expected).value_or(0)).window;
 }
 
-Verdict combine(Verdict a, Verdict b) { return static_cast<Verdict>(std::max(static_cast<int>(a), static_cast<int>(b))); }
+Verdict combine(Verdict a, Verdict b) {
+  return static_cast<Verdict>(std::max(static_cast<int>(a), static_cast<int>(b)));
+}
 
 std::string_view to_string(Verdict verdict) {
   switch (verdict) {
@@ -180,7 +182,8 @@ Check check_dropped(const Metrics& metrics, const Expectations& expect) {
   if (expect.dropped_reasons) {
     std::string unexpected;
     std::string allowed;
-    for (const auto reason : *expect.dropped_reasons) allowed += (allowed.empty() ? "" : ", ") + std::string(to_string(reason));
+    for (const auto reason : *expect.dropped_reasons)
+      allowed += (allowed.empty() ? "" : ", ") + std::string(to_string(reason));
     for (const auto& [reason, count] : metrics.dropped_by_reason) {
       const auto known = from_string<Reason>(reason);
       if (known && std::ranges::find(*expect.dropped_reasons, *known) != expect.dropped_reasons->end()) continue;
@@ -250,9 +253,10 @@ Check check_served_by_at_end(const JudgeInputs& in, ServedBy expected) {
   if (!has_worker_at_end(in, *want)) {
     c.verdict = Verdict::fail;
     const ProcessLifetime* newest = in.generations.newest_master();
-    c.detail = wanted + (expected == ServedBy::new_generation && newest != nullptr
-                             ? ", the newest master born in the run (pid " + std::to_string(newest->pid) + "),"
-                             : std::string()) +
+    c.detail = wanted +
+               (expected == ServedBy::new_generation && newest != nullptr
+                    ? ", the newest master born in the run (pid " + std::to_string(newest->pid) + "),"
+                    : std::string()) +
                " had no worker when the steps ended";
     return c;
   }
@@ -273,8 +277,8 @@ Check check_served_by_at_end(const JudgeInputs& in, ServedBy expected) {
   std::map<std::int32_t, std::uint64_t> counted = wrong;
   if (transition != nullptr) {
     window = " since the last process of another generation exited (generation " +
-             std::to_string(generation_of(in.generations, *transition).value_or(0)) +
-             " " + std::string(to_string(transition->role)) + " " + std::to_string(transition->pid) + " at " +
+             std::to_string(generation_of(in.generations, *transition).value_or(0)) + " " +
+             std::string(to_string(transition->role)) + " " + std::to_string(transition->pid) + " at " +
              ms(static_cast<double>(transition->t_ns) / 1e6) + ")";
     for (const auto& [generation, count] : in_flight_by_generation) {
       in_flight += count;
@@ -373,7 +377,8 @@ Judgement judge(const History& full_history, const Expectations& expect) {
   // Every check below but served_by_at_end looks only at non-client events.
   const History& history = inputs.process;
   Judgement j{Verdict::pass, compute_metrics(inputs), {}};
-  if (expect.dropped_max || expect.dropped_min || expect.dropped_reasons) j.checks.push_back(check_dropped(j.metrics, expect));
+  if (expect.dropped_max || expect.dropped_min || expect.dropped_reasons)
+    j.checks.push_back(check_dropped(j.metrics, expect));
   if (!expect.dropped_max_by_kind.empty()) j.checks.push_back(check_dropped_by_kind(j.metrics, expect));
   if (expect.switchover_ms_max) j.checks.push_back(check_switchover(history, j.metrics, *expect.switchover_ms_max));
   if (expect.served_by_at_end) j.checks.push_back(check_served_by_at_end(inputs, *expect.served_by_at_end));

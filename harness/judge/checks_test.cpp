@@ -65,7 +65,8 @@ TEST(CheckDroppedTest, OnlyTheAllowedReasonsMayDrop) {
   EXPECT_EQ(check_dropped(metrics(100, 5, {{"refused", 5}}), refusals_only).verdict, Verdict::pass);
   const Check cut = check_dropped(metrics(100, 6, {{"refused", 5}, {"truncated", 1}}), refusals_only);
   EXPECT_EQ(cut.verdict, Verdict::fail);
-  EXPECT_EQ(cut.detail, "6 of 100 requests dropped (refused: 5, truncated: 1); dropped for truncated, but only refused allowed");
+  EXPECT_EQ(cut.detail,
+            "6 of 100 requests dropped (refused: 5, truncated: 1); dropped for truncated, but only refused allowed");
   EXPECT_EQ(check_dropped(metrics(100, 0), refusals_only).verdict, Verdict::pass);
 }
 
@@ -150,11 +151,18 @@ TEST(CheckDroppedTest, JudgeChecksAllowedReasonsEvenWithoutABound) {
 
 History upgrade_history(double new_ok_at_ms) {
   return HistoryBuilder()
-      .at_ms(0).master(100, 1).worker(101, 100, 1)
-      .at_ms(10).ok(1, 101)
-      .at_ms(100).signal("USR2", 100, 1)
-      .at_ms(110).master(200, 2).worker(201, 200, 2)
-      .at_ms(new_ok_at_ms).ok(2, 201)
+      .at_ms(0)
+      .master(100, 1)
+      .worker(101, 100, 1)
+      .at_ms(10)
+      .ok(1, 101)
+      .at_ms(100)
+      .signal("USR2", 100, 1)
+      .at_ms(110)
+      .master(200, 2)
+      .worker(201, 200, 2)
+      .at_ms(new_ok_at_ms)
+      .ok(2, 201)
       .build();
 }
 
@@ -202,8 +210,8 @@ TEST(CheckServedByAtEndTest, SaysWhenAWorkerThatServedWasInferred) {
   Expectations expect;
   expect.served_by_at_end = ServedBy::new_generation;
   const auto served_by_at_end = [](const Judgement& j) {
-    const auto found = std::find_if(j.checks.begin(), j.checks.end(),
-                                    [](const Check& c) { return c.name == "served_by_at_end"; });
+    const auto found =
+        std::find_if(j.checks.begin(), j.checks.end(), [](const Check& c) { return c.name == "served_by_at_end"; });
     return found == j.checks.end() ? Check{"missing", Verdict::unknown, {}} : *found;
   };
   const Check inferred = served_by_at_end(judge(History::from_events(std::move(events)), expect));
@@ -233,8 +241,7 @@ TEST(CheckServedByAtEndTest, RollbackExpectsGenerationOne) {
   const Check back = check_served_by_at_end(served_history(2000, 1000).build(), ServedBy::old_generation);
   EXPECT_EQ(back.verdict, Verdict::pass);
   EXPECT_EQ(back.detail, "all 101 ok responses in the last 100.0 ms came from generation 1 (old)");
-  EXPECT_EQ(check_served_by_at_end(served_history(500, 1000).build(), ServedBy::old_generation).verdict,
-            Verdict::fail);
+  EXPECT_EQ(check_served_by_at_end(served_history(500, 1000).build(), ServedBy::old_generation).verdict, Verdict::fail);
 }
 
 TEST(CheckServedByAtEndTest, TheWindowHoldsAtLeastTheLastFiftyResponses) {
@@ -403,8 +410,7 @@ TEST(CheckServedByAtEndTest, OnlyResponsesSentBeforeTheExitAndEndingSoonAfterAre
   sent_late.at_ms(1242).sent_only(5000).at_ms(1243).ended_only(5000, Outcome::ok, Reason::none, 1, 101);
   const Check a = check_served_by_at_end(sent_late.build(), ServedBy::new_generation);
   EXPECT_EQ(a.verdict, Verdict::fail);
-  EXPECT_NE(a.detail.find("1 from generation 1 (not in flight at their worker's exit)"), std::string::npos)
-      << a.detail;
+  EXPECT_NE(a.detail.find("1 from generation 1 (not in flight at their worker's exit)"), std::string::npos) << a.detail;
   HistoryBuilder ended_late = late_transition(992, 995);
   ended_late.at_ms(990).sent_only(5000).at_ms(1990).ended_only(5000, Outcome::ok, Reason::none, 1, 101);
   const Check b = check_served_by_at_end(ended_late.build(), ServedBy::new_generation);
@@ -431,8 +437,7 @@ TEST(CheckRunErrorsTest, TimeoutsAndErrorsFailWithTheirText) {
                         .build();
   const Check c = check_run_errors(h);
   EXPECT_EQ(c.verdict, Verdict::fail);
-  EXPECT_EQ(c.detail,
-            "wait_timed_out: master_ready of new: waited 5s, saw no pid file; run_error: binary missing");
+  EXPECT_EQ(c.detail, "wait_timed_out: master_ready of new: waited 5s, saw no pid file; run_error: binary missing");
 }
 
 TEST(CheckRunErrorsTest, ListsAtMostFiveErrors) {

@@ -76,7 +76,8 @@ std::optional<std::int32_t> Generations::of_master(std::int32_t pid) const { ret
 std::optional<std::int32_t> Generations::newest_with_workers() const {
   std::optional<std::int32_t> newest;
   for (const ProcessLifetime& p : processes_) {
-    if (p.role == ProcessRole::worker && p.generation > 0) newest = std::max(newest.value_or(p.generation), p.generation);
+    if (p.role == ProcessRole::worker && p.generation > 0)
+      newest = std::max(newest.value_or(p.generation), p.generation);
   }
   return newest;
 }

@@ -57,7 +57,8 @@ Check check_log(const History& history, const Expectations& expect) {
   for (const std::string& pattern : expect.log_contains) {
     const auto re = compile(pattern);
     if (!re) continue;
-    const bool found = std::any_of(lines.begin(), lines.end(), [&](const std::string* l) { return std::regex_search(*l, *re); });
+    const bool found =
+        std::any_of(lines.begin(), lines.end(), [&](const std::string* l) { return std::regex_search(*l, *re); });
     if (found) {
       ++satisfied;
     } else {
@@ -67,7 +68,8 @@ Check check_log(const History& history, const Expectations& expect) {
   for (const std::string& pattern : expect.log_not_contains) {
     const auto re = compile(pattern);
     if (!re) continue;
-    const auto hit = std::find_if(lines.begin(), lines.end(), [&](const std::string* l) { return std::regex_search(*l, *re); });
+    const auto hit =
+        std::find_if(lines.begin(), lines.end(), [&](const std::string* l) { return std::regex_search(*l, *re); });
     if (hit == lines.end()) {
       ++satisfied;
     } else {
@@ -78,8 +80,8 @@ Check check_log(const History& history, const Expectations& expect) {
     c.verdict = Verdict::fail;
     c.detail = problems + " (" + std::to_string(lines.size()) + " log lines)";
   } else {
-    c.detail = "all " + std::to_string(satisfied) + " log patterns hold over " + std::to_string(lines.size()) +
-               " log lines";
+    c.detail =
+        "all " + std::to_string(satisfied) + " log patterns hold over " + std::to_string(lines.size()) + " log lines";
   }
   return c;
 }
@@ -91,8 +93,8 @@ Check check_masters_at_end(const Metrics& metrics, std::uint64_t expected) {
     c.detail = "no master process was recorded";
     return c;
   }
-  c.detail = std::to_string(*metrics.masters_at_end) + " live masters at the end (expected " +
-             std::to_string(expected) + ")";
+  c.detail =
+      std::to_string(*metrics.masters_at_end) + " live masters at the end (expected " + std::to_string(expected) + ")";
   if (*metrics.masters_at_end != expected) c.verdict = Verdict::fail;
   return c;
 }

@@ -32,7 +32,7 @@ constexpr std::uint64_t kDefaultCases = 3000;
 
 constexpr std::int64_t kMs = 1'000'000;
 constexpr std::int64_t kGenerationGap = 1500 * kMs;  // between one generation's birth and the next's
-constexpr std::int64_t kSpan = 5000 * kMs;          // steps end here
+constexpr std::int64_t kSpan = 5000 * kMs;           // steps end here
 
 std::uint64_t env_or(const char* name, std::uint64_t fallback) {
   const char* value = std::getenv(name);
@@ -83,7 +83,8 @@ class Generator {
         }
       }
       if (retires && pick(0, 4) != 0) {
-        process(EventType::process_exited, last_worker_exit + pick(1, 50) * kMs, master, parent, ProcessRole::master, g);
+        process(EventType::process_exited, last_worker_exit + pick(1, 50) * kMs, master, parent, ProcessRole::master,
+                g);
       }
       parent = master;
     }
@@ -286,7 +287,8 @@ const std::vector<std::pair<std::string, Edit>>& edits() {
          if (a == nullptr || b == nullptr) return std::nullopt;
          const std::uint64_t from = b->request_id;
          for (Event& x : ev) {
-           if (x.request_id == from && x.attempt == 1 && (x.type == EventType::request_sent || x.type == EventType::request_ended)) {
+           if (x.request_id == from && x.attempt == 1 &&
+               (x.type == EventType::request_sent || x.type == EventType::request_ended)) {
              x.request_id = a->request_id;
            }
          }
@@ -378,7 +380,8 @@ const std::vector<std::pair<std::string, Edit>>& edits() {
        }},
       {"a worker of another generation than its master",
        [](std::vector<Event>& ev, Generator& g) -> std::optional<std::string> {
-         Event* e = any_of(ev, g, [](const Event& x) { return x.type == EventType::process_born && x.role == ProcessRole::worker; });
+         Event* e = any_of(
+             ev, g, [](const Event& x) { return x.type == EventType::process_born && x.role == ProcessRole::worker; });
          if (e == nullptr) return std::nullopt;
          e->generation = g.pick(4, 9);
          return "worker_generation_mismatch";
@@ -407,7 +410,8 @@ const std::vector<std::pair<std::string, Edit>>& edits() {
 
 std::vector<std::string> rules_of(const HistoryValidation& v) {
   std::vector<std::string> rules;
-  for (const Violation& x : v.violations) rules.push_back(x.rule + " (line " + std::to_string(x.index + 1) + ": " + x.detail + ")");
+  for (const Violation& x : v.violations)
+    rules.push_back(x.rule + " (line " + std::to_string(x.index + 1) + ": " + x.detail + ")");
   return rules;
 }
 
@@ -441,7 +445,8 @@ TEST(HistoryPropertyTest, RandomValidHistoriesValidateAndTheJudgeFindsTheirTruth
       std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) { return a.t_ns < b.t_ns; });
       const HistoryValidation refused = validate_history(History::from_events(std::move(events)));
       const std::vector<std::string> rules = rules_of(refused);
-      ASSERT_TRUE(std::any_of(rules.begin(), rules.end(), [&](const std::string& r) { return r.starts_with(*rule + " "); }))
+      ASSERT_TRUE(
+          std::any_of(rules.begin(), rules.end(), [&](const std::string& r) { return r.starts_with(*rule + " "); }))
           << "edit \"" << name << "\" should break " << *rule << "; got " << ::testing::PrintToString(rules);
     }
   }

@@ -124,8 +124,8 @@ class Validator {
     AttemptSeen& a = r.attempts[e.attempt - 1];
     if (a.on_connection && a.connection != e.connection_id) {
       add(e.index, "duplicate_request_id",
-          name + " on connection " + std::to_string(e.connection_id) + ", but its " + line_of(a.sent != kNone ? a.sent : a.ended) +
-              " was on connection " + std::to_string(a.connection));
+          name + " on connection " + std::to_string(e.connection_id) + ", but its " +
+              line_of(a.sent != kNone ? a.sent : a.ended) + " was on connection " + std::to_string(a.connection));
       return;
     }
     a.on_connection = true;
@@ -236,8 +236,8 @@ class Validator {
       }
       add(e.index, "response_outside_lifetime",
           "request " + std::to_string(e.request_id) + " attempt " + std::to_string(e.attempt) + " served by pid " +
-              std::to_string(e.pid) + " at " + ms(e.t_ns) + ", but that pid lived " + lives + " (allowed: " +
-              ms(kBirthLagBoundNs) + " before a birth, " + ms(kInFlightBoundNs) + " after an exit)");
+              std::to_string(e.pid) + " at " + ms(e.t_ns) + ", but that pid lived " + lives +
+              " (allowed: " + ms(kBirthLagBoundNs) + " before a birth, " + ms(kInFlightBoundNs) + " after an exit)");
     }
   }
 
@@ -260,8 +260,8 @@ std::string describe(const Violation& violation, const std::string& file) {
 Judgement judge_valid(const History& history, const Expectations& expect) {
   const HistoryValidation validation = validate_history(history);
   if (validation.valid()) return judge(history, expect);
-  std::string detail = "the history cannot have happened (" + std::to_string(validation.count) +
-                       " violation" + (validation.count == 1 ? "" : "s") + "); not judged:";
+  std::string detail = "the history cannot have happened (" + std::to_string(validation.count) + " violation" +
+                       (validation.count == 1 ? "" : "s") + "); not judged:";
   for (std::size_t i = 0; i < std::min(validation.violations.size(), kViolationsInCheck); ++i) {
     detail += " " + describe(validation.violations[i], "history.jsonl") + ";";
   }

@@ -84,8 +84,8 @@ TEST(HistoryValidationTest, AcceptsAnUpgradeWithTheRfc9112Retry) {
   EXPECT_EQ(rules_of(with_retry(events_of(upgrade()), 9, RequestKind::get, Outcome::fail,
                                 Reason::closed_without_response, 0, true)),
             Rules{});
-  EXPECT_EQ(rules_of(with_retry(events_of(upgrade()), 9, RequestKind::held, Outcome::fail, Reason::reset_before_send,
-                                0, true)),
+  EXPECT_EQ(rules_of(with_retry(events_of(upgrade()), 9, RequestKind::held, Outcome::fail, Reason::reset_before_send, 0,
+                                true)),
             Rules{});
 }
 
@@ -96,20 +96,19 @@ TEST(HistoryValidationTest, RefusesARetriedPost) {
 }
 
 TEST(HistoryValidationTest, RefusesARetryAfterAResetOnAFreshConnection) {
-  EXPECT_EQ(rules_of(with_retry(events_of(upgrade()), 9, RequestKind::get, Outcome::info, Reason::reset_after_send,
-                                0, false)),
+  EXPECT_EQ(rules_of(with_retry(events_of(upgrade()), 9, RequestKind::get, Outcome::info, Reason::reset_after_send, 0,
+                                false)),
             Rules{"retry_without_cause"});
 }
 
 TEST(HistoryValidationTest, RefusesARetryAfterATruncatedResponse) {
-  EXPECT_EQ(rules_of(with_retry(events_of(upgrade()), 9, RequestKind::get, Outcome::info, Reason::truncated, 80,
-                                true)),
+  EXPECT_EQ(rules_of(with_retry(events_of(upgrade()), 9, RequestKind::get, Outcome::info, Reason::truncated, 80, true)),
             Rules{"retry_without_cause"});
 }
 
 TEST(HistoryValidationTest, RefusesAThirdAttempt) {
-  std::vector<Event> events = with_retry(events_of(upgrade()), 9, RequestKind::get, Outcome::fail,
-                                         Reason::closed_without_response, 0, true);
+  std::vector<Event> events =
+      with_retry(events_of(upgrade()), 9, RequestKind::get, Outcome::fail, Reason::closed_without_response, 0, true);
   for (Event& e : events) {
     if (e.request_id == 9 && e.attempt == 2 && e.type == EventType::request_ended) {
       e.outcome = Outcome::fail;
@@ -143,9 +142,10 @@ TEST(HistoryValidationTest, RefusesAnAttemptEndedTwiceBeforeItWasSentOrWithoutBe
   }
   EXPECT_EQ(rules_of(early), Rules{"ended_before_sent"});
 
-  std::vector<Event> unsent = with_retry(events_of(upgrade()), 9, RequestKind::get, Outcome::fail,
-                                         Reason::closed_without_response, 0, true);
-  std::erase_if(unsent, [](const Event& e) { return e.request_id == 9 && e.attempt == 2 && e.type == EventType::request_sent; });
+  std::vector<Event> unsent =
+      with_retry(events_of(upgrade()), 9, RequestKind::get, Outcome::fail, Reason::closed_without_response, 0, true);
+  std::erase_if(
+      unsent, [](const Event& e) { return e.request_id == 9 && e.attempt == 2 && e.type == EventType::request_sent; });
   EXPECT_EQ(rules_of(unsent), Rules{"ended_without_send"});
 }
 
@@ -241,11 +241,11 @@ TEST(HistoryValidationTest, NamesTheLineOfEachViolation) {
   const History h = History::from_events(events);
   const HistoryValidation v = validate_history(h);
   ASSERT_EQ(v.count, 1U);
-  const auto it = std::find_if(h.events().begin(), h.events().end(), [](const Event& e) {
-    return e.request_id == 3 && e.type == EventType::request_ended;
-  });
-  EXPECT_EQ(describe(v.violations[0], "h.jsonl"),
-            "h.jsonl:" + std::to_string(it->index + 1) + ": ok_contradicted: request 3 attempt 1 ended ok with status 503");
+  const auto it = std::find_if(h.events().begin(), h.events().end(),
+                               [](const Event& e) { return e.request_id == 3 && e.type == EventType::request_ended; });
+  EXPECT_EQ(
+      describe(v.violations[0], "h.jsonl"),
+      "h.jsonl:" + std::to_string(it->index + 1) + ": ok_contradicted: request 3 attempt 1 ended ok with status 503");
 }
 
 TEST(HistoryValidationTest, AnInvalidHistoryIsNotJudged) {

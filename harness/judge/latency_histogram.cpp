@@ -7,7 +7,7 @@
 namespace hotdeploy::harness {
 namespace {
 
-constexpr unsigned kSubBucketBits = 11;                            // 2048 sub-buckets
+constexpr unsigned kSubBucketBits = 11;                                    // 2048 sub-buckets
 constexpr std::uint64_t kHalf = std::uint64_t{1} << (kSubBucketBits - 1);  // 1024
 
 // The power-of-two shift of the range a bucket belongs to (0 for the exact range below 2048).

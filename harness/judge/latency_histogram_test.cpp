@@ -44,9 +44,9 @@ TEST(LatencyHistogramTest, BucketsTileTheRangeWithThreeSignificantDigits) {
 
 TEST(LatencyHistogramTest, LargeValuesKeepThreeDigitsAndTheExactMax) {
   LatencyHistogram h;
-  for (int k = 0; k < 990; ++k) h.record(1'000'000);   // 1 ms
-  for (int k = 0; k < 9; ++k) h.record(50'000'000);    // 50 ms
-  h.record(2'345'678'901);                              // 2.3 s
+  for (int k = 0; k < 990; ++k) h.record(1'000'000);  // 1 ms
+  for (int k = 0; k < 9; ++k) h.record(50'000'000);   // 50 ms
+  h.record(2'345'678'901);                            // 2.3 s
   EXPECT_NEAR(static_cast<double>(h.percentile(50)), 1e6, 1e3);
   EXPECT_NEAR(static_cast<double>(h.percentile(99)), 1e6, 1e3);
   EXPECT_NEAR(static_cast<double>(h.percentile(99.9)), 5e7, 5e4);

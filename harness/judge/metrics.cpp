@@ -24,7 +24,8 @@ std::optional<double> switchover_ms(const JudgeInputs& in) {
   if (!target) return std::nullopt;
   std::optional<std::int64_t> first;
   for (const RequestRow& r : in.rows) {
-    if (r.ok() && r.generation > *target && r.end_ns >= usr2->t_ns) first = std::min(first.value_or(r.end_ns), r.end_ns);
+    if (r.ok() && r.generation > *target && r.end_ns >= usr2->t_ns)
+      first = std::min(first.value_or(r.end_ns), r.end_ns);
   }
   if (!first) return std::nullopt;
   return to_ms(*first - usr2->t_ns);

@@ -23,10 +23,15 @@ TEST(MetricsTest, EmptyHistoryHasNothing) {
 
 TEST(MetricsTest, ObserverCountsInferredProcessesLateBirthsAndBoundsBirthLag) {
   std::vector<Event> events = HistoryBuilder()
-                                  .at_ms(0).master(100, 1)
-                                  .at_ms(1).ok(1, 102)
-                                  .at_ms(2).worker(101, 100, 1).worker(102, 100, 1)
-                                  .at_ms(3).exited(101, 100, ProcessRole::worker, 1)
+                                  .at_ms(0)
+                                  .master(100, 1)
+                                  .at_ms(1)
+                                  .ok(1, 102)
+                                  .at_ms(2)
+                                  .worker(101, 100, 1)
+                                  .worker(102, 100, 1)
+                                  .at_ms(3)
+                                  .exited(101, 100, ProcessRole::worker, 1)
                                   .build()
                                   .events();
   for (Event& e : events) {
@@ -89,10 +94,7 @@ TEST(MetricsTest, AllFailed) {
 }
 
 TEST(MetricsTest, ASuccessfulRetryIsRetriedNotDropped) {
-  const History h = HistoryBuilder()
-                        .request(7, Outcome::fail, Reason::closed_without_response)
-                        .ok(7, 101, 2)
-                        .build();
+  const History h = HistoryBuilder().request(7, Outcome::fail, Reason::closed_without_response).ok(7, 101, 2).build();
   const Metrics m = compute_metrics(h);
   EXPECT_EQ(m.requests, 1u);
   EXPECT_EQ(m.ok, 1u);
@@ -128,13 +130,21 @@ TEST(MetricsTest, ARequestThatNeverEndedIsDroppedAsNoEnd) {
 
 TEST(MetricsTest, SwitchoverRunsFromUsr2ToTheFirstOkOfANewerGeneration) {
   const History h = two_generations()
-                        .at_ms(10).ok(1, 101)
-                        .at_ms(100).signal("USR2", 100, 1)
-                        .at_ms(110).ok(2, 101)
-                        .at_ms(120).master(200, 2).worker(201, 200, 2)
-                        .at_ms(130).ok(3, 101)
-                        .at_ms(142.5).ok(4, 201)
-                        .at_ms(150).ok(5, 201)
+                        .at_ms(10)
+                        .ok(1, 101)
+                        .at_ms(100)
+                        .signal("USR2", 100, 1)
+                        .at_ms(110)
+                        .ok(2, 101)
+                        .at_ms(120)
+                        .master(200, 2)
+                        .worker(201, 200, 2)
+                        .at_ms(130)
+                        .ok(3, 101)
+                        .at_ms(142.5)
+                        .ok(4, 201)
+                        .at_ms(150)
+                        .ok(5, 201)
                         .build();
   const Metrics m = compute_metrics(h);
   ASSERT_TRUE(m.switchover_ms);
@@ -143,9 +153,13 @@ TEST(MetricsTest, SwitchoverRunsFromUsr2ToTheFirstOkOfANewerGeneration) {
 
 TEST(MetricsTest, SwitchoverFindsTheTargetGenerationFromTheMasterPid) {
   const History h = two_generations()
-                        .at_ms(100).signal("SIGUSR2", 100, 0)
-                        .at_ms(120).master(200, 2).worker(201, 200, 0)
-                        .at_ms(160).ok(1, 201)
+                        .at_ms(100)
+                        .signal("SIGUSR2", 100, 0)
+                        .at_ms(120)
+                        .master(200, 2)
+                        .worker(201, 200, 0)
+                        .at_ms(160)
+                        .ok(1, 201)
                         .build();
   const Metrics m = compute_metrics(h);
   ASSERT_TRUE(m.switchover_ms);
@@ -188,10 +202,15 @@ TEST(MetricsTest, NoSwitchoverWithoutUsr2OrWithoutANewerGeneration) {
 
 TEST(MetricsTest, OnlyTheFirstUsr2Counts) {
   const History h = two_generations()
-                        .at_ms(100).signal("USR2", 100, 1)
-                        .at_ms(120).master(200, 2).worker(201, 200, 2)
-                        .at_ms(150).signal("USR2", 100, 1)
-                        .at_ms(170).ok(1, 201)
+                        .at_ms(100)
+                        .signal("USR2", 100, 1)
+                        .at_ms(120)
+                        .master(200, 2)
+                        .worker(201, 200, 2)
+                        .at_ms(150)
+                        .signal("USR2", 100, 1)
+                        .at_ms(170)
+                        .ok(1, 201)
                         .build();
   EXPECT_DOUBLE_EQ(*compute_metrics(h).switchover_ms, 70.0);
 }

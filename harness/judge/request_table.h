@@ -27,7 +27,7 @@ struct RequestRow {
   // When that worker exited (filled in by JudgeInputs; kNotEnded while it lived to the end or is unknown)
   std::int64_t worker_exited_ns = kNotEnded;
   std::int64_t final_sent_ns = kNotEnded;  // the final attempt's request_sent; kNotEnded if it has none
-  Outcome outcome = Outcome::none;  // none if it never ended
+  Outcome outcome = Outcome::none;         // none if it never ended
   Reason reason = Reason::none;
   RequestKind kind = RequestKind::get;
   std::uint8_t last_sent_attempt = 0;

@@ -124,9 +124,9 @@ std::optional<double> blackout_ms(const std::vector<RequestRow>& rows, const Tra
     longest = std::max(longest, std::min(to, window.to_ns) - std::max(from, window.from_ns));
   };
   std::uint64_t outstanding = 0;
-  bool open = false;            // a run without ok completion is under way
-  std::int64_t since = 0;       // its start
-  std::int64_t failed_at = 0;   // when nothing is outstanding: the failure that left the run open
+  bool open = false;           // a run without ok completion is under way
+  std::int64_t since = 0;      // its start
+  std::int64_t failed_at = 0;  // when nothing is outstanding: the failure that left the run open
   std::size_t s = 0;
   std::size_t e = 0;
   while (s < starts.size() || e < ends.size()) {

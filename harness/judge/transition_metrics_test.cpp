@@ -26,7 +26,7 @@ HistoryBuilder upgrade() {
   b.at_ms(130).worker(201, 200, 0);  // ready: 130 - 100 = 30 ms
   b.at_ms(140).ended_only(2, Outcome::ok, Reason::none, 1, 101, 50).sent_only(3);
   b.at_ms(150).sent_only(6);
-  b.at_ms(180).ended_only(3, Outcome::ok, Reason::none, 1, 201, 40);  // first ok from generation 2
+  b.at_ms(180).ended_only(3, Outcome::ok, Reason::none, 1, 201, 40);               // first ok from generation 2
   b.at_ms(190).ended_only(6, Outcome::ok, Reason::none, 1, 102, 40).sent_only(4);  // last ok from generation 1
   b.at_ms(200).signal("WINCH", 100, 1);
   b.at_ms(250).exited(101, 100, ProcessRole::worker, 1).ended_only(4, Outcome::info, Reason::truncated, 1, 0, 60);
@@ -110,7 +110,8 @@ TEST(TransitionMetricsTest, AllFailedIsOneBlackoutAcrossTheWindow) {
   HistoryBuilder b;
   b.at_ms(0).master(100, 1).worker(101, 100, 1).signal("USR2", 100, 1);
   // Refused connects: no request_sent; each outstanding for its latency before its end.
-  for (int k = 1; k <= 10; ++k) b.at_ms(10.0 * k).ended_only(static_cast<std::uint64_t>(k), Outcome::fail, Reason::refused, 1, 0, 10);
+  for (int k = 1; k <= 10; ++k)
+    b.at_ms(10.0 * k).ended_only(static_cast<std::uint64_t>(k), Outcome::fail, Reason::refused, 1, 0, 10);
   b.at_ms(200).signal("QUIT", 100, 1);
   const Metrics m = compute_metrics(b.build());
   EXPECT_EQ(m.dropped, 10u);

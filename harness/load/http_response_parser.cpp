@@ -219,9 +219,9 @@ std::size_t HttpResponseParser::consume_line(std::string_view data, bool& line_r
 
 void HttpResponseParser::on_line(std::string_view line) {
   if (line.find('\r') != std::string_view::npos) {
-    fail(phase_ == Phase::status_line ? ParseError::bad_status_line
+    fail(phase_ == Phase::status_line                                       ? ParseError::bad_status_line
          : (phase_ == Phase::chunk_size || phase_ == Phase::chunk_data_end) ? ParseError::bad_chunk
-                                                                             : ParseError::bad_header);
+                                                                            : ParseError::bad_header);
     return;
   }
   switch (phase_) {
@@ -280,9 +280,8 @@ void HttpResponseParser::on_status_line(std::string_view line) {
   }
   const std::string_view after = line.substr(12);
   if (!after.empty()) {
-    if (after[0] != ' ' || !std::all_of(after.begin(), after.end(), [](char c) {
-          return is_field_byte(static_cast<unsigned char>(c));
-        })) {
+    if (after[0] != ' ' ||
+        !std::all_of(after.begin(), after.end(), [](char c) { return is_field_byte(static_cast<unsigned char>(c)); })) {
       fail(ParseError::bad_status_line);
       return;
     }
@@ -414,8 +413,8 @@ void HttpResponseParser::on_chunk_size_line(std::string_view line) {
   // chunk-ext: BWS ";" ... -- its content is not interpreted, only checked for stray bytes.
   const std::string_view ext = trim(line.substr(digits));
   if (!ext.empty() && (ext[0] != ';' || !std::all_of(ext.begin(), ext.end(), [](char c) {
-                        return is_field_byte(static_cast<unsigned char>(c));
-                      }))) {
+                         return is_field_byte(static_cast<unsigned char>(c));
+                       }))) {
     fail(ParseError::bad_chunk);
     return;
   }

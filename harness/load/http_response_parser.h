@@ -78,7 +78,7 @@ class HttpResponseParser {
 
   [[nodiscard]] ParseState state() const;
   [[nodiscard]] ParseError error() const;
-  [[nodiscard]] std::uint16_t status() const;                // of the final (non-1xx) response
+  [[nodiscard]] std::uint16_t status() const;                    // of the final (non-1xx) response
   [[nodiscard]] std::optional<std::int32_t> worker_pid() const;  // X-Worker-Pid, if a valid positive number
   // False if the connection must not carry another request: Connection: close, HTTP/1.0
   // without Connection: keep-alive, or a body delimited by close.
@@ -87,8 +87,17 @@ class HttpResponseParser {
   [[nodiscard]] std::uint64_t bytes_consumed() const;  // bytes fed and consumed since reset()
 
  private:
-  enum class Phase : std::uint8_t { status_line, headers, body_length, body_until_close, chunk_size,
-                                    chunk_data, chunk_data_end, trailers, done };
+  enum class Phase : std::uint8_t {
+    status_line,
+    headers,
+    body_length,
+    body_until_close,
+    chunk_size,
+    chunk_data,
+    chunk_data_end,
+    trailers,
+    done
+  };
 
   std::size_t consume_line(std::string_view data, bool& line_ready);
   void on_line(std::string_view line);

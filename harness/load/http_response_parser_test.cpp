@@ -91,7 +91,8 @@ TEST(HttpResponseParserTest, ResetPreparesForTheNextResponse) {
 
 TEST(HttpResponseParserTest, HeaderNamesAreCaseInsensitiveAndValuesTrimmed) {
   HttpResponseParser p;
-  static_cast<void>(p.feed("HTTP/1.1 200 OK\r\ncOnTeNt-LeNgTh:\t 3 \t\r\nx-worker-PID:  77\r\nCONNECTION: Keep-Alive, CLOSE\r\n\r\nabc"));
+  static_cast<void>(p.feed(
+      "HTTP/1.1 200 OK\r\ncOnTeNt-LeNgTh:\t 3 \t\r\nx-worker-PID:  77\r\nCONNECTION: Keep-Alive, CLOSE\r\n\r\nabc"));
   EXPECT_EQ(p.state(), ParseState::complete);
   EXPECT_EQ(p.body_bytes(), 3u);
   EXPECT_EQ(p.worker_pid(), 77);
@@ -136,8 +137,9 @@ TEST(HttpResponseParserTest, Http10KeepsAliveOnlyWhenAsked) {
 
 TEST(HttpResponseParserTest, InterimResponsesAreSkipped) {
   HttpResponseParser p;
-  static_cast<void>(p.feed("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
-                           "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nX-Worker-Pid: 5\r\n\r\n"));
+  static_cast<void>(
+      p.feed("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+             "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nX-Worker-Pid: 5\r\n\r\n"));
   EXPECT_EQ(p.state(), ParseState::complete);
   EXPECT_EQ(p.status(), 200);
   EXPECT_EQ(p.worker_pid(), 5);
@@ -229,9 +231,10 @@ TEST(HttpResponseParserTest, LimitsAreEnforced) {
   EXPECT_EQ(error_of("HTTP/1.1 200 " + std::string(20, 'x') + "\r\n\r\n", small), ParseError::line_too_long);
   EXPECT_EQ(error_of("HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n", small), ParseError::too_many_headers);
   const std::string long_value(27, '7');  // each header line is 32 bytes with its CRLF
-  EXPECT_EQ(error_of("HTTP/1.1 200 OK\r\nA: " + long_value + "\r\nB: " + long_value + "\r\nC: " + long_value + "\r\n\r\n",
-                     small),
-            ParseError::headers_too_large);
+  EXPECT_EQ(
+      error_of("HTTP/1.1 200 OK\r\nA: " + long_value + "\r\nB: " + long_value + "\r\nC: " + long_value + "\r\n\r\n",
+               small),
+      ParseError::headers_too_large);
   EXPECT_EQ(error_of("HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n", small), ParseError::body_too_large);
   EXPECT_EQ(parse("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789", small).state, ParseState::complete);
   EXPECT_EQ(error_of("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\n123456\r\n5\r\n", small),

@@ -37,7 +37,7 @@ struct IdleLoad {
 
 struct HeldLoad {
   int connections = 0;
-  double seconds = 1.0;       // asked of the server: spread the body over this long
+  double seconds = 1.0;        // asked of the server: spread the body over this long
   std::uint64_t bytes = 1024;  // asked of the server, and checked: the body must be exactly this long
 };
 
@@ -63,7 +63,7 @@ struct LoadConfig {
   HeldLoad held;
   RateLoad rate;
   PostLoad post;
-  std::string path = "/";  // request target of keepalive, idle and rate GETs
+  std::string path = "/";                              // request target of keepalive, idle and rate GETs
   std::chrono::milliseconds connect_timeout{1000};     // connect() start -> connected
   std::chrono::milliseconds first_byte_timeout{3000};  // first request byte written -> first response byte
   std::chrono::milliseconds response_timeout{5000};    // first request byte written -> response complete

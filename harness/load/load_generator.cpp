@@ -198,10 +198,9 @@ LoadGenerator::Loop::Loop(const LoadConfig& config, const RunClock& clock, Count
   requests_[static_cast<std::size_t>(Traffic::idle)] = get;
   requests_[static_cast<std::size_t>(Traffic::rate)] = get;
   requests_[static_cast<std::size_t>(Traffic::held)] = "GET " + held_target(config.held) + headers + "\r\n";
-  requests_[static_cast<std::size_t>(Traffic::post)] = "POST /echo" + headers +
-                                                        "Content-Type: text/plain\r\nContent-Length: " +
-                                                        std::to_string(kPostBody.size()) + "\r\n\r\n" +
-                                                        std::string(kPostBody);
+  requests_[static_cast<std::size_t>(Traffic::post)] =
+      "POST /echo" + headers + "Content-Type: text/plain\r\nContent-Length: " + std::to_string(kPostBody.size()) +
+      "\r\n\r\n" + std::string(kPostBody);
   requests_[static_cast<std::size_t>(Traffic::idle_post)] = requests_[static_cast<std::size_t>(Traffic::post)];
   held_extra_ns_ = static_cast<std::int64_t>(std::ceil(config.held.seconds * 1e9));
 
@@ -226,8 +225,7 @@ LoadGenerator::Loop::Loop(const LoadConfig& config, const RunClock& clock, Count
   const auto count = [](int n) { return static_cast<std::size_t>(std::max(0, n)); };
   const std::size_t total =
       count(share.keepalive) +
-      (share.others ? count(config.idle.connections) + count(config.post.connections) +
-                          count(config.held.connections) +
+      (share.others ? count(config.idle.connections) + count(config.post.connections) + count(config.held.connections) +
                           (config.rate.per_second > 0 ? count(config.rate.max_in_flight) : 0) +
                           (config.post.per_second > 0 ? count(config.post.max_in_flight) : 0)
                     : 0);
@@ -300,7 +298,8 @@ void LoadGenerator::Loop::serve() {
     if (!stopping_ && shared_.stop_deadline_ns.load(std::memory_order_acquire) >= 0) begin_stopping(now);
     if (error_) break;
     if (stopping_) {
-      const bool outstanding = std::any_of(slots_.begin(), slots_.end(), [](const Slot& s) { return s.phase != Phase::done; });
+      const bool outstanding =
+          std::any_of(slots_.begin(), slots_.end(), [](const Slot& s) { return s.phase != Phase::done; });
       if (!outstanding || now >= drain_deadline_ns_) break;
     }
     if (now >= next_deadline_ns_) expire_deadlines(now);

@@ -38,7 +38,8 @@ TEST(LoadGeneratorTest, KeepAliveConnectionsSplitOverTwoLoopsShareOneNumbering) 
   g.start();
   // On a busy machine one loop may finish many requests before the other runs at all.
   ASSERT_TRUE(server.wait_for_answered_connections(5, "GET / ", kWait));
-  ASSERT_TRUE(wait_for_progress(g, [](const LoadProgress& p) { return p.ok >= 300; }, kWait, "300 ok"));
+  ASSERT_TRUE(wait_for_progress(
+      g, [](const LoadProgress& p) { return p.ok >= 300; }, kWait, "300 ok"));
   g.stop(1000ms);
   EXPECT_FALSE(g.error());
   const LoadProgress p = g.progress();
@@ -74,12 +75,14 @@ TEST(LoadGeneratorTest, NeverMoreLoopsThanKeepAliveConnections) {
 
 TEST(LoadGeneratorTest, ConnectionCloseOpensANewConnectionWithANewId) {
   ScriptedHttpServer server([](const ScriptedRequest&) {
-    return ScriptedReply::respond("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\nX-Worker-Pid: 7\r\n\r\n");
+    return ScriptedReply::respond(
+        "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\nX-Worker-Pid: 7\r\n\r\n");
   });
   RunClock clock;
   LoadGenerator g(config_for(server.port(), 1), clock);
   g.start();
-  ASSERT_TRUE(wait_for_progress(g, [](const LoadProgress& p) { return p.ok >= 20; }, kWait, "20 ok"));
+  ASSERT_TRUE(wait_for_progress(
+      g, [](const LoadProgress& p) { return p.ok >= 20; }, kWait, "20 ok"));
   g.stop(1000ms);
   const EventLog log = g.take_events();
   expect_well_formed(log);
@@ -98,7 +101,8 @@ TEST(LoadGeneratorTest, CloseDelimitedHttp10BodyIsOk) {
   RunClock clock;
   LoadGenerator g(config_for(server.port(), 1), clock);
   g.start();
-  ASSERT_TRUE(wait_for_progress(g, [](const LoadProgress& p) { return p.ok >= 5; }, kWait, "5 ok"));
+  ASSERT_TRUE(wait_for_progress(
+      g, [](const LoadProgress& p) { return p.ok >= 5; }, kWait, "5 ok"));
   g.stop(1000ms);
   for (const Event& e : ended(g.take_events())) {
     EXPECT_EQ(e.outcome, Outcome::ok);
@@ -114,7 +118,8 @@ TEST(LoadGeneratorTest, ChunkedResponseIsOk) {
   RunClock clock;
   LoadGenerator g(config_for(server.port(), 2), clock);
   g.start();
-  ASSERT_TRUE(wait_for_progress(g, [](const LoadProgress& p) { return p.ok >= 20; }, kWait, "20 ok"));
+  ASSERT_TRUE(wait_for_progress(
+      g, [](const LoadProgress& p) { return p.ok >= 20; }, kWait, "20 ok"));
   g.stop(1000ms);
   const EventLog log = g.take_events();
   expect_well_formed(log);
@@ -132,7 +137,8 @@ TEST(LoadGeneratorTest, RefusedConnectionsFailWithoutBeingSent) {
   config.failure_backoff = 2ms;
   LoadGenerator g(config, clock);
   g.start();
-  ASSERT_TRUE(wait_for_progress(g, [](const LoadProgress& p) { return p.dropped >= 6; }, kWait, "6 dropped"));
+  ASSERT_TRUE(wait_for_progress(
+      g, [](const LoadProgress& p) { return p.dropped >= 6; }, kWait, "6 dropped"));
   g.stop(1000ms);
   EXPECT_EQ(g.progress().sent, 0u);
   const EventLog log = g.take_events();
@@ -153,7 +159,8 @@ TEST(LoadGeneratorTest, ConnectThatNeverCompletesTimesOut) {
   config.response_timeout = 50ms;
   LoadGenerator g(config, clock);
   g.start();
-  ASSERT_TRUE(wait_for_progress(g, [](const LoadProgress& p) { return p.dropped >= 8; }, kWait, "8 dropped"));
+  ASSERT_TRUE(wait_for_progress(
+      g, [](const LoadProgress& p) { return p.dropped >= 8; }, kWait, "8 dropped"));
   g.stop(0ms);
   int connect_timeouts = 0;
   for (const Event& e : ended(g.take_events())) {
@@ -187,7 +194,8 @@ TEST_P(LoadGeneratorBadResponseTest, EndsWithTheNamedOutcome) {
   config.failure_backoff = 1ms;
   LoadGenerator g(config, clock);
   g.start();
-  ASSERT_TRUE(wait_for_progress(g, [](const LoadProgress& p) { return p.dropped >= 2; }, kWait, "2 dropped"));
+  ASSERT_TRUE(wait_for_progress(
+      g, [](const LoadProgress& p) { return p.dropped >= 2; }, kWait, "2 dropped"));
   g.stop(1000ms);
   const EventLog log = g.take_events();
   expect_well_formed(log);
@@ -220,7 +228,8 @@ TEST(LoadGeneratorTest, BadStatusKeepsTheStatusAndTheConnection) {
   config.failure_backoff = 1ms;
   LoadGenerator g(config, clock);
   g.start();
-  ASSERT_TRUE(wait_for_progress(g, [](const LoadProgress& p) { return p.dropped >= 3; }, kWait, "3 dropped"));
+  ASSERT_TRUE(wait_for_progress(
+      g, [](const LoadProgress& p) { return p.dropped >= 3; }, kWait, "3 dropped"));
   g.stop(1000ms);
   std::set<std::uint32_t> connections;
   for (const Event& e : ended(g.take_events())) {
@@ -238,7 +247,8 @@ TEST(LoadGeneratorTest, UnansweredRequestTimesOutAsInfo) {
   config.response_timeout = 30ms;
   LoadGenerator g(config, clock);
   g.start();
-  ASSERT_TRUE(wait_for_progress(g, [](const LoadProgress& p) { return p.dropped >= 2; }, kWait, "2 dropped"));
+  ASSERT_TRUE(wait_for_progress(
+      g, [](const LoadProgress& p) { return p.dropped >= 2; }, kWait, "2 dropped"));
   g.stop(0ms);
   const std::vector<Event> ends = ended(g.take_events());
   ASSERT_GE(ends.size(), 2u);

@@ -16,15 +16,16 @@ LoadConfig config_for(std::uint16_t port, int connections) {
   return c;
 }
 
-::testing::AssertionResult wait_for_progress(const LoadGenerator& g, const std::function<bool(const LoadProgress&)>& pred,
+::testing::AssertionResult wait_for_progress(const LoadGenerator& g,
+                                             const std::function<bool(const LoadProgress&)>& pred,
                                              std::chrono::milliseconds timeout, const char* what) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   LoadProgress p = g.progress();
   while (!pred(p)) {
     if (std::chrono::steady_clock::now() >= deadline) {
-      return ::testing::AssertionFailure() << "waited " << timeout.count() << " ms for " << what << "; last progress: sent "
-                                           << p.sent << ", ok " << p.ok << ", dropped " << p.dropped << ", retried "
-                                           << p.retried;
+      return ::testing::AssertionFailure()
+             << "waited " << timeout.count() << " ms for " << what << "; last progress: sent " << p.sent << ", ok "
+             << p.ok << ", dropped " << p.dropped << ", retried " << p.retried;
     }
     std::this_thread::sleep_for(1ms);
     p = g.progress();

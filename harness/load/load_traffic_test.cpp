@@ -71,7 +71,8 @@ TEST(LoadTrafficTest, RateOpensANewConnectionPerRequestAtTheGivenRate) {
   LoadGenerator g(config, clock);
   const auto started = std::chrono::steady_clock::now();
   g.start();
-  ASSERT_TRUE(wait_for(g, [](const LoadProgress& p) { return p.ok >= 40; }, "40 ok"));
+  ASSERT_TRUE(wait_for(
+      g, [](const LoadProgress& p) { return p.ok >= 40; }, "40 ok"));
   g.stop(1000ms);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const EventLog log = g.take_events();
@@ -101,7 +102,8 @@ TEST(LoadTrafficTest, RateLatencyCountsFromTheIntendedSendTime) {
   config.response_timeout = 150ms;
   LoadGenerator g(config, clock);
   g.start();
-  ASSERT_TRUE(wait_for(g, [](const LoadProgress& p) { return p.ok >= 3; }, "3 ok"));
+  ASSERT_TRUE(wait_for(
+      g, [](const LoadProgress& p) { return p.ok >= 3; }, "3 ok"));
   g.stop(1000ms);
   const auto ends = of_type(g.take_events(), EventType::request_ended);
   ASSERT_GE(ends.size(), 3u);
@@ -126,7 +128,8 @@ TEST(LoadTrafficTest, PostSendsItsBodyToEchoAndIsNeverRetried) {
   config.post.per_second = 500;
   LoadGenerator g(config, clock);
   g.start();
-  ASSERT_TRUE(wait_for(g, [](const LoadProgress& p) { return p.dropped >= 5; }, "5 dropped"));
+  ASSERT_TRUE(wait_for(
+      g, [](const LoadProgress& p) { return p.dropped >= 5; }, "5 dropped"));
   g.stop(1000ms);
   const EventLog log = g.take_events();
   for (const Event& e : log.events()) {
@@ -159,7 +162,8 @@ TEST(LoadTrafficTest, HeldResponsesMustCarryExactlyTheBytesAsked) {
   config.held = {.connections = 2, .seconds = 0.25, .bytes = 1000};
   LoadGenerator g(config, clock);
   g.start();
-  ASSERT_TRUE(wait_for(g, [](const LoadProgress& p) { return p.dropped >= 3; }, "3 dropped"));
+  ASSERT_TRUE(wait_for(
+      g, [](const LoadProgress& p) { return p.dropped >= 3; }, "3 dropped"));
   g.stop(1000ms);
   std::map<Reason, int> reasons;
   for (const Event& e : of_type(g.take_events(), EventType::request_ended)) {
@@ -199,7 +203,8 @@ TEST(LoadTrafficTest, IdleConnectionsPauseBetweenRequestsOnTheSameConnection) {
   config.idle = {.connections = 1, .every = 40ms};
   LoadGenerator g(config, clock);
   g.start();
-  ASSERT_TRUE(wait_for(g, [](const LoadProgress& p) { return p.ok >= 4; }, "4 ok"));
+  ASSERT_TRUE(wait_for(
+      g, [](const LoadProgress& p) { return p.ok >= 4; }, "4 ok"));
   g.stop(1000ms);
   expect_paced_on_one_connection(g.take_events(), RequestKind::get, 40ms);
 }
@@ -213,7 +218,8 @@ TEST(LoadTrafficTest, AnIdleConnectionClosedByTheServerIsReplacedWithoutADrop) {
   config.idle = {.connections = 2, .every = 20ms};
   LoadGenerator g(config, clock);
   g.start();
-  ASSERT_TRUE(wait_for(g, [](const LoadProgress& p) { return p.ok >= 6; }, "6 ok"));
+  ASSERT_TRUE(wait_for(
+      g, [](const LoadProgress& p) { return p.ok >= 6; }, "6 ok"));
   g.stop(1000ms);
   EXPECT_EQ(g.progress().dropped, 0u);
   for (const Event& e : of_type(g.take_events(), EventType::request_sent)) EXPECT_FALSE(e.reused);
@@ -227,7 +233,8 @@ TEST(LoadTrafficTest, KeepAlivePostsReuseTheirConnectionBetweenPauses) {
   config.post.every = 30ms;
   LoadGenerator g(config, clock);
   g.start();
-  ASSERT_TRUE(wait_for(g, [](const LoadProgress& p) { return p.ok >= 4; }, "4 ok"));
+  ASSERT_TRUE(wait_for(
+      g, [](const LoadProgress& p) { return p.ok >= 4; }, "4 ok"));
   g.stop(1000ms);
   expect_paced_on_one_connection(g.take_events(), RequestKind::post, 30ms);
 }
@@ -245,8 +252,8 @@ TEST(LoadTrafficTest, AKeepAliveCloseRaceLosesThePostButNotTheGet) {
   config.post.every = 10ms;
   LoadGenerator g(config, clock);
   g.start();
-  ASSERT_TRUE(wait_for(g, [](const LoadProgress& p) { return p.retried >= 3 && p.dropped >= 3; },
-                       "3 retried, 3 dropped"));
+  ASSERT_TRUE(wait_for(
+      g, [](const LoadProgress& p) { return p.retried >= 3 && p.dropped >= 3; }, "3 retried, 3 dropped"));
   g.stop(1000ms);
   int lost_posts = 0;
   int retried_gets = 0;
@@ -281,7 +288,8 @@ TEST(LoadTrafficTest, NoResponseByteWithinTheFirstByteTimeoutIsInfo) {
   config.response_timeout = 10s;
   LoadGenerator g(config, clock);
   g.start();
-  ASSERT_TRUE(wait_for(g, [](const LoadProgress& p) { return p.dropped >= 1; }, "1 dropped"));
+  ASSERT_TRUE(wait_for(
+      g, [](const LoadProgress& p) { return p.dropped >= 1; }, "1 dropped"));
   g.stop(0ms);
   const auto ends = of_type(g.take_events(), EventType::request_ended);
   ASSERT_FALSE(ends.empty());
@@ -314,7 +322,8 @@ TEST(LoadTrafficTest, EveryKindAtOnceWithKeepAliveSplitOverTwoLoops) {
   ASSERT_TRUE(server.wait_for_answered_connections(4, "GET / ", kWait));
   ASSERT_TRUE(server.wait_for_answered_connections(2, "GET /held", kWait));
   ASSERT_TRUE(server.wait_for_answered_connections(2, "POST /echo", kWait));
-  ASSERT_TRUE(wait_for(g, [](const LoadProgress& p) { return p.ok >= 300; }, "300 ok"));
+  ASSERT_TRUE(wait_for(
+      g, [](const LoadProgress& p) { return p.ok >= 300; }, "300 ok"));
   g.stop(1000ms);
   EXPECT_EQ(g.progress().dropped, 0u);
   std::map<RequestKind, int> kinds;

@@ -90,15 +90,17 @@ std::size_t ScriptedHttpServer::requests() const {
   return requests_;
 }
 
-::testing::AssertionResult ScriptedHttpServer::wait_for_requests(std::size_t n, std::chrono::milliseconds timeout) const {
+::testing::AssertionResult ScriptedHttpServer::wait_for_requests(std::size_t n,
+                                                                 std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mutex_);
   if (changed_.wait_for(lock, timeout, [&] { return requests_ >= n; })) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << "waited " << timeout.count() << " ms for " << n
                                        << " requests; the server saw " << requests_;
 }
 
-::testing::AssertionResult ScriptedHttpServer::wait_for_answered_connections(std::size_t n, std::string_view request_line,
-                                                                         std::chrono::milliseconds timeout) const {
+::testing::AssertionResult ScriptedHttpServer::wait_for_answered_connections(std::size_t n,
+                                                                             std::string_view request_line,
+                                                                             std::chrono::milliseconds timeout) const {
   std::size_t opened = 0;
   std::size_t answered = 0;
   const auto count = [&] {

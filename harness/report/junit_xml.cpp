@@ -116,8 +116,8 @@ void write_junit_xml(std::span<const ScenarioOutcome> outcomes, std::ostream& ou
          std::to_string(failures) + "\" errors=\"" + std::to_string(errors) + "\" skipped=\"" +
          std::to_string(skipped) + "\" time=\"" + seconds(total) + "\">\n";
   for (const ScenarioOutcome& o : outcomes) {
-    xml += "  <testcase classname=\"" + xml_escape(classname(o)) + "\" name=\"" + xml_escape(o.name) +
-           "\" time=\"" + seconds(o.seconds) + "\"";
+    xml += "  <testcase classname=\"" + xml_escape(classname(o)) + "\" name=\"" + xml_escape(o.name) + "\" time=\"" +
+           seconds(o.seconds) + "\"";
     std::string body = properties(o.subject);
     if (!o.skipped.empty()) {
       body += "    <skipped message=\"" + xml_escape(o.skipped) + "\"/>\n";

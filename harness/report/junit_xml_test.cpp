@@ -76,9 +76,10 @@ TEST(JunitXmlTest, NoScenariosIsAnEmptySuite) {
 }
 
 TEST(JunitXmlTest, EveryStringIsEscaped) {
-  const std::vector<ScenarioOutcome> outcomes = {outcome(
-      "a<b>&\"c\"'d'", 0, Verdict::unknown,
-      {Check{"log", Verdict::fail, "\"\\[emerg\\]\" matches \"<script>&amp; \x01\x1b[31m \xff\xfe ok \xc3\xa9 \xe4\xb8\xad\""}})};
+  const std::vector<ScenarioOutcome> outcomes = {
+      outcome("a<b>&\"c\"'d'", 0, Verdict::unknown,
+              {Check{"log", Verdict::fail,
+                     "\"\\[emerg\\]\" matches \"<script>&amp; \x01\x1b[31m \xff\xfe ok \xc3\xa9 \xe4\xb8\xad\""}})};
   std::ostringstream out;
   write_junit_xml(outcomes, out);
   const std::string xml = out.str();

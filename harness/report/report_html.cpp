@@ -36,8 +36,7 @@ std::string signal_name(const Event& e) {
 }
 
 // Fill colours: one per generation (cycling), then the fixed series.
-constexpr std::array<std::string_view, 5> kGenerationColours = {"#3b73d9", "#2da44e", "#8250df", "#0e8a8a",
-                                                                "#8a5a2b"};
+constexpr std::array<std::string_view, 5> kGenerationColours = {"#3b73d9", "#2da44e", "#8250df", "#0e8a8a", "#8a5a2b"};
 constexpr std::string_view kUnknownColour = "#8c959f";
 constexpr std::string_view kRetriedColour = "#f08c00";
 constexpr std::string_view kDroppedColour = "#d1242f";
@@ -69,9 +68,7 @@ struct TimeAxis {
   [[nodiscard]] bool contains(std::int64_t t_ns) const { return t_ns >= start_ns && t_ns <= end_ns; }
 };
 
-std::int64_t history_end_ns(const History& history) {
-  return history.empty() ? 0 : history.events().back().t_ns;
-}
+std::int64_t history_end_ns(const History& history) { return history.empty() ? 0 : history.events().back().t_ns; }
 
 TimeAxis axis_for(const History& history) { return TimeAxis{0, std::max<std::int64_t>(history_end_ns(history), 1)}; }
 
@@ -103,8 +100,8 @@ void write_time_ticks(std::ostream& out, const TimeAxis& axis, double y_top, dou
   for (std::int64_t t = (axis.start_ns + step - 1) / step * step; t <= axis.end_ns; t += step) {
     const double x = axis.x(t);
     out << "<line class=\"grid\" x1=\"" << fixed(x, 1) << "\" x2=\"" << fixed(x, 1) << "\" y1=\"" << fixed(y_top, 1)
-        << "\" y2=\"" << fixed(y_bottom, 1) << "\"/>"
-        << svg_text(x, label_y, "tick", "middle", tick_label(t, step)) << '\n';
+        << "\" y2=\"" << fixed(y_bottom, 1) << "\"/>" << svg_text(x, label_y, "tick", "middle", tick_label(t, step))
+        << '\n';
   }
 }
 
@@ -130,7 +127,8 @@ std::vector<Marker> markers(const History& history, const Generations& generatio
                             ") at " + ms_text(e.t_ns) + " ms",
                         false});
     } else if (e.type == EventType::binary_swapped) {
-      result.push_back({e.t_ns, "swap " + e.text, "binary swapped (" + e.text + ") at " + ms_text(e.t_ns) + " ms", true});
+      result.push_back(
+          {e.t_ns, "swap " + e.text, "binary swapped (" + e.text + ") at " + ms_text(e.t_ns) + " ms", true});
     }
   }
   return result;
@@ -195,8 +193,8 @@ void write_windows(std::ostream& out, const std::vector<Window>& windows, const 
   for (const Window& w : windows) {
     const double x = axis.x(w.from_ns);
     out << "<rect class=\"window\" x=\"" << fixed(x, 1) << "\" y=\"" << fixed(y_top, 1) << "\" width=\""
-        << fixed(std::max(axis.x(w.to_ns) - x, 1.0), 1) << "\" height=\"" << fixed(y_bottom - y_top, 1)
-        << "\"><title>" << html_escape(w.detail) << "</title></rect>\n";
+        << fixed(std::max(axis.x(w.to_ns) - x, 1.0), 1) << "\" height=\"" << fixed(y_bottom - y_top, 1) << "\"><title>"
+        << html_escape(w.detail) << "</title></rect>\n";
   }
 }
 
@@ -256,7 +254,7 @@ void write_marker_labels(std::ostream& out, const std::vector<Marker>& list, con
 // Requests timeline
 
 constexpr double kTimelineHeight = 240;
-constexpr double kMinSegment = 2;  // px: a non-zero count never disappears
+constexpr double kMinSegment = 2;   // px: a non-zero count never disappears
 constexpr double kStripHeight = 9;  // the retried and dropped strips under the plot
 constexpr double kStripGap = 4;
 
@@ -318,12 +316,12 @@ void write_timeline_bars(std::ostream& out, const RequestTimeline& timeline, con
       if (counts[s] == 0) continue;
       const double h = std::max(kMinSegment, kTimelineHeight * static_cast<double>(counts[s]) / y_max);
       y -= h;
-      series[s].path += "M" + fixed(x, 2) + " " + fixed(y, 2) + "h" + fixed(w, 2) + "v" + fixed(h, 2) + "h" +
-                        fixed(-w, 2) + "z";
+      series[s].path +=
+          "M" + fixed(x, 2) + " " + fixed(y, 2) + "h" + fixed(w, 2) + "v" + fixed(h, 2) + "h" + fixed(-w, 2) + "z";
     }
     if (timeline.buckets[i].total() == 0) continue;
-    hover += "<rect class=\"hover\" x=\"" + fixed(x, 2) + "\" y=\"" + fixed(top, 1) + "\" width=\"" +
-             fixed(w, 2) + "\" height=\"" + fixed(kTimelineHeight, 1) + "\"><title>" +
+    hover += "<rect class=\"hover\" x=\"" + fixed(x, 2) + "\" y=\"" + fixed(top, 1) + "\" width=\"" + fixed(w, 2) +
+             "\" height=\"" + fixed(kTimelineHeight, 1) + "\"><title>" +
              html_escape(bucket_title(timeline, i, series, counts)) + "</title></rect>";
   }
   for (const Series& s : series) {
@@ -357,9 +355,8 @@ void write_legend(std::ostream& out, const std::vector<Series>& series) {
 template <typename Count>
 void write_strip(std::ostream& out, const RequestTimeline& timeline, const TimeAxis& axis, double y,
                  std::string_view name, std::string_view colour, Count count) {
-  out << svg_text(kPlotLeft - 6, y + kStripHeight - 1, "tick", "end", name) << "<rect class=\"strip\" x=\""
-      << kPlotLeft << "\" y=\"" << fixed(y, 1) << "\" width=\"" << kPlotWidth << "\" height=\"" << kStripHeight
-      << "\"/>";
+  out << svg_text(kPlotLeft - 6, y + kStripHeight - 1, "tick", "end", name) << "<rect class=\"strip\" x=\"" << kPlotLeft
+      << "\" y=\"" << fixed(y, 1) << "\" width=\"" << kPlotWidth << "\" height=\"" << kStripHeight << "\"/>";
   for (std::size_t i = 0; i < timeline.buckets.size(); ++i) {
     const std::uint64_t n = count(timeline.buckets[i]);
     if (n == 0) continue;
@@ -420,8 +417,10 @@ void write_timeline(std::ostream& out, ChartTitle title, const RequestTimeline& 
   write_count_ticks(out, top, y_max);
   write_time_ticks(out, axis, top, bottom, tick_labels);
   write_timeline_bars(out, timeline, axis, series, top, y_max);
-  write_strip(out, timeline, axis, retried_strip, "retried", kRetriedColour, [](const RequestBucket& b) { return b.retried; });
-  write_strip(out, timeline, axis, dropped_strip, "dropped", kDroppedColour, [](const RequestBucket& b) { return b.dropped; });
+  write_strip(out, timeline, axis, retried_strip, "retried", kRetriedColour,
+              [](const RequestBucket& b) { return b.retried; });
+  write_strip(out, timeline, axis, dropped_strip, "dropped", kDroppedColour,
+              [](const RequestBucket& b) { return b.dropped; });
   if (largest_bucket(timeline) == 0) {
     out << svg_text(kPlotLeft + kPlotWidth / 2, top + kTimelineHeight / 2, "empty", "middle",
                     "no requests were recorded");
@@ -474,7 +473,9 @@ std::vector<Lifeline> lifelines(const History& history, const Generations& gener
       line.exit_code = e.exit_code;
     }
   }
-  const auto group = [](const Lifeline& l) { return l.generation > 0 ? l.generation : std::numeric_limits<std::int32_t>::max(); };
+  const auto group = [](const Lifeline& l) {
+    return l.generation > 0 ? l.generation : std::numeric_limits<std::int32_t>::max();
+  };
   std::stable_sort(result.begin(), result.end(), [&](const Lifeline& a, const Lifeline& b) {
     if (group(a) != group(b)) return group(a) < group(b);
     if (role_rank(a.role) != role_rank(b.role)) return role_rank(a.role) < role_rank(b.role);
@@ -486,8 +487,8 @@ std::vector<Lifeline> lifelines(const History& history, const Generations& gener
 std::string exit_text(const Lifeline& line) {
   if (!line.exited_ns) return "alive at end";
   if (line.exit_code < 0) return "exit ?";
-  if (line.exit_code > 128) return "exit " + std::to_string(line.exit_code) + " (signal " +
-                                   std::to_string(line.exit_code - 128) + ")";
+  if (line.exit_code > 128)
+    return "exit " + std::to_string(line.exit_code) + " (signal " + std::to_string(line.exit_code - 128) + ")";
   return "exit " + std::to_string(line.exit_code);
 }
 
@@ -569,11 +570,13 @@ void write_head(std::ostream& out, std::string_view title) {
          ".note{color:#59636e;margin:2px 0 6px}.summary{font-size:15px}\n"
          ".legend{display:flex;flex-wrap:wrap;gap:4px 16px;margin:4px 0}.legend i{display:inline-block;width:12px;"
          "height:12px;margin-right:5px;vertical-align:-1px;border-radius:2px}\n"
-         ".window-swatch{background:#fff1c2;border:1px solid #e6c86e}.signal-swatch{background:#1f2328;width:2px!important}"
+         ".window-swatch{background:#fff1c2;border:1px solid "
+         "#e6c86e}.signal-swatch{background:#1f2328;width:2px!important}"
          ".swap-swatch{background:#9a6700;width:2px!important}\n"
          "svg.chart{width:100%;height:auto;display:block;font-family:system-ui,sans-serif}\n"
          "svg .grid{stroke:#eaeef2;stroke-width:1}svg .tick{font-size:11px;fill:#59636e}\n"
-         "svg .strip{fill:#f6f8fa;stroke:#d0d7de;stroke-width:.5}svg .window{fill:#fff1c2;fill-opacity:.75}svg .hover{fill:transparent}svg .hover:hover{fill:#0001}\n"
+         "svg .strip{fill:#f6f8fa;stroke:#d0d7de;stroke-width:.5}svg .window{fill:#fff1c2;fill-opacity:.75}svg "
+         ".hover{fill:transparent}svg .hover:hover{fill:#0001}\n"
          "svg .signal-line{stroke:#1f2328;stroke-width:1.2;stroke-dasharray:4 3}"
          "svg .swap-line{stroke:#9a6700;stroke-width:1.2;stroke-dasharray:2 2}\n"
          "svg .signal-label{font-size:12px;font-weight:600;fill:#1f2328}svg .swap-label{font-size:12px;fill:#9a6700}\n"
@@ -584,17 +587,18 @@ void write_head(std::ostream& out, std::string_view title) {
          "svg .exit{font-size:11px;fill:#59636e}svg .exit.bad{fill:#cf222e;font-weight:600}\n"
          ".scroll{max-height:380px;overflow:auto;border:1px solid #d0d7de}.scroll table{margin:0;width:100%}"
          ".scroll td{border-width:0 0 1px 0;font:12px/1.4 ui-monospace,'DejaVu Sans Mono',monospace;"
-         "white-space:pre-wrap;word-break:break-all}.scroll th{position:sticky;top:0;border-width:0 0 1px 0}.scroll td.num{width:90px;white-space:nowrap}\n"
+         "white-space:pre-wrap;word-break:break-all}.scroll th{position:sticky;top:0;border-width:0 0 1px 0}.scroll "
+         "td.num{width:90px;white-space:nowrap}\n"
          "tr.sev-error td{background:#ffebe9}tr.sev-warn td{background:#fff8c5}\n"
       << "</style>\n</head>\n<body>\n";
 }
 
-void write_verdict(std::ostream& out, std::string_view scenario_name, const RunSubject& subject,
-                   const History& history, const Judgement& judgement) {
+void write_verdict(std::ostream& out, std::string_view scenario_name, const RunSubject& subject, const History& history,
+                   const Judgement& judgement) {
   const Metrics& m = judgement.metrics;
   out << "<h1>" << html_escape(scenario_name) << " <span class=\"badge " << to_string(judgement.verdict) << "\">"
-      << to_string(judgement.verdict) << "</span></h1>\n<p class=\"summary\">" << m.requests << " requests, "
-      << m.ok << " ok, <b>" << m.dropped << " dropped</b>, " << m.retried << " retried";
+      << to_string(judgement.verdict) << "</span></h1>\n<p class=\"summary\">" << m.requests << " requests, " << m.ok
+      << " ok, <b>" << m.dropped << " dropped</b>, " << m.retried << " retried";
   if (m.switchover_ms) out << ", switchover " << fixed(*m.switchover_ms, 1) << " ms";
   out << "; run length " << ms_text(history_end_ns(history)) << " ms.</p>\n";
   if (!subject.target.empty()) {
@@ -655,10 +659,10 @@ void write_phases(std::ostream& out, const Metrics& m) {
     const auto latency = [&](double ms) { return p.latency.count == 0 ? std::string("—") : fixed(ms, 2); };
     out << "<tr><td>" << html_escape(p.name + " → " + until) << "</td><td class=\"num\">" << fixed(p.from_ms, 1)
         << "</td><td class=\"num\">" << fixed(p.to_ms, 1) << "</td><td class=\"num\">" << p.requests
-        << "</td><td class=\"num\">" << p.ok << "</td><td class=\"num\">" << p.dropped
-        << "</td><td class=\"num\">" << latency(p.latency.p50_ms) << "</td><td class=\"num\">"
-        << latency(p.latency.p99_ms) << "</td><td class=\"num\">" << latency(p.latency.p999_ms)
-        << "</td><td class=\"num\">" << latency(p.latency.max_ms) << "</td></tr>\n";
+        << "</td><td class=\"num\">" << p.ok << "</td><td class=\"num\">" << p.dropped << "</td><td class=\"num\">"
+        << latency(p.latency.p50_ms) << "</td><td class=\"num\">" << latency(p.latency.p99_ms)
+        << "</td><td class=\"num\">" << latency(p.latency.p999_ms) << "</td><td class=\"num\">"
+        << latency(p.latency.max_ms) << "</td></tr>\n";
   }
   out << "</table>\n";
 }
@@ -710,7 +714,10 @@ void write_run_events(std::ostream& out, const History& history) {
       << "<tr><th>ms</th><th>event</th></tr>\n";
   write_capped_rows(out, history, kMaxRunEvents, is_run_event, [&](const Event& e) {
     const bool bad = e.type == EventType::run_error || e.type == EventType::wait_timed_out;
-    out << "<tr" << (bad ? " class=\"sev-error\"" : e.type == EventType::no_effect ? " class=\"sev-warn\"" : "")
+    out << "<tr"
+        << (bad                              ? " class=\"sev-error\""
+            : e.type == EventType::no_effect ? " class=\"sev-warn\""
+                                             : "")
         << "><td class=\"num\">" << ms_text(e.t_ns) << "</td><td>" << to_string(e.type) << ": "
         << html_escape(run_event_text(e)) << "</td></tr>\n";
   });
@@ -852,13 +859,14 @@ void write_report_html(std::string_view scenario_name, const RunSubject& subject
   const auto windows = transition_windows(history);
   write_head(out, scenario_name);
   write_verdict(out, scenario_name, subject, history, judgement);
-  if (subject.isolation) out << "<p class=\"note\" id=\"isolation\">" << html_escape(describe(*subject.isolation)) << "</p>\n";
+  if (subject.isolation)
+    out << "<p class=\"note\" id=\"isolation\">" << html_escape(describe(*subject.isolation)) << "</p>\n";
   write_checks(out, judgement);
   write_metrics(out, judgement.metrics);
   write_timeline(out, {"timeline", "Requests over time"}, bucket_requests(history), axis, marks, windows);
   if (const auto zoom = close_up(windows, axis)) {
-    write_timeline(out, {"close-up", "Transition close-up"},
-                   bucket_requests(history, zoom->start_ns, zoom->end_ns), *zoom, marks, windows);
+    write_timeline(out, {"close-up", "Transition close-up"}, bucket_requests(history, zoom->start_ns, zoom->end_ns),
+                   *zoom, marks, windows);
   }
   write_lifelines(out, history, generations, axis, marks, windows);
   write_phases(out, judgement.metrics);

@@ -64,11 +64,15 @@ TEST(HtmlEscapeTest, EscapesMarkupCharacters) {
 
 TEST(HtmlEscapeTest, KeepsWellFormedUtf8AndReplacesBadBytes) {
   EXPECT_EQ(html_escape("→ é"), "→ é");
-  EXPECT_EQ(html_escape("a\xff" "b\xc3"), "a\xEF\xBF\xBD" "b\xEF\xBF\xBD");
+  EXPECT_EQ(html_escape("a\xff"
+                        "b\xc3"),
+            "a\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD");
 }
 
 TEST(ReportHtmlTest, EscapesEveryStringFromTheRun) {
-  const History base = HistoryBuilder{}.master(100, 1).at_ms(5).orchestrator(EventType::run_error, "<b>boom</b>").build();
+  const History base =
+      HistoryBuilder{}.master(100, 1).at_ms(5).orchestrator(EventType::run_error, "<b>boom</b>").build();
   const History history = with_events(base, {log_line(6'000'000, "[emerg] <script>alert(1)</script>")});
   const std::string html = render("<i>name</i>", history);
   EXPECT_EQ(html.find("<script"), std::string::npos);
@@ -82,12 +86,18 @@ TEST(ReportHtmlTest, EscapesEveryStringFromTheRun) {
 TEST(ReportHtmlTest, OneMarkerPerSignalAndSwap) {
   const History history = HistoryBuilder{}
                               .master(100, 1)
-                              .at_ms(10).orchestrator(EventType::binary_swapped, "new")
-                              .at_ms(11).signal("USR2", 100, 1)
-                              .at_ms(20).signal("WINCH", 100, 1)
-                              .at_ms(30).signal("HUP", 100, 1)
-                              .at_ms(40).signal("SIGQUIT", 100, 1)
-                              .at_ms(50).signal("TERM", 100, 1)
+                              .at_ms(10)
+                              .orchestrator(EventType::binary_swapped, "new")
+                              .at_ms(11)
+                              .signal("USR2", 100, 1)
+                              .at_ms(20)
+                              .signal("WINCH", 100, 1)
+                              .at_ms(30)
+                              .signal("HUP", 100, 1)
+                              .at_ms(40)
+                              .signal("SIGQUIT", 100, 1)
+                              .at_ms(50)
+                              .signal("TERM", 100, 1)
                               .build();
   const std::string html = render("signals", history);
   EXPECT_EQ(count(html, "class=\"marker\""), 6U);
@@ -123,12 +133,14 @@ TEST(ReportHtmlTest, ShadesATransitionWindowUntilTheOldOrTheNewMasterExits) {
 
 TEST(ReportHtmlTest, ACloseUpOnlyWhenTheTransitionIsASmallPartOfTheRun) {
   const History base = HistoryBuilder{}.master(100, 1).at_ms(5000).signal("USR2", 100, 1).at_ms(10000).ok(1, 5).build();
-  const std::string long_run = render("long", with_events(base, {exited(5'100'000'000, 100, 1, ProcessRole::master, 0)}));
+  const std::string long_run =
+      render("long", with_events(base, {exited(5'100'000'000, 100, 1, ProcessRole::master, 0)}));
   EXPECT_NE(long_run.find("id=\"close-up\""), std::string::npos);
   EXPECT_EQ(count(long_run, "class=\"marker\""), 2U);  // the USR2 on the whole run and on the close-up
   EXPECT_NE(long_run.find("4975.0 – 5125.0 ms"), std::string::npos);
 
-  const std::string short_run = render("short", with_events(base, {exited(9'000'000'000, 100, 1, ProcessRole::master, 0)}));
+  const std::string short_run =
+      render("short", with_events(base, {exited(9'000'000'000, 100, 1, ProcessRole::master, 0)}));
   EXPECT_EQ(short_run.find("id=\"close-up\""), std::string::npos);
 }
 
@@ -137,12 +149,14 @@ TEST(ReportHtmlTest, OneLifelinePerProcessWithItsExit) {
                            .master(100, 1)
                            .worker(101, 100, 1)
                            .worker(102, 100, 0)
-                           .at_ms(30).master(200, 2)
+                           .at_ms(30)
+                           .master(200, 2)
                            .worker(201, 200, 2)
-                           .at_ms(100).orchestrator(EventType::step_started, "sleep")
+                           .at_ms(100)
+                           .orchestrator(EventType::step_started, "sleep")
                            .build();
-  const History history = with_events(base, {exited(60'000'000, 101, 1, ProcessRole::worker, 0),
-                                             exited(61'000'000, 102, 1, ProcessRole::worker, 137)});
+  const History history = with_events(
+      base, {exited(60'000'000, 101, 1, ProcessRole::worker, 0), exited(61'000'000, 102, 1, ProcessRole::worker, 137)});
   const std::string html = render("processes", history);
   EXPECT_EQ(count(html, "class=\"lifeline\""), 5U);
   for (const int pid : {100, 101, 102, 200, 201}) {
@@ -155,17 +169,33 @@ TEST(ReportHtmlTest, OneLifelinePerProcessWithItsExit) {
 
 TEST(BucketRequestsTest, CountsEachRequestOnceWhereItsFinalAttemptEnded) {
   const History history = HistoryBuilder{}
-                              .master(100, 1).worker(101, 100, 1)
-                              .at_ms(2).master(200, 2).worker(201, 200, 2)
-                              .at_ms(3).ok(1, 101).ok(2, 101).ok(3, 201)
-                              .at_ms(15).request(4, Outcome::fail, Reason::refused)
-                              .at_ms(16).sent_only(5).ended_only(5, Outcome::fail, Reason::closed_without_response)
-                              .at_ms(27).ok(5, 201, 2)
-                              .at_ms(28).ok(6, 999)
-                              .at_ms(35).sent_only(7)
-                              .at_ms(36).sent_only(8).ended_only(8, Outcome::fail, Reason::closed_without_response)
-                              .at_ms(37).ended_only(8, Outcome::fail, Reason::refused, 2)  // a retry that never connected
-                              .at_ms(5000).orchestrator(EventType::step_started, "end")
+                              .master(100, 1)
+                              .worker(101, 100, 1)
+                              .at_ms(2)
+                              .master(200, 2)
+                              .worker(201, 200, 2)
+                              .at_ms(3)
+                              .ok(1, 101)
+                              .ok(2, 101)
+                              .ok(3, 201)
+                              .at_ms(15)
+                              .request(4, Outcome::fail, Reason::refused)
+                              .at_ms(16)
+                              .sent_only(5)
+                              .ended_only(5, Outcome::fail, Reason::closed_without_response)
+                              .at_ms(27)
+                              .ok(5, 201, 2)
+                              .at_ms(28)
+                              .ok(6, 999)
+                              .at_ms(35)
+                              .sent_only(7)
+                              .at_ms(36)
+                              .sent_only(8)
+                              .ended_only(8, Outcome::fail, Reason::closed_without_response)
+                              .at_ms(37)
+                              .ended_only(8, Outcome::fail, Reason::refused, 2)  // a retry that never connected
+                              .at_ms(5000)
+                              .orchestrator(EventType::step_started, "end")
                               .build();
   const RequestTimeline timeline = bucket_requests(history);
   EXPECT_EQ(timeline.bucket_ns, 10'000'000);
@@ -195,8 +225,18 @@ TEST(BucketRequestsTest, NeverMoreThanTheMaximumNumberOfBuckets) {
 }
 
 TEST(BucketRequestsTest, ARangeCountsOnlyWhatEndedInsideIt) {
-  const History history =
-      HistoryBuilder{}.at_ms(5).ok(1, 7).at_ms(15.5).ok(2, 7).at_ms(20).ok(3, 7).at_ms(25).ok(4, 7).at_ms(100).ok(5, 7).build();
+  const History history = HistoryBuilder{}
+                              .at_ms(5)
+                              .ok(1, 7)
+                              .at_ms(15.5)
+                              .ok(2, 7)
+                              .at_ms(20)
+                              .ok(3, 7)
+                              .at_ms(25)
+                              .ok(4, 7)
+                              .at_ms(100)
+                              .ok(5, 7)
+                              .build();
   const RequestTimeline timeline = bucket_requests(history, 10'000'000, 20'000'000);
   EXPECT_EQ(timeline.from_ns, 10'000'000);
   EXPECT_EQ(timeline.bucket_ns, 1'000'000);
@@ -252,12 +292,26 @@ TEST(ReportHtmlTest, PhaseTableShowsTheJudgesPhasesAsResultJsonHasThem) {
   // Request 2 is sent before USR2 and ends after it: the judge files it under USR2, where it ended.
   const History history = HistoryBuilder{}
                               .master(100, 1)
-                              .at_ms(1).sent_only(1).at_ms(3).ended_only(1, Outcome::ok, Reason::none)
-                              .at_ms(2).sent_only(2).at_ms(12).ended_only(2, Outcome::info, Reason::response_timeout)
-                              .at_ms(10).signal("USR2", 100, 1)
-                              .at_ms(11).sent_only(3).at_ms(15.5).ended_only(3, Outcome::ok, Reason::none)
-                              .at_ms(16).sent_only(4).at_ms(17.25).ended_only(4, Outcome::ok, Reason::none)
-                              .at_ms(20).signal("WINCH", 100, 1)
+                              .at_ms(1)
+                              .sent_only(1)
+                              .at_ms(3)
+                              .ended_only(1, Outcome::ok, Reason::none)
+                              .at_ms(2)
+                              .sent_only(2)
+                              .at_ms(12)
+                              .ended_only(2, Outcome::info, Reason::response_timeout)
+                              .at_ms(10)
+                              .signal("USR2", 100, 1)
+                              .at_ms(11)
+                              .sent_only(3)
+                              .at_ms(15.5)
+                              .ended_only(3, Outcome::ok, Reason::none)
+                              .at_ms(16)
+                              .sent_only(4)
+                              .at_ms(17.25)
+                              .ended_only(4, Outcome::ok, Reason::none)
+                              .at_ms(20)
+                              .signal("WINCH", 100, 1)
                               .build();
   const Judgement judgement = judge(history, Expectations{});
   std::ostringstream json;
@@ -318,7 +372,8 @@ TEST(ReportHtmlTest, TheIsolationLineOnlyWhenGivenAndEscaped) {
   std::ostringstream with;
   const RunSubject subject{"fake", {}, RunIsolation{"none", "<refused>", false, ""}};
   write_report_html("run", subject, history, judge(history, Expectations{}), with);
-  EXPECT_NE(with.str().find("<p class=\"note\" id=\"isolation\">isolation: none (&lt;refused&gt;), network namespace: no</p>"),
+  EXPECT_NE(with.str().find(
+                "<p class=\"note\" id=\"isolation\">isolation: none (&lt;refused&gt;), network namespace: no</p>"),
             std::string::npos);
   EXPECT_EQ(render("run", history).find("id=\"isolation\""), std::string::npos);
 }

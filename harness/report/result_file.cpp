@@ -1,8 +1,8 @@
 #include "harness/report/result_file.h"
 
-#include <ostream>
 #include <map>
 #include <optional>
+#include <ostream>
 #include <string>
 
 #include "harness/history/json_writer.h"
