@@ -1,7 +1,9 @@
 // run_to_completion against real short programs: exit codes and stderr come back, a child that
 // fills its stderr pipe is not blocked by it, a finished child is collected when it exits rather
 // than at the deadline, and one that outlives its deadline is killed.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <string>
@@ -33,6 +35,17 @@ TEST(RunToCompletion, CollectsAFinishedChildLongBeforeTheDeadline) {
   EXPECT_EQ(completed.exit_code, 0);
   // Not a speed test: a wait that runs out its deadline after the child exited takes all 600 s.
   EXPECT_LT(took, 300s);
+}
+
+TEST(RunToCompletion, TheChildInheritsNoDescriptorOfHotdeployBeyondStderr) {
+  const int ours = ::open("/dev/null", O_RDONLY);  // without O_CLOEXEC, as a careless library might
+  ASSERT_GE(ours, 3);
+  const std::string fd = std::to_string(ours);
+  const auto completed =
+      run_to_completion({"/bin/sh", "-c", "if [ -e /proc/self/fd/" + fd + " ]; then echo inherited >&2; fi"}, 60s);
+  ::close(ours);
+  EXPECT_EQ(completed.exit_code, 0);
+  EXPECT_EQ(completed.stderr_text, "");
 }
 
 TEST(RunToCompletion, KillsAChildThatOutlivesItsDeadline) {
