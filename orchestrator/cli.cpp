@@ -337,13 +337,26 @@ std::string read_text(const fs::path& file) {
 // writing one, the reason.
 void conclude(FinishedRun& run, const Scenario& scenario) {
   run.subject = read_run_subject(run.run_dir);
-  if (run.exit_code >= 128) run.interrupted = "interrupted by signal " + std::to_string(run.exit_code - 128);
+  // A run that ended by a signal was interrupted only when hotdeploy itself was (and forwarded
+  // it); otherwise it crashed or was killed from outside, which is an error, never a skip.
+  const bool killed = run.exit_code >= 128;
+  const std::string by_signal = "signal " + std::to_string(run.exit_code - 128);
+  if (killed && interrupted()) run.interrupted = "interrupted by " + by_signal;
+  if (killed && !interrupted()) run.error = "the run process was killed by " + by_signal;
   if (fs::exists(run.run_dir / "history.jsonl")) {
     try {
       run.judgement = harness::rejudge(run.run_dir, scenario.expect);
     } catch (const std::runtime_error& e) {
       run.judgement = {harness::Verdict::fail, {}, {{"run", harness::Verdict::fail, e.what()}}};
     }
+    if (!run.error.empty()) {
+      run.judgement.checks.insert(run.judgement.checks.begin(), {"run", harness::Verdict::fail, run.error});
+      run.judgement.verdict = harness::Verdict::fail;
+    }
+    return;
+  }
+  if (!run.error.empty()) {
+    run.judgement = {harness::Verdict::fail, {}, {{"run", harness::Verdict::fail, run.error}}};
     return;
   }
   run.error = read_text(environment_error_path(run.run_dir));
@@ -486,7 +499,9 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
     auto line = verdict_line(run.name, run.subject, run.judgement);
     if (!run.interrupted.empty()) line = "INTERRUPTED " + run.name + " (" + run.interrupted + "; not judged)";
     out << line << '\n' << "files: " << run.run_dir.string() << std::endl;
-    worst = code >= 128 ? code : std::max(worst, code == exit_fail || code == exit_pass ? code : exit_environment);
+    // A run ended by a signal failed, unless hotdeploy was interrupted (then it exits 128 + N below).
+    const int status = code == exit_pass || code == exit_fail ? code : code >= 128 ? exit_fail : exit_environment;
+    worst = std::max(worst, status);
     finished.push_back(std::move(run));
   };
   const auto started =

@@ -472,5 +472,31 @@ TEST(CliProcess, AnInterruptedBatchShowsInterruptedAndListsWhatDidNotRun) {
   std::filesystem::remove_all(dir);
 }
 
+// A run process killed from outside (a crash, the OOM killer) while hotdeploy itself was not
+// interrupted is an error of that run: never shown as interrupted, never skipped in JUnit.
+TEST(CliProcess, ARunKilledFromOutsideIsAnErrorNotAnInterruption) {
+  const auto dir = make_test_directory("cli-run-killed");
+  std::ofstream(dir / "long.yaml") << "name: long\nload: {keepalive: {connections: 2}}\nsteps:\n  - sleep: 60s\n";
+  HotdeployProcess hotdeploy(
+      start_hotdeploy_with(dir, {"run", (dir / "long.yaml").string(), "--out", (dir / "runs").string(), "--junit",
+                                 (dir / "junit.xml").string()}));
+  ASSERT_TRUE(wait_for_text(dir / "runs" / "long" / "hotdeploy.log", "step: sleep 60s", 20s));
+  const auto children =
+      read_file("/proc/" + std::to_string(hotdeploy.pid()) + "/task/" + std::to_string(hotdeploy.pid()) + "/children");
+  const pid_t run = static_cast<pid_t>(std::atoi(children.c_str()));
+  ASSERT_GT(run, 0) << "hotdeploy's children: '" << children << "'";
+  ASSERT_EQ(::kill(run, SIGKILL), 0);
+  const auto code = hotdeploy.wait_for_exit(30s);
+  const auto out = read_file(dir / "stdout");
+  ASSERT_TRUE(code.has_value()) << out;
+  EXPECT_EQ(*code, 1) << out;
+  EXPECT_EQ(out.find("INTERRUPTED"), std::string::npos) << out;
+  EXPECT_NE(out.find("the run process was killed by signal 9"), std::string::npos) << out;
+  const auto xml = read_file(dir / "junit.xml");
+  EXPECT_NE(xml.find("skipped=\"0\""), std::string::npos) << xml;
+  EXPECT_EQ(xml.find("skipped=\"1\""), std::string::npos) << xml;
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace hotdeploy::orchestrator
