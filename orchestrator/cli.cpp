@@ -215,6 +215,14 @@ RunPlan plan_runs(const RunArguments& arguments) {
     }
     if (arguments.target) scenario.target.kind = *arguments.target;
     if (arguments.new_binary) scenario.target.new_binary.name = arguments.new_binary->string();
+    // A name is a run's directory under --out and its JUnit testcase: two runs of one name would
+    // overwrite each other's files.
+    for (const auto& planned : plan.scenarios) {
+      if (planned.name == scenario.name) {
+        throw ScenarioError(scenario.file + ": scenario name '" + scenario.name + "' is also the name of " +
+                            planned.file + " (names must be unique in one run; use --repeat to run one twice)");
+      }
+    }
     plan.scenarios.push_back(std::move(scenario));
   }
   return plan;

@@ -53,6 +53,21 @@ TEST(Cli, BadUsageExitsTwoWithTheReason) {
   EXPECT_EQ(no_value.err, usage_line("--out needs a value (--out DIR)"));
 }
 
+TEST(Cli, TwoScenariosOfOneNameAreRefusedBeforeAnythingRuns) {
+  const auto dir = make_test_directory("cli-duplicate-name");
+  std::ofstream(dir / "a.yaml") << "name: same\nsteps:\n  - sleep: 1ms\n";
+  std::ofstream(dir / "b.yaml") << "name: same\nsteps:\n  - sleep: 1ms\n";
+  const auto result =
+      cli({"run", (dir / "a.yaml").string(), (dir / "b.yaml").string(), "--out", (dir / "runs").string()});
+  EXPECT_EQ(result.code, exit_usage);
+  EXPECT_NE(result.err.find((dir / "b.yaml").string() + ": scenario name 'same' is also the name of " +
+                            (dir / "a.yaml").string()),
+            std::string::npos)
+      << result.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "runs"));
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Cli, InvalidScenarioExitsTwoNamingFileLineAndColumn) {
   const auto dir = make_test_directory("cli-invalid");
   const auto file = (dir / "typo.yaml").string();
