@@ -85,6 +85,13 @@ HistoryBuilder& HistoryBuilder::exited(std::int32_t pid, std::int32_t parent_pid
   return *this;
 }
 
+HistoryBuilder& HistoryBuilder::observed(ProcessSeen seen, double lag_ms) {
+  Event& e = events_.back();
+  e.seen = seen;
+  e.lag_ns = static_cast<std::int64_t>(lag_ms * 1e6);
+  return *this;
+}
+
 HistoryBuilder& HistoryBuilder::pid_file(std::string file, std::int32_t pid) {
   Event& e = add(EventType::pid_file_changed);
   e.pid = pid;

@@ -31,6 +31,9 @@ class HistoryBuilder {
   HistoryBuilder& ended_only(std::uint64_t id, Outcome outcome, Reason reason, std::uint8_t attempt = 1,
                              std::int32_t pid = 0, double latency_ms = 0);
   HistoryBuilder& exited(std::int32_t pid, std::int32_t parent_pid, ProcessRole role, std::int32_t generation);
+  // How the observer knew of the last process_born or process_exited added, and, for a birth,
+  // its lag bound.
+  HistoryBuilder& observed(ProcessSeen seen, double lag_ms = 0);
   // pid_file_changed with text "<file> <pid>"
   HistoryBuilder& pid_file(std::string file, std::int32_t pid);
   HistoryBuilder& log(std::string line);

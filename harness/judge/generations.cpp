@@ -9,7 +9,10 @@ Generations Generations::from(const History& history) {
   for (const Event& e : history.events()) {
     if (e.type == EventType::process_born) {
       g.by_pid_[e.pid].push_back(g.processes_.size());
-      g.processes_.push_back({e.pid, e.parent_pid, e.role, e.role == ProcessRole::none ? 0 : e.generation, e.t_ns});
+      const std::int64_t earliest_birth_ns =
+          e.seen == ProcessSeen::directly ? e.t_ns - std::max(kBirthLagBoundNs, e.lag_ns) : 0;
+      g.processes_.push_back(
+          {e.pid, e.parent_pid, e.role, e.role == ProcessRole::none ? 0 : e.generation, e.t_ns, earliest_birth_ns});
     } else if (e.type == EventType::process_exited) {
       const auto it = g.by_pid_.find(e.pid);
       if (it == g.by_pid_.end()) continue;
@@ -52,7 +55,7 @@ const ProcessLifetime* Generations::serving(std::int32_t pid, std::int64_t t_ns)
     const ProcessLifetime& p = processes_[i];
     if (p.alive_at(t_ns)) return &p;
     if (p.exited_ns < t_ns && t_ns - p.exited_ns <= kInFlightBoundNs) exited_before = &p;
-    if (born_after == nullptr && p.born_ns > t_ns && p.born_ns - t_ns <= kBirthLagBoundNs) born_after = &p;
+    if (born_after == nullptr && p.born_ns > t_ns && t_ns >= p.earliest_birth_ns) born_after = &p;
   }
   return exited_before != nullptr ? exited_before : born_after;
 }

@@ -11,7 +11,10 @@
 // first shows the process, an exit when the observer wakes for it; and the client stamps a
 // response when its loop reads the last byte, which may be after the worker that wrote it exited.
 // So a response at t is attributed to the process with that pid alive at t, else to one that
-// exited at most kInFlightBoundNs before t, else to one first seen at most kBirthLagBoundNs after t.
+// exited at most kInFlightBoundNs before t, else to one whose birth may have come before t: one
+// stamped at most max(kBirthLagBoundNs, the event's lag_ns) after t, or one whose birth the
+// observer inferred (seen != directly: heard of only when already gone, from a log line or as a
+// zombie), whose real birth may lie any time before its stamp.
 #pragma once
 
 #include <cstdint>
@@ -49,6 +52,7 @@ struct ProcessLifetime {
   ProcessRole role = ProcessRole::none;
   std::int32_t generation = 0;  // 0: unknown
   std::int64_t born_ns = 0;
+  std::int64_t earliest_birth_ns = 0;    // how early it may really have been born (see above)
   std::int64_t exited_ns = kStillAlive;  // kStillAlive: no process_exited in the history
 
   [[nodiscard]] bool alive_at(std::int64_t t_ns) const { return born_ns <= t_ns && t_ns <= exited_ns; }

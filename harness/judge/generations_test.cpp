@@ -69,6 +69,30 @@ TEST(GenerationsTest, AReusedPidIsTwoProcessesEachWithItsOwnGeneration) {
   EXPECT_EQ(g.of_worker(101), 2);  // by pid alone: the last
 }
 
+// The observer's birth stamp may lag the real birth: by its lag bound for a birth it saw (at least
+// kBirthLagBoundNs), by any time for one it inferred (heard of only when the worker was gone).
+TEST(GenerationsTest, AResponseBeforeABirthStampIsTheWorkersWithinWhatTheObserverMayHaveMissed) {
+  const History h = HistoryBuilder()
+                        .master(100, 1)
+                        .at_ms(1000)
+                        .worker(101, 100, 0)
+                        .at_ms(2000)
+                        .worker(102, 100, 0)
+                        .observed(ProcessSeen::directly, 400)
+                        .at_ms(3000)
+                        .worker(103, 100, 0)
+                        .observed(ProcessSeen::inferred_from_log)
+                        .build();
+  const Generations g = Generations::from(h);
+  const auto ns = [](double ms) { return static_cast<std::int64_t>(ms * 1e6); };
+  EXPECT_NE(g.serving(101, ns(1000) - kBirthLagBoundNs), nullptr);
+  EXPECT_EQ(g.serving(101, ns(1000) - kBirthLagBoundNs - 1), nullptr);
+  EXPECT_NE(g.serving(102, ns(1650)), nullptr);  // within its 400 ms lag bound
+  EXPECT_EQ(g.serving(102, ns(1500) - 1), nullptr);
+  ASSERT_NE(g.serving(103, ns(500)), nullptr);  // inferred: it may have been born any time before
+  EXPECT_EQ(g.serving(103, ns(500))->generation, 1);
+}
+
 TEST(GenerationsTest, TheNewestMasterIsTheHighestGenerationBornEvenWithoutWorkers) {
   const History h = HistoryBuilder().master(100, 1).worker(101, 100, 1).at_ms(5).master(200, 2).build();
   const Generations g = Generations::from(h);

@@ -237,7 +237,8 @@ class Validator {
       add(e.index, "response_outside_lifetime",
           "request " + std::to_string(e.request_id) + " attempt " + std::to_string(e.attempt) + " served by pid " +
               std::to_string(e.pid) + " at " + ms(e.t_ns) + ", but that pid lived " + lives +
-              " (allowed: " + ms(kBirthLagBoundNs) + " before a birth, " + ms(kInFlightBoundNs) + " after an exit)");
+              " (allowed: the observer's lag bound before a birth, at least " + ms(kBirthLagBoundNs) +
+              ", any time before one it inferred; " + ms(kInFlightBoundNs) + " after an exit)");
     }
   }
 

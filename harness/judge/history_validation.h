@@ -24,9 +24,9 @@
 //   - worker_generation_mismatch: a worker born with a generation other than its parent
 //     master's (the master of parent_pid alive at the worker's birth)
 //   - response_outside_lifetime: an ok served by a pid that was born in the history, at a time
-//     when no process of that pid was alive, within generations.h's bounds (kBirthLagBoundNs
-//     before its birth, kInFlightBoundNs after its exit); an ok from a pid never born is not
-//     refused (served_by_at_end is unknown for it)
+//     when no process of that pid was alive, within generations.h's bounds (the observer's lag
+//     bound before a birth it saw, any time before one it inferred, kInFlightBoundNs after an
+//     exit); an ok from a pid never born is not refused (served_by_at_end is unknown for it)
 #pragma once
 
 #include <cstddef>
