@@ -115,7 +115,8 @@ std::string usage_text() {
          "           Options (--opt VALUE or --opt=VALUE):\n" +
          options_help(run_options(unused)) +
          "validate   check scenario files without running anything\n"
-         "check      judge a saved run directory again (rewrites its result.json and report.html); a history\n"
+         "check      judge a saved run directory again (rewrites its result.json, junit.xml and report.html); a "
+         "history\n"
          "           that cannot have happened is refused: FILE:LINE: rule: detail per violation, exit 2\n"
          "diff       compare what the target did in two saved runs of a scenario (e.g. on fake-nginx and\n"
          "           on nginx): masters, workers, pid files, steps with no effect, who served at the end,\n"
@@ -415,6 +416,15 @@ void print_summary(const std::vector<FinishedRun>& runs,
 }
 
 // target: the --target the runs that did not happen would have had ("" when none was given).
+void write_junit_file(const fs::path& file, const std::vector<harness::ScenarioOutcome>& outcomes) {
+  std::error_code error;
+  fs::create_directories(fs::absolute(file).parent_path(), error);
+  if (error) throw EnvironmentError("cannot create the directory of " + file.string() + ": " + error.message());
+  std::ofstream out(file);
+  harness::write_junit_xml(outcomes, out);
+  if (!out) throw EnvironmentError("cannot write " + file.string());
+}
+
 void write_junit(const fs::path& file, const std::vector<FinishedRun>& runs,
                  const std::vector<std::pair<std::string, std::string>>& not_run, const std::string& target) {
   std::vector<harness::ScenarioOutcome> outcomes;
@@ -423,12 +433,7 @@ void write_junit(const fs::path& file, const std::vector<FinishedRun>& runs,
                         run.interrupted.empty() ? "" : "not judged: " + run.interrupted});
   }
   for (const auto& [name, reason] : not_run) outcomes.push_back({name, 0, {}, {target, {}}, {}, reason});
-  std::error_code error;
-  fs::create_directories(fs::absolute(file).parent_path(), error);
-  if (error) throw EnvironmentError("cannot create the directory of " + file.string() + ": " + error.message());
-  std::ofstream out(file);
-  harness::write_junit_xml(outcomes, out);
-  if (!out) throw EnvironmentError("cannot write " + file.string());
+  write_junit_file(file, outcomes);
 }
 
 int run_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -440,8 +445,10 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
   binaries.fake_nginx = arguments.fake_nginx.value_or(default_fake_nginx());
   if (arguments.nginx) binaries.real_nginx = *arguments.nginx;
   if (arguments.junit) check_junit_path(*arguments.junit);
+  IsolatedRuns runs(arguments.require_isolation);  // from here, SIGINT/SIGTERM/SIGHUP are noted and forwarded to runs
   try {
     check_environment(arguments, plan, binaries);
+    (void)runs.decide();  // --require-isolation may refuse, before any run directory is made
   } catch (const EnvironmentError& e) {
     // CI reads the JUnit file: every planned run is an <error> with the reason none started.
     if (arguments.junit) {
@@ -454,8 +461,7 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
         outcomes.push_back(std::move(outcome));
       }
       for (const auto& [name, reason] : plan.skipped) outcomes.push_back({name, 0, {}, {}, {}, reason});
-      std::ofstream junit(*arguments.junit);
-      harness::write_junit_xml(outcomes, junit);
+      write_junit_file(*arguments.junit, outcomes);
     }
     throw;
   }
@@ -469,7 +475,6 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
   }
   std::vector<std::pair<std::string, std::string>> not_run = plan.skipped;
   for (const auto& [name, reason] : plan.skipped) out << "SKIP " << name << ": " << reason << '\n';
-  install_interrupt_handlers();
   // On a terminal, one updating line per running scenario; verdicts are printed by this parent
   // from each run's saved history, so no run writes over the display.
   const bool show_progress = ::isatty(STDOUT_FILENO) == 1 && arguments.log_level == spdlog::level::info;
@@ -512,8 +517,7 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
     worst = std::max(worst, status);
     finished.push_back(std::move(run));
   };
-  const auto started =
-      schedule_runs(planned.size(), {arguments.jobs, show_progress, out, arguments.require_isolation}, prepare, ended);
+  const auto started = schedule_runs(runs, planned.size(), {arguments.jobs, show_progress, out}, prepare, ended);
   for (std::size_t i = started; i < planned.size(); ++i) {
     not_run.emplace_back(planned[i].name,
                          "interrupted by signal " + std::to_string(interrupt_signal()) + " before it started");
@@ -556,7 +560,7 @@ int check_command(const std::vector<std::string>& args, std::ostream& out) {
   const auto history = read_history(run_dir);
   // A history that cannot have happened is refused, not judged: one line per violation kept.
   const auto validation = harness::validate_history(history);
-  const auto judgement = harness::judge_valid(history, scenario.expect);
+  const auto judgement = harness::judge_valid(history, validation, scenario.expect);
   const auto subject = read_run_subject(run_dir);
   write_judgement(run_dir, scenario.name, subject, history, judgement);
   if (!validation.valid()) {

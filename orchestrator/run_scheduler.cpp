@@ -45,12 +45,10 @@ std::pair<pid_t, int> wait_showing_progress(IsolatedRuns& runs, const InFlight& 
 
 }  // namespace
 
-std::size_t schedule_runs(std::size_t count, const SchedulerOptions& options,
+std::size_t schedule_runs(IsolatedRuns& runs, std::size_t count, const SchedulerOptions& options,
                           const std::function<StartedRun(std::size_t)>& prepare,
                           const std::function<void(std::size_t, int, double)>& ended) {
   TerminalDisplay display(options.display);
-  IsolatedRuns runs(options.require_isolation);
-  (void)runs.decide();  // before any run directory is made: --require-isolation may refuse
   InFlight in_flight;
   std::size_t next = 0;
   while ((next < count && !interrupted()) || !in_flight.empty()) {

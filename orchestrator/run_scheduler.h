@@ -13,6 +13,7 @@
 #include <string>
 
 #include "harness/report/run_subject.h"
+#include "orchestrator/run_isolation.h"
 
 namespace hotdeploy::orchestrator {
 
@@ -27,13 +28,13 @@ struct SchedulerOptions {
   int jobs = 1;
   bool show_progress = false;  // draw the progress lines on `display`
   std::ostream& display;
-  bool require_isolation =
-      false;  // throw EnvironmentError (before any prepare) rather than run without a PID namespace
 };
 
-// prepare(i) makes planned run i ready to start (its directory); ended(i, exit_code, seconds)
-// is called as each ends. Returns how many runs were started: all of them unless interrupted.
-std::size_t schedule_runs(std::size_t count, const SchedulerOptions& options,
+// Starts the runs through `runs`, whose isolation the caller has decided (IsolatedRuns::decide)
+// before any run directory was made. prepare(i) makes planned run i ready to start (its
+// directory); ended(i, exit_code, seconds) is called as each ends. Returns how many runs were started: all of them
+// unless interrupted.
+std::size_t schedule_runs(IsolatedRuns& runs, std::size_t count, const SchedulerOptions& options,
                           const std::function<StartedRun(std::size_t)>& prepare,
                           const std::function<void(std::size_t, int, double)>& ended);
 

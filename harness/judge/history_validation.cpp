@@ -259,7 +259,10 @@ std::string describe(const Violation& violation, const std::string& file) {
 }
 
 Judgement judge_valid(const History& history, const Expectations& expect) {
-  const HistoryValidation validation = validate_history(history);
+  return judge_valid(history, validate_history(history), expect);
+}
+
+Judgement judge_valid(const History& history, const HistoryValidation& validation, const Expectations& expect) {
   if (validation.valid()) return judge(history, expect);
   std::string detail = "the history cannot have happened (" + std::to_string(validation.count) + " violation" +
                        (validation.count == 1 ? "" : "s") + "); not judged:";

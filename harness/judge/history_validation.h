@@ -65,5 +65,8 @@ struct HistoryValidation {
 // judge(history, expect) when the history is valid; otherwise a failed judgement, with no
 // metrics, whose only check is "history_invalid" naming the first violations.
 [[nodiscard]] Judgement judge_valid(const History& history, const Expectations& expect);
+// The same, with the history's validation already made (by a caller that also shows it).
+[[nodiscard]] Judgement judge_valid(const History& history, const HistoryValidation& validation,
+                                    const Expectations& expect);
 
 }  // namespace hotdeploy::harness
