@@ -15,10 +15,11 @@
 //   children file stays open, so a scan is one pread per master. nginx's "start worker process
 //   N" log lines name children too, even those that lived less than a scan.
 //
-// Each process_born and process_exited says how it was known (harness::ProcessSeen): a process
-// first heard of when it was already gone (a child named only by its master's log line, or found
-// as a zombie) has its birth and exit marked inferred, as has an exit found only by the last look
-// at stop. A birth seen directly carries lag_ns, a bound on how long it went unseen: the time
+// Each process_born and process_exited says how it was known (harness::ProcessSeen): a child named
+// only by its master's log line when it was already gone has its birth and exit marked inferred;
+// one found by a scan as a zombie has its exit marked inferred (its birth was seen in the scan,
+// within lag_ns); an exit found only by the last look at stop is inferred too. A birth seen
+// directly carries lag_ns, a bound on how long it went unseen: the time
 // since the last look at its parent's children that did not list it. The thread runs at the
 // lowest real-time priority where it may (SCHED_FIFO 1, else nice -10), so that scans keep their
 // pace when every core is busy.
