@@ -55,15 +55,18 @@ void kernel_counters(JsonWriter& w, const Metrics& m, const RunSubject& subject)
     return;
   }
   w.null();
-  w.member("kernel_counters_missing",
-           subject.isolation && !subject.isolation->network_namespace
-               ? "the run had no network namespace of its own, so the kernel's counters would mix in other "
-                 "traffic: " +
-                     subject.isolation->network_refused
-               : std::string("the history has no kernel_counters samples"));
+  w.member("kernel_counters_missing", kernel_counters_missing(subject));
 }
 
 }  // namespace
+
+std::string kernel_counters_missing(const RunSubject& subject) {
+  if (subject.isolation && !subject.isolation->network_namespace) {
+    return "the run had no network namespace of its own, so the kernel's counters would mix in other traffic: " +
+           subject.isolation->network_refused;
+  }
+  return "the history has no kernel_counters samples";
+}
 
 void write_result_json(std::string_view scenario, const RunSubject& subject, const Judgement& judgement,
                        std::ostream& out) {

@@ -38,4 +38,7 @@ namespace hotdeploy::harness {
 void write_result_json(std::string_view scenario, const RunSubject& subject, const Judgement& judgement,
                        std::ostream& out);
 
+// Why a run has no kernel counters ("kernel_counters_missing"; the report says the same).
+[[nodiscard]] std::string kernel_counters_missing(const RunSubject& subject);
+
 }  // namespace hotdeploy::harness
