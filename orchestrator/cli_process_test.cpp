@@ -234,6 +234,33 @@ TEST(ParallelRuns, TwoUpgradesAtOnceBothPassAndCheckAgrees) {
   std::filesystem::remove_all(dir);
 }
 
+// A run in its own network namespace samples the kernel's TCP counters at the start, before each
+// step and at the end, and result.json carries their rise: the load's connections were accepted
+// in that namespace, so TcpPassiveOpens rose.
+TEST(RunKernelCounters, ANamespacedRunRecordsTheKernelsCountersInItsHistoryAndResult) {
+  if (skip_unless_root()) GTEST_SKIP() << "a network namespace per run needs root";
+  const auto dir = make_test_directory("kernel-counters");
+  std::ofstream(dir / "counters.yaml") << "name: counters\nload: {keepalive: {connections: 4}}\n"
+                                       << "steps:\n  - sleep: 200ms\n  - signal: {send: HUP, to: old}\n"
+                                       << "  - sleep: 200ms\n";
+  HotdeployProcess hotdeploy(start_hotdeploy(dir / "counters.yaml", dir, RunAs::test_user, {"--require-isolation"}));
+  const auto code = hotdeploy.wait_for_exit(60s);
+  ASSERT_TRUE(code.has_value()) << read_text(dir / "hotdeploy.output");
+  EXPECT_EQ(*code, 0) << read_text(dir / "hotdeploy.output");
+  const auto history = read_text(dir / "counters" / "history.jsonl");
+  for (const char* when : {"\"text\":\"start\"", "\"text\":\"before step 1: sleep 200ms\"",
+                           "\"text\":\"before step 3: sleep 200ms\"", "\"text\":\"end\""}) {
+    EXPECT_NE(history.find(std::string("\"type\":\"kernel_counters\",") + when), std::string::npos) << when;
+  }
+  const auto result = read_text(dir / "counters" / "result.json");
+  EXPECT_NE(result.find("\"kernel_counters\": {\n      \"samples\": 5,"), std::string::npos) << result;
+  const auto passive = result.find("\"TcpPassiveOpens\": ");
+  ASSERT_NE(passive, std::string::npos) << result;
+  EXPECT_GE(std::stoll(result.substr(passive + std::string("\"TcpPassiveOpens\": ").size())), 4) << result;
+  EXPECT_EQ(result.find("kernel_counters_missing"), std::string::npos) << result;
+  std::filesystem::remove_all(dir);
+}
+
 // target.sysctls are set in the run's own network namespace: the run reads back its values, while
 // the host's stay as they were during the run and after it. As nobody, in a user namespace, too;
 // --require-isolation lets both run.

@@ -19,6 +19,7 @@
 #include "orchestrator/environment_error.h"
 #include "orchestrator/free_port.h"
 #include "orchestrator/interrupt.h"
+#include "orchestrator/kernel_counters.h"
 #include "orchestrator/proc_fs.h"
 #include "orchestrator/process_control.h"
 #include "orchestrator/process_observer.h"
@@ -133,6 +134,25 @@ harness::Event run_error_event(const harness::RunClock& clock, std::string text)
   return event;
 }
 
+// Appends a kernel_counters event, `when` the sample was taken, to `log`: only in the run's own
+// network namespace, where the counters are the run's alone (the host's would mix in other
+// traffic). A sample that cannot be read is logged and left out; it never stops the run.
+void sample_kernel_counters(const harness::RunIsolation& isolation, const harness::RunClock& clock,
+                            harness::EventLog& log, std::string when) {
+  if (!isolation.network_namespace) return;
+  harness::Event event;
+  event.type = harness::EventType::kernel_counters;
+  try {
+    event.counters = read_kernel_counters();
+  } catch (const std::runtime_error& e) {
+    spdlog::warn("no kernel counters {}: {}", when, e.what());
+    return;
+  }
+  event.t_ns = clock.now_ns();
+  event.text = std::move(when);
+  log.append(std::move(event));
+}
+
 }  // namespace
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
@@ -174,6 +194,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
          << " req/s  dropped " << load_progress.dropped;
     return line.str();
   });
+  sample_kernel_counters(options.isolation, clock, steps_log, "start");
   {
     const auto launcher = launch(
         {target.master_argv(), target.prefix(), result.run_dir / "nginx.stdout", result.run_dir / "nginx.stderr"});
@@ -191,6 +212,8 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
       load.start();
       for (const auto& step : scenario.steps) {
         spdlog::info("step: {}", describe(step));
+        sample_kernel_counters(options.isolation, clock, steps_log,
+                               "before step " + std::to_string(steps_done + 1) + ": " + describe(step));
         stopped_because = step_runner.run(step);
         if (stopped_because) break;
         ++steps_done;
@@ -202,6 +225,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
       step_runner.finish();
       load.stop(interrupted() ? interrupted_load_drain_timeout : load_drain_timeout);
       if (auto error = load.error()) steps_log.append(run_error_event(clock, "load generator: " + *error));
+      sample_kernel_counters(options.isolation, clock, steps_log, "end");
     }
     if (stopped_because) spdlog::error("run stopped: {}", *stopped_because);
     processes.end_all();

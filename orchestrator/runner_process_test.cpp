@@ -82,6 +82,14 @@ steps:
   EXPECT_EQ(result.judgement.verdict, harness::Verdict::pass);
   EXPECT_GT(result.judgement.metrics.requests, 0u);
   EXPECT_EQ(result.judgement.metrics.dropped, 0u);
+  // In process, the run has no network namespace of its own: the host's counters would mix in.
+  EXPECT_EQ(result.judgement.metrics.kernel_samples, 0u);
+  std::ifstream in(result.run_dir / "result.json");
+  const std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(json.find("\"kernel_counters\": null,\n    \"kernel_counters_missing\": \"the run had no network "
+                      "namespace of its own"),
+            std::string::npos)
+      << json;
 }
 
 TEST_F(RunnerProcessTest, WaitTimeoutFailsTheRunNamingWhatItSaw) {

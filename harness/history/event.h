@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +34,9 @@ enum class EventType : std::uint8_t {
   // source orchestrator: the last step finished (before the load stops and the target is ended);
   // "at the end" checks (masters_at_end) look at this moment
   steps_ended,
+  // source orchestrator: a sample of the kernel's TCP counters in the run's own network namespace
+  // (at the start, at every step boundary and at the end); `counters` holds them, `text` says when
+  kernel_counters,
 };
 
 // How a request attempt ended: ok (served as expected), fail (definitely not served),
@@ -109,6 +113,8 @@ struct Event {
   // whole line) when the line is not in nginx's format
   LogLevel level = LogLevel::none;
   std::uint32_t message_at = 0;
+  // kernel_counters: counter name as nstat spells it ("TcpExtListenOverflows") -> value
+  std::map<std::string, std::int64_t> counters;
   std::string text;  // signal name ("USR2"), step description, log line, pid file path, error
 
   // log_line: the message, a view into `text`

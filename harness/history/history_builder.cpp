@@ -109,6 +109,13 @@ HistoryBuilder& HistoryBuilder::orchestrator(EventType type, std::string text) {
   return *this;
 }
 
+HistoryBuilder& HistoryBuilder::kernel_counters(std::string when, std::map<std::string, std::int64_t> counters) {
+  Event& e = add(EventType::kernel_counters);
+  e.text = std::move(when);
+  e.counters = std::move(counters);
+  return *this;
+}
+
 History HistoryBuilder::build() const { return History::from_events(events_); }
 
 }  // namespace hotdeploy::harness::testing

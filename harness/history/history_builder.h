@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,8 @@ class HistoryBuilder {
   HistoryBuilder& pid_file(std::string file, std::int32_t pid);
   HistoryBuilder& log(std::string line);
   HistoryBuilder& orchestrator(EventType type, std::string text);
+  // kernel_counters, `when` as its text
+  HistoryBuilder& kernel_counters(std::string when, std::map<std::string, std::int64_t> counters);
 
   [[nodiscard]] History build() const;
 

@@ -47,6 +47,9 @@ constexpr std::array<std::string_view, 20> kFieldNames = {
     "exit_code",  "seen",          "lag_ns",     "level", "message",    "text"};
 static_assert(kFieldNames.size() == static_cast<std::size_t>(Field::text) + 1);
 
+// Each of an event's kernel counters is written as its own key, this prefix + its name.
+constexpr std::string_view kCounterKeyPrefix = "kernel.";
+
 using FieldSet = std::uint32_t;
 constexpr FieldSet bit(Field f) { return FieldSet{1} << static_cast<unsigned>(f); }
 template <typename... F>
@@ -66,6 +69,7 @@ FieldSet applicable(EventType type) {
                                     Field::pid, Field::text);
     case EventType::step_started:
     case EventType::steps_ended:
+    case EventType::kernel_counters:
     case EventType::binary_swapped:
     case EventType::wait_timed_out:
     case EventType::no_effect:
@@ -235,6 +239,13 @@ void set_message(Event& e, const std::string& message) {
   e.message_at = static_cast<std::uint32_t>(e.text.size() - message.size());
 }
 
+// A kernel counter is the key "kernel." + its name, holding an integer.
+void read_counter(std::string_view key, const JsonValue& v, Event& e) {
+  const std::string name(key.substr(kCounterKeyPrefix.size()));
+  if (name.empty()) bad("\"" + std::string(key) + "\" names no counter");
+  e.counters[name] = integer_of<std::int64_t>(v, key);
+}
+
 std::optional<Field> field_named(std::string_view key) {
   for (std::size_t i = 0; i < kFieldNames.size(); ++i) {
     if (kFieldNames[i] == key) return static_cast<Field>(i);
@@ -258,6 +269,10 @@ Event parse_event(std::string_view line, std::uint64_t expected_index) {
   const JsonValue* message = nullptr;
   for (const JsonMember& m : object.members()) {
     if (m.key == "i" || m.key == "t_ns" || m.key == "type") continue;
+    if (m.key.starts_with(kCounterKeyPrefix)) {
+      read_counter(m.key, m.value, e);
+      continue;
+    }
     const auto field = field_named(m.key);
     if (!field) bad("unknown key \"" + m.key + "\"");
     read_field(*field, m.value, e);
@@ -282,6 +297,7 @@ void write_jsonl(const History& history, std::ostream& out) {
       const auto field = static_cast<Field>(f);
       if (written(field, e)) write_field(w, field, e);
     }
+    for (const auto& [name, value] : e.counters) w.member(std::string(kCounterKeyPrefix) + name, value);
     w.end_object();
     line += '\n';
     out.write(line.data(), static_cast<std::streamsize>(line.size()));

@@ -6,6 +6,7 @@
 //                              latency_ns pid [text]
 //   step_started, binary_swapped, wait_timed_out, no_effect, run_error, steps_ended
 //                              text
+//   kernel_counters            text kernel.NAME...
 //   wait_satisfied             pid generation text
 //   signal_sent                pid generation role text
 //   process_born               pid parent_pid generation role [seen] [lag_ns] [text]
@@ -21,7 +22,9 @@
 // and "message" the end of the text after nginx's prefix (the whole line when there is none);
 // read back, "message" must be the end of "text". Lines written before these fields existed read
 // back with level "" and the whole line as message; process events written before "seen" and
-// "lag_ns" existed read back as seen directly with no lag figure.
+// "lag_ns" existed read back as seen directly with no lag figure. An event's `counters` are
+// written one key each, "kernel." + the counter's name ("kernel.TcpOutRsts": 12), after the
+// fields, whenever it has any; a file written before kernel_counters existed has none.
 //
 // read_jsonl is strict: unknown keys, wrong value types, out-of-range numbers, an "i" that is
 // not the line's position, or a t_ns that goes backwards all throw std::runtime_error naming

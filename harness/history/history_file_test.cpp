@@ -134,6 +134,11 @@ std::vector<Event> one_of_each() {
     e.text = "2026/11/26 00:10:53 [emerg] 7#7: *3 bind() failed";
     e.message_at = 36;
   }
+  {
+    Event& e = add(EventType::kernel_counters);
+    e.text = "after step 1";
+    e.counters = {{"TcpExtListenOverflows", 19}, {"TcpOutRsts", 0}, {"TcpMaxConn", -1}};
+  }
   add(EventType::request_ended).t_ns = events.back().t_ns;  // equal timestamps are kept in order
   return events;
 }
@@ -203,6 +208,19 @@ TEST(HistoryFileTest, FieldsSetOutsideTheTableAreKept) {
   e.exit_code = 0;
   const std::string text = to_jsonl(History::from_events({e}));
   EXPECT_EQ(text, R"({"i":0,"t_ns":9,"type":"wait_timed_out","generation":2,"exit_code":0,"text":"waited"})"
+                  "\n");
+  EXPECT_EQ(from_jsonl(text).events()[0], e);
+}
+
+TEST(HistoryFileTest, KernelCountersAreOneKeyEachAfterTheFields) {
+  Event e;
+  e.t_ns = 9;
+  e.type = EventType::kernel_counters;
+  e.text = "start";
+  e.counters = {{"TcpOutRsts", 3}, {"TcpExtListenOverflows", 0}};
+  const std::string text = to_jsonl(History::from_events({e}));
+  EXPECT_EQ(text, R"({"i":0,"t_ns":9,"type":"kernel_counters","text":"start",)"
+                  R"("kernel.TcpExtListenOverflows":0,"kernel.TcpOutRsts":3})"
                   "\n");
   EXPECT_EQ(from_jsonl(text).events()[0], e);
 }
@@ -324,6 +342,11 @@ TEST(HistoryFileTest, MalformedLinesAreRejectedWithTheirLineNumber) {
        "\"message\" must be the end of \"text\""},
       {R"({"i":1,"t_ns":20,"type":"log_line","message":"too long"})", "\"message\" must be the end of \"text\""},
       {R"({"i":1,"t_ns":20,"type":"log_line","message":3,"text":"3"})", "\"message\" must be a string"},
+      {R"({"i":1,"t_ns":20,"type":"kernel_counters","kernel.TcpOutRsts":"3"})",
+       "\"kernel.TcpOutRsts\" must be a number"},
+      {R"({"i":1,"t_ns":20,"type":"kernel_counters","kernel.TcpOutRsts":1.5})",
+       "\"kernel.TcpOutRsts\" is out of range"},
+      {R"({"i":1,"t_ns":20,"type":"kernel_counters","kernel.":1})", "\"kernel.\" names no counter"},
   };
   for (const auto& [line, expected] : cases) {
     const std::string error = error_for_second_line(line);

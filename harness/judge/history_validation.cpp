@@ -80,6 +80,8 @@ class Validator {
         born(e);
       } else if (e.type == EventType::process_exited) {
         exited(e);
+      } else if (e.type == EventType::kernel_counters) {
+        kernel_counters(e);
       }
     }
     for (const RequestSeen& r : dense_) unsent_endings(r);
@@ -100,6 +102,20 @@ class Validator {
     std::int32_t generation = 0;
     std::uint64_t last_event = 0;
   };
+
+  // The kernel only ever counts up; a counter that went back was not read from one namespace.
+  void kernel_counters(const Event& e) {
+    if (last_counters_ != nullptr) {
+      for (const auto& [name, value] : e.counters) {
+        const auto before = last_counters_->counters.find(name);
+        if (before == last_counters_->counters.end() || before->second <= value) continue;
+        add(e.index, "kernel_counter_went_back",
+            name + " is " + std::to_string(value) + ", down from " + std::to_string(before->second) + " at " +
+                line_of(last_counters_->index));
+      }
+    }
+    last_counters_ = &e;
+  }
 
   void add(std::uint64_t index, const char* rule, std::string detail) {
     found_.push_back({index, rule, std::move(detail)});
@@ -248,6 +264,7 @@ class Validator {
   std::unordered_map<std::uint64_t, RequestSeen> sparse_;
   std::unordered_map<std::int32_t, ProcessSeen> processes_;
   std::vector<Violation> found_;
+  const Event* last_counters_ = nullptr;  // the latest kernel_counters
 };
 
 }  // namespace

@@ -27,6 +27,9 @@
 //     when no process of that pid was alive, within generations.h's bounds (the observer's lag
 //     bound before a birth it saw, any time before one it inferred, kInFlightBoundNs after an
 //     exit); an ok from a pid never born is not refused (served_by_at_end is unknown for it)
+//   kernel counters
+//   - kernel_counter_went_back: a kernel_counters sample with a counter lower than in the sample
+//     before it (the kernel only counts up, so the two were not read in one namespace)
 #pragma once
 
 #include <cstddef>

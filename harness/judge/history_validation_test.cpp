@@ -89,6 +89,21 @@ TEST(HistoryValidationTest, AcceptsAnUpgradeWithTheRfc9112Retry) {
             Rules{});
 }
 
+TEST(HistoryValidationTest, AcceptsKernelCountersThatCountUpAndRefusesOneThatWentBack) {
+  HistoryBuilder b = upgrade();
+  b.at_ms(2000).kernel_counters("end", {{"TcpOutRsts", 5}, {"TcpExtListenOverflows", 2}});
+  HistoryBuilder start;
+  start.at_ms(0).kernel_counters("start", {{"TcpOutRsts", 3}, {"TcpExtListenOverflows", 0}});
+  std::vector<Event> events = events_of(start);
+  for (const Event& e : events_of(b)) events.push_back(e);
+  EXPECT_EQ(rules_of(events), Rules{});
+  events.back().counters["TcpOutRsts"] = 2;
+  const HistoryValidation v = validate_history(History::from_events(events));
+  ASSERT_EQ(v.violations.size(), 1U);
+  EXPECT_EQ(v.violations[0].rule, "kernel_counter_went_back");
+  EXPECT_EQ(v.violations[0].detail, "TcpOutRsts is 2, down from 3 at line 1");
+}
+
 TEST(HistoryValidationTest, RefusesARetriedPost) {
   EXPECT_EQ(rules_of(with_retry(events_of(upgrade()), 9, RequestKind::post, Outcome::fail,
                                 Reason::closed_without_response, 0, true)),

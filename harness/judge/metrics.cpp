@@ -93,6 +93,36 @@ ObserverMetrics observer_metrics(const JudgeInputs& in) {
   return o;
 }
 
+std::map<std::string, std::int64_t> rise(const Event& from, const Event& to) {
+  std::map<std::string, std::int64_t> deltas;
+  for (const auto& [name, value] : to.counters) {
+    const auto before = from.counters.find(name);
+    if (before != from.counters.end()) deltas[name] = value - before->second;
+  }
+  return deltas;
+}
+
+// The kernel counters' rise over each phase and over the run (metrics.h).
+void kernel_deltas(const History& history, const std::vector<std::int64_t>& phase_starts, Metrics& m) {
+  std::vector<const Event*> samples;
+  for (const Event& e : history.events()) {
+    if (e.type == EventType::kernel_counters) samples.push_back(&e);
+  }
+  m.kernel_samples = samples.size();
+  if (samples.empty()) return;
+  const auto at = [&](std::int64_t t) {
+    const auto after =
+        std::upper_bound(samples.begin(), samples.end(), t, [](std::int64_t x, const Event* e) { return x < e->t_ns; });
+    return after == samples.begin() ? samples.front() : *(after - 1);
+  };
+  for (std::size_t k = 0; k < m.phases.size(); ++k) {
+    const Event* from = k == 0 ? samples.front() : at(phase_starts[k]);
+    const Event* to = k + 1 < phase_starts.size() ? at(phase_starts[k + 1]) : samples.back();
+    m.phases[k].kernel_deltas = rise(*from, *to);
+  }
+  m.kernel_deltas = rise(*samples.front(), *samples.back());
+}
+
 }  // namespace
 
 Metrics compute_metrics(const History& history) { return compute_metrics(JudgeInputs::from(history)); }
@@ -157,6 +187,7 @@ Metrics compute_metrics(const JudgeInputs& in) {
     if (kind_dropped[kind] > 0) m.dropped_by_kind[name] = kind_dropped[kind];
   }
   m.latency = summarise(all);
+  kernel_deltas(history, phase_starts, m);
 
   m.switchover_ms = switchover_ms(in);
   m.ready_ms = ready_ms(history, generations);

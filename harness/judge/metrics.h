@@ -10,6 +10,13 @@
 // percentiles are over requests that ended ok, from latency_ns, with 3 significant digits.
 // The transition metrics (ready, drain, blackout, overlap, masters at end) are defined in
 // transition_metrics.h.
+//
+// Kernel counters (kernel_counters events, sampled at the start, before every step and at the
+// end): a counter's value at a phase boundary is that of the last sample at or before it (the
+// first sample for the start of phase 0, the last sample for the end of the last phase), and a
+// phase's delta is its end value minus its start value. A rise between the last sample before a
+// signal and the signal counts in the phase the signal opens. A counter missing from either
+// sample has no delta.
 #pragma once
 
 #include <cstdint>
@@ -36,6 +43,8 @@ struct PhaseMetrics {
   std::uint64_t requests = 0, ok = 0, dropped = 0;
   std::map<std::string, std::uint64_t> dropped_by_reason;
   LatencySummary latency;
+  // counter name -> rise over the phase; empty when the history has no kernel_counters
+  std::map<std::string, std::int64_t> kernel_deltas;
 
   friend bool operator==(const PhaseMetrics&, const PhaseMetrics&) = default;
 };
@@ -70,6 +79,9 @@ struct Metrics {
   LatencySummary latency;
   std::vector<PhaseMetrics> phases;
   ObserverMetrics observer;
+  std::uint64_t kernel_samples = 0;  // kernel_counters events; 0: the run did not read the kernel's counters
+  // counter name -> rise from the first sample to the last
+  std::map<std::string, std::int64_t> kernel_deltas;
 
   friend bool operator==(const Metrics&, const Metrics&) = default;
 };

@@ -51,6 +51,34 @@ TEST(MetricsTest, ObserverCountsInferredProcessesLateBirthsAndBoundsBirthLag) {
   EXPECT_EQ(o.birth_lag_max_ms, 2.0);
 }
 
+TEST(MetricsTest, KernelCountersRiseIsSplitByThePhasesOfTheSignals) {
+  HistoryBuilder b;
+  b.at_ms(0).kernel_counters("start", {{"TcpOutRsts", 10}, {"TcpExtListenOverflows", 0}});
+  b.at_ms(1).master(100, 1).worker(101, 100, 1).at_ms(5).ok(1, 101);
+  b.at_ms(50).kernel_counters("before step 1", {{"TcpOutRsts", 12}, {"TcpExtListenOverflows", 0}});
+  b.at_ms(60).signal("HUP", 100, 1).at_ms(70).ok(2, 101);
+  b.at_ms(80).kernel_counters("before step 2", {{"TcpOutRsts", 15}, {"TcpExtListenOverflows", 4}});
+  b.at_ms(90).signal("QUIT", 100, 1);
+  b.at_ms(100).kernel_counters("end", {{"TcpOutRsts", 16}, {"TcpExtListenOverflows", 4}, {"TcpExtNew", 3}});
+  const Metrics m = compute_metrics(b.build());
+  EXPECT_EQ(m.kernel_samples, 4U);
+  ASSERT_EQ(m.phases.size(), 3U);
+  using Deltas = std::map<std::string, std::int64_t>;
+  EXPECT_EQ(m.phases[0].kernel_deltas, (Deltas{{"TcpOutRsts", 2}, {"TcpExtListenOverflows", 0}}));
+  EXPECT_EQ(m.phases[1].kernel_deltas, (Deltas{{"TcpOutRsts", 3}, {"TcpExtListenOverflows", 4}}));
+  EXPECT_EQ(m.phases[2].kernel_deltas, (Deltas{{"TcpOutRsts", 1}, {"TcpExtListenOverflows", 0}}));
+  EXPECT_EQ(m.kernel_deltas, (Deltas{{"TcpOutRsts", 6}, {"TcpExtListenOverflows", 4}}));
+}
+
+TEST(MetricsTest, NoKernelCountersNoDeltas) {
+  HistoryBuilder b;
+  b.at_ms(1).master(100, 1).worker(101, 100, 1).at_ms(5).ok(1, 101).at_ms(6).signal("HUP", 100, 1);
+  const Metrics m = compute_metrics(b.build());
+  EXPECT_EQ(m.kernel_samples, 0U);
+  EXPECT_TRUE(m.kernel_deltas.empty());
+  for (const auto& phase : m.phases) EXPECT_TRUE(phase.kernel_deltas.empty()) << phase.name;
+}
+
 TEST(MetricsTest, EachRequestCountsOnceByItsFinalAttempt) {
   const History h = HistoryBuilder()
                         .ok(1, 101)

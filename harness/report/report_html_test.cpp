@@ -288,6 +288,36 @@ void expect_rounded(const std::string& printed, const std::string& judged, int d
       << what << ": report.html " << printed << ", result.json " << judged;
 }
 
+TEST(ReportHtmlTest, KernelCounterStripShowsOnlyTheCountersThatMovedPerPhase) {
+  const History history = HistoryBuilder{}
+                              .kernel_counters("start", {{"TcpOutRsts", 1}, {"TcpExtListenOverflows", 5}})
+                              .master(100, 1)
+                              .at_ms(10)
+                              .signal("HUP", 100, 1)
+                              .at_ms(20)
+                              .kernel_counters("end", {{"TcpOutRsts", 8}, {"TcpExtListenOverflows", 5}})
+                              .build();
+  const std::string html = render("kernel", history);
+  const auto from = html.find("<table id=\"kernel-counters\">");
+  ASSERT_NE(from, std::string::npos) << html;
+  const std::string table = html.substr(from, html.find("</table>", from) - from);
+  EXPECT_EQ(table,
+            "<table id=\"kernel-counters\"><tr><th>phase</th><th>TcpOutRsts</th></tr>\n"
+            "<tr><td>start</td><td class=\"num\">0</td></tr>\n"
+            "<tr><td>HUP</td><td class=\"num\">7</td></tr>\n");
+}
+
+TEST(ReportHtmlTest, KernelCountersNotReadSayWhy) {
+  const History history = HistoryBuilder{}.master(100, 1).build();
+  std::ostringstream out;
+  const RunSubject subject{"fake", {}, RunIsolation{"none", "EPERM", false, "EPERM"}};
+  write_report_html("no-netns", subject, history, judge(history, Expectations{}), out);
+  EXPECT_NE(out.str().find("<p class=\"note\" id=\"kernel-counters\">Not read: the run had no network namespace of "
+                           "its own, so the kernel&#39;s counters would mix in other traffic: EPERM.</p>"),
+            std::string::npos)
+      << out.str();
+}
+
 TEST(ReportHtmlTest, PhaseTableShowsTheJudgesPhasesAsResultJsonHasThem) {
   // Request 2 is sent before USR2 and ends after it: the judge files it under USR2, where it ended.
   const History history = HistoryBuilder{}

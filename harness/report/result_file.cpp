@@ -37,7 +37,36 @@ void latency(JsonWriter& w, const LatencySummary& l) {
   w.end_object();
 }
 
+void kernel_deltas(JsonWriter& w, const std::map<std::string, std::int64_t>& deltas) {
+  w.key("kernel_deltas");
+  w.begin_object();
+  for (const auto& [name, delta] : deltas) w.member(name, delta);
+  w.end_object();
+}
+
+// The kernel counters' rise over the run, or null and why not.
+void kernel_counters(JsonWriter& w, const Metrics& m, const RunSubject& subject) {
+  w.key("kernel_counters");
+  if (m.kernel_samples > 0) {
+    w.begin_object();
+    w.member("samples", m.kernel_samples);
+    kernel_deltas(w, m.kernel_deltas);
+    w.end_object();
+    return;
+  }
+  w.null();
+  w.member("kernel_counters_missing", kernel_counters_missing(subject));
+}
+
 }  // namespace
+
+std::string kernel_counters_missing(const RunSubject& subject) {
+  if (subject.isolation && !subject.isolation->network_namespace) {
+    return "the run had no network namespace of its own, so the kernel's counters would mix in other traffic: " +
+           subject.isolation->network_refused;
+  }
+  return "the history has no kernel_counters samples";
+}
 
 void write_result_json(std::string_view scenario, const RunSubject& subject, const Judgement& judgement,
                        std::ostream& out) {
@@ -96,6 +125,7 @@ void write_result_json(std::string_view scenario, const RunSubject& subject, con
   optional_number(w, "birth_lag_max_ms", m.observer.birth_lag_max_ms);
   w.end_object();
   latency(w, m.latency);
+  kernel_counters(w, m, subject);
   w.key("phases");
   w.begin_array();
   for (const PhaseMetrics& p : m.phases) {
@@ -108,6 +138,7 @@ void write_result_json(std::string_view scenario, const RunSubject& subject, con
     w.member("dropped", p.dropped);
     counts(w, "dropped_by_reason", p.dropped_by_reason);
     latency(w, p.latency);
+    if (m.kernel_samples > 0) kernel_deltas(w, p.kernel_deltas);
     w.end_object();
   }
   w.end_array();

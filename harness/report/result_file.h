@@ -12,13 +12,17 @@
 //                             "born_after_serving": n, "birth_lag_p99_ms": x|null,
 //                             "birth_lag_max_ms": x|null},
 //                "latency_ms": {"count": n, "p50": x, "p99": x, "p99.9": x, "max": x},
+//                "kernel_counters": {"samples": n, "kernel_deltas": {"TcpOutRsts": n, ...}}|null,
+//                "kernel_counters_missing": "why" (only when kernel_counters is null),
 //                "phases": [{"name": "start"|signal, "from_ms": x, "to_ms": x, "requests": n,
 //                            "ok": n, "dropped": n, "dropped_by_reason": {...},
-//                            "latency_ms": {...}}, ...]},
+//                            "latency_ms": {...}, "kernel_deltas": {...}}, ...]},
 //    "checks": [{"name": ..., "verdict": ..., "detail": ...}, ...],
 //    "isolation": "pid_namespace"|"user_namespace"|"none", "isolation_refused": "...",
 //    "network_namespace": true|false, "network_namespace_refused": "..."}
-// The isolation members are there when the run's isolation is known (RunIsolation).
+// The isolation members are there when the run's isolation is known (RunIsolation). The kernel
+// counters (metrics.h) are read only in the run's own network namespace; a phase's
+// "kernel_deltas" is there only when they were.
 #pragma once
 
 #include <iosfwd>
@@ -33,5 +37,8 @@ namespace hotdeploy::harness {
 
 void write_result_json(std::string_view scenario, const RunSubject& subject, const Judgement& judgement,
                        std::ostream& out);
+
+// Why a run has no kernel counters ("kernel_counters_missing"; the report says the same).
+[[nodiscard]] std::string kernel_counters_missing(const RunSubject& subject);
 
 }  // namespace hotdeploy::harness

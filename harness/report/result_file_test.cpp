@@ -34,6 +34,9 @@ TEST(ResultFileTest, WritesVerdictMetricsAndChecks) {
   usr2.dropped = 1;
   usr2.dropped_by_reason = {{"truncated", 1}};
   usr2.latency = LatencySummary{2, 0.5, 1, 1, 1};
+  usr2.kernel_deltas = {{"TcpExtListenOverflows", 0}, {"TcpOutRsts", 4}};
+  j.metrics.kernel_samples = 5;
+  j.metrics.kernel_deltas = {{"TcpExtListenOverflows", 1}, {"TcpOutRsts", 6}};
   j.checks.push_back(Check{"dropped", Verdict::fail, "2 of 10 requests dropped \"quoted\""});
   j.checks.push_back(Check{"run_errors", Verdict::pass, "no run errors"});
   std::ostringstream out;
@@ -89,6 +92,13 @@ TEST(ResultFileTest, WritesVerdictMetricsAndChecks) {
       "p99.9": 2,
       "max": 3
     },
+    "kernel_counters": {
+      "samples": 5,
+      "kernel_deltas": {
+        "TcpExtListenOverflows": 1,
+        "TcpOutRsts": 6
+      }
+    },
     "phases": [
       {
         "name": "USR2",
@@ -106,6 +116,10 @@ TEST(ResultFileTest, WritesVerdictMetricsAndChecks) {
           "p99": 1,
           "p99.9": 1,
           "max": 1
+        },
+        "kernel_deltas": {
+          "TcpExtListenOverflows": 0,
+          "TcpOutRsts": 4
         }
       }
     ]
@@ -165,6 +179,8 @@ TEST(ResultFileTest, MissingSwitchoverIsNullAndEmptyCollectionsStayValid) {
       "p99.9": 0,
       "max": 0
     },
+    "kernel_counters": null,
+    "kernel_counters_missing": "the history has no kernel_counters samples",
     "phases": []
   },
   "checks": []
@@ -185,6 +201,12 @@ TEST(ResultFileTest, IsolationMembersCloseTheObjectAndDescribeSaysWhyNone) {
   "network_namespace_refused": "PID namespace: Operation not permitted; user namespace: No space left on device"
 }
 )"),
+            std::string::npos)
+      << out.str();
+  EXPECT_NE(out.str().find(
+                R"(    "kernel_counters": null,
+    "kernel_counters_missing": "the run had no network namespace of its own, so the kernel's counters would mix in )"
+                R"(other traffic: PID namespace: Operation not permitted; user namespace: No space left on device",)"),
             std::string::npos)
       << out.str();
   EXPECT_EQ(describe(RunIsolation{"user_namespace", "", true, ""}),
