@@ -276,7 +276,7 @@ TargetSpec parse_target(const Reader& r, const YAML::Node& node) {
 }
 
 harness::LoadConfig parse_load(const Reader& r, const YAML::Node& node) {
-  r.check_keys(node, "load", {"keepalive", "idle", "held", "rate", "post"});
+  r.check_keys(node, "load", {"keepalive", "idle", "held", "rate", "post", "timeouts"});
   harness::LoadConfig load;
   const auto connections = [&](const YAML::Node& kind, const char* name) {
     if (!kind["connections"]) r.fail(kind, std::string(name) + " needs 'connections'");
@@ -325,6 +325,19 @@ harness::LoadConfig parse_load(const Reader& r, const YAML::Node& node) {
       if (!post["per_second"]) r.fail(post, "post needs 'per_second' or 'connections'");
       load.post.per_second = per_second(post, "post");
     }
+  }
+  // The client's patience: each one set replaces its default (load_config.h); zero would end
+  // every request at once, so each must be positive.
+  if (const auto timeouts = node["timeouts"]) {
+    r.check_keys(timeouts, "timeouts", {"connect", "first_byte", "response"});
+    const auto positive = [&](const char* key, std::chrono::milliseconds& into) {
+      if (!timeouts[key]) return;
+      into = r.duration(timeouts[key], key);
+      if (into.count() <= 0) r.fail(timeouts[key], "'" + std::string(key) + "' must be longer than 0ms");
+    };
+    positive("connect", load.connect_timeout);
+    positive("first_byte", load.first_byte_timeout);
+    positive("response", load.response_timeout);
   }
   return load;
 }

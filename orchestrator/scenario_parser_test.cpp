@@ -359,6 +359,26 @@ TEST(ScenarioParser, PostTakesANewConnectionPerPostOrKeepAliveConnectionsNotBoth
             "s.yaml:2:14: post needs 'per_second' or 'connections'");
 }
 
+TEST(ScenarioParser, TimeoutsReplaceTheirDefaultsAndAreCheckedLikeEveryKey) {
+  const auto defaults = parse_scenario_text("name: t\nsteps: []\n", "s.yaml");
+  EXPECT_EQ(defaults.load.connect_timeout, milliseconds(4000));
+  const auto scenario = parse_scenario_text(
+      "name: t\nload:\n  timeouts: {connect: 7s, first_byte: 2s, response: 1s500ms}\nsteps: []\n", "s.yaml");
+  EXPECT_EQ(scenario.load.connect_timeout, milliseconds(7000));
+  EXPECT_EQ(scenario.load.first_byte_timeout, milliseconds(2000));
+  EXPECT_EQ(scenario.load.response_timeout, milliseconds(1500));
+  const auto one = parse_scenario_text("name: t\nload: {timeouts: {connect: 300ms}}\nsteps: []\n", "s.yaml");
+  EXPECT_EQ(one.load.connect_timeout, milliseconds(300));
+  EXPECT_EQ(one.load.first_byte_timeout, defaults.load.first_byte_timeout);
+  EXPECT_EQ(error_of("name: t\nload: {timeouts: {conect: 1s}}\nsteps: []\n"),
+            "s.yaml:2:19: unknown key 'conect' in timeouts (known: connect, first_byte, response)");
+  EXPECT_EQ(error_of("name: t\nload:\n  timeouts:\n    connect: 1.5s\nsteps: []\n"),
+            "s.yaml:4:14: 'connect' must be a duration: whole numbers with ms, s or m, combined largest first as in "
+            "nginx (300ms, 5s, 1s500ms; no fractions), got '1.5s'");
+  EXPECT_EQ(error_of("name: t\nload: {timeouts: {response: 0ms}}\nsteps: []\n"),
+            "s.yaml:2:29: 'response' must be longer than 0ms");
+}
+
 TEST(ScenarioParser, ReadsEveryExpectation) {
   const auto scenario = parse_scenario_text(R"(
 name: e

@@ -63,8 +63,12 @@ struct LoadConfig {
   HeldLoad held;
   RateLoad rate;
   PostLoad post;
-  std::string path = "/";                              // request target of keepalive, idle and rate GETs
-  std::chrono::milliseconds connect_timeout{1000};     // connect() start -> connected
+  std::string path = "/";  // request target of keepalive, idle and rate GETs
+  // connect() start -> connected. The default outlasts two SYN retransmissions: a SYN the
+  // kernel dropped (a full listen queue) is sent again after RFC 6298's initial RTO of 1 s, then
+  // after 2 s more, so the second retransmission leaves at 3 s; 4 s gives it a second to be
+  // answered. A dropped SYN then costs latency (the one-second cliff), not the request.
+  std::chrono::milliseconds connect_timeout{4000};
   std::chrono::milliseconds first_byte_timeout{3000};  // first request byte written -> first response byte
   std::chrono::milliseconds response_timeout{5000};    // first request byte written -> response complete
                                                        // (held: plus HeldLoad::seconds)
