@@ -553,8 +553,8 @@ void parse_steps(const Reader& r, const YAML::Node& node, std::vector<Step>& ste
 
 harness::Expectations parse_expect(const Reader& r, const YAML::Node& node) {
   r.check_keys(node, "expect",
-               {"dropped", "retried", "switchover_ms", "ready_ms", "drain_ms", "blackout_ms", "served_by_at_end",
-                "masters_at_end", "no_effect", "log"});
+               {"dropped", "retried", "switchover_ms", "ready_ms", "drain_ms", "blackout_ms", "connect_ms",
+                "served_by_at_end", "masters_at_end", "no_effect", "log"});
   harness::Expectations expect;
   if (const auto dropped = node["dropped"]) parse_dropped(r, dropped, expect);
   if (const auto retried = node["retried"])
@@ -563,6 +563,14 @@ harness::Expectations parse_expect(const Reader& r, const YAML::Node& node) {
   if (const auto n = node["ready_ms"]) expect.ready_ms_max = parse_ms_max(r, n, "ready_ms");
   if (const auto n = node["drain_ms"]) expect.drain_ms_max = parse_ms_max(r, n, "drain_ms");
   if (const auto n = node["blackout_ms"]) expect.blackout_ms_max = parse_ms_max(r, n, "blackout_ms");
+  if (const auto n = node["connect_ms"]) {
+    // Bounds on connect latency's figures, each `{max: x}` as the other duration metrics.
+    r.check_keys(n, "connect_ms", {"p50", "p99", "max"});
+    if (!n["p50"] && !n["p99"] && !n["max"]) r.fail(n, "connect_ms needs at least one of p50, p99, max");
+    if (n["p50"]) expect.connect_ms_p50_max = parse_ms_max(r, n["p50"], "p50");
+    if (n["p99"]) expect.connect_ms_p99_max = parse_ms_max(r, n["p99"], "p99");
+    if (n["max"]) expect.connect_ms_max_max = parse_ms_max(r, n["max"], "max");
+  }
   if (const auto n = node["masters_at_end"]) expect.masters_at_end = r.integer(n, "masters_at_end", 0, 64);
   if (const auto no_effect = node["no_effect"]) {
     if (no_effect.IsSequence()) {

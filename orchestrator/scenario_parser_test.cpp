@@ -379,6 +379,20 @@ TEST(ScenarioParser, TimeoutsReplaceTheirDefaultsAndAreCheckedLikeEveryKey) {
             "s.yaml:2:29: 'response' must be longer than 0ms");
 }
 
+TEST(ScenarioParser, ConnectMsBoundsItsFiguresLikeTheOtherDurationMetrics) {
+  const auto scenario =
+      parse_scenario_text("name: c\nsteps: []\nexpect: {connect_ms: {p99: {max: 200}, max: {max: 1500}}}\n", "s.yaml");
+  EXPECT_EQ(scenario.expect.connect_ms_p99_max, 200.0);
+  EXPECT_EQ(scenario.expect.connect_ms_max_max, 1500.0);
+  EXPECT_FALSE(scenario.expect.connect_ms_p50_max);
+  EXPECT_EQ(error_of("name: c\nsteps: []\nexpect: {connect_ms: {p95: {max: 200}}}\n"),
+            "s.yaml:3:23: unknown key 'p95' in connect_ms (known: p50, p99, max)");
+  EXPECT_EQ(error_of("name: c\nsteps: []\nexpect: {connect_ms: {p99: {min: 2}}}\n"),
+            "s.yaml:3:29: unknown key 'min' in p99 (known: max)");
+  EXPECT_EQ(error_of("name: c\nsteps: []\nexpect: {connect_ms: {}}\n"),
+            "s.yaml:3:22: connect_ms needs at least one of p50, p99, max");
+}
+
 TEST(ScenarioParser, ReadsEveryExpectation) {
   const auto scenario = parse_scenario_text(R"(
 name: e

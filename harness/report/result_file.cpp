@@ -37,6 +37,18 @@ void latency(JsonWriter& w, const LatencySummary& l) {
   w.end_object();
 }
 
+// Connect latency (metrics.h's ConnectSummary): its figures are 0 when count is 0.
+void connect(JsonWriter& w, const ConnectSummary& c) {
+  w.key("connect_ms");
+  w.begin_object();
+  w.member("count", c.count);
+  w.member("p50", c.p50_ms);
+  w.member("p99", c.p99_ms);
+  w.member("max", c.max_ms);
+  w.member("over_1s", c.over_1s);
+  w.end_object();
+}
+
 }  // namespace
 
 void write_result_json(std::string_view scenario, const RunSubject& subject, const Judgement& judgement,
@@ -96,6 +108,7 @@ void write_result_json(std::string_view scenario, const RunSubject& subject, con
   optional_number(w, "birth_lag_max_ms", m.observer.birth_lag_max_ms);
   w.end_object();
   latency(w, m.latency);
+  connect(w, m.connect);
   w.key("phases");
   w.begin_array();
   for (const PhaseMetrics& p : m.phases) {
@@ -108,6 +121,7 @@ void write_result_json(std::string_view scenario, const RunSubject& subject, con
     w.member("dropped", p.dropped);
     counts(w, "dropped_by_reason", p.dropped_by_reason);
     latency(w, p.latency);
+    connect(w, p.connect);
     w.end_object();
   }
   w.end_array();

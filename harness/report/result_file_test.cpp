@@ -34,6 +34,8 @@ TEST(ResultFileTest, WritesVerdictMetricsAndChecks) {
   usr2.dropped = 1;
   usr2.dropped_by_reason = {{"truncated", 1}};
   usr2.latency = LatencySummary{2, 0.5, 1, 1, 1};
+  usr2.connect = ConnectSummary{3, 0.25, 1003.5, 1003.5, 1};
+  j.metrics.connect = ConnectSummary{5, 0.25, 1003.5, 1003.5, 1};
   j.checks.push_back(Check{"dropped", Verdict::fail, "2 of 10 requests dropped \"quoted\""});
   j.checks.push_back(Check{"run_errors", Verdict::pass, "no run errors"});
   std::ostringstream out;
@@ -89,6 +91,13 @@ TEST(ResultFileTest, WritesVerdictMetricsAndChecks) {
       "p99.9": 2,
       "max": 3
     },
+    "connect_ms": {
+      "count": 5,
+      "p50": 0.25,
+      "p99": 1003.5,
+      "max": 1003.5,
+      "over_1s": 1
+    },
     "phases": [
       {
         "name": "USR2",
@@ -106,6 +115,13 @@ TEST(ResultFileTest, WritesVerdictMetricsAndChecks) {
           "p99": 1,
           "p99.9": 1,
           "max": 1
+        },
+        "connect_ms": {
+          "count": 3,
+          "p50": 0.25,
+          "p99": 1003.5,
+          "max": 1003.5,
+          "over_1s": 1
         }
       }
     ]
@@ -164,6 +180,13 @@ TEST(ResultFileTest, MissingSwitchoverIsNullAndEmptyCollectionsStayValid) {
       "p99": 0,
       "p99.9": 0,
       "max": 0
+    },
+    "connect_ms": {
+      "count": 0,
+      "p50": 0,
+      "p99": 0,
+      "max": 0,
+      "over_1s": 0
     },
     "phases": []
   },
