@@ -298,13 +298,15 @@ harness::LoadConfig parse_load(const Reader& r, const YAML::Node& node) {
     if (idle["every"]) load.idle.every = r.duration(idle["every"], "every");
   }
   if (const auto held = node["held"]) {
-    r.check_keys(held, "held", {"connections", "seconds", "bytes"});
+    r.check_keys(held, "held", {"connections", "seconds", "bytes", "start"});
     load.held.connections = connections(held, "held");
     if (held["seconds"]) {
       load.held.seconds = r.number(held["seconds"], "seconds");
       if (load.held.seconds <= 0 || load.held.seconds > 3600) r.fail(held["seconds"], "'seconds' must be in (0, 3600]");
     }
     if (held["bytes"]) load.held.bytes = static_cast<std::uint64_t>(r.integer(held["bytes"], "bytes", 1, 1LL << 30));
+    if (held["start"])
+      load.held.start_together = r.one_of(held["start"], "start", {"spread", "together"}) == "together";
   }
   if (const auto rate = node["rate"]) {
     r.check_keys(rate, "rate", {"per_second"});

@@ -343,6 +343,12 @@ steps: []
   EXPECT_EQ(error_of("name: l\nload: {rate: {per_second: 0}}\nsteps: []\n"),
             "s.yaml:2:27: 'per_second' must be above 0 and at most 100000");
   EXPECT_EQ(error_of("name: l\nload: {held: {seconds: 2}}\nsteps: []\n"), "s.yaml:2:14: held needs 'connections'");
+  EXPECT_FALSE(scenario.load.held.start_together);
+  const auto burst =
+      parse_scenario_text("name: l\nload: {held: {connections: 2, start: together}}\nsteps: []\n", "s.yaml");
+  EXPECT_TRUE(burst.load.held.start_together);
+  EXPECT_EQ(error_of("name: l\nload: {held: {connections: 2, start: now}}\nsteps: []\n"),
+            "s.yaml:2:38: 'start' must be one of spread, together, got 'now'");
 }
 
 TEST(ScenarioParser, PostTakesANewConnectionPerPostOrKeepAliveConnectionsNotBoth) {

@@ -294,8 +294,21 @@ void LoadGenerator::Loop::run() {
 void LoadGenerator::Loop::serve() {
   const std::int64_t start = clock_.now_ns();
   for (std::size_t k = 0; k < schedule_count_; ++k) schedules_[k].next_due_ns = start;
+  // Held connection k of n waits k * seconds / n before its first request, unless they start
+  // together; the wait runs through the deadline pass, as a paced slot's pause.
+  const std::int64_t held_stagger_ns =
+      config_.held.start_together || config_.held.connections < 2 ? 0 : held_extra_ns_ / config_.held.connections;
+  std::int64_t held_seen = 0;
   for (std::size_t i = 0; i < slots_.size() && !error_; ++i) {
-    if (!open_loop(slots_[i].traffic)) begin_new_request(i, clock_.now_ns());
+    Slot& s = slots_[i];
+    if (open_loop(s.traffic)) continue;
+    const std::int64_t delay_ns = s.traffic == Traffic::held ? held_seen++ * held_stagger_ns : 0;
+    if (delay_ns > 0) {
+      s.phase = Phase::waiting;
+      set_deadline(s, start + delay_ns);
+    } else {
+      begin_new_request(i, clock_.now_ns());
+    }
   }
   std::array<epoll_event, kMaxEventsPerWait> ready{};
   while (true) {
