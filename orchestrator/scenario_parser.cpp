@@ -276,7 +276,7 @@ TargetSpec parse_target(const Reader& r, const YAML::Node& node) {
 }
 
 harness::LoadConfig parse_load(const Reader& r, const YAML::Node& node) {
-  r.check_keys(node, "load", {"keepalive", "idle", "held", "rate", "post"});
+  r.check_keys(node, "load", {"keepalive", "idle", "held", "rate", "post", "timeouts"});
   harness::LoadConfig load;
   const auto connections = [&](const YAML::Node& kind, const char* name) {
     if (!kind["connections"]) r.fail(kind, std::string(name) + " needs 'connections'");
@@ -298,13 +298,15 @@ harness::LoadConfig parse_load(const Reader& r, const YAML::Node& node) {
     if (idle["every"]) load.idle.every = r.duration(idle["every"], "every");
   }
   if (const auto held = node["held"]) {
-    r.check_keys(held, "held", {"connections", "seconds", "bytes"});
+    r.check_keys(held, "held", {"connections", "seconds", "bytes", "start"});
     load.held.connections = connections(held, "held");
     if (held["seconds"]) {
       load.held.seconds = r.number(held["seconds"], "seconds");
       if (load.held.seconds <= 0 || load.held.seconds > 3600) r.fail(held["seconds"], "'seconds' must be in (0, 3600]");
     }
     if (held["bytes"]) load.held.bytes = static_cast<std::uint64_t>(r.integer(held["bytes"], "bytes", 1, 1LL << 30));
+    if (held["start"])
+      load.held.start_together = r.one_of(held["start"], "start", {"spread", "together"}) == "together";
   }
   if (const auto rate = node["rate"]) {
     r.check_keys(rate, "rate", {"per_second"});
@@ -325,6 +327,19 @@ harness::LoadConfig parse_load(const Reader& r, const YAML::Node& node) {
       if (!post["per_second"]) r.fail(post, "post needs 'per_second' or 'connections'");
       load.post.per_second = per_second(post, "post");
     }
+  }
+  // The client's patience: each one set replaces its default (load_config.h); zero would end
+  // every request at once, so each must be positive.
+  if (const auto timeouts = node["timeouts"]) {
+    r.check_keys(timeouts, "timeouts", {"connect", "first_byte", "response"});
+    const auto positive = [&](const char* key, std::chrono::milliseconds& into) {
+      if (!timeouts[key]) return;
+      into = r.duration(timeouts[key], key);
+      if (into.count() <= 0) r.fail(timeouts[key], "'" + std::string(key) + "' must be longer than 0ms");
+    };
+    positive("connect", load.connect_timeout);
+    positive("first_byte", load.first_byte_timeout);
+    positive("response", load.response_timeout);
   }
   return load;
 }
@@ -540,8 +555,8 @@ void parse_steps(const Reader& r, const YAML::Node& node, std::vector<Step>& ste
 
 harness::Expectations parse_expect(const Reader& r, const YAML::Node& node) {
   r.check_keys(node, "expect",
-               {"dropped", "retried", "switchover_ms", "ready_ms", "drain_ms", "blackout_ms", "served_by_at_end",
-                "masters_at_end", "no_effect", "log"});
+               {"dropped", "retried", "switchover_ms", "ready_ms", "drain_ms", "blackout_ms", "connect_ms",
+                "served_by_at_end", "masters_at_end", "no_effect", "log"});
   harness::Expectations expect;
   if (const auto dropped = node["dropped"]) parse_dropped(r, dropped, expect);
   if (const auto retried = node["retried"])
@@ -550,6 +565,14 @@ harness::Expectations parse_expect(const Reader& r, const YAML::Node& node) {
   if (const auto n = node["ready_ms"]) expect.ready_ms_max = parse_ms_max(r, n, "ready_ms");
   if (const auto n = node["drain_ms"]) expect.drain_ms_max = parse_ms_max(r, n, "drain_ms");
   if (const auto n = node["blackout_ms"]) expect.blackout_ms_max = parse_ms_max(r, n, "blackout_ms");
+  if (const auto n = node["connect_ms"]) {
+    // Bounds on connect latency's figures, each `{max: x}` as the other duration metrics.
+    r.check_keys(n, "connect_ms", {"p50", "p99", "max"});
+    if (!n["p50"] && !n["p99"] && !n["max"]) r.fail(n, "connect_ms needs at least one of p50, p99, max");
+    if (n["p50"]) expect.connect_ms_p50_max = parse_ms_max(r, n["p50"], "p50");
+    if (n["p99"]) expect.connect_ms_p99_max = parse_ms_max(r, n["p99"], "p99");
+    if (n["max"]) expect.connect_ms_max_max = parse_ms_max(r, n["max"], "max");
+  }
   if (const auto n = node["masters_at_end"]) expect.masters_at_end = r.integer(n, "masters_at_end", 0, 64);
   if (const auto no_effect = node["no_effect"]) {
     if (no_effect.IsSequence()) {

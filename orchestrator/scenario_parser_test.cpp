@@ -343,6 +343,12 @@ steps: []
   EXPECT_EQ(error_of("name: l\nload: {rate: {per_second: 0}}\nsteps: []\n"),
             "s.yaml:2:27: 'per_second' must be above 0 and at most 100000");
   EXPECT_EQ(error_of("name: l\nload: {held: {seconds: 2}}\nsteps: []\n"), "s.yaml:2:14: held needs 'connections'");
+  EXPECT_FALSE(scenario.load.held.start_together);
+  const auto burst =
+      parse_scenario_text("name: l\nload: {held: {connections: 2, start: together}}\nsteps: []\n", "s.yaml");
+  EXPECT_TRUE(burst.load.held.start_together);
+  EXPECT_EQ(error_of("name: l\nload: {held: {connections: 2, start: now}}\nsteps: []\n"),
+            "s.yaml:2:38: 'start' must be one of spread, together, got 'now'");
 }
 
 TEST(ScenarioParser, PostTakesANewConnectionPerPostOrKeepAliveConnectionsNotBoth) {
@@ -357,6 +363,40 @@ TEST(ScenarioParser, PostTakesANewConnectionPerPostOrKeepAliveConnectionsNotBoth
             "s.yaml:2:39: 'every' is for keep-alive POSTs: it needs 'connections'");
   EXPECT_EQ(error_of("name: p\nload: {post: {}}\nsteps: []\n"),
             "s.yaml:2:14: post needs 'per_second' or 'connections'");
+}
+
+TEST(ScenarioParser, TimeoutsReplaceTheirDefaultsAndAreCheckedLikeEveryKey) {
+  const auto defaults = parse_scenario_text("name: t\nsteps: []\n", "s.yaml");
+  EXPECT_EQ(defaults.load.connect_timeout, milliseconds(4000));
+  const auto scenario = parse_scenario_text(
+      "name: t\nload:\n  timeouts: {connect: 7s, first_byte: 2s, response: 1s500ms}\nsteps: []\n", "s.yaml");
+  EXPECT_EQ(scenario.load.connect_timeout, milliseconds(7000));
+  EXPECT_EQ(scenario.load.first_byte_timeout, milliseconds(2000));
+  EXPECT_EQ(scenario.load.response_timeout, milliseconds(1500));
+  const auto one = parse_scenario_text("name: t\nload: {timeouts: {connect: 300ms}}\nsteps: []\n", "s.yaml");
+  EXPECT_EQ(one.load.connect_timeout, milliseconds(300));
+  EXPECT_EQ(one.load.first_byte_timeout, defaults.load.first_byte_timeout);
+  EXPECT_EQ(error_of("name: t\nload: {timeouts: {conect: 1s}}\nsteps: []\n"),
+            "s.yaml:2:19: unknown key 'conect' in timeouts (known: connect, first_byte, response)");
+  EXPECT_EQ(error_of("name: t\nload:\n  timeouts:\n    connect: 1.5s\nsteps: []\n"),
+            "s.yaml:4:14: 'connect' must be a duration: whole numbers with ms, s or m, combined largest first as in "
+            "nginx (300ms, 5s, 1s500ms; no fractions), got '1.5s'");
+  EXPECT_EQ(error_of("name: t\nload: {timeouts: {response: 0ms}}\nsteps: []\n"),
+            "s.yaml:2:29: 'response' must be longer than 0ms");
+}
+
+TEST(ScenarioParser, ConnectMsBoundsItsFiguresLikeTheOtherDurationMetrics) {
+  const auto scenario =
+      parse_scenario_text("name: c\nsteps: []\nexpect: {connect_ms: {p99: {max: 200}, max: {max: 1500}}}\n", "s.yaml");
+  EXPECT_EQ(scenario.expect.connect_ms_p99_max, 200.0);
+  EXPECT_EQ(scenario.expect.connect_ms_max_max, 1500.0);
+  EXPECT_FALSE(scenario.expect.connect_ms_p50_max);
+  EXPECT_EQ(error_of("name: c\nsteps: []\nexpect: {connect_ms: {p95: {max: 200}}}\n"),
+            "s.yaml:3:23: unknown key 'p95' in connect_ms (known: p50, p99, max)");
+  EXPECT_EQ(error_of("name: c\nsteps: []\nexpect: {connect_ms: {p99: {min: 2}}}\n"),
+            "s.yaml:3:29: unknown key 'min' in p99 (known: max)");
+  EXPECT_EQ(error_of("name: c\nsteps: []\nexpect: {connect_ms: {}}\n"),
+            "s.yaml:3:22: connect_ms needs at least one of p50, p99, max");
 }
 
 TEST(ScenarioParser, ReadsEveryExpectation) {

@@ -98,6 +98,10 @@ struct Event {
   // traffic (rate, post), else the moment the first attempt began (connect or write); a retry's
   // latency includes the first attempt
   std::int64_t latency_ns = 0;
+  // request_sent of the attempt that opened its connection: ns from connect() start to that first
+  // byte written (the connect latency; a SYN the kernel dropped adds a second); 0 on a reused
+  // connection, and in histories written before the field existed
+  std::int64_t connect_ns = 0;
   // process / orchestrator fields
   std::int32_t pid = 0;  // serving worker (request_ended ok), process (process_*), target master (signal_sent)
   std::int32_t parent_pid = 0;

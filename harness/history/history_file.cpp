@@ -30,6 +30,7 @@ enum class Field : std::uint8_t {
   status,
   bytes,
   latency_ns,
+  connect_ns,
   pid,
   parent_pid,
   generation,
@@ -41,10 +42,10 @@ enum class Field : std::uint8_t {
   message,
   text,
 };
-constexpr std::array<std::string_view, 20> kFieldNames = {
-    "request_id", "connection_id", "attempt",    "kind",  "reused",     "outcome",    "reason",
-    "status",     "bytes",         "latency_ns", "pid",   "parent_pid", "generation", "role",
-    "exit_code",  "seen",          "lag_ns",     "level", "message",    "text"};
+constexpr std::array<std::string_view, 21> kFieldNames = {
+    "request_id", "connection_id", "attempt",    "kind",       "reused", "outcome",    "reason",
+    "status",     "bytes",         "latency_ns", "connect_ns", "pid",    "parent_pid", "generation",
+    "role",       "exit_code",     "seen",       "lag_ns",     "level",  "message",    "text"};
 static_assert(kFieldNames.size() == static_cast<std::size_t>(Field::text) + 1);
 
 // Each of an event's kernel counters is written as its own key, this prefix + its name.
@@ -63,7 +64,7 @@ constexpr FieldSet kClientFields =
 // The fields that apply to each event type (history_file.h's table).
 FieldSet applicable(EventType type) {
   switch (type) {
-    case EventType::request_sent: return kClientFields | bit(Field::text);
+    case EventType::request_sent: return kClientFields | set_of(Field::connect_ns, Field::text);
     case EventType::request_ended:
       return kClientFields | set_of(Field::outcome, Field::reason, Field::status, Field::bytes, Field::latency_ns,
                                     Field::pid, Field::text);
@@ -111,6 +112,7 @@ void write_field(JsonWriter& w, Field field, const Event& e) {
     case Field::status: w.value(e.status); break;
     case Field::bytes: w.value(e.bytes); break;
     case Field::latency_ns: w.value(e.latency_ns); break;
+    case Field::connect_ns: w.value(e.connect_ns); break;
     case Field::pid: w.value(e.pid); break;
     case Field::parent_pid: w.value(e.parent_pid); break;
     case Field::generation: w.value(e.generation); break;
@@ -137,6 +139,7 @@ bool has_default_value(Field field, const Event& e) {
     case Field::status: return e.status == d.status;
     case Field::bytes: return e.bytes == d.bytes;
     case Field::latency_ns: return e.latency_ns == d.latency_ns;
+    case Field::connect_ns: return e.connect_ns == d.connect_ns;
     case Field::pid: return e.pid == d.pid;
     case Field::parent_pid: return e.parent_pid == d.parent_pid;
     case Field::generation: return e.generation == d.generation;
@@ -151,11 +154,13 @@ bool has_default_value(Field field, const Event& e) {
   return true;
 }
 
-// Applicable fields are written (but for reason none, seen directly, lag_ns 0 and optional empty
-// text); any other field is written only if a producer set it, so nothing recorded is lost.
+// Applicable fields are written (but for reason none, seen directly, lag_ns 0, connect_ns 0 and
+// optional empty text); any other field is written only if a producer set it, so nothing recorded is lost.
 bool written(Field field, const Event& e) {
   if ((applicable(e.type) & bit(field)) == 0) return !has_default_value(field, e);
-  if (field == Field::reason || field == Field::seen || field == Field::lag_ns) return !has_default_value(field, e);
+  if (field == Field::reason || field == Field::seen || field == Field::lag_ns || field == Field::connect_ns) {
+    return !has_default_value(field, e);
+  }
   if (field == Field::text) return !e.text.empty() || text_always_written(e.type);
   return true;
 }
@@ -218,6 +223,7 @@ void read_field(Field field, const JsonValue& v, Event& e) {
     case Field::status: e.status = integer_of<std::uint16_t>(v, key); break;
     case Field::bytes: e.bytes = integer_of<std::uint64_t>(v, key); break;
     case Field::latency_ns: e.latency_ns = integer_of<std::int64_t>(v, key); break;
+    case Field::connect_ns: e.connect_ns = integer_of<std::int64_t>(v, key); break;
     case Field::pid: e.pid = integer_of<std::int32_t>(v, key); break;
     case Field::parent_pid: e.parent_pid = integer_of<std::int32_t>(v, key); break;
     case Field::generation: e.generation = integer_of<std::int32_t>(v, key); break;

@@ -1,7 +1,7 @@
 // history.jsonl: a History as JSON Lines, one event per line, readable with jq. Every line has
 // "i" (index), "t_ns" and "type", followed by the fields that apply to that type:
 //
-//   request_sent               request_id connection_id attempt kind reused [text]
+//   request_sent               request_id connection_id attempt kind reused [connect_ns] [text]
 //   request_ended              request_id connection_id attempt kind reused outcome [reason] status bytes
 //                              latency_ns pid [text]
 //   step_started, binary_swapped, wait_timed_out, no_effect, run_error, steps_ended
@@ -15,16 +15,17 @@
 //   log_line                   pid level message text
 //
 // Enum values are written by name (event.h's to_string). Bracketed fields are left out when
-// they hold their default (reason none, seen "directly", lag_ns 0, empty text). A field that does
+// they hold their default (reason none, seen "directly", lag_ns 0, connect_ns 0, empty text). A field that does
 // not apply to the type is written only if a producer set it to something other than its default, so the round trip
 // write_jsonl -> read_jsonl is exact for every event. A log_line's "text" is the raw error.log line
 // (what `log:` expectations match), "level" its level ("" when the line is not in nginx's format)
 // and "message" the end of the text after nginx's prefix (the whole line when there is none);
 // read back, "message" must be the end of "text". Lines written before these fields existed read
 // back with level "" and the whole line as message; process events written before "seen" and
-// "lag_ns" existed read back as seen directly with no lag figure. An event's `counters` are
-// written one key each, "kernel." + the counter's name ("kernel.TcpOutRsts": 12), after the
-// fields, whenever it has any; a file written before kernel_counters existed has none.
+// "lag_ns" existed read back as seen directly with no lag figure, and request_sent lines written
+// before "connect_ns" existed with no connect figure. An event's `counters` are written one key
+// each, "kernel." + the counter's name ("kernel.TcpOutRsts": 12), after the fields, whenever it has
+// any; a file written before kernel_counters existed has none.
 //
 // read_jsonl is strict: unknown keys, wrong value types, out-of-range numbers, an "i" that is
 // not the line's position, or a t_ns that goes backwards all throw std::runtime_error naming

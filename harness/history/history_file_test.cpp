@@ -31,6 +31,12 @@ std::vector<Event> one_of_each() {
     e.reused = true;
   }
   {
+    Event& e = add(EventType::request_sent);
+    e.request_id = 7;
+    e.connection_id = 4;
+    e.connect_ns = 1'003'000'000;
+  }
+  {
     Event& e = add(EventType::request_ended);
     e.request_id = 5;
     e.connection_id = 3;
@@ -303,6 +309,33 @@ TEST(HistoryFileTest, HowAProcessWasSeenIsWrittenOnlyWhenInferredAndOldFilesRead
   ASSERT_EQ(old.size(), 1u);
   EXPECT_EQ(old.events()[0].seen, ProcessSeen::directly);
   EXPECT_EQ(old.events()[0].lag_ns, 0);
+}
+
+TEST(HistoryFileTest, ConnectTimeIsWrittenOnlyWhenSetAndOldFilesReadWithoutIt) {
+  Event sent;
+  sent.t_ns = 5;
+  sent.type = EventType::request_sent;
+  sent.request_id = 1;
+  sent.connection_id = 1;
+  sent.connect_ns = 42'000;
+  Event reused = sent;
+  reused.t_ns = 6;
+  reused.request_id = 2;
+  reused.reused = true;
+  reused.connect_ns = 0;
+  EXPECT_EQ(to_jsonl(History::from_events({sent, reused})),
+            R"({"i":0,"t_ns":5,"type":"request_sent","request_id":1,"connection_id":1,"attempt":1,"kind":"get",)"
+            R"("reused":false,"connect_ns":42000})"
+            "\n"
+            R"({"i":1,"t_ns":6,"type":"request_sent","request_id":2,"connection_id":1,"attempt":1,"kind":"get",)"
+            R"("reused":true})"
+            "\n");
+  // As written before "connect_ns" existed.
+  const History old = from_jsonl(
+      R"({"i":0,"t_ns":5,"type":"request_sent","request_id":1,"connection_id":1,"attempt":1,"kind":"get","reused":false})"
+      "\n");
+  ASSERT_EQ(old.size(), 1u);
+  EXPECT_EQ(old.events()[0].connect_ns, 0);
 }
 
 // The error for a file whose second line is `line`, the first being a valid event.

@@ -168,6 +168,10 @@ Check check_dropped(const Metrics& metrics, const Expectations& expect) {
       if (!first) c.detail += ", ";
       first = false;
       c.detail += reason + ": " + std::to_string(count);
+      // A timeout the scenario may have set: which one expired, and its value.
+      if (const auto timeout = metrics.timeout_of_reason.find(reason); timeout != metrics.timeout_of_reason.end()) {
+        c.detail += " (" + timeout->second + ")";
+      }
     }
     c.detail += ")";
   }
@@ -234,6 +238,30 @@ Check check_switchover(const History& history, const Metrics& metrics, double ma
   }
   c.detail = "switchover " + ms(*metrics.switchover_ms) + " (max " + ms(max_ms) + ")";
   if (*metrics.switchover_ms > max_ms) c.verdict = Verdict::fail;
+  return c;
+}
+
+Check check_connect(const Metrics& metrics, const Expectations& expect) {
+  Check c{"connect_ms", Verdict::pass, {}};
+  const ConnectSummary& s = metrics.connect;
+  if (s.count == 0) {
+    c.verdict = Verdict::unknown;
+    c.detail = "no connect time was recorded (no new connection, or a history from before connect_ns)";
+    return c;
+  }
+  c.detail = std::to_string(s.count) + " connects: p50 " + ms(s.p50_ms) + ", p99 " + ms(s.p99_ms) + ", max " +
+             ms(s.max_ms) + ", " + std::to_string(s.over_1s) + " over 1 s";
+  const auto bound = [&](const char* name, double value, const std::optional<double>& max) {
+    if (!max) return;
+    c.detail += std::string("; ") + name + " max " + ms(*max);
+    if (value > *max) {
+      c.verdict = Verdict::fail;
+      c.detail += " exceeded";
+    }
+  };
+  bound("p50", s.p50_ms, expect.connect_ms_p50_max);
+  bound("p99", s.p99_ms, expect.connect_ms_p99_max);
+  bound("max", s.max_ms, expect.connect_ms_max_max);
   return c;
 }
 
@@ -386,6 +414,9 @@ Judgement judge(const History& full_history, const Expectations& expect) {
   if (expect.ready_ms_max) j.checks.push_back(check_ready(history, j.metrics, *expect.ready_ms_max));
   if (expect.drain_ms_max) j.checks.push_back(check_drain(history, j.metrics, *expect.drain_ms_max));
   if (expect.blackout_ms_max) j.checks.push_back(check_blackout(history, j.metrics, *expect.blackout_ms_max));
+  if (expect.connect_ms_p50_max || expect.connect_ms_p99_max || expect.connect_ms_max_max) {
+    j.checks.push_back(check_connect(j.metrics, expect));
+  }
   if (!expect.log_contains.empty() || !expect.log_not_contains.empty()) j.checks.push_back(check_log(history, expect));
   if (expect.masters_at_end) j.checks.push_back(check_masters_at_end(j.metrics, *expect.masters_at_end));
   if (expect.no_effect_count || expect.no_effect_steps) j.checks.push_back(check_no_effect(history, expect));

@@ -46,6 +46,10 @@ struct Expectations {
   std::optional<double> ready_ms_max;
   std::optional<double> drain_ms_max;
   std::optional<double> blackout_ms_max;
+  // Bounds on connect latency (metrics.h's ConnectSummary), in ms: `connect_ms: {p99: {max: x}}`.
+  std::optional<double> connect_ms_p50_max;
+  std::optional<double> connect_ms_p99_max;
+  std::optional<double> connect_ms_max_max;
   // ECMAScript regular expressions searched in every log_line's text: each of log_contains must
   // match some line, none of log_not_contains may match any.
   std::vector<std::string> log_contains;
@@ -112,6 +116,10 @@ struct EndWindow {
 [[nodiscard]] Check check_served_by_at_end(const History& history, ServedBy expected);
 // The same from inputs already extracted (judge_inputs.h).
 [[nodiscard]] Check check_served_by_at_end(const JudgeInputs& inputs, ServedBy expected);
+// "connect_ms": the connect latency over the run within each bound set (p50, p99, max); the
+// detail gives the figures and the connects over 1 s. Unknown when no connect was recorded (no
+// new connection, or a history from before connect_ns).
+[[nodiscard]] Check check_connect(const Metrics& metrics, const Expectations& expect);
 // "run_errors": fail on any run_error or wait_timed_out event, naming their texts.
 [[nodiscard]] Check check_run_errors(const History& history);
 // "retried": within retried_max / retried_min; unknown when no request was made.

@@ -48,6 +48,31 @@ TEST(CheckDroppedTest, DropsOverTheMaximumFailAndListReasons) {
   EXPECT_EQ(check_dropped(metrics(100, 3, {{"refused", 3}}), lenient).verdict, Verdict::pass);
 }
 
+TEST(CheckDroppedTest, ATimeoutDropSaysWhichTimeoutAndItsValue) {
+  Metrics m = metrics(100, 3, {{"connect_timeout", 2}, {"refused", 1}});
+  m.timeout_of_reason = {{"connect_timeout", "connect timeout 200ms"}};
+  EXPECT_EQ(check_dropped(m, Expectations{}).detail,
+            "3 of 100 requests dropped (connect_timeout: 2 (connect timeout 200ms), refused: 1); at most 0 allowed");
+}
+
+TEST(CheckConnectTest, EachBoundSetHoldsTheRunsConnectLatency) {
+  Metrics m = metrics(100, 0);
+  Expectations expect;
+  expect.connect_ms_p99_max = 200;
+  const Check none = check_connect(m, expect);
+  EXPECT_EQ(none.verdict, Verdict::unknown);
+  m.connect = ConnectSummary{50, 0.25, 150, 1003.5, 1};
+  const Check within = check_connect(m, expect);
+  EXPECT_EQ(within.verdict, Verdict::pass);
+  EXPECT_EQ(within.detail, "50 connects: p50 0.2 ms, p99 150.0 ms, max 1003.5 ms, 1 over 1 s; p99 max 200.0 ms");
+  expect.connect_ms_max_max = 1000;
+  const Check over = check_connect(m, expect);
+  EXPECT_EQ(over.verdict, Verdict::fail);
+  EXPECT_EQ(over.detail,
+            "50 connects: p50 0.2 ms, p99 150.0 ms, max 1003.5 ms, 1 over 1 s; p99 max 200.0 ms; max max 1000.0 ms "
+            "exceeded");
+}
+
 TEST(CheckDroppedTest, AMinimumDemandsADrop) {
   Expectations must_drop;
   must_drop.dropped_max.reset();

@@ -155,6 +155,7 @@ class Validator {
         add(a.ended, "ended_before_sent", name + " ended before its request_sent at " + line_of(e.index));
       }
       a.sent = e.index;
+      if (e.connect_ns != 0) connect_time(e, name);
     } else {
       if (a.ended != kNone) {
         add(e.index, "attempt_ended_twice", name + " already ended at " + line_of(a.ended));
@@ -181,6 +182,18 @@ class Validator {
           name + " after attempt 1 (" + line_of(first.ended) + ") " + describe_attempt(first) +
               "; only a get or held request that ended fail, closed_without_response or reset_before_send with "
               "0 bytes on a reused connection is retried");
+    }
+  }
+
+  void connect_time(const Event& e, const std::string& name) {
+    const std::string figure = " connect_ns " + std::to_string(e.connect_ns);
+    if (e.connect_ns < 0) {
+      add(e.index, "connect_contradicted", name + figure + " is negative");
+    } else if (e.reused) {
+      add(e.index, "connect_contradicted", name + figure + " on a reused connection, which made no connect");
+    } else if (e.connect_ns > e.t_ns) {
+      add(e.index, "connect_contradicted",
+          name + figure + " began before the run (t_ns " + std::to_string(e.t_ns) + ")");
     }
   }
 

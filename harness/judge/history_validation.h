@@ -17,6 +17,8 @@
 //     bytes on a reused keep-alive connection, closed_without_response or reset_before_send, of
 //     an idempotent request (get or held; a post is never retried)
 //   - ok_contradicted: an ok with a status outside 200..399, zero response bytes, or a reason
+//   - connect_contradicted: a request_sent whose connect_ns is negative, set on a reused
+//     connection, or longer than the time since the run began
 //   process events (per pid, one process from process_born to process_exited)
 //   - born_twice: a process_born for a pid whose process has not exited
 //   - exit_without_birth: a process_exited for a pid never born

@@ -199,6 +199,23 @@ TEST(HistoryValidationTest, RefusesAnOkThatItsStatusBytesOrReasonContradict) {
   EXPECT_EQ(rules_of(empty), (Rules{"ok_contradicted", "ok_contradicted"}));
 }
 
+TEST(HistoryValidationTest, RefusesAConnectTimeThatCannotHaveHappened) {
+  // Request 3 was sent at 130 ms, on a fresh connection.
+  const auto with_connect = [](std::int64_t connect_ns, bool reused) {
+    std::vector<Event> events = events_of(upgrade());
+    for (Event& e : events) {
+      if (e.request_id != 3) continue;
+      e.reused = reused;
+      if (e.type == EventType::request_sent) e.connect_ns = connect_ns;
+    }
+    return events;
+  };
+  EXPECT_EQ(rules_of(with_connect(1'000'000'000 / 10, false)), Rules{});
+  EXPECT_EQ(rules_of(with_connect(-5, false)), Rules{"connect_contradicted"});
+  EXPECT_EQ(rules_of(with_connect(1'000'000, true)), Rules{"connect_contradicted"});
+  EXPECT_EQ(rules_of(with_connect(131'000'000, false)), Rules{"connect_contradicted"});
+}
+
 TEST(HistoryValidationTest, RefusesAResponseOutsideItsWorkersLife) {
   // Request 1 credited to the new worker 201, 120 ms before it was first seen.
   std::vector<Event> before = events_of(upgrade());

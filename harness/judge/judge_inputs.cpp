@@ -9,6 +9,10 @@ JudgeInputs JudgeInputs::from(const History& history) {
   for (const Event& e : history.events()) {
     if (e.type == EventType::request_sent || e.type == EventType::request_ended) {
       rows.add(e);
+      if (e.connect_ns > 0) in.connects.push_back({e.t_ns - e.connect_ns, e.connect_ns});
+      const bool timeout = e.reason == Reason::connect_timeout || e.reason == Reason::first_byte_timeout ||
+                           e.reason == Reason::response_timeout;
+      if (timeout && !e.text.empty()) in.timeout_texts.emplace(e.reason, e.text);
     } else {
       process.push_back(e);
     }

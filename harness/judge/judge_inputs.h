@@ -5,7 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "harness/history/history.h"
@@ -14,11 +16,21 @@
 
 namespace hotdeploy::harness {
 
+// A connection's connect time (event.h's connect_ns), placed at the moment the connect began.
+struct ConnectSample {
+  std::int64_t start_ns = 0;
+  std::int64_t connect_ns = 0;
+};
+
 struct JudgeInputs {
-  History process;               // every event except request_sent / request_ended, in order
-  Generations generations;       // of process
-  std::vector<RequestRow> rows;  // in request_id order; RequestRow::generation set for ok rows
-  std::int64_t first_ns = 0;     // of the whole history
+  History process;                      // every event except request_sent / request_ended, in order
+  Generations generations;              // of process
+  std::vector<RequestRow> rows;         // in request_id order; RequestRow::generation set for ok rows
+  std::vector<ConnectSample> connects;  // from each request_sent with a connect_ns, in history order
+  // The text of the first request_ended of each timeout reason (connect_timeout, first_byte_timeout,
+  // response_timeout): which timeout expired and its value ("connect timeout 200ms")
+  std::map<Reason, std::string> timeout_texts;
+  std::int64_t first_ns = 0;  // of the whole history
   std::int64_t last_ns = 0;
 
   [[nodiscard]] static JudgeInputs from(const History& history);

@@ -41,6 +41,16 @@ LatencySummary summarise(const LatencyHistogram& h) {
   return s;
 }
 
+ConnectSummary summarise(const LatencyHistogram& h, std::uint64_t over_1s) {
+  ConnectSummary s;
+  s.count = h.count();
+  s.p50_ms = to_ms(h.percentile(50));
+  s.p99_ms = to_ms(h.percentile(99));
+  s.max_ms = to_ms(h.max());
+  s.over_1s = over_1s;
+  return s;
+}
+
 // Drops counted by reason while the rows are read, named once at the end: one slot per Reason,
 // then one for "no_end" (a request that never ended).
 constexpr std::size_t kReasons = static_cast<std::size_t>(Reason::wrong_body_size) + 1;
@@ -188,6 +198,27 @@ Metrics compute_metrics(const JudgeInputs& in) {
   }
   m.latency = summarise(all);
   kernel_deltas(history, phase_starts, m);
+
+  std::vector<LatencyHistogram> phase_connect(m.phases.size());
+  std::vector<std::uint64_t> phase_over_1s(m.phases.size(), 0);
+  for (const ConnectSample& c : in.connects) {
+    const auto next = std::upper_bound(phase_starts.begin(), phase_starts.end(), c.start_ns);
+    const auto k = static_cast<std::size_t>(std::max<std::ptrdiff_t>(0, next - phase_starts.begin() - 1));
+    phase_connect[k].record(c.connect_ns);
+    if (c.connect_ns > kSynRetransmitNs) ++phase_over_1s[k];
+  }
+  LatencyHistogram all_connect;
+  std::uint64_t all_over_1s = 0;
+  for (std::size_t k = 0; k < m.phases.size(); ++k) {
+    m.phases[k].connect = summarise(phase_connect[k], phase_over_1s[k]);
+    all_connect.merge(phase_connect[k]);
+    all_over_1s += phase_over_1s[k];
+  }
+  m.connect = summarise(all_connect, all_over_1s);
+  for (const auto& [reason, text] : in.timeout_texts) {
+    const std::string name(to_string(reason));
+    if (m.dropped_by_reason.contains(name)) m.timeout_of_reason[name] = text;
+  }
 
   m.switchover_ms = switchover_ms(in);
   m.ready_ms = ready_ms(history, generations);

@@ -36,6 +36,17 @@ struct LatencySummary {
   friend bool operator==(const LatencySummary&, const LatencySummary&) = default;
 };
 
+// Connect latency: connect() start -> first byte written, of every connection the load generator
+// opened that connected (event.h's connect_ns), by the phase in which the connect began.
+inline constexpr std::int64_t kSynRetransmitNs = 1'000'000'000;  // RFC 6298's initial RTO
+struct ConnectSummary {
+  std::uint64_t count = 0;  // connects measured
+  double p50_ms = 0, p99_ms = 0, max_ms = 0;
+  std::uint64_t over_1s = 0;  // connects longer than 1 s: a SYN the kernel dropped and sent again
+
+  friend bool operator==(const ConnectSummary&, const ConnectSummary&) = default;
+};
+
 struct PhaseMetrics {
   std::string name;  // "start", or the signal that opened the phase
   double from_ms = 0;
@@ -45,6 +56,7 @@ struct PhaseMetrics {
   LatencySummary latency;
   // counter name -> rise over the phase; empty when the history has no kernel_counters
   std::map<std::string, std::int64_t> kernel_deltas;
+  ConnectSummary connect;
 
   friend bool operator==(const PhaseMetrics&, const PhaseMetrics&) = default;
 };
@@ -77,6 +89,9 @@ struct Metrics {
   std::optional<std::uint64_t> masters_at_end;
   std::uint64_t no_effect = 0;  // no_effect events (steps that changed nothing)
   LatencySummary latency;
+  ConnectSummary connect;
+  // reason name -> which timeout expired and its value, for the timeout reasons among the drops
+  std::map<std::string, std::string> timeout_of_reason;
   std::vector<PhaseMetrics> phases;
   ObserverMetrics observer;
   std::uint64_t kernel_samples = 0;  // kernel_counters events; 0: the run did not read the kernel's counters

@@ -156,6 +156,59 @@ TEST(MetricsTest, ARequestThatNeverEndedIsDroppedAsNoEnd) {
   EXPECT_EQ(m.dropped_by_reason.at("no_end"), 2u);
 }
 
+// Requests 1 and 2 connected in phase start (2 after a dropped SYN, 1.2 s, sent after the USR2),
+// 3 in phase USR2; 4 rode a reused connection; 5 gave up on a 200 ms connect timeout.
+std::vector<Event> connects_across_a_usr2() {
+  std::vector<Event> events = two_generations()
+                                  .at_ms(10)
+                                  .ok(1, 101)
+                                  .at_ms(1000)
+                                  .signal("USR2", 100, 1)
+                                  .at_ms(1100)
+                                  .ok(3, 101)
+                                  .at_ms(1200)
+                                  .ok(4, 101)
+                                  .at_ms(1300)
+                                  .ended_only(5, Outcome::fail, Reason::connect_timeout)
+                                  .at_ms(1500)
+                                  .ok(2, 101)
+                                  .build()
+                                  .events();
+  for (Event& e : events) {
+    if (e.type == EventType::request_ended && e.request_id == 5) e.text = "connect timeout 200ms";
+    if (e.type != EventType::request_sent) continue;
+    if (e.request_id == 1) e.connect_ns = 200'000;
+    if (e.request_id == 2) e.connect_ns = 1'200'000'000;
+    if (e.request_id == 3) e.connect_ns = 500'000;
+    if (e.request_id == 4) e.reused = true;
+  }
+  return events;
+}
+
+TEST(MetricsTest, ConnectLatencyByThePhaseTheConnectBeganInCountingThoseOverOneSecond) {
+  const Metrics m = compute_metrics(History::from_events(connects_across_a_usr2()));
+  ASSERT_EQ(m.phases.size(), 2u);
+  const ConnectSummary& start = m.phases[0].connect;
+  EXPECT_EQ(start.count, 2u);
+  EXPECT_NEAR(start.max_ms, 1200, 1200 / 1000.0);
+  EXPECT_NEAR(start.p50_ms, 0.2, 0.2 / 1000.0);
+  EXPECT_EQ(start.over_1s, 1u);
+  const ConnectSummary& usr2 = m.phases[1].connect;
+  EXPECT_EQ(usr2.count, 1u);
+  EXPECT_NEAR(usr2.p99_ms, 0.5, 0.5 / 1000.0);
+  EXPECT_EQ(usr2.over_1s, 0u);
+  EXPECT_EQ(m.connect.count, 3u);
+  EXPECT_EQ(m.connect.over_1s, 1u);
+  EXPECT_NEAR(m.connect.max_ms, 1200, 1200 / 1000.0);
+  EXPECT_EQ(m.timeout_of_reason, (std::map<std::string, std::string>{{"connect_timeout", "connect timeout 200ms"}}));
+}
+
+TEST(MetricsTest, AHistoryWithoutConnectTimesHasNoConnectFigures) {
+  const Metrics m = compute_metrics(two_generations().at_ms(10).ok(1, 101).build());
+  EXPECT_EQ(m.connect, ConnectSummary{});
+  EXPECT_EQ(m.phases.at(0).connect, ConnectSummary{});
+}
+
 TEST(MetricsTest, SwitchoverRunsFromUsr2ToTheFirstOkOfANewerGeneration) {
   const History h = two_generations()
                         .at_ms(10)

@@ -5,7 +5,8 @@
 //   idle       keep-alive connections that sit idle for `every` between GET <path> requests (a
 //              server's keep-alive close races with the next request here)
 //   held       closed loop of long GET /held?seconds=S&bytes=N responses, each checked to carry
-//              exactly N body bytes (Event kind held)
+//              exactly N body bytes (Event kind held); the connections start spread over S, or
+//              all together
 //   rate       open loop: per_second GET <path>, each on a new connection, latency measured from
 //              the intended send time (no coordinated omission, as wrk2)
 //   post       POST /echo with a small body (Event kind post), non-idempotent and never retried:
@@ -39,6 +40,9 @@ struct HeldLoad {
   int connections = 0;
   double seconds = 1.0;        // asked of the server: spread the body over this long
   std::uint64_t bytes = 1024;  // asked of the server, and checked: the body must be exactly this long
+  // false: the connections' first requests start spread evenly over `seconds` (connection k of n
+  // at k * seconds / n), as clients arrive in production; true: all at once, a burst
+  bool start_together = false;
 };
 
 // Open-loop traffic. When max_in_flight requests are outstanding, due requests wait for one to
@@ -63,8 +67,12 @@ struct LoadConfig {
   HeldLoad held;
   RateLoad rate;
   PostLoad post;
-  std::string path = "/";                              // request target of keepalive, idle and rate GETs
-  std::chrono::milliseconds connect_timeout{1000};     // connect() start -> connected
+  std::string path = "/";  // request target of keepalive, idle and rate GETs
+  // connect() start -> connected. The default outlasts two SYN retransmissions: a SYN the
+  // kernel dropped (a full listen queue) is sent again after RFC 6298's initial RTO of 1 s, then
+  // after 2 s more, so the second retransmission leaves at 3 s; 4 s gives it a second to be
+  // answered. A dropped SYN then costs latency (the one-second cliff), not the request.
+  std::chrono::milliseconds connect_timeout{4000};
   std::chrono::milliseconds first_byte_timeout{3000};  // first request byte written -> first response byte
   std::chrono::milliseconds response_timeout{5000};    // first request byte written -> response complete
                                                        // (held: plus HeldLoad::seconds)

@@ -110,6 +110,9 @@ class LoadGenerator::Loop {
     bool first_byte_written = false;
     std::size_t written = 0;
     std::uint64_t response_bytes = 0;
+    // connect() start of the open TCP connection until its first request byte is written, which
+    // records the connect time; -1 after that, and while no connection is open
+    std::int64_t connect_start_ns = -1;
     HttpResponseParser parser;
   };
 
@@ -156,6 +159,8 @@ class LoadGenerator::Loop {
   void close_connection(std::size_t i);
   void set_write_interest(std::size_t i, bool want_write);
   void fatal(std::string message);
+  // The text of a request_ended for an expired timeout: which one, and how long it was.
+  [[nodiscard]] std::string timeout_text(Reason reason, const Slot& s) const;
 
   // Records request_ended for slot i's attempt; final = this attempt decides the request.
   void record_end(std::size_t i, Outcome outcome, Reason reason, bool final, std::uint16_t status = 0,
@@ -289,8 +294,21 @@ void LoadGenerator::Loop::run() {
 void LoadGenerator::Loop::serve() {
   const std::int64_t start = clock_.now_ns();
   for (std::size_t k = 0; k < schedule_count_; ++k) schedules_[k].next_due_ns = start;
+  // Held connection k of n waits k * seconds / n before its first request, unless they start
+  // together; the wait runs through the deadline pass, as a paced slot's pause.
+  const std::int64_t held_stagger_ns =
+      config_.held.start_together || config_.held.connections < 2 ? 0 : held_extra_ns_ / config_.held.connections;
+  std::int64_t held_seen = 0;
   for (std::size_t i = 0; i < slots_.size() && !error_; ++i) {
-    if (!open_loop(slots_[i].traffic)) begin_new_request(i, clock_.now_ns());
+    Slot& s = slots_[i];
+    if (open_loop(s.traffic)) continue;
+    const std::int64_t delay_ns = s.traffic == Traffic::held ? held_seen++ * held_stagger_ns : 0;
+    if (delay_ns > 0) {
+      s.phase = Phase::waiting;
+      set_deadline(s, start + delay_ns);
+    } else {
+      begin_new_request(i, clock_.now_ns());
+    }
   }
   std::array<epoll_event, kMaxEventsPerWait> ready{};
   while (true) {
@@ -356,14 +374,15 @@ void LoadGenerator::Loop::expire_deadlines(std::int64_t now) {
       switch (s.phase) {
         case Phase::connecting:
           close_connection(i);
-          record_end(i, Outcome::fail, Reason::connect_timeout, true);
+          record_end(i, Outcome::fail, Reason::connect_timeout, true, 0, 0, timeout_text(Reason::connect_timeout, s));
           after_request(i, false);
           break;
         case Phase::sending:
         case Phase::receiving: {
           const bool first_byte = s.response_bytes == 0 && s.first_byte_deadline_ns <= s.total_deadline_ns;
+          const Reason reason = first_byte ? Reason::first_byte_timeout : Reason::response_timeout;
           close_connection(i);
-          record_end(i, Outcome::info, first_byte ? Reason::first_byte_timeout : Reason::response_timeout, true);
+          record_end(i, Outcome::info, reason, true, 0, 0, timeout_text(reason, s));
           after_request(i, false);
           break;
         }
@@ -479,11 +498,14 @@ void LoadGenerator::Loop::open_connection(std::size_t i) {
     fatal(errno_text("epoll_ctl(ADD)", err));
     return;
   }
+  // The one clock read of a connect: the connect time is measured from here to the first byte
+  // written, whose request_sent reads the clock anyway.
+  s.connect_start_ns = clock_.now_ns();
   if (::connect(fd, address_.address(), address_.length) == 0) {
     start_send(i);
   } else if (errno == EINPROGRESS) {
     s.phase = Phase::connecting;
-    set_deadline(s, clock_.now_ns() + to_ns(config_.connect_timeout));
+    set_deadline(s, s.connect_start_ns + to_ns(config_.connect_timeout));
   } else {
     connect_failed(i, errno);
   }
@@ -688,6 +710,7 @@ void LoadGenerator::Loop::close_connection(std::size_t i) {
   s.fd = -1;
   s.want_write = false;
   s.served_before = false;
+  s.connect_start_ns = -1;
 }
 
 void LoadGenerator::Loop::set_write_interest(std::size_t i, bool want_write) {
@@ -709,6 +732,18 @@ void LoadGenerator::Loop::fatal(std::string message) {
   error_ = std::move(message);
 }
 
+std::string LoadGenerator::Loop::timeout_text(Reason reason, const Slot& s) const {
+  const auto ms = [](std::chrono::milliseconds d) { return std::to_string(d.count()) + "ms"; };
+  switch (reason) {
+    case Reason::connect_timeout: return "connect timeout " + ms(config_.connect_timeout);
+    case Reason::first_byte_timeout: return "first_byte timeout " + ms(config_.first_byte_timeout);
+    default:
+      if (s.traffic != Traffic::held) return "response timeout " + ms(config_.response_timeout);
+      return "response timeout " + ms(config_.response_timeout) + " + the held response's " +
+             std::to_string(held_extra_ns_ / 1'000'000) + "ms";
+  }
+}
+
 Event LoadGenerator::Loop::request_event(const Slot& s, EventType type) const {
   Event e;
   e.t_ns = clock_.now_ns();
@@ -725,6 +760,11 @@ void LoadGenerator::Loop::record_sent(std::size_t i) {
   Slot& s = slots_[i];
   s.first_byte_written = true;
   Event e = request_event(s, EventType::request_sent);
+  if (s.connect_start_ns >= 0) {
+    // At least 1 ns, so that a connect is told apart from a reused connection (connect_ns 0).
+    e.connect_ns = std::max<std::int64_t>(1, e.t_ns - s.connect_start_ns);
+    s.connect_start_ns = -1;
+  }
   // The timeouts run from the first byte written.
   arm_timeouts(s, e.t_ns);
   events_.append(std::move(e));

@@ -2,7 +2,9 @@
 // TCP connections) carry the traffic that LoadConfig describes (load_config.h: keepalive, idle,
 // held, rate, post), and record every request attempt as a request_sent event (when its first
 // byte is written) and exactly one request_ended event (ok, fail or info with a Reason, and
-// latency_ns); a new TCP connection gets a new connection_id.
+// latency_ns); a new TCP connection gets a new connection_id, and the request_sent of the first
+// request on it carries connect_ns, connect() start -> first byte written (one clock read per
+// connect, none per request).
 //
 // Keep-alive connections are split over up to `loops` threads (by default wrk's default of two,
 // never more than the machine's cores), so that the client gets the CPU share wrk gets; every

@@ -175,6 +175,67 @@ TEST(LoadGeneratorTest, ConnectThatNeverCompletesTimesOut) {
   EXPECT_GT(connect_timeouts, 0);
 }
 
+// A SYN the kernel dropped on a full accept queue is sent again after the initial RTO (1 s).
+// Under the default connect timeout the connect then completes: latency, recorded as the first
+// request's connect_ns, not a drop.
+TEST(LoadGeneratorTest, ConnectDelayedByADroppedSynIsLatencyNotADrop) {
+  ScriptedHttpServer server([](const ScriptedRequest&) { return ScriptedReply::respond(ok_response(4343)); },
+                            ScriptedHttpServer::AcceptQueue::held_full);
+  RunClock clock;
+  const LoadConfig config = config_for(server.port(), 1);
+  ASSERT_GT(config.connect_timeout, 3s);  // two SYN retransmissions (1 s, then 3 s after the first SYN)
+  LoadGenerator g(config, clock);
+  g.start();
+  ASSERT_TRUE(server.wait_for_dropped_syn(kWait));
+  const std::int64_t opened_ns = clock.now_ns();
+  server.open_accept_queue();
+  ASSERT_TRUE(wait_for_progress(
+      g, [](const LoadProgress& p) { return p.ok >= 3; }, kWait, "3 ok"));
+  g.stop(1000ms);
+  EXPECT_EQ(g.progress().dropped, 0u);
+  const EventLog log = g.take_events();
+  expect_well_formed(log);
+  std::vector<const Event*> sent;
+  for (const Event& e : log.events()) {
+    if (e.type == EventType::request_sent) sent.push_back(&e);
+  }
+  ASSERT_GE(sent.size(), 3u);
+  // The connect began before the dropped SYN was seen and completed after the queue opened.
+  EXPECT_GT(sent[0]->t_ns, opened_ns);
+  EXPECT_GT(sent[0]->connect_ns, sent[0]->t_ns - opened_ns) << "connect_ns " << sent[0]->connect_ns;
+  EXPECT_FALSE(sent[0]->reused);
+  // The later requests ride the same connection and made no connect.
+  for (std::size_t k = 1; k < sent.size(); ++k) {
+    EXPECT_EQ(sent[k]->connection_id, sent[0]->connection_id);
+    EXPECT_EQ(sent[k]->connect_ns, 0) << "request_sent " << k;
+  }
+}
+
+// The same dropped SYN under a connect timeout the scenario set short on purpose: the client
+// gives up, a drop whose text names the timeout and its value.
+TEST(LoadGeneratorTest, ConnectOutlastingAShortConnectTimeoutIsDroppedNamingTheTimeout) {
+  ScriptedHttpServer server([](const ScriptedRequest&) { return ScriptedReply::respond(ok_response(4343)); },
+                            ScriptedHttpServer::AcceptQueue::held_full);
+  RunClock clock;
+  LoadConfig config = config_for(server.port(), 1);
+  config.connect_timeout = 200ms;
+  config.failure_backoff = 1ms;
+  LoadGenerator g(config, clock);
+  g.start();
+  ASSERT_TRUE(wait_for_progress(
+      g, [](const LoadProgress& p) { return p.dropped >= 2; }, kWait, "2 dropped"));
+  g.stop(0ms);
+  EXPECT_EQ(g.progress().sent, 0u);
+  const std::vector<Event> ends = ended(g.take_events());
+  ASSERT_GE(ends.size(), 2u);
+  for (const Event& e : ends) {
+    EXPECT_EQ(e.outcome, Outcome::fail);
+    EXPECT_EQ(e.reason, Reason::connect_timeout);
+    EXPECT_EQ(e.text, "connect timeout 200ms");
+    EXPECT_GE(e.latency_ns, 200'000'000);
+  }
+}
+
 struct BadResponseCase {
   const char* name;
   const char* response;
@@ -254,6 +315,7 @@ TEST(LoadGeneratorTest, UnansweredRequestTimesOutAsInfo) {
   ASSERT_GE(ends.size(), 2u);
   EXPECT_EQ(ends[0].outcome, Outcome::info);
   EXPECT_EQ(ends[0].reason, Reason::response_timeout);
+  EXPECT_EQ(ends[0].text, "response timeout 30ms");
 }
 
 TEST(LoadGeneratorTest, StopEndsOutstandingRequestsAsLoadStoppedAfterTheDrainTime) {

@@ -179,6 +179,39 @@ TEST(LoadTrafficTest, HeldResponsesMustCarryExactlyTheBytesAsked) {
   EXPECT_EQ(first_head.substr(0, first_head.find('\r')), "GET /held?seconds=0.25&bytes=1000 HTTP/1.1");
 }
 
+// By default held connection k of n sends its first request no earlier than k * seconds / n
+// after the generator started: the connections arrive spread over the response time.
+TEST(LoadTrafficTest, HeldConnectionsStartSpreadOverTheirDuration) {
+  ScriptedHttpServer server([](const ScriptedRequest&) { return ScriptedReply::hang(); });
+  RunClock clock;
+  LoadConfig config = base_config(server.port());
+  config.held = {.connections = 4, .seconds = 0.4, .bytes = 64};
+  LoadGenerator g(config, clock);
+  const std::int64_t before_start_ns = clock.now_ns();
+  g.start();
+  ASSERT_TRUE(server.wait_for_requests(4, kWait));
+  g.stop(0ms);
+  const std::vector<Event> sent = of_type(g.take_events(), EventType::request_sent);
+  ASSERT_EQ(sent.size(), 4u);
+  constexpr std::int64_t kStaggerNs = 100'000'000;  // 0.4 s over 4 connections
+  for (std::size_t k = 0; k < sent.size(); ++k) {
+    EXPECT_GE(sent[k].t_ns, before_start_ns + static_cast<std::int64_t>(k) * kStaggerNs) << "connection " << k;
+  }
+}
+
+// start: together asks for the burst: all the held connections send at once, so all four arrive
+// long before a spread start over 20 s would have sent the second.
+TEST(LoadTrafficTest, HeldConnectionsStartTogetherWhenAsked) {
+  ScriptedHttpServer server([](const ScriptedRequest&) { return ScriptedReply::hang(); });
+  RunClock clock;
+  LoadConfig config = base_config(server.port());
+  config.held = {.connections = 4, .seconds = 20, .bytes = 64, .start_together = true};
+  LoadGenerator g(config, clock);
+  g.start();
+  ASSERT_TRUE(server.wait_for_requests(4, kWait));
+  g.stop(0ms);
+}
+
 // The requests of one paced keep-alive connection (idle, or keep-alive POSTs): at least 4, all of
 // `kind` on one connection, each after the first reusing it and sent at least `pause` after the
 // previous one ended.

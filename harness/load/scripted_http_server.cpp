@@ -6,8 +6,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string_view>
 #include <system_error>
@@ -18,6 +22,27 @@ namespace hotdeploy::harness::testing {
 namespace {
 
 constexpr int kPollMs = 20;
+constexpr int kQueueFillMs = 5000;
+constexpr int kTcpSynSent = 2;  // st in /proc/net/tcp (include/net/tcp_states.h)
+
+// The states (the kernel's TCP_* numbers) of the sockets in /proc/net/tcp whose remote end is
+// 127.0.0.1:port: the client ends of connections to a listener on that port.
+std::vector<int> tcp_states_towards(std::uint16_t port) {
+  std::ifstream in("/proc/net/tcp");
+  if (!in) throw std::runtime_error("cannot read /proc/net/tcp");
+  char remote[32];
+  std::snprintf(remote, sizeof remote, "0100007F:%04X", port);
+  std::vector<int> states;
+  std::string line;
+  std::getline(in, line);  // the header
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string slot, local, rem, state;
+    if (!(fields >> slot >> local >> rem >> state) || rem != remote) continue;
+    states.push_back(std::stoi(state, nullptr, 16));
+  }
+  return states;
+}
 
 [[noreturn]] void throw_errno(const char* what) { throw std::system_error(errno, std::generic_category(), what); }
 
@@ -70,18 +95,76 @@ std::string ok_response(std::int32_t pid) {
   return "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Worker-Pid: " + std::to_string(pid) + "\r\n\r\nok";
 }
 
-ScriptedHttpServer::ScriptedHttpServer(Script script) : script_(std::move(script)) {
+ScriptedHttpServer::ScriptedHttpServer(Script script, AcceptQueue queue) : script_(std::move(script)) {
   listen_fd_ = bound_loopback_socket(port_);
-  if (::listen(listen_fd_, 128) != 0) {
+  if (::listen(listen_fd_, queue == AcceptQueue::open ? 128 : 0) != 0) {
     ::close(listen_fd_);
     throw_errno("listen");
   }
+  if (queue == AcceptQueue::open) {
+    thread_ = std::thread([this] { serve(); });
+    return;
+  }
+  try {
+    fill_accept_queue();
+  } catch (...) {
+    if (filler_fd_ >= 0) ::close(filler_fd_);
+    ::close(listen_fd_);
+    throw;
+  }
+}
+
+void ScriptedHttpServer::fill_accept_queue() {
+  filler_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (filler_fd_ < 0) throw_errno("socket");
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sin.sin_port = htons(port_);
+  if (::connect(filler_fd_, reinterpret_cast<const sockaddr*>(&sin), sizeof sin) != 0) throw_errno("connect");
+  // The listener turns readable when the connection is in its accept queue: from then on the
+  // queue (backlog 0 holds one) is full.
+  pollfd queued{listen_fd_, POLLIN, 0};
+  const int n = ::poll(&queued, 1, kQueueFillMs);
+  if (n < 0) throw_errno("poll");
+  if (n == 0) {
+    throw std::runtime_error("waited " + std::to_string(kQueueFillMs) +
+                             " ms for the filling connection to reach the accept queue; the listener never "
+                             "turned readable");
+  }
+}
+
+void ScriptedHttpServer::open_accept_queue() {
+  if (filler_fd_ < 0 || thread_.joinable()) return;
+  const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+  if (fd < 0) throw_errno("accept4");
+  ::close(fd);
+  ::close(filler_fd_);
+  filler_fd_ = -1;
   thread_ = std::thread([this] { serve(); });
+}
+
+::testing::AssertionResult ScriptedHttpServer::wait_for_dropped_syn(std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string seen;
+  while (true) {
+    const std::vector<int> states = tcp_states_towards(port_);
+    if (std::ranges::find(states, kTcpSynSent) != states.end()) return ::testing::AssertionSuccess();
+    seen.clear();
+    for (int state : states) seen += (seen.empty() ? "" : ", ") + std::to_string(state);
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return ::testing::AssertionFailure()
+             << "waited " << timeout.count() << " ms for a socket in SYN_SENT (" << kTcpSynSent << ") towards port "
+             << port_ << " in /proc/net/tcp; last seen the states [" << seen << "]";
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 ScriptedHttpServer::~ScriptedHttpServer() {
   stop_.store(true);
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
+  if (filler_fd_ >= 0) ::close(filler_fd_);
   ::close(listen_fd_);
 }
 

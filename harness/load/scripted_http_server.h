@@ -5,6 +5,10 @@
 // or never answer. One thread, poll() with a short timeout, ended by the destructor. It can wait
 // until the client has read a response on each of its keep-alive connections (a keep-alive client
 // sends its next request on a connection only after reading the previous response).
+// Constructed with AcceptQueue::held_full, it starts with a listen backlog of 0 and its accept
+// queue filled by a connection of its own, so the kernel drops every SYN that arrives (as on a
+// server whose listen queue overflowed), until open_accept_queue() accepts that connection and
+// starts serving; a dropped SYN's connect then completes when the client sends it again.
 // RefusingPort holds a bound, non-listening port, so a connect to it is refused;
 // StalledListener listens with a full backlog and never accepts.
 #pragma once
@@ -50,7 +54,9 @@ class ScriptedHttpServer {
  public:
   using Script = std::function<ScriptedReply(const ScriptedRequest&)>;
 
-  explicit ScriptedHttpServer(Script script);
+  enum class AcceptQueue : std::uint8_t { open, held_full };
+
+  explicit ScriptedHttpServer(Script script, AcceptQueue queue = AcceptQueue::open);
   ~ScriptedHttpServer();
   ScriptedHttpServer(const ScriptedHttpServer&) = delete;
   ScriptedHttpServer& operator=(const ScriptedHttpServer&) = delete;
@@ -64,6 +70,11 @@ class ScriptedHttpServer {
   // such connections there were and how many had been answered.
   [[nodiscard]] ::testing::AssertionResult wait_for_answered_connections(std::size_t n, std::string_view request_line,
                                                                          std::chrono::milliseconds timeout) const;
+  // held_full: waits until a client socket to this port sits in SYN_SENT (/proc/net/tcp), a
+  // connect whose SYN the full queue dropped; on timeout says what states it saw.
+  [[nodiscard]] ::testing::AssertionResult wait_for_dropped_syn(std::chrono::milliseconds timeout) const;
+  // held_full: accepts and closes the connection that filled the queue, and starts serving.
+  void open_accept_queue();
 
  private:
   struct ConnectionSeen {
@@ -71,11 +82,13 @@ class ScriptedHttpServer {
     std::size_t requests = 0;
   };
 
+  void fill_accept_queue();
   void serve();
   void note(const ScriptedRequest& request);
 
   Script script_;
   int listen_fd_ = -1;
+  int filler_fd_ = -1;  // held_full: the client end of the connection filling the accept queue
   std::uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
   mutable std::mutex mutex_;

@@ -4,7 +4,7 @@
 // metrics; a timeline of requests (per time bucket, stacked ok by serving generation / retried / dropped) with a marker
 // for every signal_sent and binary_swapped and the transition windows shaded; one lifeline per process; a close-up of
 // the same around the transition windows when they are a small part of a long run; the judge's phases (metrics.h:
-// requests, drops and latency); the orchestrator's run events; the error.log lines.
+// requests, drops and latency); connect latency by phase; the orchestrator's run events; the error.log lines.
 //
 // Promises: every number the judge computed is rendered from the Judgement, never recomputed;
 // every string that comes from the history, the judgement or the scenario is

@@ -255,20 +255,30 @@ std::vector<std::map<std::string, std::string>> result_json_phases(const std::st
   const auto to = json.find("\"checks\"");
   EXPECT_NE(from, std::string::npos) << json;
   std::vector<std::map<std::string, std::string>> phases;
-  const std::regex member(R"re("([a-z0-9_.]+)": ("[^"]*"|[-0-9.e+]+))re");
+  // A member of a nested object is keyed "object.member" ("latency_ms.p50"): the nested objects
+  // come after a phase's plain members.
+  const std::regex member(R"re("([a-z0-9_.]+)": ("[^"]*"|[-0-9.e+]+|\{))re");
   const std::string section = json.substr(from, to - from);
+  std::string prefix;
   for (std::sregex_iterator it(section.begin(), section.end(), member), end; it != end; ++it) {
     std::string value = (*it)[2];
+    if (value == "{") {
+      prefix = std::string((*it)[1]) + ".";
+      continue;
+    }
     if (value.front() == '"') value = value.substr(1, value.size() - 2);
-    if ((*it)[1] == "name") phases.emplace_back();
-    if (!phases.empty()) phases.back()[(*it)[1]] = value;
+    if ((*it)[1] == "name") {
+      phases.emplace_back();
+      prefix.clear();
+    }
+    if (!phases.empty()) phases.back()[prefix + std::string((*it)[1])] = value;
   }
   return phases;
 }
 
-// The cells of each row of report.html's phase table.
-std::vector<std::vector<std::string>> report_phase_rows(const std::string& html) {
-  const auto from = html.find("<table id=\"phases\">");
+// The cells of each row of report.html's table of the given id (phases, connects).
+std::vector<std::vector<std::string>> report_table_rows(const std::string& html, const std::string& id = "phases") {
+  const auto from = html.find("<table id=\"" + id + "\">");
   EXPECT_NE(from, std::string::npos) << html;
   const std::string table = html.substr(from, html.find("</table>", from) - from);
   std::vector<std::vector<std::string>> rows;
@@ -350,7 +360,7 @@ TEST(ReportHtmlTest, PhaseTableShowsTheJudgesPhasesAsResultJsonHasThem) {
   write_report_html("phases", {}, history, judgement, html);
 
   const auto judged = result_json_phases(json.str());
-  const auto shown = report_phase_rows(html.str());
+  const auto shown = report_table_rows(html.str());
   ASSERT_EQ(judged.size(), 3U) << json.str();
   EXPECT_EQ(judged[1].at("name"), "USR2");
   EXPECT_EQ(judged[1].at("requests"), "3");
@@ -369,13 +379,65 @@ TEST(ReportHtmlTest, PhaseTableShowsTheJudgesPhasesAsResultJsonHasThem) {
     EXPECT_EQ(row[5], phase.at("dropped")) << what;
     const char* latency_keys[] = {"p50", "p99", "p99.9", "max"};
     for (std::size_t i = 0; i < 4; ++i) {
-      if (phase.at("count") == "0") {
+      if (phase.at("latency_ms.count") == "0") {
         EXPECT_EQ(row[6 + i], "—") << what << " " << latency_keys[i];
       } else {
-        expect_rounded(row[6 + i], phase.at(latency_keys[i]), 2, what + " " + latency_keys[i]);
+        expect_rounded(row[6 + i], phase.at(std::string("latency_ms.") + latency_keys[i]), 2,
+                       what + " " + latency_keys[i]);
       }
     }
   }
+}
+
+TEST(ReportHtmlTest, ConnectTableShowsEachPhasesConnectLatencyAsResultJsonHasIt) {
+  // Request 1 connects at once before the USR2; request 2's connect began before it and took 1.2 s
+  // (a dropped SYN); request 3 connects after it.
+  std::vector<Event> events = HistoryBuilder{}
+                                  .master(100, 1)
+                                  .at_ms(10)
+                                  .ok(1, 101)
+                                  .at_ms(1000)
+                                  .signal("USR2", 100, 1)
+                                  .at_ms(1100)
+                                  .ok(3, 101)
+                                  .at_ms(1500)
+                                  .ok(2, 101)
+                                  .build()
+                                  .events();
+  for (Event& e : events) {
+    if (e.type != EventType::request_sent) continue;
+    e.connect_ns = e.request_id == 2 ? 1'200'000'000 : 300'000;
+  }
+  const History history = History::from_events(std::move(events));
+  const Judgement judgement = judge(history, Expectations{});
+  std::ostringstream json;
+  write_result_json("connects", {}, judgement, json);
+  std::ostringstream html;
+  write_report_html("connects", {}, history, judgement, html);
+
+  const auto judged = result_json_phases(json.str());
+  const auto shown = report_table_rows(html.str(), "connects");
+  ASSERT_EQ(judged.size(), 2U) << json.str();
+  ASSERT_EQ(shown.size(), judged.size() + 1) << html.str();  // and the whole run
+  EXPECT_EQ(judged[0].at("connect_ms.count"), "2");
+  EXPECT_EQ(judged[0].at("connect_ms.over_1s"), "1");
+  EXPECT_EQ(judged[1].at("connect_ms.count"), "1");
+  for (std::size_t k = 0; k < judged.size(); ++k) {
+    const auto& phase = judged[k];
+    const auto& row = shown[k];
+    const std::string what = "phase " + phase.at("name");
+    ASSERT_EQ(row.size(), 6U) << what;
+    EXPECT_EQ(row[0], phase.at("name") + " → " + (k + 1 < judged.size() ? judged[k + 1].at("name") : "end"));
+    EXPECT_EQ(row[1], phase.at("connect_ms.count")) << what;
+    for (const char* key : {"p50", "p99", "max"}) {
+      const std::size_t column = std::string(key) == "p50" ? 2 : std::string(key) == "p99" ? 3 : 4;
+      expect_rounded(row[column], phase.at(std::string("connect_ms.") + key), 2, what + " " + key);
+    }
+    EXPECT_EQ(row[5], phase.at("connect_ms.over_1s")) << what;
+  }
+  EXPECT_EQ(shown.back()[0], "whole run");
+  EXPECT_EQ(shown.back()[1], "3");
+  EXPECT_EQ(shown.back()[5], "1");
 }
 
 TEST(ReportHtmlTest, SaysHowManyProcessesTheObserverInferred) {

@@ -58,6 +58,18 @@ void kernel_counters(JsonWriter& w, const Metrics& m, const RunSubject& subject)
   w.member("kernel_counters_missing", kernel_counters_missing(subject));
 }
 
+// Connect latency (metrics.h's ConnectSummary): its figures are 0 when count is 0.
+void connect(JsonWriter& w, const ConnectSummary& c) {
+  w.key("connect_ms");
+  w.begin_object();
+  w.member("count", c.count);
+  w.member("p50", c.p50_ms);
+  w.member("p99", c.p99_ms);
+  w.member("max", c.max_ms);
+  w.member("over_1s", c.over_1s);
+  w.end_object();
+}
+
 }  // namespace
 
 std::string kernel_counters_missing(const RunSubject& subject) {
@@ -126,6 +138,7 @@ void write_result_json(std::string_view scenario, const RunSubject& subject, con
   w.end_object();
   latency(w, m.latency);
   kernel_counters(w, m, subject);
+  connect(w, m.connect);
   w.key("phases");
   w.begin_array();
   for (const PhaseMetrics& p : m.phases) {
@@ -139,6 +152,7 @@ void write_result_json(std::string_view scenario, const RunSubject& subject, con
     counts(w, "dropped_by_reason", p.dropped_by_reason);
     latency(w, p.latency);
     if (m.kernel_samples > 0) kernel_deltas(w, p.kernel_deltas);
+    connect(w, p.connect);
     w.end_object();
   }
   w.end_array();

@@ -37,6 +37,8 @@ TEST(ResultFileTest, WritesVerdictMetricsAndChecks) {
   usr2.kernel_deltas = {{"TcpExtListenOverflows", 0}, {"TcpOutRsts", 4}};
   j.metrics.kernel_samples = 5;
   j.metrics.kernel_deltas = {{"TcpExtListenOverflows", 1}, {"TcpOutRsts", 6}};
+  usr2.connect = ConnectSummary{3, 0.25, 1003.5, 1003.5, 1};
+  j.metrics.connect = ConnectSummary{5, 0.25, 1003.5, 1003.5, 1};
   j.checks.push_back(Check{"dropped", Verdict::fail, "2 of 10 requests dropped \"quoted\""});
   j.checks.push_back(Check{"run_errors", Verdict::pass, "no run errors"});
   std::ostringstream out;
@@ -99,6 +101,13 @@ TEST(ResultFileTest, WritesVerdictMetricsAndChecks) {
         "TcpOutRsts": 6
       }
     },
+    "connect_ms": {
+      "count": 5,
+      "p50": 0.25,
+      "p99": 1003.5,
+      "max": 1003.5,
+      "over_1s": 1
+    },
     "phases": [
       {
         "name": "USR2",
@@ -120,6 +129,13 @@ TEST(ResultFileTest, WritesVerdictMetricsAndChecks) {
         "kernel_deltas": {
           "TcpExtListenOverflows": 0,
           "TcpOutRsts": 4
+        },
+        "connect_ms": {
+          "count": 3,
+          "p50": 0.25,
+          "p99": 1003.5,
+          "max": 1003.5,
+          "over_1s": 1
         }
       }
     ]
@@ -181,6 +197,13 @@ TEST(ResultFileTest, MissingSwitchoverIsNullAndEmptyCollectionsStayValid) {
     },
     "kernel_counters": null,
     "kernel_counters_missing": "the history has no kernel_counters samples",
+    "connect_ms": {
+      "count": 0,
+      "p50": 0,
+      "p99": 0,
+      "max": 0,
+      "over_1s": 0
+    },
     "phases": []
   },
   "checks": []
