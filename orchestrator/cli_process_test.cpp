@@ -340,11 +340,6 @@ TEST(RunSysctlsRefused, AnUnknownKeyOrNoNetworkNamespaceIsExitThreeNamingTheKey)
 namespace hotdeploy::orchestrator {
 namespace {
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 // Starts `hotdeploy ARGS... --fake-nginx FAKE` with stdout and stderr in dir/stdout and dir/stderr.
 pid_t start_hotdeploy_with(const std::filesystem::path& dir, std::vector<std::string> args) {
   args.insert(args.begin(), HOTDEPLOY_PATH);
@@ -375,8 +370,8 @@ TEST(CliProcess, AMasterThatDiesAtStartEndsTheWaitAtOnceAndLogsGoToStderr) {
       start_hotdeploy_with(dir, {"run", (dir / "dies.yaml").string(), "--out", (dir / "runs").string()}));
   const auto code = hotdeploy.wait_for_exit(30s);
   const auto took = std::chrono::steady_clock::now() - started;
-  const auto out = read_file(dir / "stdout");
-  const auto err = read_file(dir / "stderr");
+  const auto out = read_text(dir / "stdout");
+  const auto err = read_text(dir / "stderr");
   ASSERT_TRUE(code.has_value()) << out << err;
   EXPECT_EQ(*code, exit_fail) << out << err;
   EXPECT_LT(took, 8s) << "the start wait (10 s) was waited out:\n" << out;
@@ -399,8 +394,8 @@ TEST(CliProcess, QuietPrintsNoExpectedWarning) {
   HotdeployProcess hotdeploy(
       start_hotdeploy_with(dir, {"run", (dir / "winch.yaml").string(), "--out", (dir / "runs").string(), "-q"}));
   const auto code = hotdeploy.wait_for_exit(30s);
-  const auto out = read_file(dir / "stdout");
-  const auto err = read_file(dir / "stderr");
+  const auto out = read_text(dir / "stdout");
+  const auto err = read_text(dir / "stderr");
   ASSERT_TRUE(code.has_value()) << out << err;
   EXPECT_EQ(*code, exit_pass) << out << err;
   EXPECT_NE(out.find("PASS winch:"), std::string::npos) << out;
@@ -418,10 +413,10 @@ TEST(CliProcess, JunitAndResultNameTheTargetAndTheBinariesOfEveryRun) {
       start_hotdeploy_with(dir, {"run", (dir / "up.yaml").string(), "--repeat=2", "--out", (dir / "runs").string(),
                                  "--junit", (dir / "junit.xml").string(), "-q"}));
   const auto code = hotdeploy.wait_for_exit(60s);
-  const auto out = read_file(dir / "stdout");
+  const auto out = read_text(dir / "stdout");
   ASSERT_TRUE(code.has_value()) << out;
-  EXPECT_EQ(*code, exit_pass) << out << read_file(dir / "stderr");
-  const auto xml = read_file(dir / "junit.xml");
+  EXPECT_EQ(*code, exit_pass) << out << read_text(dir / "stderr");
+  const auto xml = read_text(dir / "junit.xml");
   EXPECT_NE(xml.find("<testcase classname=\"hotdeploy.fake\" name=\"up#1\""), std::string::npos) << xml;
   EXPECT_NE(xml.find("<testcase classname=\"hotdeploy.fake\" name=\"up#2\""), std::string::npos) << xml;
   const auto installed_sha = sha256_file_hex(dir / "runs" / "up" / "1" / "prefix" / "sbin" / "nginx.old");
@@ -429,7 +424,7 @@ TEST(CliProcess, JunitAndResultNameTheTargetAndTheBinariesOfEveryRun) {
   EXPECT_NE(xml.find("<property name=\"new_binary.version\" value=\"nginx version: fake-nginx/2.0\"/>"),
             std::string::npos)
       << xml;
-  const auto result = read_file(dir / "runs" / "up" / "1" / "result.json");
+  const auto result = read_text(dir / "runs" / "up" / "1" / "result.json");
   EXPECT_NE(result.find("\"target\": \"fake\""), std::string::npos) << result;
   EXPECT_NE(result.find("\"sha256\": \"" + installed_sha + "\""), std::string::npos) << result;
   EXPECT_NE(out.find("PASS up#1: "), std::string::npos) << out;
@@ -458,12 +453,12 @@ TEST(CliProcess, TargetNginxSkipsTheFakeOnlyScenariosOfADirectory) {
       start_hotdeploy_with(dir, {"run", (dir / "library").string(), "--target", "nginx", "--out",
                                  (dir / "runs").string(), "--junit", (dir / "junit.xml").string(), "-q"}));
   const auto code = hotdeploy.wait_for_exit(60s);
-  const auto out = read_file(dir / "stdout");
+  const auto out = read_text(dir / "stdout");
   ASSERT_TRUE(code.has_value()) << out;
-  EXPECT_EQ(*code, exit_pass) << out << read_file(dir / "stderr");
+  EXPECT_EQ(*code, exit_pass) << out << read_text(dir / "stderr");
   EXPECT_NE(out.find("PASS plain:"), std::string::npos) << out;
   EXPECT_NE(out.find("runs: 1 passed, 0 failed, 1 not run"), std::string::npos) << out;
-  const auto xml = read_file(dir / "junit.xml");
+  const auto xml = read_text(dir / "junit.xml");
   EXPECT_NE(xml.find("<testcase classname=\"hotdeploy.nginx\" name=\"faulty\" time=\"0.000\">"), std::string::npos)
       << xml;
   EXPECT_NE(xml.find("<skipped message=\"fake-only: its binaries carry fake-nginx faults"), std::string::npos) << xml;
@@ -486,7 +481,7 @@ TEST(CliProcess, AnInterruptedBatchShowsInterruptedAndListsWhatDidNotRun) {
   ASSERT_TRUE(wait_for_text(dir / "runs" / "b" / "hotdeploy.log", "step: sleep 60s", 20s));
   ASSERT_EQ(::kill(hotdeploy.pid(), SIGINT), 0);
   const auto code = hotdeploy.wait_for_exit(30s);
-  const auto out = read_file(dir / "stdout");
+  const auto out = read_text(dir / "stdout");
   ASSERT_TRUE(code.has_value()) << out;
   EXPECT_EQ(*code, 128 + SIGINT) << out;
   EXPECT_NE(out.find("INTERRUPTED a (interrupted by signal 2; not judged)"), std::string::npos) << out;
@@ -494,7 +489,7 @@ TEST(CliProcess, AnInterruptedBatchShowsInterruptedAndListsWhatDidNotRun) {
   EXPECT_EQ(out.find("FAIL "), std::string::npos) << out;
   EXPECT_NE(out.find("\nc         not run      interrupted by signal 2 before it started\n"), std::string::npos) << out;
   EXPECT_NE(out.find("runs: 0 passed, 0 failed, 1 not run, 2 interrupted"), std::string::npos) << out;
-  const auto xml = read_file(dir / "junit.xml");
+  const auto xml = read_text(dir / "junit.xml");
   EXPECT_NE(xml.find("failures=\"0\" errors=\"0\" skipped=\"3\""), std::string::npos) << xml;
   std::filesystem::remove_all(dir);
 }
@@ -509,17 +504,17 @@ TEST(CliProcess, ARunKilledFromOutsideIsAnErrorNotAnInterruption) {
                                  (dir / "junit.xml").string()}));
   ASSERT_TRUE(wait_for_text(dir / "runs" / "long" / "hotdeploy.log", "step: sleep 60s", 20s));
   const auto children =
-      read_file("/proc/" + std::to_string(hotdeploy.pid()) + "/task/" + std::to_string(hotdeploy.pid()) + "/children");
+      read_text("/proc/" + std::to_string(hotdeploy.pid()) + "/task/" + std::to_string(hotdeploy.pid()) + "/children");
   const pid_t run = static_cast<pid_t>(std::atoi(children.c_str()));
   ASSERT_GT(run, 0) << "hotdeploy's children: '" << children << "'";
   ASSERT_EQ(::kill(run, SIGKILL), 0);
   const auto code = hotdeploy.wait_for_exit(30s);
-  const auto out = read_file(dir / "stdout");
+  const auto out = read_text(dir / "stdout");
   ASSERT_TRUE(code.has_value()) << out;
   EXPECT_EQ(*code, 1) << out;
   EXPECT_EQ(out.find("INTERRUPTED"), std::string::npos) << out;
   EXPECT_NE(out.find("the run process was killed by signal 9"), std::string::npos) << out;
-  const auto xml = read_file(dir / "junit.xml");
+  const auto xml = read_text(dir / "junit.xml");
   EXPECT_NE(xml.find("skipped=\"0\""), std::string::npos) << xml;
   EXPECT_EQ(xml.find("skipped=\"1\""), std::string::npos) << xml;
   std::filesystem::remove_all(dir);
