@@ -185,16 +185,16 @@ int with_exit_codes(const std::function<int()>& command, std::ostream& err) {
     return command();
   } catch (const UsageError& e) {
     err << "hotdeploy: " << e.what() << " (hotdeploy --help lists the usage)\n";
-    return exit_usage;
+    return kExitUsage;
   } catch (const ScenarioError& e) {
     err << "hotdeploy: invalid scenario: " << e.what() << '\n';
-    return exit_usage;
+    return kExitUsage;
   } catch (const EnvironmentError& e) {
     err << "hotdeploy: " << e.what() << '\n';
-    return exit_environment;
+    return kExitEnvironment;
   } catch (const std::exception& e) {
     err << "hotdeploy: internal error: " << e.what() << '\n';
-    return exit_environment;
+    return kExitEnvironment;
   }
 }
 
@@ -295,7 +295,7 @@ void check_environment(const RunArguments& arguments, const RunPlan& plan, const
   for (const auto& scenario : plan.scenarios) {
     std::vector<fs::path> installed = {
         resolve_binary(scenario.target.binary.name, scenario.target.kind, scenario.file, binaries)};
-    if (scenario.target.new_binary.name != missing_binary) {
+    if (scenario.target.new_binary.name != kMissingBinary) {
       installed.push_back(
           resolve_binary(scenario.target.new_binary.name, scenario.target.kind, scenario.file, binaries));
     }
@@ -480,7 +480,7 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
   const bool show_progress = ::isatty(STDOUT_FILENO) == 1 && arguments.log_level == spdlog::level::info;
   std::vector<fs::path> run_dirs(planned.size());
   std::vector<FinishedRun> finished;
-  int worst = exit_pass;
+  int worst = kExitPass;
   const auto prepare = [&](std::size_t i) {
     const auto& plan_i = planned[i];
     run_dirs[i] = run_directory_for(arguments, *plan_i.scenario, plan_i.repetition);
@@ -497,7 +497,7 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
                               try {
                                 const auto result = run_scenario(scenario, isolated);
                                 if (result.interrupted_by != 0) return 128 + result.interrupted_by;
-                                return result.judgement.verdict == harness::Verdict::pass ? exit_pass : exit_fail;
+                                return result.judgement.verdict == harness::Verdict::pass ? kExitPass : kExitFail;
                               } catch (const EnvironmentError& e) {
                                 std::ofstream(environment_error_path(options.run_dir)) << e.what();
                                 throw;
@@ -513,7 +513,7 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
     if (!run.interrupted.empty()) line = "INTERRUPTED " + run.name + " (" + run.interrupted + "; not judged)";
     out << line << '\n' << "files: " << run.run_dir.string() << std::endl;
     // A run ended by a signal failed, unless hotdeploy was interrupted (then it exits 128 + N below).
-    const int status = code == exit_pass || code == exit_fail ? code : code >= 128 ? exit_fail : exit_environment;
+    const int status = code == kExitPass || code == kExitFail ? code : code >= 128 ? kExitFail : kExitEnvironment;
     worst = std::max(worst, status);
     finished.push_back(std::move(run));
   };
@@ -538,7 +538,7 @@ int validate_command(const std::vector<std::string>& args, std::ostream& out) {
     const auto scenario = parse_scenario_file(file.path.string());
     out << "ok " << file.path.string() << " (" << scenario.name << ", " << scenario.steps.size() << " steps)\n";
   }
-  return exit_pass;
+  return kExitPass;
 }
 
 // A saved run's history.jsonl; EnvironmentError when it is missing or malformed.
@@ -570,10 +570,10 @@ int check_command(const std::vector<std::string>& args, std::ostream& out) {
       out << file << ": and " << validation.count - validation.violations.size() << " more violations\n";
     }
     out << verdict_line(scenario.name, subject, judgement) << '\n';
-    return exit_usage;
+    return kExitUsage;
   }
   out << verdict_line(scenario.name, subject, judgement) << '\n';
-  return judgement.verdict == harness::Verdict::pass ? exit_pass : exit_fail;
+  return judgement.verdict == harness::Verdict::pass ? kExitPass : kExitFail;
 }
 
 int diff_command(const std::vector<std::string>& args, std::ostream& out) {
@@ -583,7 +583,7 @@ int diff_command(const std::vector<std::string>& args, std::ostream& out) {
   const auto comparison = compare_runs(a, b);
   for (const auto& aspect : comparison.aspects) out << comparison_line(aspect) << '\n';
   for (const auto& tolerance : comparison.tolerated) out << tolerance_line(tolerance) << '\n';
-  return comparison.same() ? exit_pass : exit_fail;
+  return comparison.same() ? kExitPass : kExitFail;
 }
 
 int list_command(const std::vector<std::string>& args, std::ostream& out) {
@@ -596,7 +596,7 @@ int list_command(const std::vector<std::string>& args, std::ostream& out) {
     out << std::left << std::setw(26) << scenario.name << ' ' << std::setw(6)
         << (scenario.target.kind == TargetKind::fake ? "fake" : "nginx") << ' ' << summary << '\n';
   }
-  return exit_pass;
+  return kExitPass;
 }
 
 bool asks_for_help(const std::vector<std::string>& args) {
@@ -606,11 +606,11 @@ bool asks_for_help(const std::vector<std::string>& args) {
 int dispatch(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help" || asks_for_help(args)) {
     (args.empty() ? err : out) << usage_text();
-    return args.empty() ? exit_usage : exit_pass;
+    return args.empty() ? kExitUsage : kExitPass;
   }
   if (args[0] == "--version") {
     out << "hotdeploy " << HOTDEPLOY_VERSION << '\n';
-    return exit_pass;
+    return kExitPass;
   }
   if (args[0] == "run") return run_command(args, out, err);
   if (args[0] == "validate") return validate_command(args, out);

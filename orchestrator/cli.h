@@ -9,10 +9,10 @@
 
 namespace hotdeploy::orchestrator {
 
-inline constexpr int exit_pass = 0;
-inline constexpr int exit_fail = 1;
-inline constexpr int exit_usage = 2;
-inline constexpr int exit_environment = 3;
+inline constexpr int kExitPass = 0;
+inline constexpr int kExitFail = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitEnvironment = 3;
 
 [[nodiscard]] int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 

@@ -179,7 +179,7 @@ TEST(RequireIsolation, WithoutAnyNamespaceExitsThreeNamingWhatWasRefused) {
   const auto code = hotdeploy.wait_for_exit(15s);
   const auto output = read_text(dir / "hotdeploy.output");
   ASSERT_TRUE(code.has_value()) << output;
-  EXPECT_EQ(*code, exit_environment) << output;
+  EXPECT_EQ(*code, kExitEnvironment) << output;
   EXPECT_EQ(output,
             "hotdeploy: --require-isolation: the run would get no PID namespace (PID namespace: Operation not "
             "permitted; user namespace: No space left on device); it would rely on subreaping and cleanup only\n");
@@ -227,7 +227,7 @@ TEST(ParallelRuns, TwoUpgradesAtOnceBothPassAndCheckAgrees) {
   }
   std::ostringstream check_out;
   std::ostringstream check_err;
-  EXPECT_EQ(run_cli({"check", (out / "first").string()}, check_out, check_err), exit_pass) << check_err.str();
+  EXPECT_EQ(run_cli({"check", (out / "first").string()}, check_out, check_err), kExitPass) << check_err.str();
   EXPECT_EQ(check_out.str().rfind("PASS first:", 0), 0u) << check_out.str();
   EXPECT_NE(read_text(out / "first" / "result.json").find("\"isolation\""), std::string::npos)
       << "check dropped the run's isolation from result.json";
@@ -315,7 +315,7 @@ TEST(RunSysctlsRefused, AnUnknownKeyOrNoNetworkNamespaceIsExitThreeNamingTheKey)
     const auto code = hotdeploy.wait_for_exit(15s);
     const auto output = read_text(dir / "hotdeploy.output");
     ASSERT_TRUE(code.has_value()) << output;
-    EXPECT_EQ(*code, exit_environment) << output;
+    EXPECT_EQ(*code, kExitEnvironment) << output;
     EXPECT_NE(output.find("hotdeploy: target.sysctls: cannot set net.core.no_such_knob to 1 in the run's network "
                           "namespace (/proc/sys/net/core/no_such_knob): No such file or directory"),
               std::string::npos)
@@ -325,7 +325,7 @@ TEST(RunSysctlsRefused, AnUnknownKeyOrNoNetworkNamespaceIsExitThreeNamingTheKey)
   const auto code = hotdeploy.wait_for_exit(15s);
   const auto output = read_text(dir / "hotdeploy.output");
   ASSERT_TRUE(code.has_value()) << output;
-  EXPECT_EQ(*code, exit_environment) << output;
+  EXPECT_EQ(*code, kExitEnvironment) << output;
   EXPECT_NE(output.find("hotdeploy: target.sysctls (net.core.somaxconn, ...) need the run's own network namespace, "
                         "which it did not get (PID namespace: Operation not permitted; user namespace: No space left "
                         "on device)"),
@@ -373,7 +373,7 @@ TEST(CliProcess, AMasterThatDiesAtStartEndsTheWaitAtOnceAndLogsGoToStderr) {
   const auto out = read_text(dir / "stdout");
   const auto err = read_text(dir / "stderr");
   ASSERT_TRUE(code.has_value()) << out << err;
-  EXPECT_EQ(*code, exit_fail) << out << err;
+  EXPECT_EQ(*code, kExitFail) << out << err;
   EXPECT_LT(took, 8s) << "the start wait (10 s) was waited out:\n" << out;
   EXPECT_NE(out.find("FAIL dies:"), std::string::npos) << out;
   EXPECT_NE(out.find("  run_errors: run_error: wait serving of old ended: "), std::string::npos) << out;
@@ -397,7 +397,7 @@ TEST(CliProcess, QuietPrintsNoExpectedWarning) {
   const auto out = read_text(dir / "stdout");
   const auto err = read_text(dir / "stderr");
   ASSERT_TRUE(code.has_value()) << out << err;
-  EXPECT_EQ(*code, exit_pass) << out << err;
+  EXPECT_EQ(*code, kExitPass) << out << err;
   EXPECT_NE(out.find("PASS winch:"), std::string::npos) << out;
   EXPECT_EQ(out.find("[hotdeploy]"), std::string::npos) << out;
   EXPECT_EQ(err, "");
@@ -415,7 +415,7 @@ TEST(CliProcess, JunitAndResultNameTheTargetAndTheBinariesOfEveryRun) {
   const auto code = hotdeploy.wait_for_exit(60s);
   const auto out = read_text(dir / "stdout");
   ASSERT_TRUE(code.has_value()) << out;
-  EXPECT_EQ(*code, exit_pass) << out << read_text(dir / "stderr");
+  EXPECT_EQ(*code, kExitPass) << out << read_text(dir / "stderr");
   const auto xml = read_text(dir / "junit.xml");
   EXPECT_NE(xml.find("<testcase classname=\"hotdeploy.fake\" name=\"up#1\""), std::string::npos) << xml;
   EXPECT_NE(xml.find("<testcase classname=\"hotdeploy.fake\" name=\"up#2\""), std::string::npos) << xml;
@@ -434,7 +434,7 @@ TEST(CliProcess, JunitAndResultNameTheTargetAndTheBinariesOfEveryRun) {
       << out;
   std::ostringstream check_out;
   std::ostringstream check_err;
-  EXPECT_EQ(run_cli({"check", (dir / "runs" / "up" / "2").string()}, check_out, check_err), exit_pass);
+  EXPECT_EQ(run_cli({"check", (dir / "runs" / "up" / "2").string()}, check_out, check_err), kExitPass);
   EXPECT_NE(check_out.str().find("\n  on fake: binary "), std::string::npos) << check_out.str();
   std::filesystem::remove_all(dir);
 }
@@ -455,7 +455,7 @@ TEST(CliProcess, TargetNginxSkipsTheFakeOnlyScenariosOfADirectory) {
   const auto code = hotdeploy.wait_for_exit(60s);
   const auto out = read_text(dir / "stdout");
   ASSERT_TRUE(code.has_value()) << out;
-  EXPECT_EQ(*code, exit_pass) << out << read_text(dir / "stderr");
+  EXPECT_EQ(*code, kExitPass) << out << read_text(dir / "stderr");
   EXPECT_NE(out.find("PASS plain:"), std::string::npos) << out;
   EXPECT_NE(out.find("runs: 1 passed, 0 failed, 1 not run"), std::string::npos) << out;
   const auto xml = read_text(dir / "junit.xml");

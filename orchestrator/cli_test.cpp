@@ -33,21 +33,21 @@ CliOutput cli(const std::vector<std::string>& args) {
 
 TEST(Cli, HelpAndVersionExitZero) {
   const auto help = cli({"--help"});
-  EXPECT_EQ(help.code, exit_pass);
+  EXPECT_EQ(help.code, kExitPass);
   EXPECT_NE(help.out.find("usage: hotdeploy run FILE"), std::string::npos);
   EXPECT_NE(help.out.find("hotdeploy diff RUN_DIR_A RUN_DIR_B"), std::string::npos);
   const auto version = cli({"--version"});
-  EXPECT_EQ(version.code, exit_pass);
+  EXPECT_EQ(version.code, kExitPass);
   EXPECT_EQ(version.out.rfind("hotdeploy ", 0), 0u);
 }
 
 TEST(Cli, BadUsageExitsTwoWithTheReason) {
-  EXPECT_EQ(cli({}).code, exit_usage);
+  EXPECT_EQ(cli({}).code, kExitUsage);
   const auto unknown = cli({"frobnicate"});
-  EXPECT_EQ(unknown.code, exit_usage);
+  EXPECT_EQ(unknown.code, kExitUsage);
   EXPECT_EQ(unknown.err, usage_line("unknown command 'frobnicate'"));
   const auto no_file = cli({"run"});
-  EXPECT_EQ(no_file.code, exit_usage);
+  EXPECT_EQ(no_file.code, kExitUsage);
   EXPECT_EQ(no_file.err, usage_line("run needs a scenario FILE or DIR"));
   const auto no_value = cli({"run", "x.yaml", "--out"});
   EXPECT_EQ(no_value.err, usage_line("--out needs a value (--out DIR)"));
@@ -59,7 +59,7 @@ TEST(Cli, TwoScenariosOfOneNameAreRefusedBeforeAnythingRuns) {
   std::ofstream(dir / "b.yaml") << "name: same\nsteps:\n  - sleep: 1ms\n";
   const auto result =
       cli({"run", (dir / "a.yaml").string(), (dir / "b.yaml").string(), "--out", (dir / "runs").string()});
-  EXPECT_EQ(result.code, exit_usage);
+  EXPECT_EQ(result.code, kExitUsage);
   EXPECT_NE(result.err.find((dir / "b.yaml").string() + ": scenario name 'same' is also the name of " +
                             (dir / "a.yaml").string()),
             std::string::npos)
@@ -73,11 +73,11 @@ TEST(Cli, InvalidScenarioExitsTwoNamingFileLineAndColumn) {
   const auto file = (dir / "typo.yaml").string();
   std::ofstream(file) << "name: typo\nsteps:\n  - signal: {sned: USR2}\n";
   const auto result = cli({"run", file});
-  EXPECT_EQ(result.code, exit_usage);
+  EXPECT_EQ(result.code, kExitUsage);
   EXPECT_EQ(result.err,
             "hotdeploy: invalid scenario: " + file + ":3:14: unknown key 'sned' in signal (known: send, to)\n");
   const auto missing = cli({"run", (dir / "missing.yaml").string()});
-  EXPECT_EQ(missing.code, exit_usage);
+  EXPECT_EQ(missing.code, kExitUsage);
   EXPECT_EQ(missing.err,
             "hotdeploy: invalid scenario: " + (dir / "missing.yaml").string() + ": cannot open the scenario file\n");
   std::filesystem::remove_all(dir);
@@ -94,16 +94,16 @@ TEST(Cli, ValidateAndListReadEveryScenarioWithoutRunningIt) {
   std::ofstream(dir / "a.yaml") << "name: alpha\nsummary: First one.\nsteps:\n  - upgrade: {}\n";
   std::ofstream(dir / "b.yaml") << "name: beta\ntarget: {kind: nginx}\nsteps: []\n";
   const auto validated = cli({"validate", dir.string()});
-  EXPECT_EQ(validated.code, exit_pass);
+  EXPECT_EQ(validated.code, kExitPass);
   EXPECT_EQ(validated.out, "ok " + (dir / "a.yaml").string() + " (alpha, 7 steps)\nok " + (dir / "b.yaml").string() +
                                " (beta, 0 steps)\n");
   const auto listed = cli({"list", dir.string()});
-  EXPECT_EQ(listed.code, exit_pass);
+  EXPECT_EQ(listed.code, kExitPass);
   EXPECT_NE(listed.out.find("alpha                      fake   First one."), std::string::npos) << listed.out;
   EXPECT_NE(listed.out.find("beta                       nginx"), std::string::npos) << listed.out;
   std::ofstream(dir / "c.yaml") << "name: gamma\nsteps:\n  - sleep: soon\n";
   const auto invalid = cli({"validate", dir.string()});
-  EXPECT_EQ(invalid.code, exit_usage);
+  EXPECT_EQ(invalid.code, kExitUsage);
   EXPECT_NE(invalid.err.find((dir / "c.yaml").string() + ":3:12: 'sleep' must be a duration"), std::string::npos);
   std::filesystem::remove_all(dir);
 }
@@ -115,9 +115,9 @@ TEST(Cli, RunOptionsAreCheckedBeforeAnythingRuns) {
             usage_line("--jobs must be a whole number from 1 to 64, got 'two'"));
   EXPECT_EQ(cli({"run", "x.yaml", "--target", "apache"}).err,
             usage_line("--target must be fake or nginx, got 'apache'"));
-  EXPECT_EQ(cli({"check"}).code, exit_usage);
+  EXPECT_EQ(cli({"check"}).code, kExitUsage);
   const auto missing_dir = cli({"check", "/nonexistent/run"});
-  EXPECT_EQ(missing_dir.code, exit_usage);
+  EXPECT_EQ(missing_dir.code, kExitUsage);
   EXPECT_EQ(missing_dir.err,
             "hotdeploy: invalid scenario: /nonexistent/run/scenario.yaml: cannot open the scenario file\n");
 }
@@ -143,14 +143,14 @@ TEST(Cli, DiffPrintsALinePerAspectAndWhatItToleratedAndExitsOneWhenAnyAspectDiff
   write_history(dir / "fake", fake.build());
   write_history(dir / "nginx", real.build());
   const auto same = cli({"diff", (dir / "fake").string(), (dir / "nginx").string()});
-  EXPECT_EQ(same.code, exit_pass);
+  EXPECT_EQ(same.code, kExitPass);
   EXPECT_EQ(same.out,
             "masters           same\nworkers           same\npid_files         same\nno_effect         same\n"
             "served_by_at_end  same\ndropped           same\n");
   real.worker(9, 5, 1);
   write_history(dir / "nginx", real.build());
   const auto differs = cli({"diff", (dir / "fake").string(), (dir / "nginx").string()});
-  EXPECT_EQ(differs.code, exit_fail);
+  EXPECT_EQ(differs.code, kExitFail);
   EXPECT_NE(differs.out.find("workers           A: g1 1 born 0 exited  |  B: g1 2 born 0 exited\n"), std::string::npos)
       << differs.out;
   fake.request(1, harness::Outcome::info, harness::Reason::closed_without_response);
@@ -162,10 +162,10 @@ TEST(Cli, DiffPrintsALinePerAspectAndWhatItToleratedAndExitsOneWhenAnyAspectDiff
 
   EXPECT_EQ(cli({"diff", (dir / "fake").string()}).err, usage_line("diff needs exactly two RUN_DIRs"));
   const auto missing = cli({"diff", (dir / "fake").string(), (dir / "none").string()});
-  EXPECT_EQ(missing.code, exit_environment);
+  EXPECT_EQ(missing.code, kExitEnvironment);
   EXPECT_EQ(missing.err, "hotdeploy: cannot open " + (dir / "none" / "history.jsonl").string() + "\n");
   std::ofstream(dir / "nginx" / "history.jsonl") << "{\"i\":0}\n";
-  EXPECT_EQ(cli({"diff", (dir / "fake").string(), (dir / "nginx").string()}).code, exit_environment);
+  EXPECT_EQ(cli({"diff", (dir / "fake").string(), (dir / "nginx").string()}).code, kExitEnvironment);
   std::filesystem::remove_all(dir);
 }
 
@@ -201,12 +201,12 @@ TEST(Cli, NginxOrNewBinaryThatNoRunUsesIsAUsageError) {
   const auto scenario = fake_upgrade_scenario(dir).string();
   const auto out = dir / "runs";
   const auto unused_nginx = cli({"run", scenario, "--nginx", "/bin/true", "--out", out.string()});
-  EXPECT_EQ(unused_nginx.code, exit_usage);
+  EXPECT_EQ(unused_nginx.code, kExitUsage);
   EXPECT_EQ(unused_nginx.err, usage_line("--nginx /bin/true is not used: every scenario runs on fake-nginx and none "
                                          "names nginx (add --target nginx)"));
   std::ofstream(dir / "still.yaml") << "name: still\nsteps:\n  - sleep: 1s\n";
   const auto unused_new = cli({"run", (dir / "still.yaml").string(), "--new-binary=/bin/true", "--out", out.string()});
-  EXPECT_EQ(unused_new.code, exit_usage);
+  EXPECT_EQ(unused_new.code, kExitUsage);
   EXPECT_EQ(unused_new.err,
             usage_line("--new-binary /bin/true is not used: no scenario swaps in a new binary (swap_binary: new)"));
   EXPECT_FALSE(std::filesystem::exists(out));
@@ -221,7 +221,7 @@ TEST(Cli, MissingBinaryOrUnwritableOutputStopsBeforeAnyRunDirectory) {
   const auto out = dir / "runs";
   const auto missing = cli({"run", scenario, "--new-binary", "/nonexistent/nginx", "--out", out.string(), "--junit",
                             (dir / "junit.xml").string()});
-  EXPECT_EQ(missing.code, exit_environment);
+  EXPECT_EQ(missing.code, kExitEnvironment);
   EXPECT_EQ(missing.err, "hotdeploy: --new-binary /nonexistent/nginx: not found\n");
   std::ifstream junit(dir / "junit.xml");
   const std::string xml((std::istreambuf_iterator<char>(junit)), std::istreambuf_iterator<char>());
@@ -230,16 +230,16 @@ TEST(Cli, MissingBinaryOrUnwritableOutputStopsBeforeAnyRunDirectory) {
       << xml;
   std::filesystem::create_directories(dir / "junit-dir");
   const auto junit_dir = cli({"run", scenario, "--out", out.string(), "--junit", (dir / "junit-dir").string()});
-  EXPECT_EQ(junit_dir.code, exit_environment);
+  EXPECT_EQ(junit_dir.code, kExitEnvironment);
   EXPECT_EQ(junit_dir.err, "hotdeploy: --junit " + (dir / "junit-dir").string() + ": is a directory\n");
   std::ofstream(dir / "a-file") << "x";
   const auto out_file = cli({"run", scenario, "--out", (dir / "a-file" / "runs").string()});
-  EXPECT_EQ(out_file.code, exit_environment);
+  EXPECT_EQ(out_file.code, kExitEnvironment);
   EXPECT_EQ(out_file.err, "hotdeploy: --out " + (dir / "a-file" / "runs").string() + ": " + (dir / "a-file").string() +
                               " is not a directory\n");
   std::ofstream(dir / "relative.yaml") << "name: relative\ntarget: {new_binary: bin/absent}\nsteps:\n  - upgrade: {}\n";
   const auto from_file = cli({"run", (dir / "relative.yaml").string(), "--out", out.string()});
-  EXPECT_EQ(from_file.code, exit_environment);
+  EXPECT_EQ(from_file.code, kExitEnvironment);
   EXPECT_EQ(from_file.err, "hotdeploy: binary " + (dir / "bin/absent").string() + " (from 'bin/absent' in " +
                                (dir / "relative.yaml").string() + "): not found\n");
   EXPECT_FALSE(std::filesystem::exists(out));

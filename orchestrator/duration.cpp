@@ -14,12 +14,12 @@ struct Unit {
 };
 
 // Largest first: a combined duration names them in this order, each at most once.
-constexpr std::array<Unit, 3> units = {{{"m", 60000}, {"s", 1000}, {"ms", 1}}};
+constexpr std::array<Unit, 3> kUnits = {{{"m", 60000}, {"s", 1000}, {"ms", 1}}};
 
 }  // namespace
 
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
-  constexpr std::int64_t max_ms = std::int64_t{24} * 3600 * 1000;
+  constexpr std::int64_t kMaxMs = std::int64_t{24} * 3600 * 1000;
   const char* at = text.data();
   const char* const last = text.data() + text.size();
   std::size_t next_unit = 0;
@@ -32,11 +32,11 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
     const char* unit_end = unit_start;
     while (unit_end != last && *unit_end >= 'a' && *unit_end <= 'z') ++unit_end;
     const std::string_view unit(unit_start, static_cast<std::size_t>(unit_end - unit_start));
-    while (next_unit < units.size() && units[next_unit].name != unit) ++next_unit;
-    if (next_unit == units.size()) return std::nullopt;
-    if (value > max_ms / units[next_unit].ms) return std::nullopt;
-    ms += value * units[next_unit].ms;
-    if (ms > max_ms) return std::nullopt;
+    while (next_unit < kUnits.size() && kUnits[next_unit].name != unit) ++next_unit;
+    if (next_unit == kUnits.size()) return std::nullopt;
+    if (value > kMaxMs / kUnits[next_unit].ms) return std::nullopt;
+    ms += value * kUnits[next_unit].ms;
+    if (ms > kMaxMs) return std::nullopt;
     ++next_unit;
     at = unit_end;
   }

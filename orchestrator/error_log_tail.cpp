@@ -20,11 +20,11 @@ std::optional<int> leading_number(std::string_view text) {
 
 // "YYYY/MM/DD HH:MM:SS": digits with separators at fixed places.
 bool is_timestamp(std::string_view text) {
-  constexpr std::string_view shape = "dddd/dd/dd dd:dd:dd";
-  if (text.size() < shape.size()) return false;
-  for (std::size_t i = 0; i < shape.size(); ++i) {
+  constexpr std::string_view kShape = "dddd/dd/dd dd:dd:dd";
+  if (text.size() < kShape.size()) return false;
+  for (std::size_t i = 0; i < kShape.size(); ++i) {
     const bool digit = text[i] >= '0' && text[i] <= '9';
-    if (shape[i] == 'd' ? !digit : text[i] != shape[i]) return false;
+    if (kShape[i] == 'd' ? !digit : text[i] != kShape[i]) return false;
   }
   return true;
 }
@@ -43,13 +43,13 @@ ErrorLogLine parse_error_log_line(std::string_view line) {
   parsed.raw = std::string(line);
   parsed.message = parsed.raw;
   // "YYYY/MM/DD HH:MM:SS [level] PID#TID: *CID message" (the "*CID " connection number is optional)
-  constexpr std::size_t level_open = 20;
-  if (!is_timestamp(line) || line.size() <= level_open || line[level_open - 1] != ' ' || line[level_open] != '[') {
+  constexpr std::size_t kLevelOpen = 20;
+  if (!is_timestamp(line) || line.size() <= kLevelOpen || line[kLevelOpen - 1] != ' ' || line[kLevelOpen] != '[') {
     return parsed;
   }
-  const auto level_close = line.find(']', level_open);
+  const auto level_close = line.find(']', kLevelOpen);
   if (level_close == std::string_view::npos) return parsed;
-  const auto level = harness::from_string<harness::LogLevel>(line.substr(level_open + 1, level_close - level_open - 1));
+  const auto level = harness::from_string<harness::LogLevel>(line.substr(kLevelOpen + 1, level_close - kLevelOpen - 1));
   if (!level || *level == harness::LogLevel::none) return parsed;
   std::size_t at = level_close + 1;
   if (at >= line.size() || line[at] != ' ') return parsed;
@@ -73,15 +73,15 @@ ErrorLogLine parse_error_log_line(std::string_view line) {
 }
 
 std::optional<ProcessMention> parse_process_mention(std::string_view message) {
-  constexpr std::string_view start_worker = "start worker process ";
-  constexpr std::string_view start_binary = "start new binary process ";
-  if (starts_with(message, start_worker)) {
-    if (auto pid = leading_number(message.substr(start_worker.size()))) {
+  constexpr std::string_view kStartWorker = "start worker process ";
+  constexpr std::string_view kStartBinary = "start new binary process ";
+  if (starts_with(message, kStartWorker)) {
+    if (auto pid = leading_number(message.substr(kStartWorker.size()))) {
       return ProcessMention{ProcessMention::Kind::started_worker, *pid, -1};
     }
   }
-  if (starts_with(message, start_binary)) {
-    if (auto pid = leading_number(message.substr(start_binary.size()))) {
+  if (starts_with(message, kStartBinary)) {
+    if (auto pid = leading_number(message.substr(kStartBinary.size()))) {
       return ProcessMention{ProcessMention::Kind::started_new_binary, *pid, -1};
     }
   }
@@ -91,16 +91,16 @@ std::optional<ProcessMention> parse_process_mention(std::string_view message) {
     const auto rest = message.substr(name.size());
     auto pid = leading_number(rest);
     if (!pid) return std::nullopt;
-    constexpr std::string_view with_code = " exited with code ";
-    constexpr std::string_view on_signal = " exited on signal ";
+    constexpr std::string_view kWithCode = " exited with code ";
+    constexpr std::string_view kOnSignal = " exited on signal ";
     const auto after_pid = rest.substr(rest.find(' ') == std::string_view::npos ? rest.size() : rest.find(' '));
-    if (starts_with(after_pid, with_code)) {
-      if (auto code = leading_number(after_pid.substr(with_code.size()))) {
+    if (starts_with(after_pid, kWithCode)) {
+      if (auto code = leading_number(after_pid.substr(kWithCode.size()))) {
         return ProcessMention{ProcessMention::Kind::exited, *pid, *code};
       }
     }
-    if (starts_with(after_pid, on_signal)) {
-      if (auto signal = leading_number(after_pid.substr(on_signal.size()))) {
+    if (starts_with(after_pid, kOnSignal)) {
+      if (auto signal = leading_number(after_pid.substr(kOnSignal.size()))) {
         return ProcessMention{ProcessMention::Kind::exited, *pid, 128 + *signal};
       }
     }
@@ -127,9 +127,9 @@ std::vector<std::string> ErrorLogTail::read_new_lines() {
     start = newline + 1;
   }
   partial_.erase(0, start);
-  while (partial_.size() > max_line_bytes) {
-    lines.emplace_back(partial_, 0, max_line_bytes);
-    partial_.erase(0, max_line_bytes);
+  while (partial_.size() > kMaxLineBytes) {
+    lines.emplace_back(partial_, 0, kMaxLineBytes);
+    partial_.erase(0, kMaxLineBytes);
   }
   return lines;
 }

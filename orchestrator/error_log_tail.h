@@ -5,7 +5,7 @@
 // processes ("start worker process 1240", "start new binary process 1241", "worker process 1240
 // exited with code 0") because they classify a process before its title changes and give the exit
 // code of processes hotdeploy cannot wait for. Partial lines wait for their newline, up to
-// max_line_bytes: a longer run of bytes without one is returned as a line of its own.
+// kMaxLineBytes: a longer run of bytes without one is returned as a line of its own.
 #pragma once
 
 #include <sys/types.h>
@@ -40,7 +40,7 @@ struct ProcessMention {
 
 class ErrorLogTail {
  public:
-  static constexpr std::size_t max_line_bytes = 64 * 1024;
+  static constexpr std::size_t kMaxLineBytes = 64 * 1024;
   explicit ErrorLogTail(std::filesystem::path path) : path_(std::move(path)) {}
   // Complete lines appended since the last call (none if the file does not exist yet).
   [[nodiscard]] std::vector<std::string> read_new_lines();

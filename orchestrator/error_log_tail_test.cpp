@@ -120,12 +120,12 @@ TEST(ErrorLogTail, BoundsALineThatNeverEnds) {
   ::close(fd);
   {
     std::ofstream out(path_template);
-    out << std::string(ErrorLogTail::max_line_bytes + 10, 'x');
+    out << std::string(ErrorLogTail::kMaxLineBytes + 10, 'x');
   }
   ErrorLogTail tail(path_template);
   const auto lines = tail.read_new_lines();
   ASSERT_EQ(lines.size(), 1u);
-  EXPECT_EQ(lines[0].size(), ErrorLogTail::max_line_bytes);
+  EXPECT_EQ(lines[0].size(), ErrorLogTail::kMaxLineBytes);
   ::unlink(path_template);
 }
 

@@ -11,7 +11,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::uint32_t pid_file_events = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE;
+constexpr std::uint32_t kPidFileEvents = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE;
 
 class FileChangeWatchTest : public ::testing::Test {
  protected:
@@ -29,8 +29,8 @@ class FileChangeWatchTest : public ::testing::Test {
 };
 
 TEST_F(FileChangeWatchTest, ReportsWritesRenamesAndRemovalsOfTheNamedFilesOnly) {
-  FileChangeWatch watch({{dir_ / "nginx.pid", pid_file_events},
-                         {dir_ / "nginx.pid.oldbin", pid_file_events},
+  FileChangeWatch watch({{dir_ / "nginx.pid", kPidFileEvents},
+                         {dir_ / "nginx.pid.oldbin", kPidFileEvents},
                          {dir_ / "error.log", IN_MODIFY | IN_CREATE}});
   ASSERT_TRUE(watch.available());
   EXPECT_GE(watch.fd(), 0);
@@ -51,7 +51,7 @@ TEST_F(FileChangeWatchTest, ReportsWritesRenamesAndRemovalsOfTheNamedFilesOnly) 
 }
 
 TEST_F(FileChangeWatchTest, IsUnavailableWhenTheDirectoryDoesNotExist) {
-  FileChangeWatch watch({{dir_ / "missing" / "nginx.pid", pid_file_events}});
+  FileChangeWatch watch({{dir_ / "missing" / "nginx.pid", kPidFileEvents}});
   EXPECT_FALSE(watch.available());
   EXPECT_EQ(watch.fd(), -1);
   EXPECT_TRUE(watch.read_changes().empty());

@@ -51,8 +51,8 @@ bool probe_http_ok(std::uint16_t port, std::chrono::milliseconds timeout) {
   int error = 0;
   socklen_t length = sizeof error;
   if (::getsockopt(socket.fd(), SOL_SOCKET, SO_ERROR, &error, &length) != 0 || error != 0) return false;
-  constexpr std::string_view request = "GET / HTTP/1.1\r\nHost: hotdeploy-probe\r\nConnection: close\r\n\r\n";
-  if (::send(socket.fd(), request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
+  constexpr std::string_view kRequest = "GET / HTTP/1.1\r\nHost: hotdeploy-probe\r\nConnection: close\r\n\r\n";
+  if (::send(socket.fd(), kRequest.data(), kRequest.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(kRequest.size())) {
     return false;
   }
   std::array<char, 16> status{};

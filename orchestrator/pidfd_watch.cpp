@@ -12,7 +12,7 @@
 namespace hotdeploy::orchestrator {
 namespace {
 
-constexpr std::uint64_t other_tag = std::numeric_limits<std::uint64_t>::max();
+constexpr std::uint64_t kOtherTag = std::numeric_limits<std::uint64_t>::max();
 
 // The raw system call, so that glibc older than 2.36 (no pidfd_open wrapper) builds too.
 int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0U)); }
@@ -52,7 +52,7 @@ PidfdWatch::Added PidfdWatch::add(pid_t pid) {
 void PidfdWatch::add_other(int fd) {
   epoll_event event{};
   event.events = EPOLLIN;
-  event.data.u64 = other_tag;
+  event.data.u64 = kOtherTag;
   if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
     throw std::system_error(errno, std::generic_category(), "epoll_ctl");
   }
@@ -65,7 +65,7 @@ PidfdWatch::Ready PidfdWatch::wait(std::chrono::milliseconds timeout) {
       ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), static_cast<int>(timeout.count()));
   for (int i = 0; i < n; ++i) {
     const auto tag = events[static_cast<std::size_t>(i)].data.u64;
-    if (tag == other_tag) {
+    if (tag == kOtherTag) {
       ready.other = true;
       continue;
     }

@@ -32,7 +32,7 @@ namespace {
 // hotdeploy's own descriptors (log files, sockets, pipes) must not leak into the programs it
 // starts. Boost.Process reports exec failures through a close-on-exec pipe, so mark rather than
 // close; standard input, output and error are already redirected when this runs.
-const auto close_ours_on_exec = bp::extend::on_exec_setup = [](auto&) {
+const auto kCloseOursOnExec = bp::extend::on_exec_setup = [](auto&) {
   ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
   ::signal(SIGPIPE, SIG_DFL);
 };
@@ -45,7 +45,7 @@ pid_t launch(const LaunchSpec& spec) {
   try {
     bp::child child(bp::exe = spec.argv.front(), bp::args = args, bp::start_dir = spec.working_directory.string(),
                     bp::std_in<bp::null, bp::std_out> spec.stdout_file.string(),
-                    bp::std_err > spec.stderr_file.string(), close_ours_on_exec);
+                    bp::std_err > spec.stderr_file.string(), kCloseOursOnExec);
     const pid_t pid = child.id();
     child.detach();
     return pid;
@@ -125,7 +125,7 @@ CompletedProcess run_to_completion(const std::vector<std::string>& argv, std::ch
   try {
     bp::pipe errors;
     bp::child child(bp::exe = argv.front(), bp::args = args, bp::std_in<bp::null, bp::std_out> bp::null,
-                    bp::std_err > errors, close_ours_on_exec);
+                    bp::std_err > errors, kCloseOursOnExec);
     // Only the child writes to the pipe: with our write end closed, its exit ends the stream.
     ::close(errors.native_sink());
     errors.assign_sink(-1);

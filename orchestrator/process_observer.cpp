@@ -24,14 +24,14 @@ namespace {
 
 // How long a process that is gone waits for its exit code (the master's log line) before its
 // exit is recorded with code -1 (unknown).
-constexpr std::int64_t exit_code_grace_ns = 200'000'000;
+constexpr std::int64_t kExitCodeGraceNs = 200'000'000;
 
-constexpr std::uint32_t pid_file_events = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE;
-constexpr std::uint32_t error_log_events = IN_MODIFY | IN_CREATE;
+constexpr std::uint32_t kPidFileEvents = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE;
+constexpr std::uint32_t kErrorLogEvents = IN_MODIFY | IN_CREATE;
 // Indices in the FileChangeWatch's list.
-constexpr std::size_t pid_file_index = 0;
-constexpr std::size_t oldbin_file_index = 1;
-constexpr std::size_t error_log_index = 2;
+constexpr std::size_t kPidFileIndex = 0;
+constexpr std::size_t kOldbinFileIndex = 1;
+constexpr std::size_t kErrorLogIndex = 2;
 
 std::optional<pid_t> read_pid_file(const std::filesystem::path& path) {
   std::ifstream in(path);
@@ -75,9 +75,9 @@ ProcessObserver::ProcessObserver(ObserverConfig config, const harness::RunClock&
     : config_(std::move(config)),
       clock_(clock),
       log_tail_(config_.error_log),
-      files_({{config_.pid_file, pid_file_events},
-              {config_.oldbin_file, pid_file_events},
-              {config_.error_log, error_log_events}}) {
+      files_({{config_.pid_file, kPidFileEvents},
+              {config_.oldbin_file, kPidFileEvents},
+              {config_.error_log, kErrorLogEvents}}) {
   if (files_.available()) exits_.add_other(files_.fd());
   events_.reserve(4096);
 }
@@ -157,17 +157,17 @@ void ProcessObserver::handle(const Wakeup& wakeup) {
   if (files_.available() && (wakeup.ready.other || wakeup.final)) {
     changes = files_.read_changes();
   } else if (!files_.available() && wakeup.scan) {
-    changes = {{oldbin_file_index, false}, {pid_file_index, false}, {error_log_index, false}};
+    changes = {{kOldbinFileIndex, false}, {kPidFileIndex, false}, {kErrorLogIndex, false}};
   }
   bool log_changed = wakeup.final;
   for (const auto& change : changes) {
-    if (change.file == error_log_index) {
+    if (change.file == kErrorLogIndex) {
       log_changed = true;
     } else if (change.gone) {
       record_pid_file(change.file, std::nullopt);  // what the name holds now may be a later write
     } else {
       record_pid_file(change.file,
-                      read_pid_file(change.file == pid_file_index ? config_.pid_file : config_.oldbin_file));
+                      read_pid_file(change.file == kPidFileIndex ? config_.pid_file : config_.oldbin_file));
     }
   }
   if (log_changed) read_error_log();
@@ -268,13 +268,13 @@ void ProcessObserver::read_error_log() {
 // before the other master wrote or removed nginx.pid (upgrade: rename, then the new master's
 // write; rollback: the new master's removal, then the rename back).
 void ProcessObserver::read_pid_files() {
-  record_pid_file(oldbin_file_index, read_pid_file(config_.oldbin_file));
-  record_pid_file(pid_file_index, read_pid_file(config_.pid_file));
+  record_pid_file(kOldbinFileIndex, read_pid_file(config_.oldbin_file));
+  record_pid_file(kPidFileIndex, read_pid_file(config_.pid_file));
 }
 
 void ProcessObserver::record_pid_file(std::size_t file, std::optional<pid_t> current) {
-  auto& known = file == pid_file_index ? table_.pid_file : table_.oldbin_file;
-  const auto& path = file == pid_file_index ? config_.pid_file : config_.oldbin_file;
+  auto& known = file == kPidFileIndex ? table_.pid_file : table_.oldbin_file;
+  const auto& path = file == kPidFileIndex ? config_.pid_file : config_.oldbin_file;
   if (current == known) return;
   const auto now = clock_.now_ns();
   known = current;
@@ -372,7 +372,7 @@ void ProcessObserver::notice_exits() {
     if (!record.exited_ns || exit_announced_.count(record.pid) != 0) continue;
     const auto code = exit_codes_.find(record.pid);
     const bool code_known = code != exit_codes_.end();
-    const bool waited_enough = now - *record.exited_ns >= exit_code_grace_ns || stopping_;
+    const bool waited_enough = now - *record.exited_ns >= kExitCodeGraceNs || stopping_;
     if (!code_known && !waited_enough) continue;
     record.exit_code = code_known ? code->second : -1;
     changed_ = true;

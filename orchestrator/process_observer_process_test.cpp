@@ -27,7 +27,7 @@ using harness::EventType;
 using harness::ProcessRole;
 using harness::ProcessSeen;
 
-constexpr int short_workers = 10;
+constexpr int kShortWorkers = 10;
 
 const char* const master_script = R"(
 echo $$ > logs/nginx.pid
@@ -145,7 +145,7 @@ TEST_F(ObserverProcessTest, SeesEveryWorkerThatLivesFiveMilliseconds) {
   EXPECT_EQ(exited_master->exit_code, 0);
 
   const auto workers = worker_pids();
-  ASSERT_EQ(workers.size(), static_cast<std::size_t>(short_workers));
+  ASSERT_EQ(workers.size(), static_cast<std::size_t>(kShortWorkers));
   for (pid_t worker : workers) {
     const auto* born = find_event(events, EventType::process_born, worker);
     const auto* exited = find_event(events, EventType::process_exited, worker);

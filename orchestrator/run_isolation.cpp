@@ -29,8 +29,8 @@ namespace {
 
 // The runs to forward signals to; written only while signals cannot interleave badly (a pid is
 // published before the run can receive anything that matters, and cleared after it is reaped).
-constexpr std::size_t max_forwarded = 256;
-std::array<volatile std::sig_atomic_t, max_forwarded> forward_to{};
+constexpr std::size_t kMaxForwarded = 256;
+std::array<volatile std::sig_atomic_t, kMaxForwarded> forward_to{};
 
 extern "C" void forward_signal(int signal_number) {
   note_interrupt(signal_number);
@@ -54,7 +54,7 @@ struct Attempt {
   const char* refusal;  // what a refusal is called in RunIsolation::refused
   unsigned long flags;  // clone flags
 };
-constexpr std::array<Attempt, 4> attempts{{
+constexpr std::array<Attempt, 4> kAttempts{{
     {"pid_namespace", "PID namespace", CLONE_NEWPID | CLONE_NEWNET},
     {"pid_namespace", "PID namespace", CLONE_NEWPID},
     {"user_namespace", "user namespace", CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET},
@@ -182,8 +182,8 @@ const harness::RunIsolation& IsolatedRuns::decide() {
   std::string refused;
   std::string network_refused;
   std::size_t k = 0;
-  for (; k < attempts.size(); ++k) {
-    const long child = clone_with(attempts[k].flags);
+  for (; k < kAttempts.size(); ++k) {
+    const long child = clone_with(kAttempts[k].flags);
     if (child == 0) ::_exit(0);
     if (child > 0) {
       while (::waitpid(static_cast<pid_t>(child), nullptr, 0) < 0 && errno == EINTR) {
@@ -191,19 +191,19 @@ const harness::RunIsolation& IsolatedRuns::decide() {
       break;
     }
     const int error = errno;
-    refused = join_refusals(refused, attempts[k], error);
-    if ((attempts[k].flags & CLONE_NEWNET) != 0)
+    refused = join_refusals(refused, kAttempts[k], error);
+    if ((kAttempts[k].flags & CLONE_NEWNET) != 0)
       network_refused = std::string("network namespace: ") + std::strerror(error);
   }
-  const bool any = k < attempts.size();
+  const bool any = k < kAttempts.size();
   if (!any && require_pid_namespace_) {
     throw EnvironmentError("--require-isolation: the run would get no PID namespace (" + refused +
                            "); it would rely on subreaping and cleanup only");
   }
   granted_ = k;
-  isolation_.mode = any ? attempts[k].mode : "none";
+  isolation_.mode = any ? kAttempts[k].mode : "none";
   isolation_.refused = any ? "" : refused;
-  isolation_.network_namespace = any && (attempts[k].flags & CLONE_NEWNET) != 0;
+  isolation_.network_namespace = any && (kAttempts[k].flags & CLONE_NEWNET) != 0;
   // Without any namespace the network namespace was refused for the same reasons as the rest.
   isolation_.network_refused = isolation_.network_namespace ? "" : any ? network_refused : refused;
   return isolation_;
@@ -211,7 +211,7 @@ const harness::RunIsolation& IsolatedRuns::decide() {
 
 pid_t IsolatedRuns::start(const std::function<int(const harness::RunIsolation&)>& body) {
   (void)decide();
-  const Attempt* granted = *granted_ < attempts.size() ? &attempts[*granted_] : nullptr;
+  const Attempt* granted = *granted_ < kAttempts.size() ? &kAttempts[*granted_] : nullptr;
   int parent_alive[2];
   if (::pipe2(parent_alive, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe2");
   const uid_t uid = ::geteuid();

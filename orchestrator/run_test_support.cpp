@@ -72,8 +72,8 @@ std::filesystem::path make_test_directory(const std::string& name) {
 namespace hotdeploy::orchestrator {
 namespace {
 
-constexpr uid_t nobody_uid = 65534;
-constexpr gid_t nogroup_gid = 65534;
+constexpr uid_t kNobodyUid = 65534;
+constexpr gid_t kNogroupGid = 65534;
 
 void write_text(const std::string& path, const std::string& text) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
@@ -102,11 +102,11 @@ std::string to_string(RunAs who) {
 }
 
 void give_to_nobody(const std::filesystem::path& dir) {
-  if (::chown(dir.c_str(), nobody_uid, nogroup_gid) != 0) {
+  if (::chown(dir.c_str(), kNobodyUid, kNogroupGid) != 0) {
     throw std::system_error(errno, std::generic_category(), "chown " + dir.string());
   }
   for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
-    if (::lchown(entry.path().c_str(), nobody_uid, nogroup_gid) != 0) {
+    if (::lchown(entry.path().c_str(), kNobodyUid, kNogroupGid) != 0) {
       throw std::system_error(errno, std::generic_category(), "chown " + entry.path().string());
     }
   }
@@ -142,7 +142,7 @@ pid_t start_as(RunAs who, const std::string& executable, const std::vector<std::
       }
     }
     if (who != RunAs::test_user &&
-        (::setgroups(0, nullptr) != 0 || ::setgid(nogroup_gid) != 0 || ::setuid(nobody_uid) != 0)) {
+        (::setgroups(0, nullptr) != 0 || ::setgid(kNogroupGid) != 0 || ::setuid(kNobodyUid) != 0)) {
       std::perror("test: cannot become nobody");
       ::_exit(125);
     }

@@ -35,12 +35,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr auto start_timeout = 10s;
-constexpr auto load_drain_timeout = 5s;
-constexpr auto interrupted_load_drain_timeout = 200ms;  // an interrupted run ends at once
-constexpr std::uint16_t own_namespace_port = 8080;
-constexpr auto graceful_stop_timeout = 2s;
-constexpr auto kill_timeout = 2s;
+constexpr auto kStartTimeout = 10s;
+constexpr auto kLoadDrainTimeout = 5s;
+constexpr auto kInterruptedLoadDrainTimeout = 200ms;  // an interrupted run ends at once
+constexpr std::uint16_t kOwnNamespacePort = 8080;
+constexpr auto kGracefulStopTimeout = 2s;
+constexpr auto kKillTimeout = 2s;
 
 // Adds the run directory's hotdeploy.log to the default logger for the length of a run.
 class RunLogFile {
@@ -81,13 +81,13 @@ class RunProcesses {
     };
     const auto masters = observer_.snapshot().live_masters();
     for (const auto& master : masters) (void)send_signal(master.pid, SIGTERM);
-    const auto graceful_until = std::chrono::steady_clock::now() + graceful_stop_timeout;
+    const auto graceful_until = std::chrono::steady_clock::now() + kGracefulStopTimeout;
     while (!masters.empty() && !live().empty() && std::chrono::steady_clock::now() < graceful_until) {
       std::this_thread::sleep_for(2ms);
     }
-    const auto survivors = kill_until_gone(live, kill_timeout);
+    const auto survivors = kill_until_gone(live, kKillTimeout);
     for (pid_t pid : survivors)
-      spdlog::error("process {} of the run survived SIGKILL for {}s", pid, kill_timeout.count());
+      spdlog::error("process {} of the run survived SIGKILL for {}s", pid, kKillTimeout.count());
     observer_.stop();
   }
 
@@ -170,7 +170,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   set_target_sysctls(scenario, options.isolation);
 
   auto target = Target::prepare(scenario, result.run_dir, options.binaries,
-                                options.isolation.network_namespace ? own_namespace_port : pick_free_loopback_port());
+                                options.isolation.network_namespace ? kOwnNamespacePort : pick_free_loopback_port());
   result.subject = target.subject();
   result.subject.isolation = options.isolation;
   write_run_subject(result.run_dir, result.subject);
@@ -202,7 +202,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     observer.start(launcher);
     RunProcesses processes(observer);
 
-    const Step start_wait{WaitStep{WaitCondition::serving, {MasterRef::Kind::oldest, 0}, start_timeout, {}}, 0,
+    const Step start_wait{WaitStep{WaitCondition::serving, {MasterRef::Kind::oldest, 0}, kStartTimeout, {}}, 0,
                           "start"};
     auto stopped_because = step_runner.run(start_wait);
     if (stopped_because) {
@@ -223,7 +223,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
       steps_ended.type = harness::EventType::steps_ended;
       steps_log.append(std::move(steps_ended));
       step_runner.finish();
-      load.stop(interrupted() ? interrupted_load_drain_timeout : load_drain_timeout);
+      load.stop(interrupted() ? kInterruptedLoadDrainTimeout : kLoadDrainTimeout);
       if (auto error = load.error()) steps_log.append(run_error_event(clock, "load generator: " + *error));
       sample_kernel_counters(options.isolation, clock, steps_log, "end");
     }

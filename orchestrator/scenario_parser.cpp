@@ -21,7 +21,7 @@ struct SignalName {
   std::string_view name;
   int number;
 };
-constexpr SignalName known_signals[] = {
+constexpr SignalName kKnownSignals[] = {
     {"USR2", SIGUSR2}, {"WINCH", SIGWINCH}, {"QUIT", SIGQUIT}, {"TERM", SIGTERM},
     {"INT", SIGINT},   {"HUP", SIGHUP},     {"USR1", SIGUSR1}, {"KILL", SIGKILL},
 };
@@ -187,7 +187,7 @@ std::string parse_fault(const Reader& r, const YAML::Node& node) {
     case Parameter::signal: {
       auto signal = r.scalar(item.second, name);
       if (signal.rfind("SIG", 0) == 0) signal = signal.substr(3);
-      for (const auto& known_signal : known_signals) {
+      for (const auto& known_signal : kKnownSignals) {
         if (known_signal.name == signal && signal != "KILL") return name + "=" + signal;
       }
       r.fail(item.second, name + " takes USR2, WINCH, QUIT, TERM, INT, HUP or USR1, got '" + signal + "'");
@@ -198,7 +198,7 @@ std::string parse_fault(const Reader& r, const YAML::Node& node) {
 
 // `versions` and `faults` are stamped into fake-nginx copies; Debian's nginx cannot carry them.
 void parse_binary_extras(const Reader& r, const YAML::Node& target_node, TargetSpec& target) {
-  if (target.binary.name == missing_binary) {
+  if (target.binary.name == kMissingBinary) {
     r.fail(target_node["binary"], "'binary: missing' cannot start a master; only new_binary may be missing");
   }
   const auto is_real_nginx = [&](const BinarySpec& binary) {
@@ -215,7 +215,7 @@ void parse_binary_extras(const Reader& r, const YAML::Node& target_node, TargetS
       const auto list = faults[key];
       if (!list) continue;
       if (!list.IsSequence()) r.fail(list, std::string("faults: '") + key + "' must be a list");
-      if (binary->name == missing_binary) r.fail(list, "faults: a missing binary cannot carry faults");
+      if (binary->name == kMissingBinary) r.fail(list, "faults: a missing binary cannot carry faults");
       if (is_real_nginx(*binary)) {
         r.fail(list, std::string("faults: the ") + key + " binary is Debian's nginx, which cannot carry faults");
       }
@@ -344,7 +344,7 @@ harness::LoadConfig parse_load(const Reader& r, const YAML::Node& node) {
   return load;
 }
 
-constexpr auto max_count = std::numeric_limits<std::int32_t>::max();
+constexpr auto kMaxCount = std::numeric_limits<std::int32_t>::max();
 
 // `{max: x}` of a duration metric in milliseconds.
 double parse_ms_max(const Reader& r, const YAML::Node& node, const char* key) {
@@ -357,13 +357,13 @@ double parse_ms_max(const Reader& r, const YAML::Node& node, const char* key) {
 void parse_count_bounds(const Reader& r, const YAML::Node& node, const char* key, std::optional<std::uint64_t>& max,
                         std::optional<std::uint64_t>& min) {
   if (!node.IsMap()) {
-    max = r.integer(node, key, 0, max_count);
+    max = r.integer(node, key, 0, kMaxCount);
     return;
   }
   r.check_keys(node, key, {"max", "min"});
   max.reset();
-  if (node["max"]) max = r.integer(node["max"], "max", 0, max_count);
-  if (node["min"]) min = r.integer(node["min"], "min", 0, max_count);
+  if (node["max"]) max = r.integer(node["max"], "max", 0, kMaxCount);
+  if (node["min"]) min = r.integer(node["min"], "min", 0, kMaxCount);
   if (max && min && *min > *max) r.fail(node, std::string(key) + ": min is greater than max");
 }
 
@@ -377,15 +377,15 @@ void parse_dropped(const Reader& r, const YAML::Node& node, harness::Expectation
   }
   r.check_keys(node, "dropped", {"max", "min", "reasons", "get", "post", "held"});
   expect.dropped_max.reset();
-  if (node["max"]) expect.dropped_max = r.integer(node["max"], "max", 0, max_count);
-  if (node["min"]) expect.dropped_min = r.integer(node["min"], "min", 0, max_count);
+  if (node["max"]) expect.dropped_max = r.integer(node["max"], "max", 0, kMaxCount);
+  if (node["min"]) expect.dropped_min = r.integer(node["min"], "min", 0, kMaxCount);
   if (expect.dropped_max && expect.dropped_min && *expect.dropped_min > *expect.dropped_max) {
     r.fail(node, "dropped: min is greater than max");
   }
   for (const char* kind : {"get", "post", "held"}) {
     if (!node[kind]) continue;
     expect.dropped_max_by_kind[*harness::from_string<harness::RequestKind>(kind)] =
-        r.integer(node[kind], kind, 0, max_count);
+        r.integer(node[kind], kind, 0, kMaxCount);
   }
   if (const auto reasons = node["reasons"]) {
     if (!reasons.IsSequence()) r.fail(reasons, "'reasons' must be a list of drop reasons");
@@ -423,7 +423,7 @@ SignalStep parse_signal(const Reader& r, const YAML::Node& node) {
   SignalStep step;
   auto name = r.scalar(node["send"], "send");
   if (name.rfind("SIG", 0) == 0) name = name.substr(3);
-  for (const auto& known : known_signals) {
+  for (const auto& known : kKnownSignals) {
     if (known.name == name) {
       step.signal_name = name;
       step.signal_number = known.number;

@@ -11,7 +11,7 @@
 namespace hotdeploy::orchestrator {
 namespace {
 
-constexpr std::array<std::uint32_t, 64> round_constants = {
+constexpr std::array<std::uint32_t, 64> kRoundConstants = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
     0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -41,10 +41,10 @@ class Sha256 {
     while (filled_ < 56) block_[filled_++] = 0;
     for (int i = 7; i >= 0; --i) block_[filled_++] = static_cast<std::uint8_t>(total_bits >> (i * 8));
     compress();
-    constexpr std::string_view digits = "0123456789abcdef";
+    constexpr std::string_view kHexDigits = "0123456789abcdef";
     std::string hex;
     for (const auto word : state_) {
-      for (int shift = 28; shift >= 0; shift -= 4) hex += digits[(word >> shift) & 0xf];
+      for (int shift = 28; shift >= 0; shift -= 4) hex += kHexDigits[(word >> shift) & 0xf];
     }
     return hex;
   }
@@ -64,7 +64,7 @@ class Sha256 {
     auto [a, b, c, d, e, f, g, h] = state_;
     for (std::size_t i = 0; i < 64; ++i) {
       const auto t1 = h + (std::rotr(e, 6) ^ std::rotr(e, 11) ^ std::rotr(e, 25)) + ((e & f) ^ (~e & g)) +
-                      round_constants[i] + w[i];
+                      kRoundConstants[i] + w[i];
       const auto t2 = (std::rotr(a, 2) ^ std::rotr(a, 13) ^ std::rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
       h = g;
       g = f;

@@ -9,16 +9,16 @@ namespace {
 
 using harness::ProcessRole;
 
-const ProcessRecord old_master{100, 1, ProcessRole::master, 1, 0, std::nullopt, -1};
+const ProcessRecord kOldMaster{100, 1, ProcessRole::master, 1, 0, std::nullopt, -1};
 
 ProcessTable table_with(std::vector<ProcessRecord> extra) {
   ProcessTable table;
-  table.records = {old_master, {101, 100, ProcessRole::worker, 1, 0, std::nullopt, -1}};
+  table.records = {kOldMaster, {101, 100, ProcessRole::worker, 1, 0, std::nullopt, -1}};
   for (auto& record : extra) table.records.push_back(record);
   return table;
 }
 
-SentSignal sent(const char* name, int number, int workers = 1) { return {name, number, old_master, 1000, workers, {}}; }
+SentSignal sent(const char* name, int number, int workers = 1) { return {name, number, kOldMaster, 1000, workers, {}}; }
 
 TEST(SignalEffect, Usr2TakesEffectWhenTheMasterForksANewOne) {
   EXPECT_EQ(effect_seen(sent("USR2", SIGUSR2), table_with({})), false);

@@ -20,15 +20,15 @@ using harness::EventType;
 
 namespace {
 
-constexpr auto poll_interval = std::chrono::milliseconds(1);
-constexpr auto probe_interval = std::chrono::milliseconds(20);
-constexpr auto probe_timeout = std::chrono::milliseconds(500);
+constexpr auto kPollInterval = std::chrono::milliseconds(1);
+constexpr auto kProbeInterval = std::chrono::milliseconds(20);
+constexpr auto kProbeTimeout = std::chrono::milliseconds(500);
 
 std::string interrupted_text() { return "interrupted by signal " + std::to_string(interrupt_signal()); }
 
 // How long an exit may go without its code before a wait gives up on knowing it (the observer
 // reaps within a tick, and gives up itself after 200 ms).
-constexpr std::int64_t exit_code_grace_ns = 300'000'000;
+constexpr std::int64_t kExitCodeGraceNs = 300'000'000;
 
 // error.log's lines that say why a master could not go on: emerg, alert and crit.
 std::string fatal_log_lines(const std::vector<std::string>& lines) {
@@ -87,7 +87,7 @@ void StepRunner::settle_effects() {
   std::erase_if(awaiting_effect_, [&](const SentSignal& signal) {
     const auto seen = effect_seen(signal, table);
     if (!seen.has_value() || *seen) return true;
-    if (!signal.superseded_ns && now - signal.sent_ns < std::chrono::nanoseconds(effect_grace).count()) return false;
+    if (!signal.superseded_ns && now - signal.sent_ns < std::chrono::nanoseconds(kEffectGrace).count()) return false;
     Event event;
     event.t_ns = now;
     event.type = EventType::no_effect;
@@ -97,7 +97,7 @@ void StepRunner::settle_effects() {
     event.text =
         signal.name + " to generation " + std::to_string(signal.target.generation) + " master " +
         std::to_string(signal.target.pid) + ": no effect (" + missing_effect(signal) +
-        (signal.superseded_ns ? " before the next " + signal.name : " within " + format_duration(effect_grace)) + ")";
+        (signal.superseded_ns ? " before the next " + signal.name : " within " + format_duration(kEffectGrace)) + ")";
     spdlog::warn("{}", event.text);
     events_.append(std::move(event));
     return true;
@@ -105,10 +105,10 @@ void StepRunner::settle_effects() {
 }
 
 void StepRunner::finish() {
-  const auto until = std::chrono::steady_clock::now() + effect_grace + poll_interval * 50;
+  const auto until = std::chrono::steady_clock::now() + kEffectGrace + kPollInterval * 50;
   while (!awaiting_effect_.empty() && !interrupted() && std::chrono::steady_clock::now() < until) {
     settle_effects();
-    std::this_thread::sleep_for(poll_interval * 5);
+    std::this_thread::sleep_for(kPollInterval * 5);
   }
   settle_effects();
 }
@@ -171,7 +171,7 @@ std::optional<std::string> StepRunner::run_action(const SleepStep& step) {
   while (std::chrono::steady_clock::now() < until) {
     if (interrupted()) return fail(EventType::run_error, interrupted_text());
     std::this_thread::sleep_for(
-        std::min<std::chrono::steady_clock::duration>(poll_interval * 10, until - std::chrono::steady_clock::now()));
+        std::min<std::chrono::steady_clock::duration>(kPollInterval * 10, until - std::chrono::steady_clock::now()));
   }
   return std::nullopt;
 }
@@ -206,8 +206,8 @@ bool StepRunner::condition_holds(const WaitStep& step, const ProcessRecord& mast
       if (!alive || workers < target_.workers()) return false;
       const auto clock_now = std::chrono::steady_clock::now();
       if (clock_now < next_probe_) return false;
-      next_probe_ = clock_now + probe_interval;
-      const bool answered = probe_http_ok(target_.port(), probe_timeout);
+      next_probe_ = clock_now + kProbeInterval;
+      const bool answered = probe_http_ok(target_.port(), kProbeTimeout);
       if (!answered) seen = "GET / on port " + std::to_string(target_.port()) + " got no 200";
       return answered;
     }
@@ -243,7 +243,7 @@ std::optional<std::string> StepRunner::wait_for_log(const WaitStep& step) {
                                                  format_duration(step.timeout) + "; " + std::to_string(next) +
                                                  " error.log lines seen, none matching since the last signal");
     }
-    std::this_thread::sleep_for(poll_interval);
+    std::this_thread::sleep_for(kPollInterval);
   }
 }
 
@@ -294,7 +294,7 @@ std::optional<std::string> StepRunner::run_action(const WaitStep& step) {
     if (master && condition_holds(step, *master, table, probe_note)) break;
     if (!waits_for_exit) {
       const auto* gone = exited_during_wait(step, master, table, started_ns);
-      if (gone && (gone->exit_code != -1 || clock_.now_ns() - *gone->exited_ns > exit_code_grace_ns)) {
+      if (gone && (gone->exit_code != -1 || clock_.now_ns() - *gone->exited_ns > kExitCodeGraceNs)) {
         const auto fatal = fatal_log_lines(observer_.log_lines_from(0));
         return fail(EventType::run_error,
                     "wait " + describe(step.until) + " of " + describe(step.of) +
@@ -313,7 +313,7 @@ std::optional<std::string> StepRunner::run_action(const WaitStep& step) {
                                                  " timed out after " + format_duration(step.timeout) +
                                                  "; last seen: " + seen);
     }
-    std::this_thread::sleep_for(poll_interval);
+    std::this_thread::sleep_for(kPollInterval);
   }
   const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   Event event;

@@ -23,7 +23,7 @@
 // status and error.log's emerg, alert and crit lines.
 //
 // Every signal to a master is checked for its expected effect (signal_effect.h): one that shows
-// none within effect_grace is recorded as a no_effect event, the way nginx's ignored signals are
+// none within kEffectGrace is recorded as a no_effect event, the way nginx's ignored signals are
 // reported. Effects are settled at each step and, with waiting, by finish().
 #pragma once
 
@@ -50,11 +50,11 @@ class StepRunner {
 
   // Runs one step. Returns the reason the run must stop, or nullopt to go on.
   [[nodiscard]] std::optional<std::string> run(const Step& step);
-  // After the last step: waits (up to effect_grace after each signal) for the effects still
+  // After the last step: waits (up to kEffectGrace after each signal) for the effects still
   // outstanding and records the signals that had none.
   void finish();
 
-  static constexpr std::chrono::milliseconds effect_grace{2000};
+  static constexpr std::chrono::milliseconds kEffectGrace{2000};
 
  private:
   [[nodiscard]] std::optional<std::string> run_action(const SwapBinaryStep& step);

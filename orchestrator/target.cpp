@@ -85,11 +85,11 @@ void write_held_file(const fs::path& path, std::uint64_t bytes) {
 
 // `installed -v`: nginx prints its version line on stderr (fake-nginx too, with its label).
 std::string version_of(const fs::path& installed) {
-  constexpr auto deadline = std::chrono::seconds(10);
-  const auto completed = run_to_completion({installed.string(), "-v"}, deadline);
+  constexpr auto kVersionDeadline = std::chrono::seconds(10);
+  const auto completed = run_to_completion({installed.string(), "-v"}, kVersionDeadline);
   std::string text = completed.stderr_text;
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  if (completed.exit_code < 0) return "(-v did not exit within " + std::to_string(deadline.count()) + " s)";
+  if (completed.exit_code < 0) return "(-v did not exit within " + std::to_string(kVersionDeadline.count()) + " s)";
   if (completed.exit_code != 0 || text.empty()) {
     return "(-v ended with exit code " + std::to_string(completed.exit_code) + ": " + text + ")";
   }
@@ -124,7 +124,7 @@ fs::path resolve_binary(const std::string& name, TargetKind kind, const fs::path
 Target Target::prepare(const Scenario& scenario, const fs::path& run_dir, const BinaryLocations& binaries,
                        std::uint16_t port) {
   const auto& spec = scenario.target;
-  const bool next_missing = spec.new_binary.name == missing_binary;
+  const bool next_missing = spec.new_binary.name == kMissingBinary;
   Target target(fs::absolute(run_dir / "prefix"), scenario, port, next_missing);
   target.subject_.target = spec.kind == TargetKind::fake ? "fake" : "nginx";
   for (const char* dir : {"sbin", "conf", "logs", "html", "temp"}) make_directory(target.prefix_ / dir);

@@ -79,7 +79,7 @@ class Target {
 };
 
 // The binary name of a new binary that does not exist (see Target).
-inline constexpr std::string_view missing_binary = "missing";
+inline constexpr std::string_view kMissingBinary = "missing";
 
 // Resolves a scenario's binary name: "fake" and "nginx" name fake-nginx and Debian's nginx,
 // "default" is the one of the target's kind, and a relative path is taken from the scenario

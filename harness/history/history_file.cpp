@@ -127,28 +127,28 @@ void write_field(JsonWriter& w, Field field, const Event& e) {
 }
 
 bool has_default_value(Field field, const Event& e) {
-  static const Event d;
+  static const Event kDefault;
   switch (field) {
-    case Field::request_id: return e.request_id == d.request_id;
-    case Field::connection_id: return e.connection_id == d.connection_id;
-    case Field::attempt: return e.attempt == d.attempt;
-    case Field::kind: return e.kind == d.kind;
-    case Field::reused: return e.reused == d.reused;
-    case Field::outcome: return e.outcome == d.outcome;
-    case Field::reason: return e.reason == d.reason;
-    case Field::status: return e.status == d.status;
-    case Field::bytes: return e.bytes == d.bytes;
-    case Field::latency_ns: return e.latency_ns == d.latency_ns;
-    case Field::connect_ns: return e.connect_ns == d.connect_ns;
-    case Field::pid: return e.pid == d.pid;
-    case Field::parent_pid: return e.parent_pid == d.parent_pid;
-    case Field::generation: return e.generation == d.generation;
-    case Field::role: return e.role == d.role;
-    case Field::exit_code: return e.exit_code == d.exit_code;
-    case Field::seen: return e.seen == d.seen;
-    case Field::lag_ns: return e.lag_ns == d.lag_ns;
-    case Field::level: return e.level == d.level;
-    case Field::message: return e.message_at == d.message_at;
+    case Field::request_id: return e.request_id == kDefault.request_id;
+    case Field::connection_id: return e.connection_id == kDefault.connection_id;
+    case Field::attempt: return e.attempt == kDefault.attempt;
+    case Field::kind: return e.kind == kDefault.kind;
+    case Field::reused: return e.reused == kDefault.reused;
+    case Field::outcome: return e.outcome == kDefault.outcome;
+    case Field::reason: return e.reason == kDefault.reason;
+    case Field::status: return e.status == kDefault.status;
+    case Field::bytes: return e.bytes == kDefault.bytes;
+    case Field::latency_ns: return e.latency_ns == kDefault.latency_ns;
+    case Field::connect_ns: return e.connect_ns == kDefault.connect_ns;
+    case Field::pid: return e.pid == kDefault.pid;
+    case Field::parent_pid: return e.parent_pid == kDefault.parent_pid;
+    case Field::generation: return e.generation == kDefault.generation;
+    case Field::role: return e.role == kDefault.role;
+    case Field::exit_code: return e.exit_code == kDefault.exit_code;
+    case Field::seen: return e.seen == kDefault.seen;
+    case Field::lag_ns: return e.lag_ns == kDefault.lag_ns;
+    case Field::level: return e.level == kDefault.level;
+    case Field::message: return e.message_at == kDefault.message_at;
     case Field::text: return e.text.empty();
   }
   return true;

@@ -253,7 +253,7 @@ bool is_ok(const Event& e) { return e.type == EventType::request_ended && e.outc
 bool is_retry(const Event& e) { return e.type == EventType::request_sent && e.attempt == 2; }
 
 const std::vector<std::pair<std::string, Edit>>& edits() {
-  static const std::vector<std::pair<std::string, Edit>> list = {
+  static const std::vector<std::pair<std::string, Edit>> kEdits = {
       {"end an attempt twice",
        [](std::vector<Event>& ev, Generator& g) -> std::optional<std::string> {
          Event* e = any_of(ev, g, [](const Event& x) { return x.type == EventType::request_ended; });
@@ -405,7 +405,7 @@ const std::vector<std::pair<std::string, Edit>>& edits() {
          return "exit_without_birth";
        }},
   };
-  return list;
+  return kEdits;
 }
 
 std::vector<std::string> rules_of(const HistoryValidation& v) {

@@ -16,10 +16,10 @@ std::string seconds(double value) {
 }
 
 void hex_byte(std::string& out, unsigned char b) {
-  constexpr std::string_view digits = "0123456789abcdef";
+  constexpr std::string_view kHexDigits = "0123456789abcdef";
   out += "\\x";
-  out += digits[b >> 4];
-  out += digits[b & 0xf];
+  out += kHexDigits[b >> 4];
+  out += kHexDigits[b & 0xf];
 }
 
 }  // namespace
