@@ -1,6 +1,6 @@
 # hotdeploy_fault_list(LIST OUTPUT): writes OUTPUT, a C++ header generated from the fault list
 # LIST (fakes/faults.list), and re-runs CMake when LIST changes. The header holds
-#   hotdeploy::fault_list::entries   {name, parameter} per fault, in the list's order;
+#   hotdeploy::fault_list::kEntries  {name, parameter} per fault, in the list's order;
 #   HOTDEPLOY_FAULTS(X)              X(name, Struct, parameter) per fault;
 #   HOTDEPLOY_FAULT_TYPES            the structs, comma-separated (the Fault variant's members).
 # A line that is not `name Struct parameter description` stops CMake with the line's number.
@@ -43,7 +43,7 @@ struct Entry {
   Parameter parameter;
 };
 
-inline constexpr Entry entries[] = {
+inline constexpr Entry kEntries[] = {
 @entries@};
 
 }  // namespace hotdeploy::fault_list

@@ -12,10 +12,10 @@
 namespace hotdeploy::fakes {
 namespace {
 
-constexpr std::string_view trailer_magic = "FAKE-NGINX-TRAILER\n";
-constexpr std::string_view payload_header = "fake-nginx identity\n";
-constexpr size_t length_digits = 16;
-constexpr size_t footer_size = length_digits + 1 + trailer_magic.size();
+constexpr std::string_view kTrailerMagic = "FAKE-NGINX-TRAILER\n";
+constexpr std::string_view kPayloadHeader = "fake-nginx identity\n";
+constexpr size_t kLengthDigits = 16;
+constexpr size_t kFooterSize = kLengthDigits + 1 + kTrailerMagic.size();
 
 // The bytes of `contents` before its trailer, and the trailer's payload if there is one.
 struct Split {
@@ -25,26 +25,26 @@ struct Split {
 };
 
 Split split_trailer(std::string_view contents) {
-  if (contents.size() < footer_size || !contents.ends_with(trailer_magic)) return {contents, std::nullopt, {}};
-  std::string_view digits = contents.substr(contents.size() - footer_size, length_digits);
+  if (contents.size() < kFooterSize || !contents.ends_with(kTrailerMagic)) return {contents, std::nullopt, {}};
+  std::string_view digits = contents.substr(contents.size() - kFooterSize, kLengthDigits);
   size_t length = 0;
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), length);
-  if (ec != std::errc() || end != digits.data() + digits.size() || length > contents.size() - footer_size) {
+  if (ec != std::errc() || end != digits.data() + digits.size() || length > contents.size() - kFooterSize) {
     return {contents, std::nullopt, "malformed fake-nginx trailer length"};
   }
-  size_t payload_start = contents.size() - footer_size - length;
+  size_t payload_start = contents.size() - kFooterSize - length;
   return {contents.substr(0, payload_start), contents.substr(payload_start, length), {}};
 }
 
 }  // namespace
 
 std::string format_trailer(const BinaryIdentity& identity) {
-  std::string payload(payload_header);
+  std::string payload(kPayloadHeader);
   payload += "version=" + identity.version_label + "\n";
   for (const Fault& fault : identity.faults.all()) payload += "fault=" + format_fault(fault) + "\n";
-  char digits[length_digits + 1];
+  char digits[kLengthDigits + 1];
   std::snprintf(digits, sizeof(digits), "%016zu", payload.size());
-  return payload + digits + "\n" + std::string(trailer_magic);
+  return payload + digits + "\n" + std::string(kTrailerMagic);
 }
 
 IdentityRead parse_trailer(std::string_view file_contents) {
@@ -56,12 +56,12 @@ IdentityRead parse_trailer(std::string_view file_contents) {
   }
   if (!split.payload) return result;
   std::string_view payload = *split.payload;
-  if (!payload.starts_with(payload_header)) {
+  if (!payload.starts_with(kPayloadHeader)) {
     result.error = "fake-nginx trailer without its header line";
     return result;
   }
   std::vector<Fault> faults;
-  std::istringstream lines{std::string(payload.substr(payload_header.size()))};
+  std::istringstream lines{std::string(payload.substr(kPayloadHeader.size()))};
   std::string line;
   while (std::getline(lines, line)) {
     if (line.starts_with("version=")) {
@@ -92,14 +92,14 @@ IdentityRead read_binary_identity(const std::string& path) {
   // Only the end of the file can hold a trailer; read the tail, then the payload.
   in.seekg(0, std::ios::end);
   const std::streamoff size = in.tellg();
-  if (size < static_cast<std::streamoff>(footer_size)) return {};
-  std::string footer(footer_size, '\0');
-  in.seekg(size - static_cast<std::streamoff>(footer_size));
-  in.read(footer.data(), static_cast<std::streamsize>(footer_size));
-  if (!std::string_view(footer).ends_with(trailer_magic)) return {};
+  if (size < static_cast<std::streamoff>(kFooterSize)) return {};
+  std::string footer(kFooterSize, '\0');
+  in.seekg(size - static_cast<std::streamoff>(kFooterSize));
+  in.read(footer.data(), static_cast<std::streamsize>(kFooterSize));
+  if (!std::string_view(footer).ends_with(kTrailerMagic)) return {};
   size_t length = 0;
-  std::from_chars(footer.data(), footer.data() + length_digits, length);
-  const std::streamoff tail_size = std::min<std::streamoff>(size, static_cast<std::streamoff>(length + footer_size));
+  std::from_chars(footer.data(), footer.data() + kLengthDigits, length);
+  const std::streamoff tail_size = std::min<std::streamoff>(size, static_cast<std::streamoff>(length + kFooterSize));
   std::string tail(static_cast<size_t>(tail_size), '\0');
   in.seekg(size - tail_size);
   in.read(tail.data(), tail_size);

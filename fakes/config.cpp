@@ -188,7 +188,7 @@ class Interpreter {
   bool seen_http_ = false;
 };
 
-constexpr int max_include_depth = 16;
+constexpr int kMaxIncludeDepth = 16;
 
 std::optional<std::string> read_text(const std::string& path, int& error_number) {
   std::ifstream in(path, std::ios::binary);
@@ -217,7 +217,7 @@ bool expand_includes(std::vector<Directive>& directives, const std::string& conf
       load.error = "invalid number of arguments in \"include\" directive" + location;
       return false;
     }
-    if (depth >= max_include_depth) {
+    if (depth >= kMaxIncludeDepth) {
       load.error = "too deeply nested \"include\"" + location;
       return false;
     }

@@ -15,7 +15,7 @@
 namespace hotdeploy::fakes {
 namespace {
 
-constexpr std::array<std::string_view, 9> level_names = {"",     "emerg",  "alert", "crit", "error",
+constexpr std::array<std::string_view, 9> kLevelNames = {"",     "emerg",  "alert", "crit", "error",
                                                          "warn", "notice", "info",  "debug"};
 
 // spdlog has fewer levels; the mapping only matters to spdlog itself, the nginx name is
@@ -65,11 +65,11 @@ class AppendFdSink final : public spdlog::sinks::base_sink<std::mutex> {
 
 }  // namespace
 
-std::string_view level_name(LogLevel level) { return level_names.at(static_cast<size_t>(level)); }
+std::string_view level_name(LogLevel level) { return kLevelNames.at(static_cast<size_t>(level)); }
 
 std::optional<LogLevel> parse_level(std::string_view name) {
-  for (size_t i = 1; i < level_names.size(); ++i) {
-    if (level_names[i] == name) return static_cast<LogLevel>(i);
+  for (size_t i = 1; i < kLevelNames.size(); ++i) {
+    if (kLevelNames[i] == name) return static_cast<LogLevel>(i);
   }
   return std::nullopt;
 }

@@ -5,7 +5,7 @@ extern char** environ;
 namespace hotdeploy::fakes {
 namespace {
 
-constexpr size_t spare_length = 300;
+constexpr size_t kSpareLength = 300;
 
 }  // namespace
 
@@ -32,7 +32,7 @@ std::vector<std::string> new_binary_environment(const std::vector<EnvDirective>&
     }
   }
   result.push_back("NGINX=" + std::string(nginx_variable_value));
-  result.push_back("SPARE=" + std::string(spare_length, 'X'));
+  result.push_back("SPARE=" + std::string(kSpareLength, 'X'));
   return result;
 }
 

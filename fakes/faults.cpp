@@ -82,7 +82,7 @@ std::string format_as(std::string_view name, const T& fault) {
 }
 
 template <class>
-constexpr bool no_fault_struct = false;
+constexpr bool kNoFaultStruct = false;
 
 }  // namespace
 
@@ -108,7 +108,7 @@ std::string format_fault(const Fault& fault) {
   else
         HOTDEPLOY_FAULTS(HOTDEPLOY_FORMAT_FAULT)
 #undef HOTDEPLOY_FORMAT_FAULT
-        static_assert(no_fault_struct<T>, "every fault struct is named in faults.list");
+        static_assert(kNoFaultStruct<T>, "every fault struct is named in faults.list");
       },
       fault);
 }

@@ -44,7 +44,7 @@ struct DieAfter {
 };
 
 using Fault = std::variant<HOTDEPLOY_FAULT_TYPES>;
-static_assert(std::variant_size_v<Fault> == std::size(fault_list::entries), "one struct per fault in faults.list");
+static_assert(std::variant_size_v<Fault> == std::size(fault_list::kEntries), "one struct per fault in faults.list");
 
 struct FaultParse {
   std::optional<Fault> fault;

@@ -17,8 +17,8 @@ using std::chrono::milliseconds;
 // needs nothing here.
 TEST(Faults, EveryListedFaultRoundTripsThroughItsTextForm) {
   using fault_list::Parameter;
-  for (std::size_t i = 0; i < std::size(fault_list::entries); ++i) {
-    const auto& entry = fault_list::entries[i];
+  for (std::size_t i = 0; i < std::size(fault_list::kEntries); ++i) {
+    const auto& entry = fault_list::kEntries[i];
     std::string text(entry.name);
     switch (entry.parameter) {
       case Parameter::none: break;

@@ -13,7 +13,7 @@
 
 namespace hotdeploy::fakes {
 
-inline constexpr std::string_view nginx_variable_name = "NGINX";
+inline constexpr std::string_view kNginxVariableName = "NGINX";
 
 struct InheritedSocketsVariable {
   std::vector<int> fds;

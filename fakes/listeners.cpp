@@ -12,9 +12,9 @@
 namespace hotdeploy::fakes {
 namespace {
 
-constexpr int listen_backlog = 511;
-constexpr int bind_tries = 5;
-constexpr auto bind_retry_delay = std::chrono::milliseconds(500);
+constexpr int kListenBacklog = 511;
+constexpr int kBindTries = 5;
+constexpr auto kBindRetryDelay = std::chrono::milliseconds(500);
 
 }  // namespace
 
@@ -86,7 +86,7 @@ bool Listeners::open(const Config& config, std::vector<int> inherited, Listeners
   };
 
   bool failed = false;
-  for (int tries = bind_tries; tries > 0; --tries) {
+  for (int tries = kBindTries; tries > 0; --tries) {
     failed = false;
     for (ListeningSocket& socket : wanted) {
       if (socket.fd >= 0) continue;
@@ -101,7 +101,7 @@ bool Listeners::open(const Config& config, std::vector<int> inherited, Listeners
     }
     if (!failed) break;
     log.log(LogLevel::notice, "try again to bind() after 500ms");
-    std::this_thread::sleep_for(bind_retry_delay);
+    std::this_thread::sleep_for(kBindRetryDelay);
   }
   if (failed) {
     log.log(LogLevel::emerg, "still could not bind()");
@@ -150,10 +150,10 @@ int Listeners::bind_one(const ListenAddress& address, bool reuseport, ErrorLog& 
     address_in_use = error_number == EADDRINUSE;
     return -1;
   }
-  if (::listen(fd, listen_backlog) == -1) {
+  if (::listen(fd, kListenBacklog) == -1) {
     int error_number = errno;
     log.log_errno(LogLevel::emerg, error_number,
-                  "listen() to " + text + ", backlog " + std::to_string(listen_backlog) + " failed");
+                  "listen() to " + text + ", backlog " + std::to_string(kListenBacklog) + " failed");
     ::close(fd);
     address_in_use = error_number == EADDRINUSE;
     return -1;

@@ -21,12 +21,12 @@
 namespace hotdeploy::fakes {
 namespace {
 
-constexpr std::string_view worker_process_name = "worker process";
-constexpr std::string_view new_binary_process_name = "new binary process";
-constexpr int fatal_exit_code = 2;
-constexpr long first_termination_delay_ms = 50;
-constexpr long kill_after_delay_ms = 1000;
-constexpr auto reload_start_pause = std::chrono::milliseconds(100);
+constexpr std::string_view kWorkerProcessName = "worker process";
+constexpr std::string_view kNewBinaryProcessName = "new binary process";
+constexpr int kFatalExitCode = 2;
+constexpr long kFirstTerminationDelayMs = 50;
+constexpr long kKillAfterDelayMs = 1000;
+constexpr auto kReloadStartPause = std::chrono::milliseconds(100);
 
 // nginx's ngx_process_t, the parts fake-nginx uses.
 struct ChildProcess {
@@ -89,13 +89,13 @@ class MasterCycle {
       if (!live_ && (terminate_ || quit_)) exit_master();
 
       if (terminate_) {
-        if (termination_delay_ms_ == 0) termination_delay_ms_ = first_termination_delay_ms;
+        if (termination_delay_ms_ == 0) termination_delay_ms_ = kFirstTerminationDelayMs;
         if (wakeups_to_skip_ > 0) {
           --wakeups_to_skip_;
           continue;
         }
         wakeups_to_skip_ = settings_.config.worker_processes + 2;
-        signal_worker_processes(termination_delay_ms_ > kill_after_delay_ms ? SIGKILL : SIGTERM);
+        signal_worker_processes(termination_delay_ms_ > kKillAfterDelayMs ? SIGKILL : SIGTERM);
         continue;
       }
       if (quit_) {
@@ -113,7 +113,7 @@ class MasterCycle {
         log_.log(LogLevel::notice, "reconfiguring");
         if (reload()) {
           start_worker_processes(SpawnKind::just_respawn);
-          std::this_thread::sleep_for(reload_start_pause);
+          std::this_thread::sleep_for(kReloadStartPause);
           live_ = true;
           signal_worker_processes(SIGQUIT);
         }
@@ -227,9 +227,9 @@ class MasterCycle {
         log_.log(LogLevel::notice,
                  name + " " + std::to_string(pid) + " exited with code " + std::to_string(WEXITSTATUS(status)));
       }
-      if (child != nullptr && WIFEXITED(status) && WEXITSTATUS(status) == fatal_exit_code && child->respawn) {
+      if (child != nullptr && WIFEXITED(status) && WEXITSTATUS(status) == kFatalExitCode && child->respawn) {
         log_.log(LogLevel::alert, name + " " + std::to_string(pid) + " exited with fatal code " +
-                                      std::to_string(fatal_exit_code) + " and cannot be respawned");
+                                      std::to_string(kFatalExitCode) + " and cannot be respawned");
         child->respawn = false;
       }
     }
@@ -308,7 +308,7 @@ class MasterCycle {
     ChildProcess fresh;
     fresh.pid = pid;
     fresh.channel = channel->master_end;
-    fresh.name = std::string(worker_process_name);
+    fresh.name = std::string(kWorkerProcessName);
     fresh.worker_slot = slot;
     fresh.respawn = true;
     fresh.just_spawn = kind == SpawnKind::just_respawn;
@@ -414,7 +414,7 @@ class MasterCycle {
     log_.log(LogLevel::notice, "start new binary process " + std::to_string(pid));
     ChildProcess child;
     child.pid = pid;
-    child.name = std::string(new_binary_process_name);
+    child.name = std::string(kNewBinaryProcessName);
     child.detached = true;
     children_.push_back(std::move(child));
     return pid;

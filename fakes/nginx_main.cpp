@@ -152,7 +152,7 @@ int nginx_main(int argc, char** argv, const BinaryIdentity& identity) {
 
   std::vector<int> inherited_fds;
   bool inherited = false;
-  if (const char* value = std::getenv(std::string(nginx_variable_name).c_str())) {
+  if (const char* value = std::getenv(std::string(kNginxVariableName).c_str())) {
     log.log(LogLevel::notice, "using inherited sockets from \"" + std::string(value) + "\"");
     InheritedSocketsVariable variable = parse_nginx_variable(value);
     for (const std::string& message : variable.emerg_messages) log.log(LogLevel::emerg, message);

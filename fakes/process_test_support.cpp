@@ -29,8 +29,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr auto poll_interval = std::chrono::milliseconds(10);
-constexpr auto cleanup_deadline = std::chrono::seconds(5);
+constexpr auto kPollInterval = std::chrono::milliseconds(10);
+constexpr auto kCleanupDeadline = std::chrono::seconds(5);
 
 std::vector<ProcStat> all_processes() {
   std::vector<ProcStat> result;
@@ -75,7 +75,7 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
 ProcessCleanup::ProcessCleanup() { ::prctl(PR_SET_CHILD_SUBREAPER, 1); }
 
 ProcessCleanup::~ProcessCleanup() {
-  const auto deadline = std::chrono::steady_clock::now() + cleanup_deadline;
+  const auto deadline = std::chrono::steady_clock::now() + kCleanupDeadline;
   for (;;) {
     std::vector<pid_t> live = live_descendants_of(::getpid());
     for (pid_t pid : live) ::kill(pid, SIGKILL);
@@ -85,7 +85,7 @@ ProcessCleanup::~ProcessCleanup() {
       ADD_FAILURE() << "processes still alive after cleanup: " << describe(live);
       break;
     }
-    std::this_thread::sleep_for(poll_interval);
+    std::this_thread::sleep_for(kPollInterval);
   }
 }
 
@@ -187,7 +187,7 @@ CommandResult run_command(const std::vector<std::string>& argv, std::chrono::mil
       ::waitpid(pid, nullptr, 0);
       return result;
     }
-    std::this_thread::sleep_for(poll_interval);
+    std::this_thread::sleep_for(kPollInterval);
   }
 }
 
@@ -291,7 +291,7 @@ HttpReply http_get(int port, const std::string& path) {
       return ::testing::AssertionFailure()
              << "timed out after " << timeout.count() << " ms waiting for " << what << "; last saw: " << seen;
     }
-    std::this_thread::sleep_for(poll_interval);
+    std::this_thread::sleep_for(kPollInterval);
   }
 }
 
@@ -302,7 +302,7 @@ HttpReply http_get(int port, const std::string& path) {
   while (std::chrono::steady_clock::now() < until) {
     ProcessCleanup::reap_exited();
     if (!probe(seen)) return ::testing::AssertionFailure() << "expected " << what << " to hold; saw: " << seen;
-    std::this_thread::sleep_for(poll_interval);
+    std::this_thread::sleep_for(kPollInterval);
   }
   return ::testing::AssertionSuccess();
 }

@@ -36,10 +36,10 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr const char* debian_nginx = "/usr/sbin/nginx";
-constexpr int worker_count = 1;  // as in the seed; one worker keeps log order deterministic
-constexpr auto step_deadline = 10s;
-constexpr auto quiet_period = 300ms;
-constexpr auto poll_interval = 10ms;
+constexpr int kWorkerCount = 1;  // as in the seed; one worker keeps log order deterministic
+constexpr auto kStepDeadline = 10s;
+constexpr auto kQuietPeriod = 300ms;
+constexpr auto kPollInterval = 10ms;
 
 // --- raw state, read from /proc and the prefix -------------------------------------------
 
@@ -258,7 +258,7 @@ std::string describe_serving(int port, const RawState& state, const Names& names
       expected.insert("200 from gen " + std::to_string(names.generation(process.pid)));
   }
   std::set<std::string> outcomes;
-  const auto deadline = std::chrono::steady_clock::now() + step_deadline;
+  const auto deadline = std::chrono::steady_clock::now() + kStepDeadline;
   while (true) {
     HttpReply reply = http_get(port, "/");
     if (!reply.connected) {
@@ -293,14 +293,14 @@ bool is_startup_chatter(const std::string& message) {
 // `2026/11/26 00:52:09 [notice] 30018#30018: signal 12 (SIGUSR2) received from 29976, changing binary`
 // becomes `[notice] M1: signal 12 (SIGUSR2) received from X, changing binary`.
 std::vector<std::string> normalize_log(const std::string& added, const Names& names) {
-  static const std::regex line_shape(R"(^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d (\[\w+\]) (\d+)#\d+: (.*)$)");
-  static const std::regex pid_in_message(R"((received from |process )(\d+))");
+  static const std::regex kLineShape(R"(^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d (\[\w+\]) (\d+)#\d+: (.*)$)");
+  static const std::regex kPidInMessage(R"((received from |process )(\d+))");
   std::vector<std::string> lines;
   std::istringstream in(added);
   std::string line;
   while (std::getline(in, line)) {
     std::smatch parts;
-    if (!std::regex_match(line, parts, line_shape)) {
+    if (!std::regex_match(line, parts, kLineShape)) {
       lines.push_back("(unparsed) " + line);
       continue;
     }
@@ -308,7 +308,7 @@ std::vector<std::string> normalize_log(const std::string& added, const Names& na
     if (is_startup_chatter(message)) continue;
     std::string normalized;
     auto begin = message.cbegin();
-    for (std::sregex_iterator it(message.begin(), message.end(), pid_in_message), end; it != end; ++it) {
+    for (std::sregex_iterator it(message.begin(), message.end(), kPidInMessage), end; it != end; ++it) {
       normalized.append(begin, (*it)[0].first);
       normalized += (*it)[1].str() + names.name((*it)[2].str());
       begin = (*it)[0].second;
@@ -323,7 +323,7 @@ std::vector<std::string> normalize_log(const std::string& added, const Names& na
 
 // One config both accept: the walkthrough's workers, error.log at notice.
 std::string seed_conf(int port) {
-  return conf_for_both(port, worker_count, "notice",
+  return conf_for_both(port, kWorkerCount, "notice",
                        "add_header X-Worker-Pid $pid always; return 200 \"worker $pid\\n\";");
 }
 
@@ -377,7 +377,7 @@ class Walkthrough {
         },
         [&](const RawState& now, const std::string&) {
           auto master = pid_in(now.pid_file);
-          if (!master || worker_count_of(now, *master) != worker_count) return false;
+          if (!master || worker_count_of(now, *master) != kWorkerCount) return false;
           old_master = *master;
           return true;
         });
@@ -393,7 +393,7 @@ class Walkthrough {
         [&](const RawState& now, const std::string&) {
           auto master = pid_in(now.pid_file);
           if (pid_in(now.old_pid_file) != old_master || !master || *master == old_master ||
-              worker_count_of(now, *master) != worker_count) {
+              worker_count_of(now, *master) != kWorkerCount) {
             return false;
           }
           new_master = *master;
@@ -404,7 +404,7 @@ class Walkthrough {
     step(
         prefix, "kill -WINCH M1", [&] { EXPECT_EQ(::kill(old_master, SIGWINCH), 0); },
         [&](const RawState& now, const std::string& added) {
-          return worker_count_of(now, old_master) == 0 && count_of(added, " exited with code ") >= worker_count;
+          return worker_count_of(now, old_master) == 0 && count_of(added, " exited with code ") >= kWorkerCount;
         });
 
     step(
@@ -413,7 +413,7 @@ class Walkthrough {
           std::filesystem::rename(sbin + "/nginx.old", sbin + "/nginx");
           EXPECT_EQ(::kill(old_master, SIGHUP), 0);
         },
-        [&](const RawState& now, const std::string&) { return worker_count_of(now, old_master) == worker_count; });
+        [&](const RawState& now, const std::string&) { return worker_count_of(now, old_master) == kWorkerCount; });
 
     // The seed's "stop the new version accepting": real nginx ignores it, since the old
     // master is still alive. Done when the crit line is written or a new master appears.
@@ -427,7 +427,7 @@ class Walkthrough {
     step(
         prefix, "kill -WINCH M2", [&] { EXPECT_EQ(::kill(new_master, SIGWINCH), 0); },
         [&](const RawState& now, const std::string& added) {
-          return worker_count_of(now, new_master) == 0 && count_of(added, " exited with code ") >= worker_count;
+          return worker_count_of(now, new_master) == 0 && count_of(added, " exited with code ") >= kWorkerCount;
         });
 
     step(
@@ -446,7 +446,7 @@ class Walkthrough {
             const std::function<bool(const RawState&, const std::string& added)>& done) {
     const size_t log_start = log_offset_;
     act();
-    const auto deadline = std::chrono::steady_clock::now() + step_deadline;
+    const auto deadline = std::chrono::steady_clock::now() + kStepDeadline;
     RawState last = read_state(prefix);
     auto unchanged_since = std::chrono::steady_clock::now();
     bool settled = false;
@@ -459,15 +459,15 @@ class Walkthrough {
         unchanged_since = now_time;
       }
       const std::string added = last.log.size() > log_start ? last.log.substr(log_start) : std::string();
-      if (done(last, added) && now_time - unchanged_since >= quiet_period) {
+      if (done(last, added) && now_time - unchanged_since >= kQuietPeriod) {
         settled = true;
         break;
       }
       if (now_time > deadline) break;
-      std::this_thread::sleep_for(poll_interval);
+      std::this_thread::sleep_for(kPollInterval);
     }
     EXPECT_TRUE(settled) << implementation_.name << ": step \"" << name << "\" did not reach its expected state in "
-                         << step_deadline.count() << " s";
+                         << kStepDeadline.count() << " s";
     names_.learn(last);
     Observation observation;
     observation.step = name;
@@ -558,13 +558,13 @@ step: kill -QUIT M2
 // process itself inherited (ctest adds one): against the recording they are compared as
 // a count; Debian's nginx and fake-nginx, run side by side, must agree on the numbers.
 std::string without_fd_numbers(std::string text) {
-  static const std::regex inherited(R"(using inherited sockets from "[0-9;:]*")");
-  static const std::regex number("[0-9]+");
+  static const std::regex kInheritedSockets(R"(using kInheritedSockets sockets from "[0-9;:]*")");
+  static const std::regex kNumber("[0-9]+");
   std::string result;
   auto begin = text.cbegin();
-  for (std::sregex_iterator it(text.begin(), text.end(), inherited), end; it != end; ++it) {
+  for (std::sregex_iterator it(text.begin(), text.end(), kInheritedSockets), end; it != end; ++it) {
     result.append(begin, (*it)[0].first);
-    result += std::regex_replace((*it)[0].str(), number, "N");
+    result += std::regex_replace((*it)[0].str(), kNumber, "N");
     begin = (*it)[0].second;
   }
   result.append(begin, text.cend());

@@ -10,14 +10,14 @@
 namespace hotdeploy::fakes {
 namespace {
 
-constexpr size_t inbox_capacity = 256;
+constexpr size_t kInboxCapacity = 256;
 
 struct Slot {
   volatile sig_atomic_t signo;
   volatile sig_atomic_t sender;
 };
 
-std::array<Slot, inbox_capacity> slots{};
+std::array<Slot, kInboxCapacity> slots{};
 volatile sig_atomic_t recorded_count = 0;  // written only by handlers
 sig_atomic_t taken_count = 0;              // written only by the loop
 int wakeup_pipe[2] = {-1, -1};
@@ -25,7 +25,7 @@ int wakeup_pipe[2] = {-1, -1};
 void record_signal(int signo, siginfo_t* info, void*) {
   int saved_errno = errno;
   sig_atomic_t index = recorded_count;
-  Slot& slot = slots[static_cast<size_t>(index) % inbox_capacity];
+  Slot& slot = slots[static_cast<size_t>(index) % kInboxCapacity];
   slot.signo = signo;
   slot.sender = info != nullptr ? info->si_pid : 0;
   recorded_count = index + 1;
@@ -39,9 +39,9 @@ void record_signal(int signo, siginfo_t* info, void*) {
 }  // namespace
 
 const std::vector<int>& handled_signals() {
-  static const std::vector<int> signals = {SIGHUP,  SIGUSR1, SIGWINCH, SIGTERM, SIGQUIT,
-                                           SIGUSR2, SIGALRM, SIGINT,   SIGIO,   SIGCHLD};
-  return signals;
+  static const std::vector<int> kSignals = {SIGHUP,  SIGUSR1, SIGWINCH, SIGTERM, SIGQUIT,
+                                            SIGUSR2, SIGALRM, SIGINT,   SIGIO,   SIGCHLD};
+  return kSignals;
 }
 
 std::string_view signal_name(int signo) {
@@ -98,11 +98,11 @@ std::vector<ReceivedSignal> take_received_signals() {
   ::pthread_sigmask(SIG_BLOCK, &block, &previous);
   std::vector<ReceivedSignal> taken;
   sig_atomic_t recorded = recorded_count;
-  if (recorded - taken_count > static_cast<sig_atomic_t>(inbox_capacity)) {
-    taken_count = recorded - static_cast<sig_atomic_t>(inbox_capacity);
+  if (recorded - taken_count > static_cast<sig_atomic_t>(kInboxCapacity)) {
+    taken_count = recorded - static_cast<sig_atomic_t>(kInboxCapacity);
   }
   for (; taken_count < recorded; ++taken_count) {
-    const Slot& slot = slots[static_cast<size_t>(taken_count) % inbox_capacity];
+    const Slot& slot = slots[static_cast<size_t>(taken_count) % kInboxCapacity];
     taken.push_back({slot.signo, static_cast<pid_t>(slot.sender)});
   }
   ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);

@@ -18,10 +18,10 @@
 namespace hotdeploy::fakes {
 namespace {
 
-constexpr size_t keepalive_requests = 1000;
-constexpr auto keepalive_timeout = std::chrono::seconds(65);
-constexpr auto client_timeout = std::chrono::seconds(60);
-constexpr auto held_tick = std::chrono::milliseconds(50);
+constexpr size_t kKeepaliveRequests = 1000;
+constexpr auto kKeepaliveTimeout = std::chrono::seconds(65);
+constexpr auto kClientTimeout = std::chrono::seconds(60);
+constexpr auto kHeldTick = std::chrono::milliseconds(50);
 
 }  // namespace
 
@@ -34,8 +34,8 @@ WorkerHttpServer::WorkerHttpServer(WorkerHttpSettings settings) : settings_(std:
   // is INVALID_SOCKET. No listening socket is involved, so it holds a descriptor this
   // server owns for its whole life.
   svr_sock_ = shutdown_pipe_[0];
-  set_keep_alive_max_count(keepalive_requests);
-  set_keep_alive_timeout(keepalive_timeout.count());
+  set_keep_alive_max_count(kKeepaliveRequests);
+  set_keep_alive_timeout(kKeepaliveTimeout.count());
   set_default_headers({{"X-Worker-Pid", std::to_string(settings_.worker_pid)}});
   set_pre_routing_handler([this](const httplib::Request&, httplib::Response&) {
     long number = ++requests_received_;
@@ -70,7 +70,7 @@ void WorkerHttpServer::register_endpoints() {
     const auto start = std::chrono::steady_clock::now();
     const auto duration = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
         std::chrono::duration<double>(std::max(0.0, seconds)));
-    const size_t ticks = std::max<size_t>(1, static_cast<size_t>(duration / held_tick));
+    const size_t ticks = std::max<size_t>(1, static_cast<size_t>(duration / kHeldTick));
     const size_t chunk = std::max<size_t>(1, (bytes + ticks - 1) / ticks);
     res.set_content_provider(
         bytes, "application/octet-stream",
@@ -114,7 +114,7 @@ bool WorkerHttpServer::wait_for_next_request(int fd, bool has_buffered_input, bo
   // for its first request even while the worker shuts down.
   pollfd descriptors[2] = {{fd, POLLIN, 0}, {shutdown_pipe_[0], POLLIN, 0}};
   const nfds_t watched = first_request ? 1 : 2;
-  const auto deadline = std::chrono::steady_clock::now() + (first_request ? client_timeout : keepalive_timeout);
+  const auto deadline = std::chrono::steady_clock::now() + (first_request ? kClientTimeout : kKeepaliveTimeout);
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
@@ -128,9 +128,9 @@ bool WorkerHttpServer::wait_for_next_request(int fd, bool has_buffered_input, bo
 }
 
 void WorkerHttpServer::serve_connection(int fd) {
-  ConnectionStream stream(fd, client_timeout, client_timeout);
-  for (size_t remaining = keepalive_requests; remaining > 0; --remaining) {
-    const bool first_request = remaining == keepalive_requests;
+  ConnectionStream stream(fd, kClientTimeout, kClientTimeout);
+  for (size_t remaining = kKeepaliveRequests; remaining > 0; --remaining) {
+    const bool first_request = remaining == kKeepaliveRequests;
     if (shutting_down() && !first_request && !stream.has_buffered_input()) {
       pollfd descriptor{fd, POLLIN, 0};
       if (::poll(&descriptor, 1, 0) <= 0) break;

@@ -144,10 +144,10 @@ class Reader {
 std::string known_faults() {
   using fault_list::Parameter;
   std::string known = "known: ";
-  for (const auto& entry : fault_list::entries) {
+  for (const auto& entry : fault_list::kEntries) {
     if (entry.parameter == Parameter::none) known += std::string(entry.name) + ", ";
   }
-  for (const auto& entry : fault_list::entries) {
+  for (const auto& entry : fault_list::kEntries) {
     if (entry.parameter == Parameter::none) continue;
     const char* placeholder = entry.parameter == Parameter::time     ? "D"
                               : entry.parameter == Parameter::count  ? "N"
@@ -162,7 +162,7 @@ std::string known_faults() {
 std::string parse_fault(const Reader& r, const YAML::Node& node) {
   using fault_list::Parameter;
   const auto find = [](const std::string& name) -> const fault_list::Entry* {
-    for (const auto& entry : fault_list::entries) {
+    for (const auto& entry : fault_list::kEntries) {
       if (entry.name == name) return &entry;
     }
     return nullptr;

@@ -272,7 +272,7 @@ steps: []
   EXPECT_EQ(
       unknown.rfind("s.yaml:3:18: unknown fault 'crash' or one that needs a parameter (known: crash_on_start, ", 0), 0U)
       << unknown;
-  for (const auto& entry : fault_list::entries) {
+  for (const auto& entry : fault_list::kEntries) {
     EXPECT_NE(unknown.find(entry.name), std::string::npos) << entry.name << " is not named in: " << unknown;
   }
   EXPECT_EQ(error_of("name: f\ntarget:\n  kind: nginx\n  faults: {old: [hang_on_quit]}\nsteps: []\n"),
@@ -291,7 +291,7 @@ namespace {
 // text form fake-nginx-stamp takes: a fault added to the list needs nothing here.
 TEST(ScenarioParser, AcceptsEveryListedFault) {
   using fault_list::Parameter;
-  for (const auto& entry : fault_list::entries) {
+  for (const auto& entry : fault_list::kEntries) {
     const std::string name(entry.name);
     std::string yaml = name;
     std::string text = name;
