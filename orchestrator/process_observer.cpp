@@ -283,6 +283,8 @@ void ProcessObserver::record_pid_file(std::size_t file, std::optional<pid_t> cur
   event.t_ns = now;
   event.type = EventType::pid_file_changed;
   event.pid = current.value_or(0);
+  event.pid_file = file == kPidFileIndex ? harness::PidFile::current : harness::PidFile::oldbin;
+  event.pid_file_state = current ? harness::PidFileState::written : harness::PidFileState::removed;
   event.text = path.filename().string() + (current ? " " + std::to_string(*current) : std::string(" removed"));
   events_.append(std::move(event));
   if (!current) return;

@@ -94,6 +94,7 @@ void StepRunner::settle_effects() {
     event.pid = signal.target.pid;
     event.generation = signal.target.generation;
     event.role = signal.target.role;
+    event.signal = harness::from_string<harness::Signal>(signal.name).value_or(harness::Signal::none);
     event.text =
         signal.name + " to generation " + std::to_string(signal.target.generation) + " master " +
         std::to_string(signal.target.pid) + ": no effect (" + missing_effect(signal) +
@@ -128,6 +129,7 @@ std::optional<std::string> StepRunner::signal_process(const SignalStep& step, co
   event.pid = process.pid;
   event.generation = process.generation;
   event.role = process.role;
+  event.signal = harness::from_string<harness::Signal>(step.signal_name).value_or(harness::Signal::none);
   event.text = step.signal_name;
   events_.append(std::move(event));
   for (auto& earlier : awaiting_effect_) {

@@ -47,6 +47,17 @@ constexpr std::array<std::string_view, 9> kLogLevelNames = {"",      "debug", "i
                                                             "error", "crit",  "alert", "emerg"};
 static_assert(kLogLevelNames.size() == static_cast<std::size_t>(LogLevel::emerg) + 1);
 
+// Signal::none is "" ("signal" is written only on the events that carry one).
+constexpr std::array<std::string_view, 9> kSignalNames = {"",    "USR2", "WINCH", "QUIT", "TERM",
+                                                          "INT", "HUP",  "USR1",  "KILL"};
+static_assert(kSignalNames.size() == static_cast<std::size_t>(Signal::kill) + 1);
+
+constexpr std::array<std::string_view, 3> kPidFileNames = {"none", "pid", "oldbin"};
+static_assert(kPidFileNames.size() == static_cast<std::size_t>(PidFile::oldbin) + 1);
+
+constexpr std::array<std::string_view, 3> kPidFileStateNames = {"none", "written", "removed"};
+static_assert(kPidFileStateNames.size() == static_cast<std::size_t>(PidFileState::removed) + 1);
+
 template <typename Enum, std::size_t N>
 std::string_view name_of(const std::array<std::string_view, N>& names, Enum value) {
   const auto i = static_cast<std::size_t>(value);
@@ -70,6 +81,9 @@ std::string_view to_string(ProcessRole value) { return name_of(kProcessRoleNames
 std::string_view to_string(RequestKind value) { return name_of(kRequestKindNames, value); }
 std::string_view to_string(LogLevel value) { return name_of(kLogLevelNames, value); }
 std::string_view to_string(ProcessSeen value) { return name_of(kProcessSeenNames, value); }
+std::string_view to_string(Signal value) { return name_of(kSignalNames, value); }
+std::string_view to_string(PidFile value) { return name_of(kPidFileNames, value); }
+std::string_view to_string(PidFileState value) { return name_of(kPidFileStateNames, value); }
 
 std::string_view Event::message() const {
   return std::string_view(text).substr(std::min<std::size_t>(message_at, text.size()));
@@ -102,6 +116,18 @@ std::optional<LogLevel> from_string<LogLevel>(std::string_view text) {
 template <>
 std::optional<ProcessSeen> from_string<ProcessSeen>(std::string_view text) {
   return parse<ProcessSeen>(kProcessSeenNames, text);
+}
+template <>
+std::optional<Signal> from_string<Signal>(std::string_view text) {
+  return parse<Signal>(kSignalNames, text);
+}
+template <>
+std::optional<PidFile> from_string<PidFile>(std::string_view text) {
+  return parse<PidFile>(kPidFileNames, text);
+}
+template <>
+std::optional<PidFileState> from_string<PidFileState>(std::string_view text) {
+  return parse<PidFileState>(kPidFileStateNames, text);
 }
 
 }  // namespace hotdeploy::harness

@@ -80,6 +80,15 @@ enum class ProcessSeen : std::uint8_t {
 // Its name is the empty string ("level": "" in history.jsonl).
 enum class LogLevel : std::uint8_t { none, debug, info, notice, warn, error, crit, alert, emerg };
 
+// The signals a scenario may send, by the name nginx's documentation uses, without "SIG" ("USR2";
+// interrupt is "INT"). none: the event is not about a signal.
+enum class Signal : std::uint8_t { none, usr2, winch, quit, term, interrupt, hup, usr1, kill };
+
+// pid_file_changed: which of nginx's two pid files changed (nginx.pid, or nginx.pid.oldbin where
+// USR2 renames it), and whether it now names a master (pid) or was removed.
+enum class PidFile : std::uint8_t { none, current, oldbin };
+enum class PidFileState : std::uint8_t { none, written, removed };
+
 struct Event {
   std::int64_t t_ns = 0;    // ns since run start (RunClock)
   std::uint64_t index = 0;  // position in the merged history
@@ -117,9 +126,16 @@ struct Event {
   // whole line) when the line is not in nginx's format
   LogLevel level = LogLevel::none;
   std::uint32_t message_at = 0;
+  // signal_sent, no_effect: the signal
+  Signal signal = Signal::none;
+  // pid_file_changed: the file, and written (naming `pid`) or removed (pid 0)
+  PidFile pid_file = PidFile::none;
+  PidFileState pid_file_state = PidFileState::none;
   // kernel_counters: counter name as nstat spells it ("TcpExtListenOverflows") -> value
   std::map<std::string, std::int64_t> counters;
-  std::string text;  // signal name ("USR2"), step description, log line, pid file path, error
+  // for people, never parsed back: signal name ("USR2"), step description, log line, pid file
+  // name and pid ("nginx.pid 123", "nginx.pid removed"), no-effect description, error
+  std::string text;
 
   // log_line: the message, a view into `text`
   [[nodiscard]] std::string_view message() const;
@@ -134,6 +150,9 @@ struct Event {
 [[nodiscard]] std::string_view to_string(RequestKind value);
 [[nodiscard]] std::string_view to_string(ProcessSeen value);
 [[nodiscard]] std::string_view to_string(LogLevel value);
+[[nodiscard]] std::string_view to_string(Signal value);
+[[nodiscard]] std::string_view to_string(PidFile value);
+[[nodiscard]] std::string_view to_string(PidFileState value);
 
 // The inverse of to_string: from_string<Reason>("refused") == Reason::refused; nullopt for any
 // other spelling (matching is exact and case-sensitive).
@@ -154,5 +173,11 @@ template <>
 [[nodiscard]] std::optional<LogLevel> from_string<LogLevel>(std::string_view text);
 template <>
 [[nodiscard]] std::optional<ProcessSeen> from_string<ProcessSeen>(std::string_view text);
+template <>
+[[nodiscard]] std::optional<Signal> from_string<Signal>(std::string_view text);
+template <>
+[[nodiscard]] std::optional<PidFile> from_string<PidFile>(std::string_view text);
+template <>
+[[nodiscard]] std::optional<PidFileState> from_string<PidFileState>(std::string_view text);
 
 }  // namespace hotdeploy::harness

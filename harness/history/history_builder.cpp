@@ -37,6 +37,7 @@ HistoryBuilder& HistoryBuilder::worker(std::int32_t pid, std::int32_t master_pid
 
 HistoryBuilder& HistoryBuilder::signal(std::string name, std::int32_t master_pid, std::int32_t generation) {
   Event& e = add(EventType::signal_sent);
+  e.signal = from_string<Signal>(name).value_or(Signal::none);
   e.text = std::move(name);
   e.pid = master_pid;
   e.generation = generation;
@@ -95,7 +96,9 @@ HistoryBuilder& HistoryBuilder::observed(ProcessSeen seen, double lag_ms) {
 HistoryBuilder& HistoryBuilder::pid_file(std::string file, std::int32_t pid) {
   Event& e = add(EventType::pid_file_changed);
   e.pid = pid;
-  e.text = std::move(file) + " " + std::to_string(pid);
+  e.pid_file = file.ends_with(".oldbin") ? PidFile::oldbin : PidFile::current;
+  e.pid_file_state = pid > 0 ? PidFileState::written : PidFileState::removed;
+  e.text = std::move(file) + (pid > 0 ? " " + std::to_string(pid) : std::string(" removed"));
   return *this;
 }
 

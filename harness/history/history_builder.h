@@ -35,7 +35,8 @@ class HistoryBuilder {
   // How the observer knew of the last process_born or process_exited added, and, for a birth,
   // its lag bound.
   HistoryBuilder& observed(ProcessSeen seen, double lag_ms = 0);
-  // pid_file_changed with text "<file> <pid>"
+  // pid_file_changed of <file> (nginx.pid.oldbin: the oldbin file), written with <pid>, or
+  // removed when pid is 0; text "<file> <pid>" or "<file> removed"
   HistoryBuilder& pid_file(std::string file, std::int32_t pid);
   HistoryBuilder& log(std::string line);
   HistoryBuilder& orchestrator(EventType type, std::string text);

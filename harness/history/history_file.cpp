@@ -38,14 +38,17 @@ enum class Field : std::uint8_t {
   exit_code,
   seen,
   lag_ns,
+  signal,
+  pid_file,
+  pid_file_state,
   level,
   message,
   text,
 };
-constexpr std::array<std::string_view, 21> kFieldNames = {
-    "request_id", "connection_id", "attempt",    "kind",       "reused", "outcome",    "reason",
-    "status",     "bytes",         "latency_ns", "connect_ns", "pid",    "parent_pid", "generation",
-    "role",       "exit_code",     "seen",       "lag_ns",     "level",  "message",    "text"};
+constexpr std::array<std::string_view, 24> kFieldNames = {
+    "request_id", "connection_id", "attempt",    "kind", "reused",     "outcome",    "reason",  "status",
+    "bytes",      "latency_ns",    "connect_ns", "pid",  "parent_pid", "generation", "role",    "exit_code",
+    "seen",       "lag_ns",        "signal",     "file", "state",      "level",      "message", "text"};
 static_assert(kFieldNames.size() == static_cast<std::size_t>(Field::text) + 1);
 
 // Each of an event's kernel counters is written as its own key, this prefix + its name.
@@ -73,17 +76,17 @@ FieldSet applicable(EventType type) {
     case EventType::kernel_counters:
     case EventType::binary_swapped:
     case EventType::wait_timed_out:
-    case EventType::no_effect:
     case EventType::run_error: return bit(Field::text);
+    case EventType::no_effect: return set_of(Field::signal, Field::text);
     case EventType::wait_satisfied: return set_of(Field::pid, Field::generation, Field::text);
-    case EventType::signal_sent: return set_of(Field::pid, Field::generation, Field::role, Field::text);
+    case EventType::signal_sent: return set_of(Field::pid, Field::generation, Field::role, Field::signal, Field::text);
     case EventType::process_born:
       return set_of(Field::pid, Field::parent_pid, Field::generation, Field::role, Field::seen, Field::lag_ns,
                     Field::text);
     case EventType::process_exited:
       return set_of(Field::pid, Field::parent_pid, Field::generation, Field::role, Field::exit_code, Field::seen,
                     Field::text);
-    case EventType::pid_file_changed: return set_of(Field::pid, Field::text);
+    case EventType::pid_file_changed: return set_of(Field::pid, Field::pid_file, Field::pid_file_state, Field::text);
     case EventType::log_line: return set_of(Field::pid, Field::level, Field::message, Field::text);
   }
   return 0;
@@ -120,6 +123,9 @@ void write_field(JsonWriter& w, Field field, const Event& e) {
     case Field::exit_code: w.value(e.exit_code); break;
     case Field::seen: w.value(to_string(e.seen)); break;
     case Field::lag_ns: w.value(e.lag_ns); break;
+    case Field::signal: w.value(to_string(e.signal)); break;
+    case Field::pid_file: w.value(to_string(e.pid_file)); break;
+    case Field::pid_file_state: w.value(to_string(e.pid_file_state)); break;
     case Field::level: w.value(to_string(e.level)); break;
     case Field::message: w.value(e.message()); break;
     case Field::text: w.value(e.text); break;
@@ -147,6 +153,9 @@ bool has_default_value(Field field, const Event& e) {
     case Field::exit_code: return e.exit_code == kDefault.exit_code;
     case Field::seen: return e.seen == kDefault.seen;
     case Field::lag_ns: return e.lag_ns == kDefault.lag_ns;
+    case Field::signal: return e.signal == kDefault.signal;
+    case Field::pid_file: return e.pid_file == kDefault.pid_file;
+    case Field::pid_file_state: return e.pid_file_state == kDefault.pid_file_state;
     case Field::level: return e.level == kDefault.level;
     case Field::message: return e.message_at == kDefault.message_at;
     case Field::text: return e.text.empty();
@@ -154,11 +163,13 @@ bool has_default_value(Field field, const Event& e) {
   return true;
 }
 
-// Applicable fields are written (but for reason none, seen directly, lag_ns 0, connect_ns 0 and
-// optional empty text); any other field is written only if a producer set it, so nothing recorded is lost.
+// Applicable fields are written (but for reason none, seen directly, lag_ns 0, connect_ns 0, no
+// signal, pid file or state, and optional empty text); any other field is written only if a
+// producer set it, so nothing recorded is lost.
 bool written(Field field, const Event& e) {
   if ((applicable(e.type) & bit(field)) == 0) return !has_default_value(field, e);
-  if (field == Field::reason || field == Field::seen || field == Field::lag_ns || field == Field::connect_ns) {
+  if (field == Field::reason || field == Field::seen || field == Field::lag_ns || field == Field::connect_ns ||
+      field == Field::signal || field == Field::pid_file || field == Field::pid_file_state) {
     return !has_default_value(field, e);
   }
   if (field == Field::text) return !e.text.empty() || text_always_written(e.type);
@@ -231,6 +242,9 @@ void read_field(Field field, const JsonValue& v, Event& e) {
     case Field::exit_code: e.exit_code = integer_of<std::int32_t>(v, key); break;
     case Field::seen: e.seen = enum_of<ProcessSeen>(v, key); break;
     case Field::lag_ns: e.lag_ns = integer_of<std::int64_t>(v, key); break;
+    case Field::signal: e.signal = enum_of<Signal>(v, key); break;
+    case Field::pid_file: e.pid_file = enum_of<PidFile>(v, key); break;
+    case Field::pid_file_state: e.pid_file_state = enum_of<PidFileState>(v, key); break;
     case Field::level: e.level = enum_of<LogLevel>(v, key); break;
     case Field::message: break;  // needs "text", which may come later: see parse_event
     case Field::text: e.text = string_of(v, key); break;
@@ -250,6 +264,26 @@ void read_counter(std::string_view key, const JsonValue& v, Event& e) {
   const std::string name(key.substr(kCounterKeyPrefix.size()));
   if (name.empty()) bad("\"" + std::string(key) + "\" names no counter");
   e.counters[name] = integer_of<std::int64_t>(v, key);
+}
+
+// Files written before "signal", "file" and "state" existed carried that meaning only in "text"
+// (signal_sent: "USR2" or "SIGUSR2"; no_effect: "USR2 to generation 2 ..."; pid_file_changed:
+// "nginx.pid 123", "nginx.pid.oldbin removed"). It is read from there here, once, so that nothing
+// downstream parses an event's text.
+void fill_typed_fields_of_old_event(Event& e) {
+  const std::string_view text = e.text;
+  if ((e.type == EventType::signal_sent || e.type == EventType::no_effect) && e.signal == Signal::none) {
+    std::string_view name = text.substr(0, text.find(' '));
+    if (name.starts_with("SIG")) name.remove_prefix(3);
+    if (const auto signal = from_string<Signal>(name)) e.signal = *signal;
+  }
+  if (e.type == EventType::pid_file_changed && e.pid_file == PidFile::none) {
+    const auto space = text.rfind(' ');
+    const std::string_view file = text.substr(0, space);
+    e.pid_file = file.ends_with(".oldbin") ? PidFile::oldbin : PidFile::current;
+    const bool removed = space != std::string_view::npos && text.substr(space + 1) == "removed";
+    e.pid_file_state = removed ? PidFileState::removed : PidFileState::written;
+  }
 }
 
 std::optional<Field> field_named(std::string_view key) {
@@ -285,6 +319,7 @@ Event parse_event(std::string_view line, std::uint64_t expected_index) {
     if (*field == Field::message) message = &m.value;
   }
   if (message != nullptr) set_message(e, string_of(*message, "message"));
+  fill_typed_fields_of_old_event(e);
   return e;
 }
 

@@ -59,12 +59,15 @@ std::vector<Event> one_of_each() {
   for (EventType type :
        {EventType::step_started, EventType::binary_swapped, EventType::wait_satisfied, EventType::wait_timed_out,
         EventType::no_effect, EventType::run_error, EventType::steps_ended}) {
-    add(type).text = std::string(to_string(type)) + " text";
+    Event& e = add(type);
+    e.text = std::string(to_string(type)) + " text";
+    if (type == EventType::no_effect) e.signal = Signal::hup;
   }
   add(EventType::step_started);  // empty text is written and read back as ""
   {
     Event& e = add(EventType::signal_sent);
     e.text = "USR2";
+    e.signal = Signal::usr2;
     e.pid = 100;
     e.generation = 1;
     e.role = ProcessRole::master;
@@ -126,6 +129,8 @@ std::vector<Event> one_of_each() {
   {
     Event& e = add(EventType::pid_file_changed);
     e.pid = 102;
+    e.pid_file = PidFile::oldbin;
+    e.pid_file_state = PidFileState::written;
     e.text = "/run/nginx.pid.oldbin";
   }
   {
@@ -192,6 +197,7 @@ TEST(HistoryFileTest, WritesOnlyTheFieldsThatApply) {
   sent.t_ns = 125;
   sent.type = EventType::signal_sent;
   sent.text = "USR2";
+  sent.signal = Signal::usr2;
   sent.pid = 30;
   sent.generation = 1;
   sent.role = ProcessRole::master;
@@ -201,7 +207,8 @@ TEST(HistoryFileTest, WritesOnlyTheFieldsThatApply) {
             "\n"
             R"({"i":1,"t_ns":124,"type":"process_born","pid":31,"parent_pid":30,"generation":1,"role":"worker"})"
             "\n"
-            R"({"i":2,"t_ns":125,"type":"signal_sent","pid":30,"generation":1,"role":"master","text":"USR2"})"
+            R"({"i":2,"t_ns":125,"type":"signal_sent","pid":30,"generation":1,"role":"master","signal":"USR2",)"
+            R"("text":"USR2"})"
             "\n");
 }
 
@@ -309,6 +316,61 @@ TEST(HistoryFileTest, HowAProcessWasSeenIsWrittenOnlyWhenInferredAndOldFilesRead
   ASSERT_EQ(old.size(), 1u);
   EXPECT_EQ(old.events()[0].seen, ProcessSeen::directly);
   EXPECT_EQ(old.events()[0].lag_ns, 0);
+}
+
+TEST(HistoryFileTest, SignalAndPidFileMeaningAreTypedFieldsAndOldFilesGetThemFromTheirText) {
+  Event written;
+  written.t_ns = 5;
+  written.type = EventType::pid_file_changed;
+  written.pid = 30;
+  written.pid_file = PidFile::oldbin;
+  written.pid_file_state = PidFileState::written;
+  written.text = "nginx.pid.oldbin 30";
+  Event removed = written;
+  removed.t_ns = 6;
+  removed.pid = 0;
+  removed.pid_file = PidFile::current;
+  removed.pid_file_state = PidFileState::removed;
+  removed.text = "nginx.pid removed";
+  Event ignored;
+  ignored.t_ns = 7;
+  ignored.type = EventType::no_effect;
+  ignored.signal = Signal::winch;
+  ignored.text = "WINCH to generation 1 master 30: no effect (none of its workers exited within 2s)";
+  const History typed = History::from_events({written, removed, ignored});
+  const std::string text = to_jsonl(typed);
+  EXPECT_EQ(text,
+            R"({"i":0,"t_ns":5,"type":"pid_file_changed","pid":30,"file":"oldbin","state":"written",)"
+            R"("text":"nginx.pid.oldbin 30"})"
+            "\n"
+            R"({"i":1,"t_ns":6,"type":"pid_file_changed","pid":0,"file":"pid","state":"removed",)"
+            R"("text":"nginx.pid removed"})"
+            "\n"
+            R"({"i":2,"t_ns":7,"type":"no_effect","signal":"WINCH","text":"WINCH to generation 1 master 30: no )"
+            R"(effect (none of its workers exited within 2s)"
+})"
+            "\n");
+EXPECT_EQ(from_jsonl(text).events(), typed.events());
+// As written before "signal", "file" and "state" existed: the meaning was only in the text.
+const History old = from_jsonl(R"({"i":0,"t_ns":5,"type":"signal_sent","pid":30,"generation":1,"role":"master",)"
+                               R"("text":"SIGQUIT"})"
+                               "\n"
+                               R"({"i":1,"t_ns":6,"type":"pid_file_changed","pid":30,"text":"nginx.pid.oldbin 30"})"
+                               "\n"
+                               R"({"i":2,"t_ns":7,"type":"pid_file_changed","pid":0,"text":"nginx.pid removed"})"
+                               "\n"
+                               R"({"i":3,"t_ns":8,"type":"no_effect","text":"USR2 to generation 2 master 31: x"})"
+                               "\n");
+ASSERT_EQ(old.size(), 4u);
+EXPECT_EQ(old.events()[0].signal, Signal::quit);
+EXPECT_EQ(old.events()[1].pid_file, PidFile::oldbin);
+EXPECT_EQ(old.events()[1].pid_file_state, PidFileState::written);
+EXPECT_EQ(old.events()[2].pid_file, PidFile::current);
+EXPECT_EQ(old.events()[2].pid_file_state, PidFileState::removed);
+EXPECT_EQ(old.events()[3].signal, Signal::usr2);
+EXPECT_THROW(static_cast<void>(from_jsonl(R"({"i":0,"t_ns":5,"type":"signal_sent","signal":"STOP"})"
+                                          "\n")),
+             std::runtime_error);
 }
 
 TEST(HistoryFileTest, ConnectTimeIsWrittenOnlyWhenSetAndOldFilesReadWithoutIt) {

@@ -226,7 +226,7 @@ Check check_dropped_by_kind(const Metrics& metrics, const Expectations& expect) 
 
 Check check_switchover(const History& history, const Metrics& metrics, double max_ms) {
   Check c{"switchover_ms", Verdict::pass, {}};
-  if (first_signal(history, "USR2") == nullptr) {
+  if (first_signal(history, Signal::usr2) == nullptr) {
     c.verdict = Verdict::unknown;
     c.detail = "no USR2 was sent, so there was no switchover to measure";
     return c;

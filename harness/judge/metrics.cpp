@@ -17,7 +17,7 @@ namespace {
 double to_ms(std::int64_t ns) { return static_cast<double>(ns) / 1e6; }
 
 std::optional<double> switchover_ms(const JudgeInputs& in) {
-  const Event* usr2 = first_signal(in.process, "USR2");
+  const Event* usr2 = first_signal(in.process, Signal::usr2);
   if (usr2 == nullptr) return std::nullopt;
   const std::optional<std::int32_t> target =
       usr2->generation > 0 ? std::optional(usr2->generation) : in.generations.of_master(usr2->pid);
@@ -151,7 +151,7 @@ Metrics compute_metrics(const JudgeInputs& in) {
     if (e.type == EventType::no_effect) ++m.no_effect;
     if (e.type != EventType::signal_sent) continue;
     phase_starts.push_back(e.t_ns);
-    m.phases.emplace_back().name = e.text.starts_with("SIG") ? e.text.substr(3) : e.text;
+    m.phases.emplace_back().name = std::string(to_string(e.signal));
   }
   const std::int64_t history_end = in.last_ns;
   for (std::size_t k = 0; k < m.phases.size(); ++k) {
@@ -223,7 +223,8 @@ Metrics compute_metrics(const JudgeInputs& in) {
   m.switchover_ms = switchover_ms(in);
   m.ready_ms = ready_ms(history, generations);
   m.drain_ms = drain_ms(history, generations);
-  if (const auto window = transition_window(history, m.drain_ms)) m.blackout_ms = blackout_ms(rows, *window);
+  m.transition_window = transition_window(history, m.drain_ms);
+  if (m.transition_window) m.blackout_ms = blackout_ms(rows, *m.transition_window);
   m.overlap_ms = overlap_ms(history, rows, generations);
   m.masters_at_end = masters_at_end(history);
   m.observer = observer_metrics(in);

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "harness/history/history.h"
+#include "harness/judge/transition_metrics.h"
 
 namespace hotdeploy::harness {
 
@@ -85,6 +86,8 @@ struct Metrics {
   std::optional<double> ready_ms;
   std::optional<double> drain_ms;
   std::optional<double> blackout_ms;
+  // where the blackout is measured (transition_metrics.h); nullopt without a signal
+  std::optional<TransitionWindow> transition_window;
   std::optional<double> overlap_ms;
   std::optional<std::uint64_t> masters_at_end;
   std::uint64_t no_effect = 0;  // no_effect events (steps that changed nothing)

@@ -2,16 +2,11 @@
 
 namespace hotdeploy::harness {
 
-bool is_signal(const Event& e, std::string_view name) {
-  if (e.type != EventType::signal_sent) return false;
-  std::string_view text = e.text;
-  if (text.substr(0, 3) == "SIG") text.remove_prefix(3);
-  return text == name;
-}
+bool is_signal(const Event& e, Signal signal) { return e.type == EventType::signal_sent && e.signal == signal; }
 
-const Event* first_signal(const History& history, std::string_view name) {
+const Event* first_signal(const History& history, Signal signal) {
   for (const Event& e : history.events()) {
-    if (is_signal(e, name)) return &e;
+    if (is_signal(e, signal)) return &e;
   }
   return nullptr;
 }

@@ -62,13 +62,13 @@ Check check_retried(const Metrics& metrics, const Expectations& expect) {
 }
 
 Check check_ready(const History& history, const Metrics& metrics, double max_ms) {
-  return timing_check("ready_ms", first_signal(history, "USR2") != nullptr,
+  return timing_check("ready_ms", first_signal(history, Signal::usr2) != nullptr,
                       "no USR2 was sent, so no new master had to get ready", metrics.ready_ms,
                       "after USR2 no new master wrote the pid file and started a worker", max_ms);
 }
 
 Check check_drain(const History& history, const Metrics& metrics, double max_ms) {
-  const bool sent = first_signal(history, "WINCH") != nullptr || first_signal(history, "QUIT") != nullptr;
+  const bool sent = first_signal(history, Signal::winch) != nullptr || first_signal(history, Signal::quit) != nullptr;
   return timing_check("drain_ms", sent, "no WINCH or QUIT was sent, so nothing had to drain", metrics.drain_ms,
                       "after WINCH/QUIT a worker of the signalled generation was still alive at the end", max_ms);
 }

@@ -18,11 +18,6 @@ std::optional<std::int32_t> target_generation(const Event& signal, const Generat
   return generations.of_master(signal.pid);
 }
 
-bool names_oldbin(std::string_view text) {
-  const std::string_view file = text.substr(0, text.find(' '));
-  return file.ends_with(".oldbin");
-}
-
 }  // namespace
 
 std::int64_t end_of_run_ns(const History& history) {
@@ -33,7 +28,7 @@ std::int64_t end_of_run_ns(const History& history) {
 }
 
 std::optional<double> ready_ms(const History& history, const Generations& generations) {
-  const Event* usr2 = first_signal(history, "USR2");
+  const Event* usr2 = first_signal(history, Signal::usr2);
   if (usr2 == nullptr) return std::nullopt;
   const auto target = target_generation(*usr2, generations);
   if (!target) return std::nullopt;
@@ -48,7 +43,7 @@ std::optional<double> ready_ms(const History& history, const Generations& genera
   std::optional<std::int64_t> pid_file_ns;
   std::optional<std::int64_t> worker_ns;
   for (const Event& e : history.events()) {
-    if (!pid_file_ns && e.type == EventType::pid_file_changed && e.pid == *master && !names_oldbin(e.text)) {
+    if (!pid_file_ns && e.type == EventType::pid_file_changed && e.pid == *master && e.pid_file != PidFile::oldbin) {
       pid_file_ns = e.t_ns;
     }
     if (!worker_ns && e.type == EventType::process_born && e.role == ProcessRole::worker && e.parent_pid == *master) {
@@ -62,7 +57,7 @@ std::optional<double> ready_ms(const History& history, const Generations& genera
 std::optional<double> drain_ms(const History& history, const Generations& generations) {
   const Event* signal = nullptr;
   for (const Event& e : history.events()) {
-    if (is_signal(e, "WINCH") || is_signal(e, "QUIT")) {
+    if (is_signal(e, Signal::winch) || is_signal(e, Signal::quit)) {
       signal = &e;
       break;
     }
@@ -89,19 +84,25 @@ std::optional<double> drain_ms(const History& history, const Generations& genera
 }
 
 std::optional<TransitionWindow> transition_window(const History& history, std::optional<double> drain) {
-  const Event* first = first_signal(history, "USR2");
+  const Event* first = first_signal(history, Signal::usr2);
   const Event* last = nullptr;
   const Event* drain_signal = nullptr;
   for (const Event& e : history.events()) {
     if (e.type != EventType::signal_sent) continue;
     if (first == nullptr) first = &e;
     last = &e;
-    if (drain_signal == nullptr && (is_signal(e, "WINCH") || is_signal(e, "QUIT"))) drain_signal = &e;
+    if (drain_signal == nullptr && (is_signal(e, Signal::winch) || is_signal(e, Signal::quit))) drain_signal = &e;
   }
   if (first == nullptr) return std::nullopt;
-  std::int64_t to = last->t_ns;
-  if (drain && drain_signal != nullptr) to = std::max(to, drain_signal->t_ns + static_cast<std::int64_t>(*drain * 1e6));
-  return TransitionWindow{first->t_ns, std::max(to, first->t_ns)};
+  TransitionWindow window{first->t_ns, std::max(last->t_ns, first->t_ns), first->signal, last->signal, false};
+  if (drain && drain_signal != nullptr) {
+    const std::int64_t drained = drain_signal->t_ns + static_cast<std::int64_t>(*drain * 1e6);
+    if (drained > window.to_ns) {
+      window.to_ns = drained;
+      window.ends_at_drain = true;
+    }
+  }
+  return window;
 }
 
 std::optional<double> blackout_ms(const std::vector<RequestRow>& rows, const TransitionWindow& window) {
@@ -159,7 +160,7 @@ std::optional<double> blackout_ms(const std::vector<RequestRow>& rows, const Tra
 
 std::optional<double> overlap_ms(const History& history, const std::vector<RequestRow>& rows,
                                  const Generations& generations) {
-  const Event* usr2 = first_signal(history, "USR2");
+  const Event* usr2 = first_signal(history, Signal::usr2);
   if (usr2 == nullptr) return std::nullopt;
   const auto target = target_generation(*usr2, generations);
   if (!target) return std::nullopt;

@@ -8,9 +8,13 @@
 //                  it, on a file other than *.oldbin) and has a worker: the later of the two
 //   drain_ms       first WINCH or QUIT sent -> the last worker of its target's generation
 //                  exited; nullopt if a worker of that generation was still alive at the end
-//   blackout_ms    the longest interval inside the transition window (first USR2, or the first
-//                  signal if there was no USR2, -> the later of the last signal and the drain's
-//                  end) during which requests were outstanding and none completed ok
+//   blackout_ms    the longest interval inside the transition window during which requests
+//                  were outstanding and none completed ok
+//
+// The transition window: from the first USR2 (or the first signal if there was no USR2) to the
+// later of the last signal and the drain's end (the first WINCH or QUIT + drain_ms). It is the
+// one definition of "the transition": the blackout is measured inside it and report.html shades
+// it (Metrics::transition_window).
 //   overlap_ms     how long the USR2 target's generation and a newer one both served ok: from
 //                  the later of their first ok responses to the earlier of their last ones
 //   masters_at_end masters born and not exited at the end
@@ -29,6 +33,11 @@ namespace hotdeploy::harness {
 struct TransitionWindow {
   std::int64_t from_ns = 0;
   std::int64_t to_ns = 0;
+  Signal opened_by = Signal::none;  // the signal at from_ns
+  Signal last_signal = Signal::none;
+  bool ends_at_drain = false;  // to_ns is the drain's end, later than the last signal
+
+  friend bool operator==(const TransitionWindow&, const TransitionWindow&) = default;
 };
 
 [[nodiscard]] std::int64_t end_of_run_ns(const History& history);

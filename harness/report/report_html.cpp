@@ -31,11 +31,7 @@ double to_ms(std::int64_t ns) { return static_cast<double>(ns) / 1e6; }
 
 std::string ms_text(std::int64_t ns) { return fixed(to_ms(ns), 1); }
 
-std::string signal_name(const Event& e) {
-  std::string_view text = e.text;
-  if (text.substr(0, 3) == "SIG") text.remove_prefix(3);
-  return std::string(text);
-}
+std::string signal_name(const Event& e) { return std::string(to_string(e.signal)); }
 
 // Fill colours: one per generation (cycling), then the fixed series.
 constexpr std::array<std::string_view, 5> kGenerationColours = {"#3b73d9", "#2da44e", "#8250df", "#0e8a8a", "#8a5a2b"};
@@ -142,61 +138,26 @@ struct Window {
   std::string detail;  // raw
 };
 
-// The first exit of pid at or after t_ns, if any.
-std::optional<std::int64_t> exit_after(const std::unordered_map<std::int32_t, std::vector<std::int64_t>>& exits,
-                                       std::int32_t pid, std::int64_t t_ns) {
-  const auto times = exits.find(pid);
-  if (times == exits.end()) return std::nullopt;
-  const auto it = std::lower_bound(times->second.begin(), times->second.end(), t_ns);
-  if (it == times->second.end()) return std::nullopt;
-  return *it;
-}
-
-// The first master born to `parent` after the event at index `from`, if any.
-const Event* master_born_to(const History& history, std::int32_t parent, std::size_t from) {
-  for (std::size_t i = from; i < history.size(); ++i) {
-    const Event& e = history.events()[i];
-    if (e.type == EventType::process_born && e.role == ProcessRole::master && e.parent_pid == parent) return &e;
-  }
-  return nullptr;
-}
-
-// From each USR2 until one of the two generations is gone: the master it was sent to exited
-// (upgrade done) or the master it started exited (rollback done, or the new binary failed);
-// else until the end of the history.
-std::vector<Window> transition_windows(const History& history) {
-  std::unordered_map<std::int32_t, std::vector<std::int64_t>> exits;
-  for (const Event& e : history.events()) {
-    if (e.type == EventType::process_exited) exits[e.pid].push_back(e.t_ns);
-  }
-  std::vector<Window> result;
-  for (const Event& e : history.events()) {
-    if (e.type != EventType::signal_sent || signal_name(e) != "USR2") continue;
-    Window w{e.t_ns, history_end_ns(history), "transition window: USR2 at " + ms_text(e.t_ns) + " ms until "};
-    std::string until = "the end (neither master exited)";
-    if (const auto exit = exit_after(exits, e.pid, e.t_ns)) {
-      w.to_ns = *exit;
-      until = "the old master " + std::to_string(e.pid) + " exited at " + ms_text(*exit) + " ms";
-    }
-    const Event* child = master_born_to(history, e.pid, e.index);
-    const auto child_exit = child == nullptr ? std::nullopt : exit_after(exits, child->pid, child->t_ns);
-    if (child_exit && *child_exit < w.to_ns) {
-      w.to_ns = *child_exit;
-      until = "the new master " + std::to_string(child->pid) + " exited at " + ms_text(*child_exit) + " ms";
-    }
-    w.detail += until;
-    result.push_back(std::move(w));
-  }
-  return result;
+// The judge's transition window (Metrics::transition_window, where blackout_ms is measured):
+// the report shades it and never works out one of its own.
+std::vector<Window> transition_windows(const Metrics& metrics) {
+  if (!metrics.transition_window) return {};
+  const TransitionWindow& t = *metrics.transition_window;
+  const std::string until = t.ends_at_drain ? "the drain ended at " + ms_text(t.to_ns) + " ms"
+                                            : "the last signal (" + std::string(to_string(t.last_signal)) + ") at " +
+                                                  ms_text(t.to_ns) + " ms";
+  return {{t.from_ns, t.to_ns,
+           "transition window, where blackout_ms is measured: " + std::string(to_string(t.opened_by)) + " at " +
+               ms_text(t.from_ns) + " ms until " + until}};
 }
 
 void write_windows(std::ostream& out, const std::vector<Window>& windows, const TimeAxis& axis, double y_top,
                    double y_bottom) {
   for (const Window& w : windows) {
     const double x = axis.x(w.from_ns);
-    out << "<rect class=\"window\" x=\"" << fixed(x, 1) << "\" y=\"" << fixed(y_top, 1) << "\" width=\""
-        << fixed(std::max(axis.x(w.to_ns) - x, 1.0), 1) << "\" height=\"" << fixed(y_bottom - y_top, 1) << "\"><title>"
-        << html_escape(w.detail) << "</title></rect>\n";
+    out << "<rect class=\"window\" data-from-ns=\"" << w.from_ns << "\" data-to-ns=\"" << w.to_ns << "\" x=\""
+        << fixed(x, 1) << "\" y=\"" << fixed(y_top, 1) << "\" width=\"" << fixed(std::max(axis.x(w.to_ns) - x, 1.0), 1)
+        << "\" height=\"" << fixed(y_bottom - y_top, 1) << "\"><title>" << html_escape(w.detail) << "</title></rect>\n";
   }
 }
 
@@ -783,11 +744,10 @@ void write_run_events(std::ostream& out, const History& history) {
   out << "</table></div>\n";
 }
 
-std::string_view severity_class(std::string_view line) {
-  for (const std::string_view level : {"[emerg]", "[alert]", "[crit]", "[error]"}) {
-    if (line.find(level) != std::string_view::npos) return " class=\"sev-error\"";
-  }
-  return line.find("[warn]") != std::string_view::npos ? " class=\"sev-warn\"" : "";
+// By the line's level (error.log's order: error, crit, alert, emerg are errors).
+std::string_view severity_class(LogLevel level) {
+  if (level >= LogLevel::error) return " class=\"sev-error\"";
+  return level == LogLevel::warn ? " class=\"sev-warn\"" : "";
 }
 
 void write_log(std::ostream& out, const History& history) {
@@ -795,7 +755,7 @@ void write_log(std::ostream& out, const History& history) {
   out << "<h2>error.log</h2>\n<div class=\"scroll\"><table id=\"log\">\n"
       << "<tr><th>ms</th><th>line</th></tr>\n";
   write_capped_rows(out, history, kMaxLogLines, is_log, [&](const Event& e) {
-    out << "<tr" << severity_class(e.text) << "><td class=\"num\">" << ms_text(e.t_ns) << "</td><td>"
+    out << "<tr" << severity_class(e.level) << "><td class=\"num\">" << ms_text(e.t_ns) << "</td><td>"
         << html_escape(e.text) << "</td></tr>\n";
   });
   out << "</table></div>\n";
@@ -915,7 +875,7 @@ void write_report_html(std::string_view scenario_name, const RunSubject& subject
   const Generations generations = Generations::from(history);
   const TimeAxis axis = axis_for(history);
   const auto marks = markers(history, generations);
-  const auto windows = transition_windows(history);
+  const auto windows = transition_windows(judgement.metrics);
   write_head(out, scenario_name);
   write_verdict(out, scenario_name, subject, history, judgement);
   if (subject.isolation)

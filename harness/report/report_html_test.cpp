@@ -11,6 +11,7 @@
 
 #include "harness/history/history_builder.h"
 #include "harness/judge/metrics.h"
+#include "harness/judge/transition_metrics.h"
 #include "harness/report/result_file.h"
 
 namespace hotdeploy::harness {
@@ -108,27 +109,67 @@ TEST(ReportHtmlTest, OneMarkerPerSignalAndSwap) {
   }
 }
 
-TEST(ReportHtmlTest, ShadesATransitionWindowUntilTheOldOrTheNewMasterExits) {
-  Event child;
-  child.t_ns = 12'000'000;
-  child.type = EventType::process_born;
-  child.pid = 200;
-  child.parent_pid = 100;
-  child.generation = 2;
-  child.role = ProcessRole::master;
-  const History base = HistoryBuilder{}.master(100, 1).at_ms(10).signal("USR2", 100, 1).at_ms(90).ok(1, 5).build();
+// The shaded windows of report.html, as (data-from-ns, data-to-ns).
+std::vector<std::pair<std::int64_t, std::int64_t>> shaded_windows(const std::string& html) {
+  static const std::regex kWindow(R"(<rect class="window" data-from-ns="(-?\d+)" data - to - ns = "(-?\d+)") ");
+      std::vector<std::pair<std::int64_t, std::int64_t>>
+          windows;
+  for (std::sregex_iterator it(html.begin(), html.end(), kWindow), end; it != end; ++it) {
+    windows.emplace_back(std::stoll((*it)[1]), std::stoll((*it)[2]));
+  }
+  return windows;
+}
 
-  const History upgrade = with_events(base, {child, exited(50'000'000, 100, 1, ProcessRole::master, 0)});
-  const std::string upgraded = render("upgrade", upgrade);
-  EXPECT_EQ(count(upgraded, "class=\"window\""), 2U);  // once on the timeline, once behind the lifelines
-  EXPECT_NE(upgraded.find("USR2 at 10.0 ms until the old master 100 exited at 50.0 ms"), std::string::npos);
-
-  const History rollback = with_events(base, {child, exited(40'000'000, 200, 2, ProcessRole::master, 0)});
-  EXPECT_NE(render("rollback", rollback).find("USR2 at 10.0 ms until the new master 200 exited at 40.0 ms"),
+TEST(ReportHtmlTest, ShadesExactlyTheJudgesTransitionWindow) {
+  // An upgrade whose drain ends after the last signal, and one whose last signal comes later.
+  const History drained = HistoryBuilder{}
+                              .master(100, 1)
+                              .worker(101, 100, 1)
+                              .at_ms(10)
+                              .signal("USR2", 100, 1)
+                              .at_ms(12)
+                              .master(200, 2)
+                              .worker(201, 200, 2)
+                              .at_ms(20)
+                              .signal("WINCH", 100, 1)
+                              .at_ms(25)
+                              .signal("QUIT", 100, 1)
+                              .at_ms(60)
+                              .exited(101, 100, ProcessRole::worker, 1)
+                              .at_ms(90)
+                              .ok(1, 201)
+                              .build();
+  const History signalled = HistoryBuilder{}
+                                .master(100, 1)
+                                .worker(101, 100, 1)
+                                .at_ms(10)
+                                .signal("USR2", 100, 1)
+                                .at_ms(20)
+                                .signal("WINCH", 100, 1)
+                                .at_ms(22)
+                                .exited(101, 100, ProcessRole::worker, 1)
+                                .at_ms(70)
+                                .signal("HUP", 100, 1)
+                                .at_ms(90)
+                                .ok(1, 5)
+                                .build();
+  for (const History* history : {&drained, &signalled}) {
+    const Metrics metrics = compute_metrics(*history);
+    const auto judged = transition_window(*history, metrics.drain_ms);
+    ASSERT_TRUE(judged.has_value());
+    const std::vector<std::pair<std::int64_t, std::int64_t>> once{{judged->from_ns, judged->to_ns}};
+    // Once on the timeline, once behind the lifelines: both the judge's window, no other.
+    const auto shaded = shaded_windows(render("windows", *history));
+    ASSERT_EQ(shaded.size(), 2U);
+    EXPECT_EQ(shaded[0], once[0]);
+    EXPECT_EQ(shaded[1], once[0]);
+  }
+  EXPECT_TRUE(transition_window(drained, compute_metrics(drained).drain_ms)->ends_at_drain);
+  EXPECT_NE(render("drained", drained).find("USR2 at 10.0 ms until the drain ended at 60.0 ms"), std::string::npos);
+  EXPECT_FALSE(transition_window(signalled, compute_metrics(signalled).drain_ms)->ends_at_drain);
+  EXPECT_NE(render("signalled", signalled).find("USR2 at 10.0 ms until the last signal (HUP) at 70.0 ms"),
             std::string::npos);
-
-  const std::string unfinished = render("unfinished", with_events(base, {child}));
-  EXPECT_NE(unfinished.find("USR2 at 10.0 ms until the end"), std::string::npos);
+  EXPECT_TRUE(shaded_windows(render("none", HistoryBuilder{}.master(100, 1).at_ms(5).ok(1, 5).build())).empty());
 }
 
 TEST(ReportHtmlTest, ACloseUpOnlyWhenTheTransitionIsASmallPartOfTheRun) {
