@@ -16,13 +16,13 @@
 #include "harness/history/history_file.h"
 #include "harness/judge/history_validation.h"
 #include "harness/judge/rejudge.h"
+#include "harness/judge/run_comparison.h"
 #include "harness/report/junit_xml.h"
 #include "orchestrator/environment_error.h"
 #include "orchestrator/installed_files.h"
 #include "orchestrator/interrupt.h"
 #include "orchestrator/option_table.h"
 #include "orchestrator/process_control.h"
-#include "orchestrator/run_diff.h"
 #include "orchestrator/run_directory.h"
 #include "orchestrator/run_record.h"
 #include "orchestrator/run_scheduler.h"
@@ -121,7 +121,8 @@ std::string usage_text() {
          "diff       compare what the target did in two saved runs of a scenario (e.g. on fake-nginx and\n"
          "           on nginx): masters, workers, pid files, steps with no effect, who served at the end,\n"
          "           dropped requests; a line per aspect, `same` or both values; exit 1 when any differs;\n"
-         "           then a `tolerated:` line, with both runs' counts, for each thing left out as chance\n"
+         "           then a `left out by RULE:` line, with both runs' counts, for each thing left out (the\n"
+         "           scenario's `diff: {allow: [...]}` and the observer's limits), or `left out: nothing`\n"
          "list       the scenarios in DIR (default: ./scenarios, else the installed library)\n"
          "\n"
          "Exit status: 0 pass, 1 a scenario failed, 2 usage or invalid scenario (the message names\n"
@@ -580,9 +581,22 @@ int diff_command(const std::vector<std::string>& args, std::ostream& out) {
   if (args.size() != 3) throw UsageError("diff needs exactly two RUN_DIRs");
   const auto a = read_history(args[1]);
   const auto b = read_history(args[2]);
-  const auto comparison = compare_runs(a, b);
-  for (const auto& aspect : comparison.aspects) out << comparison_line(aspect) << '\n';
-  for (const auto& tolerance : comparison.tolerated) out << tolerance_line(tolerance) << '\n';
+  // What the scenario allows the diff to leave out: the two runs must be of one scenario that
+  // allows the same; a run saved without its scenario.yaml allows nothing.
+  std::optional<harness::DiffAllowances> allowed;
+  for (const fs::path run_dir : {fs::path(args[1]), fs::path(args[2])}) {
+    const auto file = run_dir / "scenario.yaml";
+    const auto allows = fs::exists(file) ? parse_scenario_file(file.string()).diff_allow : harness::DiffAllowances{};
+    if (allowed && *allowed != allows) {
+      throw ScenarioError(file.string() + ": its diff: allow differs from " + args[1] +
+                          "/scenario.yaml's; the two runs must be of one scenario");
+    }
+    allowed = allows;
+  }
+  const auto comparison = harness::compare_runs(a, b, *allowed);
+  for (const auto& aspect : comparison.aspects) out << harness::comparison_line(aspect) << '\n';
+  for (const auto& tolerance : comparison.tolerated) out << harness::tolerance_line(tolerance) << '\n';
+  if (comparison.tolerated.empty()) out << "left out: nothing\n";
   return comparison.same() ? kExitPass : kExitFail;
 }
 

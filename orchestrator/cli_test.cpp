@@ -134,7 +134,7 @@ void write_history(const std::filesystem::path& run_dir, const harness::History&
   harness::write_jsonl(history, out);
 }
 
-TEST(Cli, DiffPrintsALinePerAspectAndWhatItToleratedAndExitsOneWhenAnyAspectDiffers) {
+TEST(Cli, DiffPrintsALinePerAspectAndWhatItLeftOutAndExitsOneWhenAnyAspectDiffers) {
   const auto dir = make_test_directory("cli-diff");
   harness::testing::HistoryBuilder fake;
   fake.master(7, 1).worker(8, 7, 1).pid_file("nginx.pid", 7);
@@ -146,7 +146,7 @@ TEST(Cli, DiffPrintsALinePerAspectAndWhatItToleratedAndExitsOneWhenAnyAspectDiff
   EXPECT_EQ(same.code, kExitPass);
   EXPECT_EQ(same.out,
             "masters           same\nworkers           same\npid_files         same\nno_effect         same\n"
-            "served_by_at_end  same\ndropped           same\n");
+            "served_by_at_end  same\ndropped           same\nleft out: nothing\n");
   real.worker(9, 5, 1);
   write_history(dir / "nginx", real.build());
   const auto differs = cli({"diff", (dir / "fake").string(), (dir / "nginx").string()});
@@ -155,10 +155,25 @@ TEST(Cli, DiffPrintsALinePerAspectAndWhatItToleratedAndExitsOneWhenAnyAspectDiff
       << differs.out;
   fake.request(1, harness::Outcome::info, harness::Reason::closed_without_response);
   write_history(dir / "fake", fake.build());
+  // Without an allowance the lost POST is compared; with the scenario's, it is left out and said.
+  const auto compared = cli({"diff", (dir / "fake").string(), (dir / "nginx").string()});
+  EXPECT_EQ(compared.out.substr(compared.out.find("dropped ")),
+            "dropped           A: 1 (closed_without_response 1)  |  B: 0\nleft out: nothing\n");
+  for (const char* run : {"fake", "nginx"}) {
+    std::ofstream(dir / run / "scenario.yaml") << "name: race\nsteps:\n  - sleep: 1ms\n"
+                                                  "diff: {allow: [keepalive_close_race]}\n";
+  }
   const auto tolerated = cli({"diff", (dir / "fake").string(), (dir / "nginx").string()});
   EXPECT_EQ(tolerated.out.substr(tolerated.out.find("dropped ")),
-            "dropped           same\ntolerated: dropped POSTs lost to the keep-alive close race: A 1, B 0 (chance on "
-            "both targets: whether a worker closes a kept-alive connection as a POST is sent on it)\n");
+            "dropped           same\nleft out by keepalive_close_race: dropped POSTs lost to the keep-alive close "
+            "race: A 1, B 0 (chance on both targets: whether a worker closes a kept-alive connection as a POST is "
+            "sent on it)\n");
+  std::ofstream(dir / "nginx" / "scenario.yaml") << "name: race\nsteps:\n  - sleep: 1ms\n";
+  const auto mismatched = cli({"diff", (dir / "fake").string(), (dir / "nginx").string()});
+  EXPECT_EQ(mismatched.code, kExitUsage);
+  EXPECT_NE(mismatched.err.find("the two runs must be of one scenario"), std::string::npos) << mismatched.err;
+  std::filesystem::remove(dir / "nginx" / "scenario.yaml");
+  std::filesystem::remove(dir / "fake" / "scenario.yaml");
 
   EXPECT_EQ(cli({"diff", (dir / "fake").string()}).err, usage_line("diff needs exactly two RUN_DIRs"));
   const auto missing = cli({"diff", (dir / "fake").string(), (dir / "none").string()});

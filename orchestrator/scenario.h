@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "harness/judge/checks.h"
+#include "harness/judge/run_comparison.h"
 #include "harness/load/load_generator.h"
 
 namespace hotdeploy::orchestrator {
@@ -92,6 +93,9 @@ struct Scenario {
   harness::LoadConfig load;  // host and port are the runner's; the rest comes from `load:`
   std::vector<Step> steps;
   harness::Expectations expect;
+  // `diff: {allow: [...]}`: the rules by which `hotdeploy diff` may leave this scenario's dropped
+  // requests out of the comparison (harness/judge/run_comparison.h)
+  harness::DiffAllowances diff_allow;
 };
 
 [[nodiscard]] std::string describe(const MasterRef& ref);

@@ -596,9 +596,30 @@ harness::Expectations parse_expect(const Reader& r, const YAML::Node& node) {
   return expect;
 }
 
+// diff: {allow: [rule, ...]}: the rules by which `hotdeploy diff` may leave this scenario's dropped
+// requests out (harness/judge/run_comparison.h names them).
+harness::DiffAllowances parse_diff(const Reader& r, const YAML::Node& node) {
+  r.check_keys(node, "diff", {"allow"});
+  harness::DiffAllowances allowed;
+  const auto allow = node["allow"];
+  if (!allow) return allowed;
+  if (!allow.IsSequence()) r.fail(allow, "'allow' must be a list of rule names");
+  for (const auto& item : allow) {
+    const auto name = r.scalar(item, "allow");
+    const auto rule = harness::diff_rule_named(name);
+    if (!rule) {
+      r.fail(item, "unknown diff rule '" + name +
+                       "' (known: sent_after_steps, reset_after_shutdown, cut_by_fast_shutdown, "
+                       "keepalive_close_race, refusal_count)");
+    }
+    if (!allowed.insert(*rule).second) r.fail(item, "diff rule '" + name + "' is listed twice");
+  }
+  return allowed;
+}
+
 Scenario parse_root(const Reader& r, const YAML::Node& root, const std::string& file) {
   if (!root.IsMap()) r.fail(root, "a scenario must be a mapping with name, target, load, steps and expect");
-  r.check_keys(root, "the scenario", {"name", "summary", "target", "load", "steps", "expect"});
+  r.check_keys(root, "the scenario", {"name", "summary", "target", "load", "steps", "expect", "diff"});
   Scenario scenario;
   scenario.file = file;
   if (!root["name"]) r.fail(root, "missing 'name'");
@@ -620,6 +641,7 @@ Scenario parse_root(const Reader& r, const YAML::Node& root, const std::string& 
   if (!root["steps"]) r.fail(root, "missing 'steps'");
   parse_steps(r, root["steps"], scenario.steps);
   if (root["expect"]) scenario.expect = parse_expect(r, root["expect"]);
+  if (root["diff"]) scenario.diff_allow = parse_diff(r, root["diff"]);
   return scenario;
 }
 

@@ -119,6 +119,23 @@ TEST(ScenarioParser, UnknownKeyNamesFileLineColumnAndKey) {
             "reuseport, daemon, directives, sysctls)");
 }
 
+TEST(ScenarioParser, DiffAllowsOnlyNamedRulesEachOnce) {
+  const auto scenario =
+      parse_scenario_text("name: x\nsteps: []\ndiff: {allow: [keepalive_close_race, refusal_count]}\n", "s.yaml");
+  EXPECT_EQ(scenario.diff_allow,
+            (harness::DiffAllowances{harness::DiffRule::keepalive_close_race, harness::DiffRule::refusal_count}));
+  EXPECT_TRUE(parse_scenario_text("name: x\nsteps: []\n", "s.yaml").diff_allow.empty());
+  EXPECT_EQ(error_of("name: x\nsteps: []\ndiff: {allow: [everything]}\n"),
+            "s.yaml:3:16: unknown diff rule 'everything' (known: sent_after_steps, reset_after_shutdown, "
+            "cut_by_fast_shutdown, keepalive_close_race, refusal_count)");
+  EXPECT_EQ(error_of("name: x\nsteps: []\ndiff: {allow: [refusal_count, refusal_count]}\n"),
+            "s.yaml:3:31: diff rule 'refusal_count' is listed twice");
+  EXPECT_EQ(error_of("name: x\nsteps: []\ndiff: {ignore: [x]}\n"),
+            "s.yaml:3:8: unknown key 'ignore' in diff (known: allow)");
+  EXPECT_EQ(error_of("name: x\nsteps: []\ndiff: {allow: refusal_count}\n"),
+            "s.yaml:3:16: 'allow' must be a list of rule names");
+}
+
 TEST(ScenarioParser, SysctlsTakeNetKeysOnlyAndNameWhereAnOtherKeyIs) {
   const auto scenario = parse_scenario_text(
       "name: s\ntarget: {sysctls: {net.ipv4.tcp_migrate_req: 1, net.core.somaxconn: 64}}\nsteps: []\n", "s.yaml");

@@ -1,4 +1,4 @@
-#include "orchestrator/run_diff.h"
+#include "harness/judge/run_comparison.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -10,19 +10,15 @@
 
 #include "harness/judge/checks.h"
 
-namespace hotdeploy::orchestrator {
+namespace hotdeploy::harness {
 namespace {
-
-using harness::Event;
-using harness::EventType;
-using harness::ProcessRole;
 
 std::string generation_name(std::optional<std::int32_t> generation) {
   return generation && *generation > 0 ? "g" + std::to_string(*generation) : "g?";
 }
 
 // The generation a process event names, else the one its pid was born with.
-std::string generation_of(const Event& e, const harness::Generations& generations) {
+std::string generation_of(const Event& e, const Generations& generations) {
   if (e.generation > 0) return generation_name(e.generation);
   return generation_name(e.role == ProcessRole::master ? generations.of_master(e.pid) : generations.of_worker(e.pid));
 }
@@ -35,7 +31,7 @@ std::string joined(const std::vector<std::string>& parts, const std::string& sep
 
 }  // namespace
 
-std::string master_events(const harness::JudgeInputs& run) {
+std::string master_events(const JudgeInputs& run) {
   std::vector<std::string> in_order;
   std::vector<std::string> at_cleanup;
   bool steps_ended = false;
@@ -59,7 +55,7 @@ std::string master_events(const harness::JudgeInputs& run) {
   return text;
 }
 
-std::string worker_counts(const harness::JudgeInputs& run) {
+std::string worker_counts(const JudgeInputs& run) {
   struct Counts {
     int born = 0;
     int exited = 0;
@@ -73,7 +69,7 @@ std::string worker_counts(const harness::JudgeInputs& run) {
     } else if (e.type == EventType::process_exited) {
       auto& counts = by_generation[generation_of(e, run.generations)];
       ++counts.exited;
-      // An unknown code is what the observer did not learn, not what the worker did: tolerated.
+      // An unknown code is what the observer did not learn, not what the worker did: left out, counted.
       if (e.exit_code > 0) ++counts.by_nonzero_code[e.exit_code];
     }
   }
@@ -88,7 +84,15 @@ std::string worker_counts(const harness::JudgeInputs& run) {
   return parts.empty() ? "none" : joined(parts, "; ");
 }
 
-std::string pid_file_states(const harness::JudgeInputs& run) {
+namespace {
+
+struct PidFileDescription {
+  std::string text;
+  std::uint64_t left_out = 0;  // states not shown: oldbin round trips, removals before a rewrite, repeats
+};
+
+PidFileDescription describe_pid_files(const JudgeInputs& run) {
+  PidFileDescription description;
   std::map<std::string, std::vector<std::string>> seen;  // file -> its states in order
   // The states of nginx.pid.oldbin since it last appeared, and whether nginx.pid named a master
   // other than that one meanwhile (the observer reads the two files one after the other, so that
@@ -101,11 +105,9 @@ std::string pid_file_states(const harness::JudgeInputs& run) {
   std::string pid_file_now = "removed";
   for (const Event& e : run.process.events()) {
     if (e.type != EventType::pid_file_changed) continue;
-    const auto space = e.text.rfind(' ');
-    if (space == std::string::npos) continue;
-    const auto file = e.text.substr(0, space);
-    const auto value = e.text.substr(space + 1);
-    const auto state = value == "removed" ? value : generation_name(run.generations.of_master(e.pid));
+    const std::string file = e.pid_file == PidFile::oldbin ? "nginx.pid.oldbin" : "nginx.pid";
+    const std::string state =
+        e.pid_file_state == PidFileState::removed ? "removed" : generation_name(run.generations.of_master(e.pid));
     if (file != "nginx.pid.oldbin") {
       seen[file].push_back(state);
       if (file == "nginx.pid") pid_file_now = state;
@@ -116,7 +118,11 @@ std::string pid_file_states(const harness::JudgeInputs& run) {
     if (oldbin.empty()) new_master_wrote = pid_file_now != "removed" && pid_file_now != state;
     oldbin.push_back(state);
     if (state != "removed") continue;
-    if (new_master_wrote || oldbin.size() == 1) seen[file].insert(seen[file].end(), oldbin.begin(), oldbin.end());
+    if (new_master_wrote || oldbin.size() == 1) {
+      seen[file].insert(seen[file].end(), oldbin.begin(), oldbin.end());
+    } else {
+      description.left_out += oldbin.size();
+    }
     oldbin.clear();
     new_master_wrote = false;
   }
@@ -129,35 +135,41 @@ std::string pid_file_states(const harness::JudgeInputs& run) {
     // reason a rewrite with the same pid may go unseen, so repeats are merged.
     std::vector<std::string> kept;
     for (std::size_t i = 0; i < states.size(); ++i) {
-      if (states[i] == "removed" && i + 1 < states.size()) continue;
-      if (!kept.empty() && kept.back() == states[i]) continue;
+      const bool removal_before_rewrite = states[i] == "removed" && i + 1 < states.size();
+      if (removal_before_rewrite || (!kept.empty() && kept.back() == states[i])) {
+        ++description.left_out;
+        continue;
+      }
       kept.push_back(states[i]);
     }
     parts.push_back(file + " " + joined(kept, " "));
   }
-  return parts.empty() ? "none" : joined(parts, "; ");
+  description.text = parts.empty() ? "none" : joined(parts, "; ");
+  return description;
 }
 
-std::string no_effect_steps(const harness::JudgeInputs& run) {
+}  // namespace
+
+std::string pid_file_states(const JudgeInputs& run) { return describe_pid_files(run).text; }
+
+std::string no_effect_steps(const JudgeInputs& run) {
   std::vector<std::string> steps;
   for (const Event& e : run.process.events()) {
     if (e.type != EventType::no_effect) continue;
-    // "USR2 to generation 2 master 44: no effect (...)": the pid is the run's, not the target's doing.
-    auto text = e.text;
-    const auto pid = " master " + std::to_string(e.pid);
-    if (const auto at = text.find(pid); at != std::string::npos) text.erase(at, pid.size());
-    steps.push_back(std::move(text));
+    // Which signal to which generation; the pid is the run's, and what the text adds (which effect
+    // was missing, by when) follows from the signal or is the step runner's timing.
+    steps.push_back(std::string(to_string(e.signal)) + " to generation " + std::to_string(e.generation));
   }
   return steps.empty() ? "none" : joined(steps, "; ");
 }
 
-std::string served_by_at_end(const harness::JudgeInputs& run) {
+std::string served_by_at_end(const JudgeInputs& run) {
   // The window check_served_by_at_end uses when the newest generation is expected: after the
   // last exit of an older one when all of them are gone by the end of the steps, else the end of
   // the run. Whichever generation the scenario expects, the window shows who served last. As in
   // that check, a response of an older generation ending after its last exit was in flight (the
   // client reads it a moment later), not served at the end.
-  const auto window = harness::served_by_at_end_window(run, harness::ServedBy::new_generation);
+  const auto window = served_by_at_end_window(run, ServedBy::new_generation);
   const auto newest = run.generations.newest_with_workers();
   std::set<std::int32_t> generations;
   for (const auto& row : run.rows) {
@@ -173,33 +185,24 @@ std::string served_by_at_end(const harness::JudgeInputs& run) {
 
 namespace {
 
-// Why a dropped request is left out of `dropped`, if it is.
-enum class LeftOut : std::uint8_t {
-  nothing,
-  sent_after_steps,
-  refused_or_reset_after_shutdown,
-  cut_by_fast_shutdown,
-  keepalive_close_race,
-  refusal_count,
-};
-
-struct DroppedTolerance {
-  LeftOut left_out;
+struct DiffRuleText {
+  DiffRule rule;
+  const char* name;
   const char* what;
   const char* why;
 };
 
-// Every kind of thing `dropped` leaves out, in the order `hotdeploy diff` prints them.
-constexpr DroppedTolerance kDroppedTolerances[] = {
-    {LeftOut::sent_after_steps, "requests sent after the last step",
+// Every rule by which `dropped` may leave a request out, in the order they are tried and printed.
+constexpr DiffRuleText kDiffRules[] = {
+    {DiffRule::sent_after_steps, "sent_after_steps", "requests sent after the last step",
      "chance on both targets: they race the load's stop"},
-    {LeftOut::refused_or_reset_after_shutdown, "requests refused or reset after a shutdown signal",
+    {DiffRule::reset_after_shutdown, "reset_after_shutdown", "requests refused or reset after a shutdown signal",
      "chance on both targets: how many connections meet the listener closing"},
-    {LeftOut::cut_by_fast_shutdown, "GETs and POSTs cut after sending by a TERM, INT or KILL",
+    {DiffRule::cut_by_fast_shutdown, "cut_by_fast_shutdown", "GETs and POSTs cut after sending by a TERM, INT or KILL",
      "chance on both targets: whether one is in flight as the workers exit"},
-    {LeftOut::keepalive_close_race, "POSTs lost to the keep-alive close race",
+    {DiffRule::keepalive_close_race, "keepalive_close_race", "POSTs lost to the keep-alive close race",
      "chance on both targets: whether a worker closes a kept-alive connection as a POST is sent on it"},
-    {LeftOut::refusal_count, "refusals, compared only by whether there were any",
+    {DiffRule::refusal_count, "refusal_count", "refusals, compared only by whether there were any",
      "their number measures how fast the load retries, not the target"},
 };
 
@@ -209,70 +212,90 @@ struct DropMarks {
   std::optional<std::int64_t> shutdown;       // the first QUIT, TERM, INT or KILL
   std::optional<std::int64_t> fast_shutdown;  // the first TERM, INT or KILL
 
-  static DropMarks of(const harness::JudgeInputs& run) {
+  static DropMarks of(const JudgeInputs& run) {
     DropMarks marks;
     for (const Event& e : run.process.events()) {
       if (e.type == EventType::steps_ended && !marks.steps_ended) marks.steps_ended = e.t_ns;
       if (e.type != EventType::signal_sent) continue;
-      const bool fast = e.text == "TERM" || e.text == "INT" || e.text == "KILL";
-      if ((fast || e.text == "QUIT") && !marks.shutdown) marks.shutdown = e.t_ns;
+      const bool fast = e.signal == Signal::term || e.signal == Signal::interrupt || e.signal == Signal::kill;
+      if ((fast || e.signal == Signal::quit) && !marks.shutdown) marks.shutdown = e.t_ns;
       if (fast && !marks.fast_shutdown) marks.fast_shutdown = e.t_ns;
     }
     return marks;
   }
 };
 
-// A request that did not end ok: whether `dropped` leaves it out, and why.
-LeftOut left_out(const harness::RequestRow& row, const DropMarks& marks) {
-  using harness::Reason;
+// Whether a rule's condition holds for a request that did not end ok.
+bool matches(DiffRule rule, const RequestRow& row, const DropMarks& marks) {
   // Sent after the last step: it races the load generator's stop, and how many such requests
   // the target refuses depends on how soon the load stops (term_cuts_held: 0 or 5 refused).
-  if (marks.steps_ended && row.start_ns > *marks.steps_ended) return LeftOut::sent_after_steps;
-  const bool short_request = row.kind != harness::RequestKind::held;
+  if (rule == DiffRule::sent_after_steps) return marks.steps_ended && row.start_ns > *marks.steps_ended;
+  const bool short_request = row.kind != RequestKind::held;
   const bool reset = row.reason == Reason::reset_after_send || row.reason == Reason::reset_before_send;
-  if (marks.shutdown) {
+  if (rule == DiffRule::reset_after_shutdown && marks.shutdown) {
     // A GET or POST reset once a master was told to shut down: the kernel resets connections
     // still queued on a listener when it closes, and whether one is queued then is chance on
     // either target (quit_with_held: resets in 2 runs of 6 on each).
-    if (short_request && reset && row.end_ns >= *marks.shutdown) return LeftOut::refused_or_reset_after_shutdown;
+    if (short_request && reset && row.end_ns >= *marks.shutdown) return true;
     // A connection of any kind made after it (a held connection cut by a TERM reconnects after
     // the failure backoff) is queued and reset, or refused, or not made before the steps end,
     // depending on how soon the master closes its listener and the wait sees it exit.
-    if ((reset || row.reason == Reason::refused) && row.start_ns >= *marks.shutdown) {
-      return LeftOut::refused_or_reset_after_shutdown;
-    }
+    return (reset || row.reason == Reason::refused) && row.start_ns >= *marks.shutdown;
   }
   // A GET or POST cut after sending by a fast shutdown: whether one is in flight when the
   // workers exit is chance too (rollback_term drops 0 or 1 on both). Held responses last
   // seconds, so every one open is cut, and they are kept.
-  if (short_request && row.reason == Reason::truncated && marks.fast_shutdown && row.end_ns >= *marks.fast_shutdown) {
-    return LeftOut::cut_by_fast_shutdown;
+  if (rule == DiffRule::cut_by_fast_shutdown) {
+    return short_request && row.reason == Reason::truncated && marks.fast_shutdown &&
+           row.end_ns >= *marks.fast_shutdown;
   }
   // A POST lost to the keep-alive close race: whether an old worker closes a kept-alive
   // connection just as a POST is sent on it is chance, and how often differs by target
   // (keepalive_post_race, 10 runs each: nginx lost 0 to 16 per run, fake-nginx 0 or 1).
-  if (row.reason == Reason::closed_without_response) return LeftOut::keepalive_close_race;
+  if (rule == DiffRule::keepalive_close_race) return row.reason == Reason::closed_without_response;
   // A refused connection is retried at once by its closed-loop connection, so the number of
   // refusals measures the load generator's speed (quit_with_held: 1146 to 1192): only whether
   // there were any is compared.
-  if (row.reason == Reason::refused) return LeftOut::refusal_count;
-  return LeftOut::nothing;
+  if (rule == DiffRule::refusal_count) return row.reason == Reason::refused;
+  return false;
+}
+
+// The first rule the scenario allows that leaves the request out of `dropped`, if any.
+std::optional<DiffRule> left_out(const RequestRow& row, const DropMarks& marks, const DiffAllowances& allowed) {
+  for (const auto& rule : kDiffRules) {
+    if (allowed.contains(rule.rule) && matches(rule.rule, row, marks)) return rule.rule;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
 
-std::string dropped_by_reason(const harness::JudgeInputs& run) {
+std::string_view to_string(DiffRule rule) {
+  for (const auto& known : kDiffRules) {
+    if (known.rule == rule) return known.name;
+  }
+  return "invalid";
+}
+
+std::optional<DiffRule> diff_rule_named(std::string_view name) {
+  for (const auto& known : kDiffRules) {
+    if (known.name == name) return known.rule;
+  }
+  return std::nullopt;
+}
+
+std::string dropped_by_reason(const JudgeInputs& run, const DiffAllowances& allowed) {
   const auto marks = DropMarks::of(run);
   std::uint64_t dropped = 0;
   bool refusals = false;
   std::map<std::string, std::uint64_t> by_reason;
   for (const auto& row : run.rows) {
     if (row.ok()) continue;
-    const auto why = left_out(row, marks);
-    refusals = refusals || why == LeftOut::refusal_count;
-    if (why != LeftOut::nothing) continue;
+    const auto why = left_out(row, marks, allowed);
+    refusals = refusals || why == DiffRule::refusal_count;
+    if (why) continue;
     ++dropped;
-    ++by_reason[row.ended() ? std::string(harness::to_string(row.reason)) : "no_end"];
+    ++by_reason[row.ended() ? std::string(to_string(row.reason)) : "no_end"];
   }
   std::string text = std::to_string(dropped);
   std::vector<std::string> reasons;
@@ -282,21 +305,29 @@ std::string dropped_by_reason(const harness::JudgeInputs& run) {
   return text;
 }
 
-std::vector<Tolerance> tolerances_of(const harness::JudgeInputs& run) {
+std::vector<Tolerance> tolerances_of(const JudgeInputs& run, const DiffAllowances& allowed) {
   std::uint64_t unknown_codes = 0;
   for (const Event& e : run.process.events()) {
     if (e.role == ProcessRole::worker && e.type == EventType::process_exited && e.exit_code < 0) ++unknown_codes;
   }
   // A worker is not hotdeploy's child: its code comes from its master's error.log line, which the
   // observer waits for only so long after seeing the worker gone, and a busy master writes it later.
-  std::vector<Tolerance> tolerances{{"workers", "exit codes the observer did not learn",
-                                     "the observer's knowledge, not the target's doing", unknown_codes, 0}};
+  std::vector<Tolerance> tolerances{
+      {"unknown_exit_code", "workers", "exit codes the observer did not learn",
+       "the observer's knowledge, not the target's doing", unknown_codes, 0},
+      {"pid_file_poll", "pid_files",
+       "pid file states that can be shorter than the observer's poll (a removal before a rewrite, a repeat, an "
+       "oldbin round trip without a new master)",
+       "the observer's 1 ms poll, not the target's doing", describe_pid_files(run).left_out, 0}};
   const auto marks = DropMarks::of(run);
-  std::map<LeftOut, std::uint64_t> counts;
+  std::map<DiffRule, std::uint64_t> counts;
   for (const auto& row : run.rows) {
-    if (!row.ok()) ++counts[left_out(row, marks)];
+    if (row.ok()) continue;
+    if (const auto rule = left_out(row, marks, allowed)) ++counts[*rule];
   }
-  for (const auto& t : kDroppedTolerances) tolerances.push_back({"dropped", t.what, t.why, counts[t.left_out], 0});
+  for (const auto& t : kDiffRules) {
+    if (allowed.contains(t.rule)) tolerances.push_back({t.name, "dropped", t.what, t.why, counts[t.rule], 0});
+  }
   return tolerances;
 }
 
@@ -304,22 +335,22 @@ bool RunComparison::same() const {
   return std::all_of(aspects.begin(), aspects.end(), [](const AspectComparison& c) { return c.same(); });
 }
 
-RunComparison compare_runs(const harness::History& a, const harness::History& b) {
-  const auto run_a = harness::JudgeInputs::from(a);
-  const auto run_b = harness::JudgeInputs::from(b);
-  using Describe = std::string (*)(const harness::JudgeInputs&);
+RunComparison compare_runs(const History& a, const History& b, const DiffAllowances& allowed) {
+  const auto run_a = JudgeInputs::from(a);
+  const auto run_b = JudgeInputs::from(b);
+  using Describe = std::string (*)(const JudgeInputs&);
   const std::pair<const char*, Describe> aspects[] = {
       {"masters", master_events},
       {"workers", worker_counts},
       {"pid_files", pid_file_states},
       {"no_effect", no_effect_steps},
       {"served_by_at_end", served_by_at_end},
-      {"dropped", dropped_by_reason},
   };
   RunComparison comparison;
   for (const auto& [name, describe] : aspects) comparison.aspects.push_back({name, describe(run_a), describe(run_b)});
-  auto tolerated = tolerances_of(run_a);
-  const auto of_b = tolerances_of(run_b);
+  comparison.aspects.push_back({"dropped", dropped_by_reason(run_a, allowed), dropped_by_reason(run_b, allowed)});
+  auto tolerated = tolerances_of(run_a, allowed);
+  const auto of_b = tolerances_of(run_b, allowed);
   for (std::size_t k = 0; k < tolerated.size(); ++k) {
     tolerated[k].b = of_b[k].a;
     if (tolerated[k].seen()) comparison.tolerated.push_back(std::move(tolerated[k]));
@@ -339,8 +370,8 @@ std::string comparison_line(const AspectComparison& comparison) {
 }
 
 std::string tolerance_line(const Tolerance& tolerance) {
-  return "tolerated: " + tolerance.aspect + " " + tolerance.what + ": A " + std::to_string(tolerance.a) + ", B " +
-         std::to_string(tolerance.b) + " (" + tolerance.why + ")";
+  return "left out by " + tolerance.rule + ": " + tolerance.aspect + " " + tolerance.what + ": A " +
+         std::to_string(tolerance.a) + ", B " + std::to_string(tolerance.b) + " (" + tolerance.why + ")";
 }
 
-}  // namespace hotdeploy::orchestrator
+}  // namespace hotdeploy::harness
