@@ -29,6 +29,7 @@
 #include "orchestrator/runner.h"
 #include "orchestrator/scenario_parser.h"
 #include "orchestrator/target.h"
+#include "orchestrator/user_config_check.h"
 
 namespace hotdeploy::orchestrator {
 namespace fs = std::filesystem;
@@ -213,6 +214,12 @@ RunPlan plan_runs(const RunArguments& arguments) {
       const std::string reason = "its binaries carry fake-nginx faults, so it cannot run with --target nginx";
       if (!file.from_directory) throw ScenarioError(scenario.file + ": " + reason);
       plan.skipped.emplace_back(scenario.name, "fake-only: " + reason);
+      continue;
+    }
+    if (arguments.target == TargetKind::fake && !scenario.target.config.empty()) {
+      const std::string reason = "it runs the user's nginx.conf (target.config), which only real nginx reads";
+      if (!file.from_directory) throw ScenarioError(scenario.file + ": " + reason);
+      plan.skipped.emplace_back(scenario.name, "nginx-only: " + reason);
       continue;
     }
     if (arguments.target) scenario.target.kind = *arguments.target;
@@ -450,6 +457,7 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
   try {
     check_environment(arguments, plan, binaries);
     (void)runs.decide();  // --require-isolation may refuse, before any run directory is made
+    check_user_configs(plan.scenarios, binaries, runs, arguments.out.value_or("runs"));
   } catch (const EnvironmentError& e) {
     // CI reads the JUnit file: every planned run is an <error> with the reason none started.
     if (arguments.junit) {

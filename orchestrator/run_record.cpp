@@ -87,6 +87,8 @@ void write_effective_scenario(const Scenario& scenario, const fs::path& run_dir)
   const auto written = target["new_binary"];
   const std::string file_says = written && written.IsScalar() ? written.as<std::string>() : "default";
   if (file_says != scenario.target.new_binary.name) target["new_binary"] = scenario.target.new_binary.name;
+  // Absolute, so that `hotdeploy check` finds it from the run directory.
+  if (!scenario.target.config.empty()) target["config"] = scenario.target.config;
   std::ofstream out(file);
   out << "# " << scenario.file << " as hotdeploy ran it (command-line overrides applied)\n" << YAML::Dump(root) << '\n';
   if (!out) throw EnvironmentError("cannot write " + file.string());

@@ -170,7 +170,8 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   set_target_sysctls(scenario, options.isolation);
 
   auto target = Target::prepare(scenario, result.run_dir, options.binaries,
-                                options.isolation.network_namespace ? kOwnNamespacePort : pick_free_loopback_port());
+                                options.isolation.network_namespace ? kOwnNamespacePort : pick_free_loopback_port(),
+                                options.isolation);
   result.subject = target.subject();
   result.subject.isolation = options.isolation;
   write_run_subject(result.run_dir, result.subject);

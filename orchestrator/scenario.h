@@ -39,6 +39,9 @@ struct TargetSpec {
   // net.* sysctls set in the run's own network namespace before the first master starts,
   // key ("net.ipv4.tcp_migrate_req") -> value as written
   std::map<std::string, std::string> sysctls;
+  // The user's own nginx.conf (absolute: the file's `config`, relative to the scenario file's
+  // directory), run instead of a generated one; empty for a generated config.
+  std::string config;
 };
 
 // Which master a step addresses: the oldest live one, the newest live one, or a generation.

@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <initializer_list>
 #include <limits>
@@ -256,14 +257,35 @@ std::map<std::string, std::string> parse_sysctls(const Reader& r, const YAML::No
   return sysctls;
 }
 
-TargetSpec parse_target(const Reader& r, const YAML::Node& node) {
+// `config: PATH`, the user's own nginx.conf, relative to the scenario file's directory. It runs on
+// real nginx only, and the keys that shape hotdeploy's generated config have no meaning beside it.
+void parse_user_config(const Reader& r, const YAML::Node& node, const std::string& scenario_file, TargetSpec& target) {
+  const auto path = r.scalar(node["config"], "config");
+  if (path.empty()) r.fail(node["config"], "'config' must name the nginx.conf to run");
+  if (node["kind"] && target.kind != TargetKind::nginx) {
+    r.fail(node["kind"], "'config' runs the user's nginx.conf on real nginx: kind must be nginx");
+  }
+  target.kind = TargetKind::nginx;
+  for (const char* generated : {"workers", "reuseport", "daemon", "directives", "versions", "faults"}) {
+    if (node[generated]) {
+      r.fail(node[generated], std::string("'") + generated +
+                                  "' shapes hotdeploy's own nginx.conf; with 'config' the user's config says it");
+    }
+  }
+  const std::filesystem::path written(path);
+  const auto resolved = written.is_absolute() ? written : std::filesystem::path(scenario_file).parent_path() / written;
+  target.config = std::filesystem::absolute(resolved).lexically_normal().string();
+}
+
+TargetSpec parse_target(const Reader& r, const YAML::Node& node, const std::string& scenario_file) {
   r.check_keys(node, "target",
                {"kind", "workers", "binary", "new_binary", "versions", "faults", "reuseport", "daemon", "directives",
-                "sysctls"});
+                "sysctls", "config"});
   TargetSpec target;
   if (node["kind"]) {
     target.kind = r.one_of(node["kind"], "kind", {"fake", "nginx"}) == "fake" ? TargetKind::fake : TargetKind::nginx;
   }
+  if (node["config"]) parse_user_config(r, node, scenario_file, target);
   if (node["workers"]) target.workers = static_cast<int>(r.integer(node["workers"], "workers", 1, 64));
   if (node["binary"]) target.binary.name = r.scalar(node["binary"], "binary");
   if (node["new_binary"]) target.new_binary.name = r.scalar(node["new_binary"], "new_binary");
@@ -636,10 +658,15 @@ Scenario parse_root(const Reader& r, const YAML::Node& root, const std::string& 
     }
   }
   if (root["summary"]) scenario.summary = r.scalar(root["summary"], "summary");
-  if (root["target"]) scenario.target = parse_target(r, root["target"]);
+  if (root["target"]) scenario.target = parse_target(r, root["target"], file);
   if (root["load"]) scenario.load = parse_load(r, root["load"]);
   if (!root["steps"]) r.fail(root, "missing 'steps'");
   parse_steps(r, root["steps"], scenario.steps);
+  for (const auto& item : root["steps"]) {
+    if (!scenario.target.config.empty() && item["config"]) {
+      r.fail(item, "a config step rewrites hotdeploy's own nginx.conf; with target.config, change the user's files");
+    }
+  }
   if (root["expect"]) scenario.expect = parse_expect(r, root["expect"]);
   if (root["diff"]) scenario.diff_allow = parse_diff(r, root["diff"]);
   return scenario;

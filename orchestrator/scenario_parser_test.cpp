@@ -465,5 +465,28 @@ TEST(ScenarioParser, WaitUntilLogTakesAPatternAndNoMaster) {
             "s.yaml:3:37: 'pattern' belongs to wait until log");
 }
 
+TEST(ScenarioParser, TargetConfigIsTheUsersNginxConfRelativeToTheScenarioFile) {
+  const auto scenario = parse_scenario_text(
+      "name: mine\ntarget: {kind: nginx, config: ../deploy/nginx.conf}\nsteps:\n  - sleep: 1s\n", "/srv/ci/s.yaml");
+  EXPECT_EQ(scenario.target.config, "/srv/deploy/nginx.conf");
+  EXPECT_EQ(scenario.target.kind, TargetKind::nginx);
+  const auto absolute =
+      parse_scenario_text("name: mine\ntarget: {config: /etc/nginx/nginx.conf}\nsteps:\n  - sleep: 1s\n", "s.yaml");
+  EXPECT_EQ(absolute.target.config, "/etc/nginx/nginx.conf");
+  EXPECT_EQ(absolute.target.kind, TargetKind::nginx) << "a user's config runs on real nginx";
+}
+
+TEST(ScenarioParser, TargetConfigRefusesWhatShapesTheGeneratedConfig) {
+  EXPECT_EQ(error_of("name: x\ntarget: {kind: fake, config: n.conf}\nsteps:\n  - sleep: 1s\n"),
+            "s.yaml:2:15: 'config' runs the user's nginx.conf on real nginx: kind must be nginx");
+  EXPECT_EQ(error_of("name: x\ntarget: {config: n.conf, workers: 4}\nsteps:\n  - sleep: 1s\n"),
+            "s.yaml:2:35: 'workers' shapes hotdeploy's own nginx.conf; with 'config' the user's config says it");
+  EXPECT_EQ(error_of("name: x\ntarget: {config: ''}\nsteps:\n  - sleep: 1s\n"),
+            "s.yaml:2:18: 'config' must name the nginx.conf to run");
+  EXPECT_EQ(error_of("name: x\ntarget: {config: n.conf}\nsteps:\n  - config: {workers: 1}\n"),
+            "s.yaml:4:5: a config step rewrites hotdeploy's own nginx.conf; with target.config, change the user's "
+            "files");
+}
+
 }  // namespace
 }  // namespace hotdeploy::orchestrator

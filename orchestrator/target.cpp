@@ -1,5 +1,6 @@
 #include "orchestrator/target.h"
 
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -9,6 +10,7 @@
 #include "orchestrator/nginx_conf.h"
 #include "orchestrator/process_control.h"
 #include "orchestrator/sha256.h"
+#include "orchestrator/user_config_environment.h"
 
 namespace hotdeploy::orchestrator {
 namespace fs = std::filesystem;
@@ -122,7 +124,7 @@ fs::path resolve_binary(const std::string& name, TargetKind kind, const fs::path
 }
 
 Target Target::prepare(const Scenario& scenario, const fs::path& run_dir, const BinaryLocations& binaries,
-                       std::uint16_t port) {
+                       std::uint16_t port, const harness::RunIsolation& isolation) {
   const auto& spec = scenario.target;
   const bool next_missing = spec.new_binary.name == kMissingBinary;
   Target target(fs::absolute(run_dir / "prefix"), scenario, port, next_missing);
@@ -143,9 +145,54 @@ Target Target::prepare(const Scenario& scenario, const fs::path& run_dir, const 
   install(spec.binary, target.executable());
   if (!next_missing) install(spec.new_binary, target.prefix_ / "sbin" / "nginx.next");
 
+  if (!spec.config.empty()) {
+    target.prepare_user_config(run_dir, isolation);
+    return target;
+  }
   write_held_file(target.prefix_ / "html" / "held.bin", target.held_bytes_);
   target.write_conf_file(false);
   return target;
+}
+
+void Target::prepare_user_config(const fs::path& run_dir, const harness::RunIsolation& isolation) {
+  if (const auto missing = missing_for_user_config(isolation); !missing.empty()) throw EnvironmentError(missing);
+  run_dir_ = fs::absolute(run_dir);
+  user_config_ = read_user_config(spec_.config, read_build_defaults(executable()), ::geteuid() == 0);
+  if (user_config_->problem) {
+    throw EnvironmentError("target.config: cannot read the config: " + *user_config_->problem);
+  }
+  const auto* listen = load_address(*user_config_);
+  if (!listen) {
+    throw EnvironmentError("target.config " + spec_.config +
+                           ": no http server listens where the load can reach it (a port alone, *, 0.0.0.0, "
+                           "127.0.0.1 or localhost)");
+  }
+  port_ = listen->port;
+  const auto environment =
+      prepare_config_environment(*user_config_, run_dir_ / "config-as-run", run_dir_ / "private", {run_dir_});
+  std::string started_as;
+  for (const auto& word : master_argv()) started_as += (started_as.empty() ? "" : " ") + word;
+  const auto changes = describe_changes(*user_config_, environment, "config-as-run", "private", started_as);
+  {
+    std::ofstream out(run_dir_ / "config-changes.txt");
+    out << changes;
+    if (!out) throw EnvironmentError("cannot write " + (run_dir_ / "config-changes.txt").string());
+  }
+  enter_config_environment(environment, isolation);
+  spdlog::info(
+      "target.config {}: {} X-Worker-Pid line(s) added, {} directory(ies) of the run's own mounted; "
+      "config-changes.txt says what and why",
+      spec_.config, user_config_->injections.size(), environment.directories.size());
+}
+
+fs::path Target::pid_file() const { return user_config_ ? user_config_->pid_file : prefix_ / "logs" / "nginx.pid"; }
+
+fs::path Target::error_log() const {
+  if (!user_config_) return prefix_ / "logs" / "error.log";
+  if (user_config_->error_log == "stderr") return run_dir_ / "nginx.stderr";
+  // syslog: and memory: logs leave no file to read: the observer then goes by titles and pid files.
+  if (user_config_->error_log.empty()) return run_dir_ / "no-error-log-file";
+  return user_config_->error_log;
 }
 
 void Target::write_conf_file(bool broken) const {
@@ -162,12 +209,14 @@ void Target::write_conf_file(bool broken) const {
 }
 
 void Target::write_config(const ConfigStep& change) {
+  if (user_config_) throw EnvironmentError("a config step rewrites hotdeploy's own nginx.conf, not target.config");
   if (change.workers) spec_.workers = *change.workers;
   for (const auto& [name, value] : change.directives) spec_.directives[name] = value;
   write_conf_file(change.broken);
 }
 
 std::vector<std::string> Target::master_argv() const {
+  if (user_config_) return {executable().string(), "-c", user_config_->main_file.string()};
   return {executable().string(), "-p", prefix_.string() + "/", "-c", "conf/nginx.conf"};
 }
 

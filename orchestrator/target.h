@@ -9,16 +9,23 @@
 // USR2 execs exactly that path -- unless the scenario's new binary is `missing`, the reference's
 // first failure mode: then `swap_binary: new` moves the executable to nginx.old and leaves nothing
 // at PREFIX/sbin/nginx, so the new master's execve() fails.
+//
+// With `target.config` the user's own nginx.conf runs instead of a generated one: the master is
+// `PREFIX/sbin/nginx -c CONFIG` (nginx's compiled-in prefix, as the user runs it), inside the run's
+// own namespaces (user_config_environment.h). The pid file, error log, workers and port are the
+// config's; RUN/config-as-run holds the files as run and RUN/config-changes.txt what was changed.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "harness/report/run_subject.h"
 #include "orchestrator/scenario.h"
+#include "orchestrator/user_config.h"
 
 namespace hotdeploy::orchestrator {
 
@@ -33,16 +40,20 @@ struct BinaryLocations {
 class Target {
  public:
   // Creates PREFIX under run_dir; throws EnvironmentError naming what is missing or unwritable.
+  // With target.config it also enters the config's environment (which needs `isolation` to have
+  // a mount and network namespace of the run's own) and `port` is unused.
   [[nodiscard]] static Target prepare(const Scenario& scenario, const std::filesystem::path& run_dir,
-                                      const BinaryLocations& binaries, std::uint16_t port);
+                                      const BinaryLocations& binaries, std::uint16_t port,
+                                      const harness::RunIsolation& isolation);
 
   [[nodiscard]] const std::filesystem::path& prefix() const { return prefix_; }
   [[nodiscard]] std::filesystem::path executable() const { return prefix_ / "sbin" / "nginx"; }
-  [[nodiscard]] std::filesystem::path pid_file() const { return prefix_ / "logs" / "nginx.pid"; }
-  [[nodiscard]] std::filesystem::path oldbin_file() const { return prefix_ / "logs" / "nginx.pid.oldbin"; }
-  [[nodiscard]] std::filesystem::path error_log() const { return prefix_ / "logs" / "error.log"; }
+  [[nodiscard]] std::filesystem::path pid_file() const;
+  [[nodiscard]] std::filesystem::path oldbin_file() const { return pid_file().string() + ".oldbin"; }
+  // The main error log nginx writes (nginx.stderr in the run directory when the config says stderr).
+  [[nodiscard]] std::filesystem::path error_log() const;
   [[nodiscard]] std::uint16_t port() const { return port_; }
-  [[nodiscard]] int workers() const { return spec_.workers; }
+  [[nodiscard]] int workers() const { return user_config_ ? user_config_->workers : spec_.workers; }
   [[nodiscard]] std::vector<std::string> master_argv() const;
   // What this run runs: the target kind and each installed binary (the path it came from, what
   // the installed copy prints for -v, the installed copy's sha256).
@@ -67,6 +78,7 @@ class Target {
         next_missing_(next_missing) {}
 
   void write_conf_file(bool broken) const;
+  void prepare_user_config(const std::filesystem::path& run_dir, const harness::RunIsolation& isolation);
 
   std::filesystem::path prefix_;
   TargetSpec spec_;  // as the config now stands
@@ -76,6 +88,8 @@ class Target {
   std::uint16_t port_;
   bool next_missing_;
   harness::RunSubject subject_;
+  std::optional<UserConfig> user_config_;  // with target.config
+  std::filesystem::path run_dir_;
 };
 
 // The binary name of a new binary that does not exist (see Target).
