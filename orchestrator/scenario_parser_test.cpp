@@ -116,7 +116,7 @@ TEST(ScenarioParser, DroppedTakesAllowedReasonsAndAMaximumPerKind) {
 TEST(ScenarioParser, UnknownKeyNamesFileLineColumnAndKey) {
   EXPECT_EQ(error_of("name: x\nsteps: []\ntarget:\n  wokers: 2\n"),
             "s.yaml:4:3: unknown key 'wokers' in target (known: kind, workers, binary, new_binary, versions, faults, "
-            "reuseport, daemon, directives, sysctls)");
+            "reuseport, daemon, directives, sysctls, config)");
 }
 
 TEST(ScenarioParser, DiffAllowsOnlyNamedRulesEachOnce) {
@@ -478,7 +478,7 @@ TEST(ScenarioParser, TargetConfigIsTheUsersNginxConfRelativeToTheScenarioFile) {
 
 TEST(ScenarioParser, TargetConfigRefusesWhatShapesTheGeneratedConfig) {
   EXPECT_EQ(error_of("name: x\ntarget: {kind: fake, config: n.conf}\nsteps:\n  - sleep: 1s\n"),
-            "s.yaml:2:15: 'config' runs the user's nginx.conf on real nginx: kind must be nginx");
+            "s.yaml:2:16: 'config' runs the user's nginx.conf on real nginx: kind must be nginx");
   EXPECT_EQ(error_of("name: x\ntarget: {config: n.conf, workers: 4}\nsteps:\n  - sleep: 1s\n"),
             "s.yaml:2:35: 'workers' shapes hotdeploy's own nginx.conf; with 'config' the user's config says it");
   EXPECT_EQ(error_of("name: x\ntarget: {config: ''}\nsteps:\n  - sleep: 1s\n"),

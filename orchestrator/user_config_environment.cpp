@@ -153,8 +153,8 @@ std::string describe_changes(const UserConfig& config, const ConfigEnvironment& 
         << directory.over.string() << ") is mounted over it, for:\n";
     for (const auto& why : directory.why) out << "      " << why << "\n";
   }
-  if (!environment.low_ports.empty()) {
-    out << "  net.ipv4.ip_unprivileged_port_start = 0 in the run's network namespace when nginx does not run as root, "
+  if (!environment.low_ports.empty() && ::geteuid() != 0) {
+    out << "  net.ipv4.ip_unprivileged_port_start = 0 in the run's network namespace, as nginx does not run as root, "
            "for:\n";
     for (const auto& port : environment.low_ports) out << "      " << port << "\n";
   }

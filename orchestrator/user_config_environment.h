@@ -52,7 +52,8 @@ void enter_config_environment(const ConfigEnvironment& environment, const harnes
 // that cannot have it; empty when the isolation has it.
 [[nodiscard]] std::string missing_for_user_config(const harness::RunIsolation& isolation);
 
-// config-changes.txt: what hotdeploy changed in and around the user's config, and why.
+// config-changes.txt: what hotdeploy changed in and around the user's config, and why (the port
+// sysctl only when this process is not root, as enter_config_environment decides).
 // `as_run_label` and `private_label` name AS_RUN and PRIVATE as the reader finds them.
 [[nodiscard]] std::string describe_changes(const UserConfig& config, const ConfigEnvironment& environment,
                                            const std::string& as_run_label, const std::string& private_label,

@@ -274,6 +274,7 @@ TEST_F(ConfigDir, TheEnvironmentMountsExistingWrittenDirectoriesAndCopiesTheConf
                                (host / "lib/body").string() + ";\n  server { listen 80; }\n}\n");
   NginxBuildDefaults defaults;  // no compiled-in temp paths: only the config's own directories
   defaults.temp_paths.clear();
+  defaults.error_log = "stderr";
   const auto config = read_user_config(dir_ / "conf/nginx.conf", defaults, true);
   ASSERT_FALSE(config.problem) << *config.problem;
   const auto environment =
