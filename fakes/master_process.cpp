@@ -342,6 +342,8 @@ class MasterCycle {
     worker.faults = settings_.identity.faults;
     worker.shutdown_timeout = settings_.config.worker_shutdown_timeout;
     worker.worker_connections = static_cast<size_t>(settings_.config.worker_connections);
+    worker.limit_req_zones = settings_.config.limit_req_zones;
+    worker.limit_req_rules = settings_.config.limit_req_rules;
     run_worker_process(worker, log_);
   }
 
