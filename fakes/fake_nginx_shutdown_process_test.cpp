@@ -130,6 +130,29 @@ TEST_F(FakeNginxShutdown, UnixSocketFileSurvivesTheUpgradeAndGoesWithTheLastMast
   EXPECT_FALSE(file_exists(socket_path)) << "the last master deletes the inherited socket's file";
 }
 
+// ngx_init_cycle: a reload that no longer listens on a unix socket deletes its file.
+TEST_F(FakeNginxShutdown, ReloadThatDropsAUnixSocketDeletesItsFile) {
+  TestPrefix prefix;
+  const std::string first_path = prefix.dir() + "/a.sock";
+  const std::string second_path = prefix.dir() + "/b.sock";
+  prefix.write_conf(unix_conf(first_path));
+  pid_t master = start_daemon(prefix);
+  ASSERT_GT(master, 0);
+  std::vector<pid_t> workers;
+  ASSERT_TRUE(wait_for_workers(master, 1, workers));
+  EXPECT_EQ(worker_answering_on(first_path), std::to_string(workers[0]));
+
+  prefix.write_conf(unix_conf(second_path));
+  ASSERT_EQ(::kill(master, SIGHUP), 0);
+  ASSERT_TRUE(wait_for_log(
+      prefix, "[warn] " + std::to_string(master) + "#" + std::to_string(master) + ": deleting socket " + first_path));
+  EXPECT_FALSE(file_exists(first_path));
+  ASSERT_TRUE(wait_until("a worker answering on the new socket", 10s, [&](std::string& seen) {
+    seen = worker_answering_on(second_path);
+    return seen.find_first_not_of("0123456789") == std::string::npos && seen != std::to_string(workers[0]);
+  }));
+}
+
 TEST_F(FakeNginxShutdown, StaleSocketFileFailsTheBindAsInNginx) {
   TestPrefix prefix;
   const std::string socket_path = prefix.dir() + "/unix.sock";
