@@ -3,9 +3,11 @@
 #include <glob.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <thread>
 
@@ -24,6 +26,12 @@ class Interpreter {
     }
     if (!seen_events_) return {std::nullopt, "no \"events\" section in configuration", 0};
     if (!seen_pid_) config_.pid_path = resolve_path(prefix_, "logs/nginx.pid");
+    for (const LimitReqRule& rule : config_.limit_req_rules) {
+      auto& zones = config_.limit_req_zones;
+      if (std::none_of(zones.begin(), zones.end(), [&](const LimitReqZone& z) { return z.name == rule.zone; })) {
+        return {std::nullopt, "zero size shared memory zone \"" + rule.zone + "\"", 0};
+      }
+    }
     return {std::move(config_), {}, 0};
   }
 
@@ -139,10 +147,94 @@ class Interpreter {
         if (!expect_block(d) || !server_context(d)) return false;
       } else if (d.name == "listen") {
         return fail(d, "\"listen\" directive is not allowed here");
+      } else if (d.name == "limit_req_zone") {
+        if (!expect_simple(d, 3, 4) || !limit_req_zone(d)) return false;
       }
+    }
+    return limit_req_rules(directives);
+  }
+
+  static std::optional<long> positive_number(std::string_view text) {
+    long n = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc() || end != text.data() + text.size() || n <= 0) return std::nullopt;
+    return n;
+  }
+
+  // nginx's ngx_http_limit_req_zone.
+  bool limit_req_zone(const Directive& d) {
+    LimitReqZone zone;
+    long rate = 0;
+    long scale = 1;
+    for (size_t i = 1; i < d.args.size(); ++i) {
+      const std::string& arg = d.args[i];
+      if (arg.starts_with("zone=")) {
+        size_t colon = arg.find(':', 5);
+        if (colon == std::string::npos || colon == 5 || colon + 1 == arg.size()) {
+          return fail(d, "invalid zone size \"" + arg + "\"");
+        }
+        zone.name = arg.substr(5, colon - 5);
+      } else if (arg.starts_with("rate=")) {
+        std::string_view number = std::string_view(arg).substr(5);
+        if (number.ends_with("r/s")) {
+          number.remove_suffix(3);
+        } else if (number.ends_with("r/m")) {
+          number.remove_suffix(3);
+          scale = 60;
+        }
+        auto parsed = positive_number(number);
+        if (!parsed) return fail(d, "invalid rate \"" + arg + "\"");
+        rate = *parsed;
+      } else if (arg != "sync") {
+        return fail(d, "invalid parameter \"" + arg + "\"");
+      }
+    }
+    if (zone.name.empty()) return fail(d, "\"limit_req_zone\" must have \"zone\" parameter");
+    for (const LimitReqZone& existing : config_.limit_req_zones) {
+      if (existing.name == zone.name) {
+        return fail(d, "limit_req_zone \"" + zone.name + "\" is already bound to key \"" + d.args[0] + "\"");
+      }
+    }
+    zone.rate = (rate > 0 ? rate : 1) * 1000 / scale;
+    config_.limit_req_zones.push_back(zone);
+    return true;
+  }
+
+  // nginx's ngx_http_limit_req, for every `limit_req` in the http block, its servers and
+  // their locations.
+  bool limit_req_rules(const std::vector<Directive>& directives) {
+    for (const Directive& d : directives) {
+      if (d.has_block && d.name != "http") {
+        if (!limit_req_rules(d.block)) return false;
+        continue;
+      }
+      if (d.name != "limit_req") continue;
+      if (!expect_simple(d, 1, 3)) return false;
+      LimitReqRule rule;
+      for (const std::string& arg : d.args) {
+        if (arg.starts_with("zone=")) {
+          rule.zone = arg.substr(5);
+        } else if (arg.starts_with("burst=")) {
+          auto burst = positive_number(std::string_view(arg).substr(6));
+          if (!burst) return fail(d, "invalid burst value \"" + arg + "\"");
+          rule.burst = *burst * 1000;
+        } else if (arg.starts_with("delay=")) {
+          auto delay = positive_number(std::string_view(arg).substr(6));
+          if (!delay) return fail(d, "invalid delay value \"" + arg + "\"");
+          rule.delay = *delay * 1000;
+        } else if (arg == "nodelay") {
+          rule.delay = kUnlimitedDelay;
+        } else {
+          return fail(d, "invalid parameter \"" + arg + "\"");
+        }
+      }
+      if (rule.zone.empty()) return fail(d, "\"limit_req\" must have \"zone\" parameter");
+      config_.limit_req_rules.push_back(rule);
     }
     return true;
   }
+
+  static constexpr long kUnlimitedDelay = std::numeric_limits<long>::max() / 1000;
 
   bool server_context(const Directive& server) {
     bool has_listen = false;

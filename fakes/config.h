@@ -9,7 +9,9 @@
 // are merged). Every other directive and block is ignored, so a config written for real
 // nginx loads unchanged. Paths are relative to the prefix. Defaults are nginx's: one
 // worker, logs/nginx.pid, logs/error.log at level error, daemon on, an `events` block is
-// required; `events { worker_connections N; }` (default 512) is read. Errors carry nginx's wording and location (`...
+// required; `events { worker_connections N; }` (default 512) is read. `limit_req_zone` (http)
+// and `limit_req` (http, server or location: the fake applies every one to every request;
+// see request_rate_limit.h) are read with nginx's checks. Errors carry nginx's wording and location (`...
 // in /abs/nginx.conf:12`).
 #pragma once
 
@@ -22,6 +24,7 @@
 #include "error_log.h"
 #include "faults.h"
 #include "listen_address.h"
+#include "request_rate_limit.h"
 
 namespace hotdeploy::fakes {
 
@@ -48,6 +51,8 @@ struct Config {
   std::vector<EnvDirective> env;
   int worker_connections = 512;  // per worker; counts client connections only
   std::vector<ListenDirective> listens;
+  std::vector<LimitReqZone> limit_req_zones;
+  std::vector<LimitReqRule> limit_req_rules;
 
   [[nodiscard]] std::string old_pid_path() const { return pid_path + ".oldbin"; }
 };

@@ -196,5 +196,45 @@ TEST_F(IncludedConfig, MissingFileFailsButAnEmptyPatternDoesNot) {
                               "/conf/nginx.conf:3");
 }
 
+TEST(Config, LimitReqZonesAndRulesFromEveryLevel) {
+  ConfigLoad load = interpret(
+      "events {}\n"
+      "http {\n"
+      "  limit_req_zone $binary_remote_addr zone=one:1m rate=1r/s;\n"
+      "  limit_req_zone $server_name zone=two:1m rate=30r/m;\n"
+      "  limit_req zone=two;\n"
+      "  server { listen 127.0.0.1:8080; location / { limit_req zone=one burst=5; } }\n"
+      "  server { listen 127.0.0.1:8081; limit_req zone=one burst=2 nodelay; limit_req zone=two delay=3; }\n"
+      "}\n");
+  ASSERT_TRUE(load.config) << load.error;
+  const Config& config = *load.config;
+  ASSERT_EQ(config.limit_req_zones.size(), 2u);
+  EXPECT_EQ(config.limit_req_zones[0].name, "one");
+  EXPECT_EQ(config.limit_req_zones[0].rate, 1000);
+  EXPECT_EQ(config.limit_req_zones[1].rate, 500);
+  ASSERT_EQ(config.limit_req_rules.size(), 4u);
+  EXPECT_EQ(config.limit_req_rules[0].zone, "two");
+  EXPECT_EQ(config.limit_req_rules[1].zone, "one");
+  EXPECT_EQ(config.limit_req_rules[1].burst, 5000);
+  EXPECT_EQ(config.limit_req_rules[1].delay, 0);
+  EXPECT_GT(config.limit_req_rules[2].delay, 1'000'000'000);
+  EXPECT_EQ(config.limit_req_rules[3].delay, 3000);
+}
+
+TEST(Config, LimitReqErrorsUseNginxWording) {
+  auto error_of = [](std::string_view http) {
+    return interpret("events {}\nhttp {\n" + std::string(http) + "\n}\n").error;
+  };
+  EXPECT_EQ(error_of("limit_req_zone $a zone=one rate=1r/s;"),
+            "invalid zone size \"zone=one\" in /srv/conf/nginx.conf:3");
+  EXPECT_EQ(error_of("limit_req_zone $a zone=one:1m rate=0r/s;"),
+            "invalid rate \"rate=0r/s\" in /srv/conf/nginx.conf:3");
+  EXPECT_EQ(error_of("limit_req_zone $a rate=1r/s size=1;"), "invalid parameter \"size=1\" in /srv/conf/nginx.conf:3");
+  EXPECT_EQ(error_of("limit_req_zone $a zone=one:1m rate=1r/s;\nlimit_req zone=one burst=0;"),
+            "invalid burst value \"burst=0\" in /srv/conf/nginx.conf:4");
+  EXPECT_EQ(error_of("limit_req burst=1;"), "\"limit_req\" must have \"zone\" parameter in /srv/conf/nginx.conf:3");
+  EXPECT_EQ(error_of("server { location / { limit_req zone=none; } }"), "zero size shared memory zone \"none\"");
+}
+
 }  // namespace
 }  // namespace hotdeploy::fakes

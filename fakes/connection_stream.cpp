@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -43,25 +44,79 @@ bool ConnectionStream::is_readable() const { return has_buffered_input() || wait
 
 bool ConnectionStream::is_writable() const { return wait_for(POLLOUT, write_timeout_); }
 
-ssize_t ConnectionStream::read(char* ptr, size_t size) {
-  if (!has_buffered_input()) {
-    buffer_begin_ = buffer_end_ = 0;
-    for (;;) {
-      ssize_t n = ::recv(fd_, buffer_.data(), buffer_.size(), 0);
-      if (n >= 0) {
-        if (n == 0) return 0;
-        buffer_end_ = static_cast<size_t>(n);
-        break;
-      }
-      if (errno == EINTR) continue;
-      if ((errno == EAGAIN || errno == EWOULDBLOCK) && wait_for(POLLIN, read_timeout_)) continue;
-      return -1;
+ssize_t ConnectionStream::fill() {
+  buffer_begin_ = buffer_end_ = 0;
+  for (;;) {
+    ssize_t n = ::recv(fd_, buffer_.data(), buffer_.size(), 0);
+    if (n >= 0) {
+      buffer_end_ = static_cast<size_t>(n);
+      return n;
     }
+    if (errno == EINTR) continue;
+    if ((errno == EAGAIN || errno == EWOULDBLOCK) && wait_for(POLLIN, read_timeout_)) continue;
+    return -1;
   }
-  size_t n = std::min(size, buffer_end_ - buffer_begin_);
-  std::memcpy(ptr, buffer_.data() + buffer_begin_, n);
-  buffer_begin_ += n;
-  return static_cast<ssize_t>(n);
+}
+
+void ConnectionStream::begin_request() {
+  in_header_ = true;
+  owed_newline_ = false;
+  line_has_content_ = false;
+  request_line_seen_ = false;
+  previous_ = '\n';
+}
+
+void ConnectionStream::end_of_header_line() {
+  // Empty lines before the request line are skipped (nginx does too); after it, one ends the header.
+  if (line_has_content_) {
+    request_line_seen_ = true;
+  } else if (request_line_seen_) {
+    in_header_ = false;
+  }
+  line_has_content_ = false;
+  previous_ = '\n';
+}
+
+ssize_t ConnectionStream::read(char* ptr, size_t size) {
+  if (!in_header_ && !owed_newline_) {
+    if (buffer_begin_ == buffer_end_) {
+      ssize_t n = fill();
+      if (n <= 0) return n;
+    }
+    size_t n = std::min(size, buffer_end_ - buffer_begin_);
+    std::memcpy(ptr, buffer_.data() + buffer_begin_, n);
+    buffer_begin_ += n;
+    return static_cast<ssize_t>(n);
+  }
+  size_t produced = 0;
+  while (produced < size) {
+    if (owed_newline_) {
+      owed_newline_ = false;
+      ptr[produced++] = '\n';
+      end_of_header_line();
+      continue;
+    }
+    if (!in_header_) break;
+    if (buffer_begin_ == buffer_end_) {
+      if (produced > 0) break;
+      ssize_t n = fill();
+      if (n <= 0) return n;
+    }
+    const char ch = buffer_[buffer_begin_++];
+    if (ch == '\n' && previous_ != '\r') {
+      ptr[produced++] = '\r';
+      owed_newline_ = true;
+      continue;
+    }
+    ptr[produced++] = ch;
+    if (ch == '\n') {
+      end_of_header_line();
+      continue;
+    }
+    if (ch != '\r') line_has_content_ = true;
+    previous_ = ch;
+  }
+  return static_cast<ssize_t>(produced);
 }
 
 ssize_t ConnectionStream::write(const char* ptr, size_t size) {

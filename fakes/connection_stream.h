@@ -3,6 +3,9 @@
 // Reads are buffered (httplib reads request lines byte by byte) and wait at most the
 // read timeout; writes send everything or fail after the write timeout without progress.
 // It never closes or shuts down the descriptor: the connection's owner does.
+// From begin_request() to the blank line that ends the header, a bare LF reads as CRLF:
+// nginx accepts LF-terminated request and header lines, httplib only CRLF. The body
+// is passed through untouched.
 #pragma once
 
 #include <httplib.h>
@@ -26,10 +29,15 @@ class ConnectionStream final : public httplib::Stream {
   [[nodiscard]] socket_t socket() const override { return fd_; }
 
   // True when a request's bytes already sit in the read buffer.
-  [[nodiscard]] bool has_buffered_input() const { return buffer_begin_ < buffer_end_; }
+  [[nodiscard]] bool has_buffered_input() const { return buffer_begin_ < buffer_end_ || owed_newline_; }
+  // The next bytes read start a request line: LF is read as CRLF until the header ends.
+  void begin_request();
 
  private:
   [[nodiscard]] bool wait_for(short events, std::chrono::milliseconds timeout) const;
+  // Refills the empty buffer from the socket: bytes read, 0 at end of stream, -1 on error.
+  ssize_t fill();
+  void end_of_header_line();
 
   int fd_;
   std::chrono::milliseconds read_timeout_;
@@ -37,6 +45,11 @@ class ConnectionStream final : public httplib::Stream {
   std::array<char, 4096> buffer_{};
   size_t buffer_begin_ = 0;
   size_t buffer_end_ = 0;
+  bool in_header_ = false;
+  bool owed_newline_ = false;  // a bare LF was read as CR; its LF comes next
+  bool line_has_content_ = false;
+  bool request_line_seen_ = false;
+  char previous_ = '\n';
 };
 
 }  // namespace hotdeploy::fakes

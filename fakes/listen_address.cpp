@@ -3,8 +3,11 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <sys/un.h>
 
+#include <algorithm>
 #include <charconv>
+#include <cstddef>
 #include <cstring>
 
 namespace hotdeploy::fakes {
@@ -27,6 +30,18 @@ ListenAddress ipv4_any(int port) {
   return address;
 }
 
+// nginx's ngx_parse_unix_domain_url: the path is taken as written.
+ListenAddressParse parse_unix_address(std::string_view path) {
+  if (path.empty()) return {std::nullopt, "no path in the unix domain socket"};
+  ListenAddress address;
+  auto* un = reinterpret_cast<sockaddr_un*>(&address.storage);
+  if (path.size() + 1 > sizeof(un->sun_path)) return {std::nullopt, "too long path in the unix domain socket"};
+  un->sun_family = AF_UNIX;
+  std::memcpy(un->sun_path, path.data(), path.size());
+  address.length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + 1);
+  return {address, {}};
+}
+
 }  // namespace
 
 std::string ListenAddress::text() const {
@@ -41,7 +56,16 @@ std::string ListenAddress::text() const {
     inet_ntop(AF_INET6, &in6->sin6_addr, buffer, sizeof(buffer));
     return "[" + std::string(buffer) + "]:" + std::to_string(ntohs(in6->sin6_port));
   }
+  if (family() == AF_UNIX) return "unix:" + unix_path();
   return "unknown address family " + std::to_string(family());
+}
+
+std::string ListenAddress::unix_path() const {
+  if (family() != AF_UNIX) return {};
+  const auto* un = reinterpret_cast<const sockaddr_un*>(&storage);
+  const size_t header = offsetof(sockaddr_un, sun_path);
+  const size_t room = length > header ? std::min<size_t>(length - header, sizeof(un->sun_path)) : 0;
+  return std::string(un->sun_path, strnlen(un->sun_path, room));
 }
 
 bool ListenAddress::operator==(const ListenAddress& other) const {
@@ -56,6 +80,7 @@ bool ListenAddress::operator==(const ListenAddress& other) const {
     const auto* b = reinterpret_cast<const sockaddr_in6*>(&other.storage);
     return a->sin6_port == b->sin6_port && std::memcmp(&a->sin6_addr, &b->sin6_addr, sizeof(in6_addr)) == 0;
   }
+  if (family() == AF_UNIX) return unix_path() == other.unix_path();
   return false;
 }
 
@@ -67,7 +92,7 @@ ListenAddress ListenAddress::from_sockaddr(const sockaddr* address, socklen_t le
 }
 
 ListenAddressParse parse_listen_address(std::string_view text) {
-  if (text.starts_with("unix:")) return {std::nullopt, "unix domain sockets are not supported by fake-nginx"};
+  if (text.starts_with("unix:")) return parse_unix_address(text.substr(5));
 
   if (text.starts_with("[")) {
     size_t close = text.find(']');

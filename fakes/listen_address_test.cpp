@@ -31,5 +31,28 @@ TEST(ListenAddress, EqualityIsFamilyAddressAndPort) {
   EXPECT_FALSE(*parse_listen_address("127.0.0.1:80").address == *parse_listen_address("[::1]:80").address);
 }
 
+TEST(ListenAddress, UnixDomainPathIsTakenAsWritten) {
+  EXPECT_EQ(text_of("unix:/tmp/a b/nginx.sock"), "unix:/tmp/a b/nginx.sock");
+  EXPECT_EQ(text_of("unix:relative.sock"), "unix:relative.sock");
+  EXPECT_EQ(parse_listen_address("unix:/tmp/x.sock").address->unix_path(), "/tmp/x.sock");
+  EXPECT_EQ(parse_listen_address("127.0.0.1:80").address->unix_path(), "");
+}
+
+TEST(ListenAddress, UnixDomainErrorsUseNginxWording) {
+  EXPECT_EQ(text_of("unix:"), "error: no path in the unix domain socket");
+  EXPECT_EQ(text_of("unix:/" + std::string(200, 'a')), "error: too long path in the unix domain socket");
+}
+
+TEST(ListenAddress, UnixDomainEqualityIsThePath) {
+  const ListenAddress a = *parse_listen_address("unix:/tmp/a.sock").address;
+  EXPECT_EQ(a, *parse_listen_address("unix:/tmp/a.sock").address);
+  EXPECT_FALSE(a == *parse_listen_address("unix:/tmp/b.sock").address);
+  EXPECT_FALSE(a == *parse_listen_address("127.0.0.1:80").address);
+  // As getsockname() reports a bound socket: a shorter length than the whole sockaddr_un.
+  const ListenAddress reported = ListenAddress::from_sockaddr(a.address(), a.length);
+  EXPECT_EQ(reported, a);
+  EXPECT_EQ(reported.text(), "unix:/tmp/a.sock");
+}
+
 }  // namespace
 }  // namespace hotdeploy::fakes

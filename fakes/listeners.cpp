@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -40,14 +41,19 @@ struct Candidate {
   bool taken = false;
 };
 
-int take_matching(std::vector<Candidate>& pool, const ListenAddress& address) {
+const Candidate* take_matching(std::vector<Candidate>& pool, const ListenAddress& address) {
   for (Candidate& candidate : pool) {
     if (!candidate.taken && candidate.socket.address == address) {
       candidate.taken = true;
-      return candidate.socket.fd;
+      return &candidate;
     }
   }
-  return -1;
+  return nullptr;
+}
+
+void delete_socket_file(const ListenAddress& address, ErrorLog& log) {
+  const std::string path = address.unix_path();
+  if (::unlink(path.c_str()) == -1) log.log_errno(LogLevel::emerg, errno, "unlink() " + path + " failed");
 }
 
 }  // namespace
@@ -62,7 +68,8 @@ bool Listeners::open(const Config& config, std::vector<int> inherited, Listeners
       continue;
     }
     ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-    pool.push_back({{ListenAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&storage), length), fd, false, -1}});
+    pool.push_back(
+        {{ListenAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&storage), length), fd, false, -1, true}});
   }
   if (previous != nullptr) {
     for (const ListeningSocket& socket : previous->sockets_) pool.push_back({socket});
@@ -73,8 +80,10 @@ bool Listeners::open(const Config& config, std::vector<int> inherited, Listeners
   for (const ListenDirective& listen : config.listens) {
     const int clones = listen.reuseport ? std::max(1, config.worker_processes) : 1;
     for (int slot = 0; slot < clones; ++slot) {
-      int fd = take_matching(pool, listen.address);
-      wanted.push_back({listen.address, fd, listen.reuseport, listen.reuseport ? slot : -1});
+      const Candidate* match = take_matching(pool, listen.address);
+      const int fd = match != nullptr ? match->socket.fd : -1;
+      const bool inherited = match != nullptr && match->socket.inherited;
+      wanted.push_back({listen.address, fd, listen.reuseport, listen.reuseport ? slot : -1, inherited});
       bound_here.push_back(fd < 0);
     }
   }
@@ -109,8 +118,15 @@ bool Listeners::open(const Config& config, std::vector<int> inherited, Listeners
     return false;
   }
 
+  // nginx's ngx_init_cycle: sockets the new configuration does not want are closed, and a
+  // unix-domain socket's file deleted.
   for (const Candidate& candidate : pool) {
-    if (!candidate.taken) ::close(candidate.socket.fd);
+    if (candidate.taken) continue;
+    ::close(candidate.socket.fd);
+    if (candidate.socket.address.family() == AF_UNIX) {
+      log.log(LogLevel::warn, "deleting socket " + candidate.socket.address.unix_path());
+      delete_socket_file(candidate.socket.address, log);
+    }
   }
   if (previous != nullptr) previous->sockets_.clear();
   close_all();
@@ -150,6 +166,12 @@ int Listeners::bind_one(const ListenAddress& address, bool reuseport, ErrorLog& 
     address_in_use = error_number == EADDRINUSE;
     return -1;
   }
+  if (address.family() == AF_UNIX) {
+    const std::string path = address.unix_path();
+    if (::chmod(path.c_str(), S_IRUSR | S_IWUSR | S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH) == -1) {
+      log.log_errno(LogLevel::emerg, errno, "chmod() \"" + path + "\" failed");
+    }
+  }
   if (::listen(fd, kListenBacklog) == -1) {
     int error_number = errno;
     log.log_errno(LogLevel::emerg, error_number,
@@ -178,6 +200,16 @@ std::vector<int> Listeners::all_fds() const {
 void Listeners::close_all() {
   for (ListeningSocket& socket : sockets_) {
     if (socket.fd >= 0) ::close(socket.fd);
+  }
+  sockets_.clear();
+}
+
+void Listeners::close_as_master(bool new_binary_running, bool parent_changed, ErrorLog& log) {
+  for (const ListeningSocket& socket : sockets_) {
+    if (socket.fd >= 0) ::close(socket.fd);
+    if (socket.address.family() == AF_UNIX && !new_binary_running && (!socket.inherited || parent_changed)) {
+      delete_socket_file(socket.address, log);
+    }
   }
   sockets_.clear();
 }

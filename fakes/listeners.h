@@ -5,8 +5,14 @@
 // bound fresh: non-blocking, SO_REUSEADDR, backlog 511, close-on-exec (cleared only in the
 // child that execs a new binary). EADDRINUSE is retried five times 500 ms apart, as nginx
 // does, with nginx's messages. A `reuseport` address gets one socket per worker, each with
-// SO_REUSEPORT. Closing uses close(), never shutdown(): the sockets are shared with other
-// processes.
+// SO_REUSEPORT. A `unix:PATH` address is bound at PATH and made mode 0666, as nginx does (a
+// stale file there fails with EADDRINUSE: nginx does not remove it either). Closing uses
+// close(), never shutdown(): the sockets are shared with other processes. Socket files are
+// deleted by the rules of nginx: a socket a reload or a new binary no longer wants has its
+// file deleted at once (`[warn] deleting socket PATH`); at shutdown a master deletes the
+// files of the sockets it opened itself, and of inherited ones only once the master that
+// handed them over is gone, and never while a new binary it started still runs
+// (ngx_close_listening_sockets).
 #pragma once
 
 #include <vector>
@@ -20,7 +26,8 @@ struct ListeningSocket {
   ListenAddress address;
   int fd = -1;
   bool reuseport = false;
-  int worker = -1;  // reuseport: the worker slot this clone belongs to; -1 for shared
+  int worker = -1;         // reuseport: the worker slot this clone belongs to; -1 for shared
+  bool inherited = false;  // came in the NGINX variable
 };
 
 class Listeners {
@@ -43,7 +50,12 @@ class Listeners {
   [[nodiscard]] std::vector<int> fds_for_worker(int slot) const;
   [[nodiscard]] std::vector<int> all_fds() const;
 
+  // Closes every socket, deleting no socket file (a worker's copies, or a failed start).
   void close_all();
+  // A master's close at shutdown: also deletes unix-domain socket files unless a new binary
+  // it started still runs; inherited ones only when `parent_changed` (getppid() is no
+  // longer the master that exec'd this one).
+  void close_as_master(bool new_binary_running, bool parent_changed, ErrorLog& log);
   // Forgets the descriptors without closing them (a worker closes its own copies).
   void release();
 

@@ -100,7 +100,7 @@ class MasterCycle {
       }
       if (quit_) {
         signal_worker_processes(SIGQUIT);
-        listeners_.close_all();
+        close_listening_sockets();
         continue;
       }
       if (reconfigure_) {
@@ -342,6 +342,8 @@ class MasterCycle {
     worker.faults = settings_.identity.faults;
     worker.shutdown_timeout = settings_.config.worker_shutdown_timeout;
     worker.worker_connections = static_cast<size_t>(settings_.config.worker_connections);
+    worker.limit_req_zones = settings_.config.limit_req_zones;
+    worker.limit_req_rules = settings_.config.limit_req_rules;
     run_worker_process(worker, log_);
   }
 
@@ -473,8 +475,13 @@ class MasterCycle {
       log_.log_errno(LogLevel::alert, error_number, "unlink() \"" + pid_path + "\" failed");
     }
     log_.log(LogLevel::notice, "exit");
-    listeners_.close_all();
+    close_listening_sockets();
     ::_exit(0);
+  }
+
+  // nginx's ngx_close_listening_sockets in a master: see Listeners::close_as_master.
+  void close_listening_sockets() {
+    listeners_.close_as_master(new_binary_ > 0, ::getppid() != settings_.parent_at_start, log_);
   }
 
   MasterSettings settings_;

@@ -25,7 +25,8 @@ constexpr auto kHeldTick = std::chrono::milliseconds(50);
 
 }  // namespace
 
-WorkerHttpServer::WorkerHttpServer(WorkerHttpSettings settings) : settings_(std::move(settings)) {
+WorkerHttpServer::WorkerHttpServer(WorkerHttpSettings settings)
+    : settings_(std::move(settings)), rate_limit_(settings_.limit_req_zones, settings_.limit_req_rules) {
   if (::pipe2(shutdown_pipe_, O_CLOEXEC) == -1) shutdown_pipe_[0] = shutdown_pipe_[1] = -1;
   if (::pipe2(connection_ended_pipe_, O_CLOEXEC | O_NONBLOCK) == -1) {
     connection_ended_pipe_[0] = connection_ended_pipe_[1] = -1;
@@ -37,9 +38,16 @@ WorkerHttpServer::WorkerHttpServer(WorkerHttpSettings settings) : settings_(std:
   set_keep_alive_max_count(kKeepaliveRequests);
   set_keep_alive_timeout(kKeepaliveTimeout.count());
   set_default_headers({{"X-Worker-Pid", std::to_string(settings_.worker_pid)}});
-  set_pre_routing_handler([this](const httplib::Request&, httplib::Response&) {
+  set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     long number = ++requests_received_;
     if (settings_.crash_on_request && number == *settings_.crash_on_request) std::abort();
+    if (rate_limit_.empty()) return HandlerResponse::Unhandled;
+    RateLimitDecision decision = rate_limit_.account(req.remote_addr, RequestRateLimit::Clock::now());
+    if (decision.rejected) {
+      res.status = 503;
+      return HandlerResponse::Handled;
+    }
+    if (decision.delay.count() > 0) std::this_thread::sleep_for(decision.delay);
     return HandlerResponse::Unhandled;
   });
   set_post_routing_handler([this](const httplib::Request&, httplib::Response& res) {
@@ -95,7 +103,7 @@ void WorkerHttpServer::start_connection(int fd) {
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
   {
     std::lock_guard lock(connections_mutex_);
-    connections_.insert(fd);
+    connections_[fd] = ConnectionState{};
   }
   ++active_connections_;
   // Connection threads never take signals: the worker's main loop handles them.
@@ -107,11 +115,11 @@ void WorkerHttpServer::start_connection(int fd) {
   ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 }
 
-bool WorkerHttpServer::wait_for_next_request(int fd, bool has_buffered_input, bool first_request) const {
-  if (has_buffered_input) return true;
-  // A new connection is not an idle keep-alive one: like nginx (which closes only `idle`
+bool WorkerHttpServer::wait_for_request(int fd, bool first_request) const {
+  // A new connection is not an idle keep-alive one: like nginx (which closes only idle
   // connections on shutdown and waits client_header_timeout for a first request), it waits
-  // for its first request even while the worker shuts down.
+  // for its first request even while the worker shuts down. An idle one also wakes on
+  // shutdown, and leave_idle() tells whether shutdown closed it.
   pollfd descriptors[2] = {{fd, POLLIN, 0}, {shutdown_pipe_[0], POLLIN, 0}};
   const nfds_t watched = first_request ? 1 : 2;
   const auto deadline = std::chrono::steady_clock::now() + (first_request ? kClientTimeout : kKeepaliveTimeout);
@@ -120,22 +128,36 @@ bool WorkerHttpServer::wait_for_next_request(int fd, bool has_buffered_input, bo
     if (left.count() <= 0) return false;
     int ready = ::poll(descriptors, watched, static_cast<int>(left.count()));
     if (ready == -1 && errno == EINTR) continue;
-    if (ready <= 0) return false;
-    // A request that already arrived is served (with Connection: close) rather than dropped.
-    if (descriptors[0].revents != 0) return true;
-    return false;
+    return ready > 0 && descriptors[0].revents != 0;
   }
+}
+
+bool WorkerHttpServer::enter_idle(int fd) {
+  std::lock_guard lock(connections_mutex_);
+  if (shutting_down_.load()) return false;
+  connections_[fd].idle = true;
+  return true;
+}
+
+bool WorkerHttpServer::leave_idle(int fd) {
+  std::lock_guard lock(connections_mutex_);
+  ConnectionState& state = connections_[fd];
+  state.idle = false;
+  return !state.closed_while_idle;
 }
 
 void WorkerHttpServer::serve_connection(int fd) {
   ConnectionStream stream(fd, kClientTimeout, kClientTimeout);
   for (size_t remaining = kKeepaliveRequests; remaining > 0; --remaining) {
     const bool first_request = remaining == kKeepaliveRequests;
-    if (shutting_down() && !first_request && !stream.has_buffered_input()) {
-      pollfd descriptor{fd, POLLIN, 0};
-      if (::poll(&descriptor, 1, 0) <= 0) break;
+    if (first_request) {
+      if (!wait_for_request(fd, true)) break;
+    } else if (!stream.has_buffered_input()) {
+      if (!enter_idle(fd)) break;
+      const bool readable = wait_for_request(fd, false);
+      if (!leave_idle(fd) || !readable) break;
     }
-    if (!wait_for_next_request(fd, stream.has_buffered_input(), first_request)) break;
+    stream.begin_request();
     bool close_connection = remaining == 1 || shutting_down();
     bool connection_closed = false;
     if (!process_request(stream, close_connection, connection_closed, nullptr)) break;
@@ -152,7 +174,13 @@ void WorkerHttpServer::serve_connection(int fd) {
 }
 
 void WorkerHttpServer::begin_graceful_shutdown() {
-  if (shutting_down_.exchange(true)) return;
+  {
+    std::lock_guard lock(connections_mutex_);
+    if (shutting_down_.exchange(true)) return;
+    for (auto& [fd, state] : connections_) {
+      if (state.idle) state.closed_while_idle = true;
+    }
+  }
   if (shutdown_pipe_[1] >= 0) {
     ::close(shutdown_pipe_[1]);
     shutdown_pipe_[1] = -1;
@@ -164,13 +192,13 @@ void WorkerHttpServer::close_all_connections() {
   svr_sock_ = INVALID_SOCKET;
   std::lock_guard lock(connections_mutex_);
   // These are this worker's own client connections, never a shared listening socket.
-  for (int fd : connections_) ::shutdown(fd, SHUT_RDWR);
+  for (const auto& [fd, state] : connections_) ::shutdown(fd, SHUT_RDWR);
 }
 
 void WorkerHttpServer::reset_connections_on_close() {
   std::lock_guard lock(connections_mutex_);
   linger reset{1, 0};
-  for (int fd : connections_) ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+  for (const auto& [fd, state] : connections_) ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
 }
 
 void WorkerHttpServer::drain_connection_ended() {

@@ -6,8 +6,15 @@
 // process). httplib 0.11.4 keeps process_and_close_socket() private, so the keep-alive
 // loop is ours and calls the protected process_request(): up to 1000 requests per
 // connection, 65 s idle timeout (nginx's keepalive_requests and keepalive_timeout).
-// After begin_graceful_shutdown() idle connections close at once and every response
-// still produced carries `Connection: close`. Every response carries `X-Worker-Pid`.
+// A keep-alive connection is idle from the end of a response until its thread claims the
+// next request; a pipelined request (already read) is claimed at once, and a new
+// connection waiting for its first request is never idle. begin_graceful_shutdown() is
+// nginx's ngx_close_idle_connections: every idle connection is closed, even when its next
+// request has already arrived but not been claimed (nginx's keep-alive handler checks
+// c->close before it reads); requests being served finish, their responses carry
+// `Connection: close`, and their connections close after them. Every response carries
+// `X-Worker-Pid`. limit_req (request_rate_limit.h) delays a request on its connection's
+// thread or answers 503.
 //
 // Faults: bad_status(code) replaces every status; worker_crash_on_request(n) aborts the
 // process when the nth request arrives, before any byte of a response.
@@ -21,12 +28,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 
 #include <httplib.h>
+
+#include "request_rate_limit.h"
 
 namespace hotdeploy::fakes {
 
@@ -36,6 +45,8 @@ struct WorkerHttpSettings {
   pid_t master_pid = 0;
   std::optional<int> forced_status;      // bad_status fault
   std::optional<long> crash_on_request;  // worker_crash_on_request fault
+  std::vector<LimitReqZone> limit_req_zones;
+  std::vector<LimitReqRule> limit_req_rules;
 };
 
 class WorkerHttpServer final : public httplib::Server {
@@ -62,7 +73,11 @@ class WorkerHttpServer final : public httplib::Server {
  private:
   void serve_connection(int fd);
   void register_endpoints();
-  [[nodiscard]] bool wait_for_next_request(int fd, bool has_buffered_input, bool first_request) const;
+  [[nodiscard]] bool wait_for_request(int fd, bool first_request) const;
+  // Marks the connection idle; false when the worker already shuts down (close it).
+  [[nodiscard]] bool enter_idle(int fd);
+  // Claims the connection back from idle; false when shutdown closed it meanwhile.
+  [[nodiscard]] bool leave_idle(int fd);
 
   WorkerHttpSettings settings_;
   std::atomic<bool> shutting_down_{false};
@@ -70,8 +85,13 @@ class WorkerHttpServer final : public httplib::Server {
   std::atomic<long> requests_received_{0};
   int shutdown_pipe_[2] = {-1, -1};  // write end closed on shutdown: read end hangs up
   int connection_ended_pipe_[2] = {-1, -1};
-  std::mutex connections_mutex_;
-  std::set<int> connections_;
+  RequestRateLimit rate_limit_;
+  struct ConnectionState {
+    bool idle = false;
+    bool closed_while_idle = false;
+  };
+  std::mutex connections_mutex_;  // guards connections_ and the change of shutting_down_
+  std::map<int, ConnectionState> connections_;
 };
 
 }  // namespace hotdeploy::fakes

@@ -45,6 +45,8 @@ WorkerHttpSettings http_settings(const WorkerSettings& settings) {
   http.version_label = settings.version_label;
   http.worker_pid = ::getpid();
   http.master_pid = ::getppid();
+  http.limit_req_zones = settings.limit_req_zones;
+  http.limit_req_rules = settings.limit_req_rules;
   if (const BadStatus* bad = settings.faults.find<BadStatus>()) http.forced_status = bad->status_code;
   if (const WorkerCrashOnRequest* crash = settings.faults.find<WorkerCrashOnRequest>()) {
     http.crash_on_request = crash->request_number;

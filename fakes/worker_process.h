@@ -20,6 +20,7 @@
 
 #include "error_log.h"
 #include "faults.h"
+#include "request_rate_limit.h"
 
 namespace hotdeploy::fakes {
 
@@ -31,6 +32,8 @@ struct WorkerSettings {
   std::string version_label;
   std::chrono::milliseconds shutdown_timeout{0};
   size_t worker_connections = 512;
+  std::vector<LimitReqZone> limit_req_zones;
+  std::vector<LimitReqRule> limit_req_rules;
   Faults faults;
 };
 
