@@ -79,6 +79,7 @@ History upgrade_history(std::uint64_t requests) {
   usr2.type = EventType::signal_sent;
   usr2.pid = 10;
   usr2.generation = 1;
+  usr2.signal = Signal::usr2;
   usr2.text = "USR2";
   events.push_back(usr2);
   for (std::uint64_t id = 0; id < requests; ++id) {

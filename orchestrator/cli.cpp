@@ -592,7 +592,7 @@ int diff_command(const std::vector<std::string>& args, std::ostream& out) {
   // What the scenario allows the diff to leave out: the two runs must be of one scenario that
   // allows the same; a run saved without its scenario.yaml allows nothing.
   std::optional<harness::DiffAllowances> allowed;
-  for (const fs::path run_dir : {fs::path(args[1]), fs::path(args[2])}) {
+  for (const fs::path& run_dir : {fs::path(args[1]), fs::path(args[2])}) {
     const auto file = run_dir / "scenario.yaml";
     const auto allows = fs::exists(file) ? parse_scenario_file(file.string()).diff_allow : harness::DiffAllowances{};
     if (allowed && *allowed != allows) {

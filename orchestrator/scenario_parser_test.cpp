@@ -133,7 +133,7 @@ TEST(ScenarioParser, DiffAllowsOnlyNamedRulesEachOnce) {
   EXPECT_EQ(error_of("name: x\nsteps: []\ndiff: {ignore: [x]}\n"),
             "s.yaml:3:8: unknown key 'ignore' in diff (known: allow)");
   EXPECT_EQ(error_of("name: x\nsteps: []\ndiff: {allow: refusal_count}\n"),
-            "s.yaml:3:16: 'allow' must be a list of rule names");
+            "s.yaml:3:15: 'allow' must be a list of rule names");
 }
 
 TEST(ScenarioParser, SysctlsTakeNetKeysOnlyAndNameWhereAnOtherKeyIs) {

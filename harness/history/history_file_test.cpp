@@ -339,38 +339,36 @@ TEST(HistoryFileTest, SignalAndPidFileMeaningAreTypedFieldsAndOldFilesGetThemFro
   ignored.text = "WINCH to generation 1 master 30: no effect (none of its workers exited within 2s)";
   const History typed = History::from_events({written, removed, ignored});
   const std::string text = to_jsonl(typed);
-  EXPECT_EQ(text,
-            R"({"i":0,"t_ns":5,"type":"pid_file_changed","pid":30,"file":"oldbin","state":"written",)"
-            R"("text":"nginx.pid.oldbin 30"})"
-            "\n"
-            R"({"i":1,"t_ns":6,"type":"pid_file_changed","pid":0,"file":"pid","state":"removed",)"
-            R"("text":"nginx.pid removed"})"
-            "\n"
-            R"({"i":2,"t_ns":7,"type":"no_effect","signal":"WINCH","text":"WINCH to generation 1 master 30: no )"
-            R"(effect (none of its workers exited within 2s)"
-})"
-            "\n");
-EXPECT_EQ(from_jsonl(text).events(), typed.events());
-// As written before "signal", "file" and "state" existed: the meaning was only in the text.
-const History old = from_jsonl(R"({"i":0,"t_ns":5,"type":"signal_sent","pid":30,"generation":1,"role":"master",)"
-                               R"("text":"SIGQUIT"})"
-                               "\n"
-                               R"({"i":1,"t_ns":6,"type":"pid_file_changed","pid":30,"text":"nginx.pid.oldbin 30"})"
-                               "\n"
-                               R"({"i":2,"t_ns":7,"type":"pid_file_changed","pid":0,"text":"nginx.pid removed"})"
-                               "\n"
-                               R"({"i":3,"t_ns":8,"type":"no_effect","text":"USR2 to generation 2 master 31: x"})"
-                               "\n");
-ASSERT_EQ(old.size(), 4u);
-EXPECT_EQ(old.events()[0].signal, Signal::quit);
-EXPECT_EQ(old.events()[1].pid_file, PidFile::oldbin);
-EXPECT_EQ(old.events()[1].pid_file_state, PidFileState::written);
-EXPECT_EQ(old.events()[2].pid_file, PidFile::current);
-EXPECT_EQ(old.events()[2].pid_file_state, PidFileState::removed);
-EXPECT_EQ(old.events()[3].signal, Signal::usr2);
-EXPECT_THROW(static_cast<void>(from_jsonl(R"({"i":0,"t_ns":5,"type":"signal_sent","signal":"STOP"})"
-                                          "\n")),
-             std::runtime_error);
+  EXPECT_EQ(text, R"({"i":0,"t_ns":5,"type":"pid_file_changed","pid":30,"file":"oldbin","state":"written",)"
+                  R"("text":"nginx.pid.oldbin 30"})"
+                  "\n"
+                  R"({"i":1,"t_ns":6,"type":"pid_file_changed","pid":0,"file":"pid","state":"removed",)"
+                  R"("text":"nginx.pid removed"})"
+                  "\n"
+                  R"x({"i":2,"t_ns":7,"type":"no_effect","signal":"WINCH","text":"WINCH to generation 1 master 30: )x"
+                  R"x(no effect (none of its workers exited within 2s)"})x"
+                  "\n");
+  EXPECT_EQ(from_jsonl(text).events(), typed.events());
+  // As written before "signal", "file" and "state" existed: the meaning was only in the text.
+  const History old = from_jsonl(R"({"i":0,"t_ns":5,"type":"signal_sent","pid":30,"generation":1,"role":"master",)"
+                                 R"("text":"SIGQUIT"})"
+                                 "\n"
+                                 R"({"i":1,"t_ns":6,"type":"pid_file_changed","pid":30,"text":"nginx.pid.oldbin 30"})"
+                                 "\n"
+                                 R"({"i":2,"t_ns":7,"type":"pid_file_changed","pid":0,"text":"nginx.pid removed"})"
+                                 "\n"
+                                 R"({"i":3,"t_ns":8,"type":"no_effect","text":"USR2 to generation 2 master 31: x"})"
+                                 "\n");
+  ASSERT_EQ(old.size(), 4u);
+  EXPECT_EQ(old.events()[0].signal, Signal::quit);
+  EXPECT_EQ(old.events()[1].pid_file, PidFile::oldbin);
+  EXPECT_EQ(old.events()[1].pid_file_state, PidFileState::written);
+  EXPECT_EQ(old.events()[2].pid_file, PidFile::current);
+  EXPECT_EQ(old.events()[2].pid_file_state, PidFileState::removed);
+  EXPECT_EQ(old.events()[3].signal, Signal::usr2);
+  EXPECT_THROW(static_cast<void>(from_jsonl(R"({"i":0,"t_ns":5,"type":"signal_sent","signal":"STOP"})"
+                                            "\n")),
+               std::runtime_error);
 }
 
 TEST(HistoryFileTest, ConnectTimeIsWrittenOnlyWhenSetAndOldFilesReadWithoutIt) {

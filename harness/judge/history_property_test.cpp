@@ -109,6 +109,7 @@ class Generator {
     e.t_ns = t;
     e.pid = master;
     e.generation = generation;
+    e.signal = Signal::usr2;
     e.text = "USR2";
     events.push_back(e);
   }

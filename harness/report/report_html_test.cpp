@@ -111,9 +111,8 @@ TEST(ReportHtmlTest, OneMarkerPerSignalAndSwap) {
 
 // The shaded windows of report.html, as (data-from-ns, data-to-ns).
 std::vector<std::pair<std::int64_t, std::int64_t>> shaded_windows(const std::string& html) {
-  static const std::regex kWindow(R"(<rect class="window" data-from-ns="(-?\d+)" data - to - ns = "(-?\d+)") ");
-      std::vector<std::pair<std::int64_t, std::int64_t>>
-          windows;
+  static const std::regex kWindow(R"re(<rect class="window" data-from-ns="(-?\d+)" data-to-ns="(-?\d+)")re");
+  std::vector<std::pair<std::int64_t, std::int64_t>> windows;
   for (std::sregex_iterator it(html.begin(), html.end(), kWindow), end; it != end; ++it) {
     windows.emplace_back(std::stoll((*it)[1]), std::stoll((*it)[2]));
   }
@@ -172,16 +171,33 @@ TEST(ReportHtmlTest, ShadesExactlyTheJudgesTransitionWindow) {
   EXPECT_TRUE(shaded_windows(render("none", HistoryBuilder{}.master(100, 1).at_ms(5).ok(1, 5).build())).empty());
 }
 
+// The close-up frames the judge's transition window (first USR2 to the last signal here: no
+// worker, so no drain) with a quarter of its length on each side.
 TEST(ReportHtmlTest, ACloseUpOnlyWhenTheTransitionIsASmallPartOfTheRun) {
-  const History base = HistoryBuilder{}.master(100, 1).at_ms(5000).signal("USR2", 100, 1).at_ms(10000).ok(1, 5).build();
-  const std::string long_run =
-      render("long", with_events(base, {exited(5'100'000'000, 100, 1, ProcessRole::master, 0)}));
+  const std::string long_run = render("long", HistoryBuilder{}
+                                                  .master(100, 1)
+                                                  .at_ms(5000)
+                                                  .signal("USR2", 100, 1)
+                                                  .at_ms(5050)
+                                                  .signal("WINCH", 100, 1)
+                                                  .at_ms(5100)
+                                                  .signal("QUIT", 100, 1)
+                                                  .at_ms(10000)
+                                                  .ok(1, 5)
+                                                  .build());
   EXPECT_NE(long_run.find("id=\"close-up\""), std::string::npos);
-  EXPECT_EQ(count(long_run, "class=\"marker\""), 2U);  // the USR2 on the whole run and on the close-up
+  EXPECT_EQ(count(long_run, "class=\"marker\""), 6U);  // three signals on the whole run and on the close-up
   EXPECT_NE(long_run.find("4975.0 – 5125.0 ms"), std::string::npos);
 
-  const std::string short_run =
-      render("short", with_events(base, {exited(9'000'000'000, 100, 1, ProcessRole::master, 0)}));
+  const std::string short_run = render("short", HistoryBuilder{}
+                                                    .master(100, 1)
+                                                    .at_ms(5000)
+                                                    .signal("USR2", 100, 1)
+                                                    .at_ms(9000)
+                                                    .signal("QUIT", 100, 1)
+                                                    .at_ms(10000)
+                                                    .ok(1, 5)
+                                                    .build());
   EXPECT_EQ(short_run.find("id=\"close-up\""), std::string::npos);
 }
 
