@@ -1,9 +1,10 @@
 // history.jsonl: a History as JSON Lines, one event per line, readable with jq. Every line has
 // "i" (index), "t_ns" and "type", followed by the fields that apply to that type:
 //
-//   request_sent               request_id connection_id attempt kind reused [connect_ns] [text]
+//   request_sent               request_id connection_id attempt kind reused [connect_ns] [name] [text]
 //   request_ended              request_id connection_id attempt kind reused outcome [reason] status bytes
-//                              latency_ns pid [text]
+//                              latency_ns pid [name] [text]
+//   exec_ended                 pid exit_code duration_ns output text
 //   step_started, binary_swapped, wait_timed_out, no_effect, run_error, steps_ended
 //                              text
 //   kernel_counters            text kernel.NAME...
@@ -15,7 +16,7 @@
 //   log_line                   pid level message text
 //
 // Enum values are written by name (event.h's to_string). Bracketed fields are left out when
-// they hold their default (reason none, seen "directly", lag_ns 0, connect_ns 0, empty text). A field that does
+// they hold their default (reason none, seen "directly", lag_ns 0, connect_ns 0, empty name or text). A field that does
 // not apply to the type is written only if a producer set it to something other than its default, so the round trip
 // write_jsonl -> read_jsonl is exact for every event. A log_line's "text" is the raw error.log line
 // (what `log:` expectations match), "level" its level ("" when the line is not in nginx's format)
