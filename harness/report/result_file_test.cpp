@@ -215,6 +215,7 @@ TEST(ResultFileTest, MissingSwitchoverIsNullAndEmptyCollectionsStayValid) {
       "p99.9": 0,
       "max": 0
     },
+    "by_name": {},
     "kernel_counters": null,
     "kernel_counters_missing": "the history has no kernel_counters samples",
     "connect_ms": {
