@@ -39,6 +39,7 @@ class Target {
   [[nodiscard]] const std::filesystem::path& prefix() const { return prefix_; }
   [[nodiscard]] std::filesystem::path executable() const { return prefix_ / "sbin" / "nginx"; }
   [[nodiscard]] std::filesystem::path pid_file() const { return prefix_ / "logs" / "nginx.pid"; }
+  [[nodiscard]] std::filesystem::path config_file() const { return prefix_ / "conf" / "nginx.conf"; }
   [[nodiscard]] std::filesystem::path oldbin_file() const { return prefix_ / "logs" / "nginx.pid.oldbin"; }
   [[nodiscard]] std::filesystem::path error_log() const { return prefix_ / "logs" / "error.log"; }
   [[nodiscard]] std::uint16_t port() const { return port_; }
