@@ -118,6 +118,13 @@ std::vector<std::string> ProcessObserver::log_lines_from(std::size_t first) cons
   return {log_lines_.begin() + static_cast<std::ptrdiff_t>(first), log_lines_.end()};
 }
 
+std::vector<std::pair<std::int64_t, std::string>> ProcessObserver::timed_log_lines_from(std::size_t first) const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::pair<std::int64_t, std::string>> lines;
+  for (std::size_t k = first; k < log_lines_.size(); ++k) lines.emplace_back(log_line_ns_[k], log_lines_[k]);
+  return lines;
+}
+
 harness::EventLog ProcessObserver::take_events() { return std::move(events_); }
 
 void ProcessObserver::run() {
@@ -252,6 +259,7 @@ void ProcessObserver::read_error_log() {
     {
       std::lock_guard lock(mutex_);
       log_lines_.push_back(line.raw);
+      log_line_ns_.push_back(now);
     }
     Event event;
     event.t_ns = now;

@@ -83,6 +83,8 @@ class ProcessObserver {
   // error.log lines (notice level and above) seen so far: how many, and those from index `first`.
   [[nodiscard]] std::size_t log_line_count() const;
   [[nodiscard]] std::vector<std::string> log_lines_from(std::size_t first) const;
+  // The same, each with the time its log_line event is stamped with (just after the read that saw it).
+  [[nodiscard]] std::vector<std::pair<std::int64_t, std::string>> timed_log_lines_from(std::size_t first) const;
   // The observer's events; call after stop().
   [[nodiscard]] harness::EventLog take_events();
 
@@ -131,6 +133,7 @@ class ProcessObserver {
   mutable std::mutex mutex_;
   ProcessTable published_;                            // a copy of table_, guarded by mutex_
   std::vector<std::string> log_lines_;                // guarded by mutex_
+  std::vector<std::int64_t> log_line_ns_;             // guarded by mutex_: when each of log_lines_ was read
   std::map<pid_t, ChildrenFile> children_files_;      // of live masters (and unclassified processes)
   std::map<pid_t, std::int64_t> last_look_ns_;        // parent -> when its children were last listed
   std::map<pid_t, HowSeen> how_seen_;                 // of every process tracked

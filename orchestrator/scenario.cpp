@@ -45,6 +45,15 @@ struct StepDescriber {
     if (s.broken) text += " broken";
     return text;
   }
+  std::string operator()(const ExecStep& s) const {
+    if (!s.shell_line.empty()) return "exec " + s.shell_line;
+    std::string text = "exec";
+    for (const auto& arg : s.argv) {
+      const bool plain = !arg.empty() && arg.find_first_of(" \t'\"\\$") == std::string::npos;
+      text += " " + (plain ? arg : "'" + arg + "'");
+    }
+    return text;
+  }
 };
 
 }  // namespace

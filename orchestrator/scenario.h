@@ -82,8 +82,19 @@ struct ConfigStep {
   bool broken = false;
 };
 
+// Runs the user's own procedure (exec_command.h): a program with arguments, or a line for
+// /bin/sh -c, from the scenario file's folder, with the target's paths and master pid in its
+// environment. It fails the run when it does not exit with expect_exit within timeout.
+struct ExecStep {
+  std::vector<std::string> argv;  // the program and its arguments; empty when shell_line is set
+  std::string shell_line;
+  std::chrono::milliseconds timeout{30000};
+  int expect_exit = 0;
+  std::string directory;  // the scenario file's folder: the command's working directory
+};
+
 struct Step {
-  std::variant<SwapBinaryStep, SignalStep, WaitStep, SleepStep, ConfigStep> action;
+  std::variant<SwapBinaryStep, SignalStep, WaitStep, SleepStep, ConfigStep, ExecStep> action;
   int line = 0;           // line of the step in the scenario file
   std::string procedure;  // "upgrade" when expanded from a procedure, else empty
 };

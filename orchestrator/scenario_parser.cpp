@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cctype>
 #include <csignal>
 #include <filesystem>
@@ -297,8 +298,91 @@ TargetSpec parse_target(const Reader& r, const YAML::Node& node, const std::stri
   return target;
 }
 
+// The keys of `expect: dropped:` itself; a request of the mix may not take one as its name, as
+// `dropped: {NAME: n}` bounds that request.
+constexpr std::string_view dropped_keys[] = {"max", "min", "reasons", "get", "post", "held"};
+
+// `expect_status`: a status (404), a class ("2xx"), or a list of them.
+std::vector<harness::StatusRange> parse_expect_status(const Reader& r, const YAML::Node& node) {
+  std::vector<harness::StatusRange> ranges;
+  const auto one = [&](const YAML::Node& item) {
+    const auto text = r.scalar(item, "expect_status");
+    if (text.size() == 3 && text[0] >= '1' && text[0] <= '5' && text.substr(1) == "xx") {
+      const auto low = static_cast<std::uint16_t>((text[0] - '0') * 100);
+      ranges.push_back({low, static_cast<std::uint16_t>(low + 99)});
+      return;
+    }
+    long long status = 0;
+    if (!YAML::convert<long long>::decode(item, status) || status < 100 || status > 599) {
+      r.fail(item, "'expect_status' takes statuses 100..599 or classes 1xx..5xx, got '" + text + "'");
+    }
+    ranges.push_back({static_cast<std::uint16_t>(status), static_cast<std::uint16_t>(status)});
+  };
+  if (node.IsSequence()) {
+    if (node.size() == 0) r.fail(node, "'expect_status' needs at least one status");
+    for (const auto& item : node) one(item);
+  } else {
+    one(node);
+  }
+  return ranges;
+}
+
+harness::MixRequest parse_request(const Reader& r, const YAML::Node& node) {
+  r.check_keys(node, "a request", {"name", "method", "url", "headers", "body", "body_size", "expect_status", "weight"});
+  harness::MixRequest request;
+  if (!node["name"]) r.fail(node, "a request needs 'name'");
+  request.name = r.scalar(node["name"], "name");
+  for (const auto key : dropped_keys) {
+    if (request.name == key) {
+      r.fail(node["name"], "request name '" + request.name +
+                               "' is one of expect: dropped's own keys (max, min, reasons, get, post, held); "
+                               "choose another, so that dropped: {NAME: n} can bound it");
+    }
+  }
+  if (node["method"]) request.method = r.scalar(node["method"], "method");
+  if (!node["url"]) r.fail(node, "request '" + request.name + "' needs 'url' (http://HOST[:PORT]/PATH or /PATH)");
+  std::string url_error;
+  const auto url = harness::parse_request_url(r.scalar(node["url"], "url"), url_error);
+  if (!url_error.empty()) r.fail(node["url"], "'url' " + node["url"].Scalar() + ": " + url_error);
+  request.host = url.host;
+  request.port = url.port;
+  request.target = url.target;
+  if (const auto headers = node["headers"]) {
+    r.expect_map(headers, "headers");
+    for (const auto& entry : headers) {
+      const auto name = r.scalar(entry.first, "headers");
+      request.headers.emplace_back(name, r.scalar(entry.second, name));
+    }
+  }
+  if (node["body"] && node["body_size"]) r.fail(node["body_size"], "a request has 'body' or 'body_size', not both");
+  if (node["body"]) request.body = r.scalar(node["body"], "body");
+  if (node["body_size"]) {
+    request.body.assign(static_cast<std::size_t>(r.integer(node["body_size"], "body_size", 1, harness::kMaxBodyBytes)),
+                        'x');
+  }
+  if (node["expect_status"]) request.expect_status = parse_expect_status(r, node["expect_status"]);
+  if (node["weight"]) {
+    request.weight = static_cast<std::uint32_t>(r.integer(node["weight"], "weight", 1, harness::kMaxWeight));
+  }
+  if (const auto error = harness::mix_error({request})) r.fail(node, *error);
+  return request;
+}
+
+std::vector<harness::MixRequest> parse_requests(const Reader& r, const YAML::Node& node) {
+  if (!node.IsSequence() || node.size() == 0) r.fail(node, "'requests' must be a list of at least one request");
+  std::vector<harness::MixRequest> requests;
+  for (const auto& item : node) {
+    auto request = parse_request(r, item);
+    for (const auto& earlier : requests) {
+      if (earlier.name == request.name) r.fail(item["name"], "request name '" + request.name + "' is used twice");
+    }
+    requests.push_back(std::move(request));
+  }
+  return requests;
+}
+
 harness::LoadConfig parse_load(const Reader& r, const YAML::Node& node) {
-  r.check_keys(node, "load", {"keepalive", "idle", "held", "rate", "post", "timeouts"});
+  r.check_keys(node, "load", {"keepalive", "idle", "held", "rate", "post", "timeouts", "requests", "seed"});
   harness::LoadConfig load;
   const auto connections = [&](const YAML::Node& kind, const char* name) {
     if (!kind["connections"]) r.fail(kind, std::string(name) + " needs 'connections'");
@@ -363,6 +447,25 @@ harness::LoadConfig parse_load(const Reader& r, const YAML::Node& node) {
     positive("first_byte", load.first_byte_timeout);
     positive("response", load.response_timeout);
   }
+  if (node["seed"] && !node["requests"]) r.fail(node["seed"], "'seed' chooses among 'requests', which are missing");
+  if (const auto requests = node["requests"]) {
+    load.requests = parse_requests(r, requests);
+    if (node["seed"]) {
+      load.seed = static_cast<std::uint64_t>(r.integer(node["seed"], "seed", 0, std::numeric_limits<long long>::max()));
+    }
+    if (const auto post = node["post"]) {
+      r.fail(post, "'post' (hotdeploy's own POST /echo) does not run beside 'requests': put POSTs in the mix");
+    }
+    if (const auto held = node["held"]; held && held["bytes"]) {
+      r.fail(held["bytes"],
+             "held 'bytes' asks hotdeploy's own GET /held for a size; with 'requests' the "
+             "server decides the body");
+    }
+    if (load.keepalive.connections == 0 && load.idle.connections == 0 && load.held.connections == 0 &&
+        load.rate.per_second == 0) {
+      r.fail(requests, "'requests' need a traffic shape to send them: keepalive, idle, rate or held");
+    }
+  }
   return load;
 }
 
@@ -392,12 +495,24 @@ void parse_count_bounds(const Reader& r, const YAML::Node& node, const char* key
 // `dropped: N`, or a mapping of max, min, reasons (the only reasons allowed) and a maximum per
 // request kind (get, post, held). A mapping sets only the bounds it names: without `max` the
 // total is unbounded.
-void parse_dropped(const Reader& r, const YAML::Node& node, harness::Expectations& expect) {
+void parse_dropped(const Reader& r, const YAML::Node& node, const std::vector<harness::MixRequest>& requests,
+                   harness::Expectations& expect) {
   if (!node.IsMap()) {
     parse_count_bounds(r, node, "dropped", expect.dropped_max, expect.dropped_min);
     return;
   }
-  r.check_keys(node, "dropped", {"max", "min", "reasons", "get", "post", "held"});
+  for (const auto& entry : node) {
+    const auto key = r.scalar(entry.first, "dropped");
+    if (std::find(std::begin(dropped_keys), std::end(dropped_keys), key) != std::end(dropped_keys)) continue;
+    const bool named = std::any_of(requests.begin(), requests.end(), [&](const auto& q) { return q.name == key; });
+    if (!named) {
+      std::string names;
+      for (const auto& q : requests) names += ", " + q.name;
+      r.fail(entry.first, "unknown key '" + key + "' in dropped (known: max, min, reasons, get, post, held" +
+                              (requests.empty() ? std::string(")") : std::string("; the requests") + names + ")"));
+    }
+    expect.dropped_max_by_name[key] = static_cast<std::uint64_t>(r.integer(entry.second, key, 0, max_count));
+  }
   expect.dropped_max.reset();
   if (node["max"]) expect.dropped_max = r.integer(node["max"], "max", 0, kMaxCount);
   if (node["min"]) expect.dropped_min = r.integer(node["min"], "min", 0, kMaxCount);
@@ -541,7 +656,38 @@ ConfigStep parse_config(const Reader& r, const YAML::Node& node) {
   return step;
 }
 
-void parse_steps(const Reader& r, const YAML::Node& node, std::vector<Step>& steps) {
+// `exec: {run: [argv...] | "shell line", timeout: D, expect_exit: N}`, run from the scenario
+// file's folder.
+ExecStep parse_exec(const Reader& r, const YAML::Node& node, const std::string& file) {
+  r.check_keys(node, "exec", {"run", "timeout", "expect_exit"});
+  if (!node["run"]) r.fail(node, "exec needs 'run': a list [program, arguments...] or a shell command line");
+  ExecStep step;
+  const auto run = node["run"];
+  if (run.IsSequence()) {
+    if (run.size() == 0) r.fail(run, "'run' needs at least the program");
+    for (const auto& item : run) step.argv.push_back(r.scalar(item, "run"));
+    if (step.argv.front().empty()) r.fail(run, "'run' names an empty program");
+  } else {
+    step.shell_line = r.scalar(run, "run");
+    if (step.shell_line.empty()) r.fail(run, "'run' is an empty command line");
+  }
+  for (const auto& text : step.argv) {
+    if (text.find('\0') != std::string::npos) r.fail(run, "'run' holds a NUL byte");
+  }
+  if (node["timeout"]) {
+    step.timeout = r.duration(node["timeout"], "timeout");
+    if (step.timeout.count() <= 0 || step.timeout > std::chrono::hours(1)) {
+      r.fail(node["timeout"], "'timeout' must be above 0ms and at most 1h");
+    }
+  }
+  if (node["expect_exit"]) step.expect_exit = static_cast<int>(r.integer(node["expect_exit"], "expect_exit", 0, 255));
+  std::error_code error;
+  const auto absolute = std::filesystem::absolute(file, error);
+  step.directory = (error ? std::filesystem::path(file) : absolute).parent_path().string();
+  return step;
+}
+
+void parse_steps(const Reader& r, const YAML::Node& node, const std::string& file, std::vector<Step>& steps) {
   if (!node.IsSequence()) r.fail(node, "steps must be a list");
   for (const auto& item : node) {
     if (!item.IsMap() || item.size() != 1) r.fail(item, "each step must be a mapping with exactly one step kind");
@@ -560,6 +706,8 @@ void parse_steps(const Reader& r, const YAML::Node& node, std::vector<Step>& ste
       steps.push_back(Step{SleepStep{r.duration(body, "sleep")}, line, ""});
     } else if (kind == "config") {
       steps.push_back(Step{parse_config(r, body), line, ""});
+    } else if (kind == "exec") {
+      steps.push_back(Step{parse_exec(r, body, file), line, ""});
     } else if (kind == "upgrade") {
       if (!(body.IsMap() && body.size() == 0) && !body.IsNull())
         r.fail(body, "upgrade takes no parameters: write 'upgrade: {}'");
@@ -569,18 +717,19 @@ void parse_steps(const Reader& r, const YAML::Node& node, std::vector<Step>& ste
       if (!body["via"]) r.fail(body, "rollback needs 'via' (hup, term or seed)");
       append_procedure(steps, line, "rollback via " + r.one_of(body["via"], "via", {"hup", "term", "seed"}));
     } else {
-      r.fail(entry.first,
-             "unknown step kind '" + kind + "' (known: swap_binary, signal, wait, sleep, config, upgrade, rollback)");
+      r.fail(entry.first, "unknown step kind '" + kind +
+                              "' (known: swap_binary, signal, wait, sleep, config, exec, upgrade, rollback)");
     }
   }
 }
 
-harness::Expectations parse_expect(const Reader& r, const YAML::Node& node) {
+harness::Expectations parse_expect(const Reader& r, const YAML::Node& node,
+                                   const std::vector<harness::MixRequest>& requests) {
   r.check_keys(node, "expect",
                {"dropped", "retried", "switchover_ms", "ready_ms", "drain_ms", "blackout_ms", "connect_ms",
                 "served_by_at_end", "masters_at_end", "no_effect", "log"});
   harness::Expectations expect;
-  if (const auto dropped = node["dropped"]) parse_dropped(r, dropped, expect);
+  if (const auto dropped = node["dropped"]) parse_dropped(r, dropped, requests, expect);
   if (const auto retried = node["retried"])
     parse_count_bounds(r, retried, "retried", expect.retried_max, expect.retried_min);
   if (const auto n = node["switchover_ms"]) expect.switchover_ms_max = parse_ms_max(r, n, "switchover_ms");
@@ -661,13 +810,13 @@ Scenario parse_root(const Reader& r, const YAML::Node& root, const std::string& 
   if (root["target"]) scenario.target = parse_target(r, root["target"], file);
   if (root["load"]) scenario.load = parse_load(r, root["load"]);
   if (!root["steps"]) r.fail(root, "missing 'steps'");
-  parse_steps(r, root["steps"], scenario.steps);
+  parse_steps(r, root["steps"], file, scenario.steps);
   for (const auto& item : root["steps"]) {
     if (!scenario.target.config.empty() && item["config"]) {
       r.fail(item, "a config step rewrites hotdeploy's own nginx.conf; with target.config, change the user's files");
     }
   }
-  if (root["expect"]) scenario.expect = parse_expect(r, root["expect"]);
+  if (root["expect"]) scenario.expect = parse_expect(r, root["expect"], scenario.load.requests);
   if (root["diff"]) scenario.diff_allow = parse_diff(r, root["diff"]);
   return scenario;
 }

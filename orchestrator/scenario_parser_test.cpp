@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <filesystem>
+#include <map>
 
 #include "hotdeploy_fault_list.h"
 
@@ -486,6 +488,174 @@ TEST(ScenarioParser, TargetConfigRefusesWhatShapesTheGeneratedConfig) {
   EXPECT_EQ(error_of("name: x\ntarget: {config: n.conf}\nsteps:\n  - config: {workers: 1}\n"),
             "s.yaml:4:5: a config step rewrites hotdeploy's own nginx.conf; with target.config, change the user's "
             "files");
+}
+
+}  // namespace
+}  // namespace hotdeploy::orchestrator
+
+namespace hotdeploy::orchestrator {
+namespace {
+
+constexpr std::string_view kMix = R"(name: mix
+load:
+  keepalive: {connections: 4}
+  seed: 9
+  requests:
+    - name: home
+      url: http://shop.example/
+      weight: 3
+    - name: checkout
+      method: POST
+      url: http://api.shop.example:8081/cart?item=3
+      headers: {Content-Type: application/json, X-Trace: abc}
+      body: '{"item": 3}'
+      expect_status: [200, 3xx, 409]
+    - name: upload
+      method: PUT
+      url: /upload
+      body_size: 1000
+      expect_status: 201
+steps:
+  - exec: {run: [sh, upgrade.sh, "a b"], timeout: 20s, expect_exit: 3}
+  - exec: {run: "nginx -s reload"}
+expect:
+  dropped: {max: 2, checkout: 1, home: 0}
+)";
+
+TEST(ScenarioParser, ReadsTheUsersRequests) {
+  const auto scenario = parse_scenario_text(kMix, "dir/mix.yaml");
+  const auto& requests = scenario.load.requests;
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(scenario.load.seed, 9u);
+  EXPECT_EQ(requests[0].name, "home");
+  EXPECT_EQ(requests[0].method, "GET");
+  EXPECT_EQ(requests[0].host, "shop.example");
+  EXPECT_EQ(requests[0].port, 0);
+  EXPECT_EQ(requests[0].target, "/");
+  EXPECT_EQ(requests[0].weight, 3u);
+  EXPECT_TRUE(requests[0].expect_status.empty());
+  EXPECT_EQ(requests[1].method, "POST");
+  EXPECT_EQ(requests[1].host, "api.shop.example:8081");
+  EXPECT_EQ(requests[1].port, 8081);
+  EXPECT_EQ(requests[1].target, "/cart?item=3");
+  EXPECT_EQ(requests[1].headers, (std::vector<std::pair<std::string, std::string>>{{"Content-Type", "application/json"},
+                                                                                   {"X-Trace", "abc"}}));
+  EXPECT_EQ(requests[1].body, "{\"item\": 3}");
+  EXPECT_EQ(requests[1].expect_status, (std::vector<harness::StatusRange>{{200, 200}, {300, 399}, {409, 409}}));
+  EXPECT_EQ(requests[1].weight, 1u);
+  EXPECT_EQ(requests[2].body, std::string(1000, 'x'));
+  EXPECT_EQ(requests[2].expect_status, (std::vector<harness::StatusRange>{{201, 201}}));
+  EXPECT_EQ(scenario.expect.dropped_max, 2u);
+  EXPECT_EQ(scenario.expect.dropped_max_by_name, (std::map<std::string, std::uint64_t>{{"checkout", 1}, {"home", 0}}));
+}
+
+TEST(ScenarioParser, ReadsExecSteps) {
+  const auto scenario = parse_scenario_text(kMix, "dir/mix.yaml");
+  ASSERT_EQ(scenario.steps.size(), 2u);
+  const auto& argv = std::get<ExecStep>(scenario.steps[0].action);
+  EXPECT_EQ(argv.argv, (std::vector<std::string>{"sh", "upgrade.sh", "a b"}));
+  EXPECT_EQ(argv.timeout, milliseconds(20000));
+  EXPECT_EQ(argv.expect_exit, 3);
+  EXPECT_TRUE(std::filesystem::path(argv.directory).is_absolute());
+  EXPECT_EQ(std::filesystem::path(argv.directory).filename(), "dir");
+  EXPECT_EQ(describe(scenario.steps[0]), "exec sh upgrade.sh 'a b'");
+  const auto& line = std::get<ExecStep>(scenario.steps[1].action);
+  EXPECT_EQ(line.shell_line, "nginx -s reload");
+  EXPECT_TRUE(line.argv.empty());
+  EXPECT_EQ(line.timeout, milliseconds(30000));
+  EXPECT_EQ(line.expect_exit, 0);
+  EXPECT_EQ(describe(scenario.steps[1]), "exec nginx -s reload");
+}
+
+// Replaces the first `from` in kMix by `to`, and returns the error.
+std::string mix_error_with(std::string_view from, std::string_view to) {
+  std::string text(kMix);
+  const auto at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  text.replace(at, from.size(), to);
+  return error_of(text);
+}
+
+TEST(ScenarioParser, RefusesEveryBadRequest) {
+  EXPECT_EQ(mix_error_with("      weight: 3", "      wieght: 3"),
+            "s.yaml:9:7: unknown key 'wieght' in a request (known: name, method, url, headers, body, body_size, "
+            "expect_status, weight)");
+  EXPECT_EQ(mix_error_with("    - name: upload", "    - name: home"),
+            "s.yaml:17:13: request name 'home' is used twice");
+  EXPECT_EQ(mix_error_with("    - name: upload", "    - name: max").substr(0, 57),
+            "s.yaml:17:13: request name 'max' is one of expect: droppe");
+  EXPECT_EQ(mix_error_with("    - name: upload", "    - name: held").substr(0, 40),
+            "s.yaml:17:13: request name 'held' is one");
+  EXPECT_EQ(mix_error_with("    - name: upload", "    - name: 'up load'"),
+            "s.yaml:17:7: request 'up load': a name holds only letters, digits, '_', '-' and '.'");
+  EXPECT_EQ(mix_error_with("      weight: 3", "      weight: 0"),
+            "s.yaml:9:15: 'weight' must be between 1 and 1000000, got 0");
+  EXPECT_EQ(mix_error_with("      weight: 3", "      weight: 1.5"),
+            "s.yaml:9:15: 'weight' must be an integer, got '1.5'");
+  EXPECT_EQ(mix_error_with("url: http://shop.example/", "url: https://shop.example/"),
+            "s.yaml:7:12: 'url' https://shop.example/: scheme 'https' is not supported: the load speaks plain "
+            "HTTP/1.1 (http://)");
+  EXPECT_EQ(mix_error_with("url: http://shop.example/", "url: http://shop.example:99999/"),
+            "s.yaml:7:12: 'url' http://shop.example:99999/: the port '99999' is not within 1..65535");
+  EXPECT_EQ(mix_error_with("      url: /upload\n", ""),
+            "s.yaml:17:7: request 'upload' needs 'url' (http://HOST[:PORT]/PATH or /PATH)");
+  EXPECT_EQ(mix_error_with("    - name: home\n", "    - url: /\n"), "s.yaml:6:7: a request needs 'name'");
+  EXPECT_EQ(mix_error_with("expect_status: 201", "expect_status: 600"),
+            "s.yaml:21:22: 'expect_status' takes statuses 100..599 or classes 1xx..5xx, got '600'");
+  EXPECT_EQ(mix_error_with("expect_status: 201", "expect_status: 6xx"),
+            "s.yaml:21:22: 'expect_status' takes statuses 100..599 or classes 1xx..5xx, got '6xx'");
+  EXPECT_EQ(mix_error_with("      body_size: 1000", "      body_size: 1000\n      body: x"),
+            "s.yaml:20:18: a request has 'body' or 'body_size', not both");
+  EXPECT_EQ(mix_error_with("X-Trace: abc", "Host: abc"),
+            "s.yaml:11:7: request 'checkout': header Host is set by hotdeploy (Host comes from the url; "
+            "Content-Length from the body)");
+  EXPECT_EQ(mix_error_with("method: POST", "method: 'PO ST'"),
+            "s.yaml:11:7: request 'checkout': method 'PO ST' is not an HTTP token");
+  EXPECT_EQ(mix_error_with("  requests:\n", "  requests: []\n  unused:\n").substr(0, 50),
+            "s.yaml:5:13: 'requests' must be a list of at least");
+}
+
+TEST(ScenarioParser, RequestsNeedATrafficShapeAndRefusePostAndHeldBytes) {
+  EXPECT_EQ(mix_error_with("  keepalive: {connections: 4}\n", ""),
+            "s.yaml:4:3: 'requests' need a traffic shape to send them: keepalive, idle, rate or held");
+  EXPECT_EQ(mix_error_with("  keepalive: {connections: 4}\n", "  post: {per_second: 10}\n"),
+            "s.yaml:3:9: 'post' (hotdeploy's own POST /echo) does not run beside 'requests': put POSTs in the mix");
+  EXPECT_EQ(mix_error_with("  keepalive: {connections: 4}\n", "  held: {connections: 2, bytes: 100}\n").substr(0, 40),
+            "s.yaml:3:34: held 'bytes' asks hotdeplo");
+  EXPECT_NO_THROW((void)parse_scenario_text(
+      std::string(kMix).replace(std::string(kMix).find("  keepalive: {connections: 4}\n"), 30,
+                                "  held: {connections: 2, seconds: 2}\n  rate: {per_second: 10}\n"),
+      "s.yaml"));
+  EXPECT_EQ(error_of("name: s\nload: {keepalive: {connections: 1}, seed: 3}\nsteps: []\n"),
+            "s.yaml:2:43: 'seed' chooses among 'requests', which are missing");
+}
+
+TEST(ScenarioParser, DroppedBoundsANameOfTheMixOnly) {
+  EXPECT_EQ(mix_error_with("checkout: 1,", "chekout: 1,"),
+            "s.yaml:25:21: unknown key 'chekout' in dropped (known: max, min, reasons, get, post, held; the "
+            "requests, home, checkout, upload)");
+  EXPECT_EQ(mix_error_with("checkout: 1,", "checkout: -1,"),
+            "s.yaml:25:31: 'checkout' must be between 0 and 2147483647, got -1");
+  EXPECT_EQ(error_of("name: s\nsteps: []\nexpect: {dropped: {home: 1}}\n"),
+            "s.yaml:3:21: unknown key 'home' in dropped (known: max, min, reasons, get, post, held)");
+}
+
+TEST(ScenarioParser, RefusesEveryBadExec) {
+  const auto exec_error = [](std::string_view step) {
+    return error_of("name: e\nsteps:\n  - exec: " + std::string(step) + "\n");
+  };
+  EXPECT_EQ(exec_error("{}"), "s.yaml:3:11: exec needs 'run': a list [program, arguments...] or a shell command line");
+  EXPECT_EQ(exec_error("{run: []}"), "s.yaml:3:17: 'run' needs at least the program");
+  EXPECT_EQ(exec_error("{run: ''}"), "s.yaml:3:17: 'run' is an empty command line");
+  EXPECT_EQ(exec_error("{run: [x], timeot: 1s}"),
+            "s.yaml:3:22: unknown key 'timeot' in exec (known: run, timeout, expect_exit)");
+  EXPECT_EQ(exec_error("{run: [x], timeout: 0ms}"), "s.yaml:3:31: 'timeout' must be above 0ms and at most 1h");
+  EXPECT_EQ(exec_error("{run: [x], timeout: 2h}"), "s.yaml:3:31: 'timeout' must be above 0ms and at most 1h");
+  EXPECT_EQ(exec_error("{run: [x], timeout: 1.5s}").substr(0, 45), "s.yaml:3:31: 'timeout' must be a duration: wh");
+  EXPECT_EQ(exec_error("{run: [x], expect_exit: 256}"),
+            "s.yaml:3:35: 'expect_exit' must be between 0 and 255, got 256");
+  EXPECT_EQ(exec_error("{run: {a: b}}"), "s.yaml:3:17: 'run' must be a single value");
+  EXPECT_EQ(exec_error("x"), "s.yaml:3:11: exec must be a mapping");
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <csignal>
 #include <cstring>
 #include <regex>
@@ -9,9 +11,12 @@
 
 #include "orchestrator/duration.h"
 #include "orchestrator/environment_error.h"
+#include "orchestrator/error_log_tail.h"
+#include "orchestrator/exec_command.h"
 #include "orchestrator/http_probe.h"
 #include "orchestrator/interrupt.h"
 #include "orchestrator/process_control.h"
+#include "orchestrator/signal_received.h"
 
 namespace hotdeploy::orchestrator {
 
@@ -25,6 +30,15 @@ constexpr auto kProbeInterval = std::chrono::milliseconds(20);
 constexpr auto kProbeTimeout = std::chrono::milliseconds(500);
 
 std::string interrupted_text() { return "interrupted by signal " + std::to_string(interrupt_signal()); }
+
+// The signals a command may send that are judged by their effect (signal_effect.h), as nginx names them.
+struct SignalName {
+  std::string_view name;
+  int number;
+};
+constexpr SignalName known_signal_names[] = {{"USR2", SIGUSR2}, {"WINCH", SIGWINCH}, {"QUIT", SIGQUIT},
+                                             {"TERM", SIGTERM}, {"INT", SIGINT},     {"HUP", SIGHUP},
+                                             {"USR1", SIGUSR1}};
 
 // How long an exit may go without its code before a wait gives up on knowing it (the observer
 // reaps within a tick, and gives up itself after 200 ms).
@@ -52,6 +66,7 @@ std::optional<std::string> StepRunner::run(const Step& step) {
   started.text = describe(step) + " (line " + std::to_string(step.line) +
                  (step.procedure.empty() ? "" : ", " + step.procedure) + ")";
   events_.append(std::move(started));
+  attribute_logged_signals();
   settle_effects();
   if (interrupted()) return fail(EventType::run_error, interrupted_text());
   return std::visit([this](const auto& action) { return run_action(action); }, step.action);
@@ -107,7 +122,9 @@ void StepRunner::settle_effects() {
 
 void StepRunner::finish() {
   const auto until = std::chrono::steady_clock::now() + kEffectGrace + kPollInterval * 50;
+  attribute_logged_signals();
   while (!awaiting_effect_.empty() && !interrupted() && std::chrono::steady_clock::now() < until) {
+    attribute_logged_signals();
     settle_effects();
     std::this_thread::sleep_for(kPollInterval * 5);
   }
@@ -164,6 +181,126 @@ std::optional<std::string> StepRunner::run_action(const ConfigStep& step) {
     target_.write_config(step);
   } catch (const EnvironmentError& e) {
     return fail(EventType::run_error, e.what());
+  }
+  return std::nullopt;
+}
+
+std::vector<std::pair<std::string, std::string>> StepRunner::exec_environment() const {
+  const auto table = observer_.snapshot();
+  std::string master;
+  if (table.pid_file) {
+    if (const auto* named = table.find(*table.pid_file);
+        named && named->role == harness::ProcessRole::master && !named->exited_ns) {
+      master = std::to_string(named->pid);
+    }
+  }
+  if (master.empty()) {
+    const auto masters = table.live_masters();
+    if (!masters.empty()) master = std::to_string(masters.front().pid);
+  }
+  return {{"HOTDEPLOY_PREFIX", target_.prefix().string()},
+          {"HOTDEPLOY_NGINX", target_.executable().string()},
+          {"HOTDEPLOY_CONF", target_.config_file().string()},
+          {"HOTDEPLOY_PID_FILE", target_.pid_file().string()},
+          {"NGINX_PID", master}};
+}
+
+void StepRunner::attribute_logged_signals() {
+  if (last_exec_started_ns_ < 0) return;  // no command ran: every signal so far is hotdeploy's own
+  const auto lines = observer_.timed_log_lines_from(signal_lines_read_);
+  if (lines.empty()) return;
+  const auto table = observer_.snapshot();
+  for (const auto& [t_ns, raw] : lines) {
+    ++signal_lines_read_;
+    const auto line = parse_error_log_line(raw);
+    const auto received = parse_signal_received(line.message);
+    if (!received || received->sender == 0 || received->sender == ::getpid()) continue;
+    if (table.find(received->sender) != nullptr) continue;  // the target's own (a worker's SIGCHLD, ...)
+    const auto* master = table.find(line.pid);
+    if (master == nullptr || master->role != harness::ProcessRole::master) continue;
+    const SignalName* known = nullptr;
+    for (const auto& candidate : known_signal_names) {
+      if (candidate.name == received->name) known = &candidate;
+    }
+    if (known == nullptr) continue;
+    Event event;
+    event.t_ns = t_ns;
+    event.type = EventType::signal_sent;
+    event.pid = master->pid;
+    event.generation = master->generation;
+    event.role = master->role;
+    event.seen = harness::ProcessSeen::inferred_from_log;
+    event.text = received->name;
+    events_.append(std::move(event));
+    spdlog::info("signal {} to master {} sent by pid {} (the exec step's command), from error.log", received->name,
+                 master->pid, received->sender);
+    // Sent after the exec step began, or after the same signal to the same master was last seen.
+    std::int64_t sent_after = last_exec_started_ns_;
+    for (auto& earlier : awaiting_effect_) {
+      if (earlier.target.pid == master->pid && earlier.number == known->number) {
+        earlier.superseded_ns = t_ns;
+        sent_after = std::max(sent_after, earlier.sent_ns);
+      }
+    }
+    if (known->number == SIGUSR2) min_new_generation_ = std::max(min_new_generation_, master->generation + 1);
+    log_lines_before_last_signal_ = signal_lines_read_ - 1;
+    awaiting_effect_.push_back(
+        {received->name, known->number, *master, sent_after, table.live_workers_of(master->pid), {}});
+  }
+}
+
+std::optional<std::string> StepRunner::run_action(const ExecStep& step) {
+  ExecSpec spec;
+  spec.argv = step.argv;
+  spec.shell_line = step.shell_line;
+  spec.directory = step.directory;
+  spec.environment = exec_environment();
+  spec.timeout = step.timeout;
+  const std::string command = describe(spec);
+  if (last_exec_started_ns_ < 0) signal_lines_read_ = observer_.log_line_count();
+  last_exec_started_ns_ = clock_.now_ns();
+  ExecResult result;
+  try {
+    result = run_exec(
+        spec, [this] { attribute_logged_signals(); }, [] { return interrupted(); });
+  } catch (const std::system_error& e) {
+    return fail(EventType::run_error, "exec " + command + ": " + e.what());
+  }
+  attribute_logged_signals();
+  Event event;
+  event.t_ns = clock_.now_ns();
+  event.type = EventType::exec_ended;
+  event.pid = result.pid;
+  event.exit_code = result.exit_code;
+  event.duration_ns = result.duration.count();
+  event.output = result.output;
+  event.text = command;
+  events_.append(std::move(event));
+  if (result.left_running > 0) {
+    spdlog::warn("exec {}: {} process(es) of its process group still ran after it exited; killed", command,
+                 result.left_running);
+  }
+  const auto output_tail = [&] {
+    constexpr std::size_t kTail = 400;
+    std::string tail =
+        result.output.size() > kTail ? "..." + result.output.substr(result.output.size() - kTail) : result.output;
+    while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r')) tail.pop_back();
+    return tail.empty() ? std::string("; it wrote nothing") : "; its output ends: " + tail;
+  };
+  if (!result.survivors.empty()) {
+    std::string pids;
+    for (pid_t pid : result.survivors) pids += (pids.empty() ? "" : ", ") + std::to_string(pid);
+    return fail(EventType::run_error, "exec " + command + ": processes of its process group survived SIGKILL: " + pids);
+  }
+  if (!result.error.empty()) return fail(EventType::run_error, "exec " + command + ": " + result.error);
+  if (result.stopped) return fail(EventType::run_error, interrupted_text());
+  if (result.timed_out) {
+    return fail(EventType::run_error, "exec " + command + " timed out after " + format_duration(step.timeout) +
+                                          "; its process group was killed" + output_tail());
+  }
+  if (result.exit_code != step.expect_exit) {
+    return fail(EventType::run_error, "exec " + command + " exited with " + std::to_string(result.exit_code) +
+                                          ", expected " + std::to_string(step.expect_exit) + output_tail());
   }
   return std::nullopt;
 }

@@ -25,6 +25,21 @@
 // Every signal to a master is checked for its expected effect (signal_effect.h): one that shows
 // none within kEffectGrace is recorded as a no_effect event, the way nginx's ignored signals are
 // reported. Effects are settled at each step and, with waiting, by finish().
+//
+// `exec` runs the user's command (exec_command.h) with HOTDEPLOY_PREFIX, HOTDEPLOY_NGINX (the
+// executable masters start from), HOTDEPLOY_CONF, HOTDEPLOY_PID_FILE and NGINX_PID (the master
+// nginx.pid names when it is alive, else the oldest live master; empty when none is) in its
+// environment, and records an exec_ended event (exit code, duration, output). A command that
+// cannot start, times out, or exits with another code than expect_exit stops the run.
+// The signals such a command sends are known from the masters' error.log ("signal 1 (SIGHUP)
+// received from PID", signal_received.h): each line of a master naming a sender that is neither
+// hotdeploy nor a process of the target becomes a signal_sent event with seen inferred_from_log,
+// stamped when the observer read the line, and is checked for its effect like hotdeploy's own,
+// from the start of the last exec step (the signal went out after it). Such lines are read while
+// the command runs and at every later step, so a line written after the command ended still
+// counts. Not seen this way: a signal nginx does not log (KILL, STOP; anything when error_log is
+// above notice), one to a process the observer does not know as a master, and a master the
+// command starts itself outside the target's process tree.
 #pragma once
 
 #include <chrono>
@@ -62,6 +77,11 @@ class StepRunner {
   [[nodiscard]] std::optional<std::string> run_action(const WaitStep& step);
   [[nodiscard]] std::optional<std::string> run_action(const SleepStep& step);
   [[nodiscard]] std::optional<std::string> run_action(const ConfigStep& step);
+  [[nodiscard]] std::optional<std::string> run_action(const ExecStep& step);
+  // Records the signals the masters' error.log says came from someone other than hotdeploy and
+  // the target (an exec step's command) since the last call.
+  void attribute_logged_signals();
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>> exec_environment() const;
   [[nodiscard]] std::optional<std::string> wait_for_log(const WaitStep& step);
   [[nodiscard]] std::optional<std::string> signal_process(const SignalStep& step, const ProcessRecord& process,
                                                           const ProcessTable& table);
@@ -86,6 +106,8 @@ class StepRunner {
   std::size_t log_lines_before_last_signal_ = 0;                             // `wait until log` reads from here
   std::map<std::pair<MasterRef::Kind, int>, ProcessRecord> last_signalled_;  // by (ref kind, generation)
   std::vector<SentSignal> awaiting_effect_;
+  std::size_t signal_lines_read_ = 0;  // error.log lines attribute_logged_signals() has looked at
+  std::int64_t last_exec_started_ns_ = -1;
   std::chrono::steady_clock::time_point next_probe_{};
 };
 

@@ -215,6 +215,10 @@ void Target::write_config(const ConfigStep& change) {
   write_conf_file(change.broken);
 }
 
+std::filesystem::path Target::config_file() const {
+  return user_config_ ? user_config_->main_file : prefix_ / "conf" / "nginx.conf";
+}
+
 std::vector<std::string> Target::master_argv() const {
   if (user_config_) return {executable().string(), "-c", user_config_->main_file.string()};
   return {executable().string(), "-p", prefix_.string() + "/", "-c", "conf/nginx.conf"};

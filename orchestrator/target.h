@@ -52,6 +52,7 @@ class Target {
   [[nodiscard]] std::filesystem::path oldbin_file() const { return pid_file().string() + ".oldbin"; }
   // The main error log nginx writes (nginx.stderr in the run directory when the config says stderr).
   [[nodiscard]] std::filesystem::path error_log() const;
+  [[nodiscard]] std::filesystem::path config_file() const;
   [[nodiscard]] std::uint16_t port() const { return port_; }
   [[nodiscard]] int workers() const { return user_config_ ? user_config_->workers : spec_.workers; }
   [[nodiscard]] std::vector<std::string> master_argv() const;

@@ -37,6 +37,9 @@ enum class EventType : std::uint8_t {
   // source orchestrator: a sample of the kernel's TCP counters in the run's own network namespace
   // (at the start, at every step boundary and at the end); `counters` holds them, `text` says when
   kernel_counters,
+  // source orchestrator: the command of an `exec` step ended: its pid, exit_code (-1 when it was
+  // killed at its timeout), duration_ns and output; `text` is the command as written
+  exec_ended,
 };
 
 // How a request attempt ended: ok (served as expected), fail (definitely not served),
@@ -53,11 +56,15 @@ enum class Reason : std::uint8_t {
   connect_timeout,          // fail: no connection within LoadConfig::connect_timeout
   response_timeout,         // info: no complete response within LoadConfig::response_timeout
   truncated,                // info: connection ended in the middle of a response
-  bad_status,               // fail: complete response with a status outside 200..399
+  bad_status,               // fail: complete response with a status the request did not expect (by default
+                            // outside 200..399), other than 502 and 504
   malformed_response,       // fail: bytes that are not a valid HTTP/1.x response, or over a size limit
   load_stopped,             // info: still outstanding when the load generator's drain time ran out
   first_byte_timeout,       // info: no response byte within LoadConfig::first_byte_timeout of sending
   wrong_body_size,          // fail: complete response whose body is not the size asked for (held)
+  bad_gateway,              // info: a 502 the request did not expect (the proxy got no valid answer upstream,
+                            // which may or may not have acted on the request)
+  gateway_timeout,          // info: a 504 the request did not expect (the upstream did not answer in time)
 };
 
 enum class ProcessRole : std::uint8_t { none, master, worker };
@@ -133,6 +140,13 @@ struct Event {
   PidFileState pid_file_state = PidFileState::none;
   // kernel_counters: counter name as nstat spells it ("TcpExtListenOverflows") -> value
   std::map<std::string, std::int64_t> counters;
+  // request_sent, request_ended: the request's name in the load's mix (`load: requests`); empty
+  // for hotdeploy's own GET /, /held and POST /echo
+  std::string name;
+  // exec_ended: ns from the command's start to its end, and what it wrote to stdout and stderr
+  // (interleaved, bounded: exec_command.h)
+  std::int64_t duration_ns = 0;
+  std::string output;
   // for people, never parsed back: signal name ("USR2"), step description, log line, pid file
   // name and pid ("nginx.pid 123", "nginx.pid removed"), no-effect description, error
   std::string text;

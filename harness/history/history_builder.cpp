@@ -93,6 +93,16 @@ HistoryBuilder& HistoryBuilder::observed(ProcessSeen seen, double lag_ms) {
   return *this;
 }
 
+HistoryBuilder& HistoryBuilder::named(const std::string& name) {
+  const std::uint64_t id = events_.back().request_id;
+  for (auto e = events_.rbegin(); e != events_.rend(); ++e) {
+    const bool client = e->type == EventType::request_sent || e->type == EventType::request_ended;
+    if (!client || e->request_id != id) break;
+    e->name = name;
+  }
+  return *this;
+}
+
 HistoryBuilder& HistoryBuilder::pid_file(std::string file, std::int32_t pid) {
   Event& e = add(EventType::pid_file_changed);
   e.pid = pid;

@@ -35,6 +35,9 @@ class HistoryBuilder {
   // How the observer knew of the last process_born or process_exited added, and, for a birth,
   // its lag bound.
   HistoryBuilder& observed(ProcessSeen seen, double lag_ms = 0);
+  // Names the request whose events were added last (its trailing request_sent and request_ended),
+  // as a request of the load's mix.
+  HistoryBuilder& named(const std::string& name);
   // pid_file_changed of <file> (nginx.pid.oldbin: the oldbin file), written with <pid>, or
   // removed when pid is 0; text "<file> <pid>" or "<file> removed"
   HistoryBuilder& pid_file(std::string file, std::int32_t pid);

@@ -43,12 +43,15 @@ enum class Field : std::uint8_t {
   pid_file_state,
   level,
   message,
+  name,
+  duration_ns,
+  output,
   text,
 };
-constexpr std::array<std::string_view, 24> kFieldNames = {
-    "request_id", "connection_id", "attempt",    "kind", "reused",     "outcome",    "reason",  "status",
-    "bytes",      "latency_ns",    "connect_ns", "pid",  "parent_pid", "generation", "role",    "exit_code",
-    "seen",       "lag_ns",        "signal",     "file", "state",      "level",      "message", "text"};
+constexpr std::array<std::string_view, 27> kFieldNames = {
+    "request_id", "connection_id", "attempt", "kind", "reused", "outcome", "reason", "status", "bytes",
+    "latency_ns", "connect_ns", "pid", "parent_pid", "generation", "role", "exit_code", "seen", "lag_ns",
+    "signal", "file", "state", "level", "message", "name", "duration_ns", "output", "text"};
 static_assert(kFieldNames.size() == static_cast<std::size_t>(Field::text) + 1);
 
 // Each of an event's kernel counters is written as its own key, this prefix + its name.
@@ -67,10 +70,12 @@ constexpr FieldSet kClientFields =
 // The fields that apply to each event type (history_file.h's table).
 FieldSet applicable(EventType type) {
   switch (type) {
-    case EventType::request_sent: return kClientFields | set_of(Field::connect_ns, Field::text);
+    case EventType::request_sent: return kClientFields | set_of(Field::connect_ns, Field::name, Field::text);
     case EventType::request_ended:
       return kClientFields | set_of(Field::outcome, Field::reason, Field::status, Field::bytes, Field::latency_ns,
-                                    Field::pid, Field::text);
+                                    Field::pid, Field::name, Field::text);
+    case EventType::exec_ended:
+      return set_of(Field::pid, Field::exit_code, Field::duration_ns, Field::output, Field::text);
     case EventType::step_started:
     case EventType::steps_ended:
     case EventType::kernel_counters:
@@ -128,6 +133,9 @@ void write_field(JsonWriter& w, Field field, const Event& e) {
     case Field::pid_file_state: w.value(to_string(e.pid_file_state)); break;
     case Field::level: w.value(to_string(e.level)); break;
     case Field::message: w.value(e.message()); break;
+    case Field::name: w.value(e.name); break;
+    case Field::duration_ns: w.value(e.duration_ns); break;
+    case Field::output: w.value(e.output); break;
     case Field::text: w.value(e.text); break;
   }
 }
@@ -158,18 +166,21 @@ bool has_default_value(Field field, const Event& e) {
     case Field::pid_file_state: return e.pid_file_state == kDefault.pid_file_state;
     case Field::level: return e.level == kDefault.level;
     case Field::message: return e.message_at == kDefault.message_at;
+    case Field::name: return e.name.empty();
+    case Field::duration_ns: return e.duration_ns == kDefault.duration_ns;
+    case Field::output: return e.output.empty();
     case Field::text: return e.text.empty();
   }
   return true;
 }
 
 // Applicable fields are written (but for reason none, seen directly, lag_ns 0, connect_ns 0, no
-// signal, pid file or state, and optional empty text); any other field is written only if a
-// producer set it, so nothing recorded is lost.
+// signal, pid file or state, an empty name, and optional empty text); any other field is written only
+// if a producer set it, so nothing recorded is lost.
 bool written(Field field, const Event& e) {
   if ((applicable(e.type) & bit(field)) == 0) return !has_default_value(field, e);
   if (field == Field::reason || field == Field::seen || field == Field::lag_ns || field == Field::connect_ns ||
-      field == Field::signal || field == Field::pid_file || field == Field::pid_file_state) {
+      field == Field::signal || field == Field::pid_file || field == Field::pid_file_state || field == Field::name) {
     return !has_default_value(field, e);
   }
   if (field == Field::text) return !e.text.empty() || text_always_written(e.type);
@@ -247,6 +258,9 @@ void read_field(Field field, const JsonValue& v, Event& e) {
     case Field::pid_file_state: e.pid_file_state = enum_of<PidFileState>(v, key); break;
     case Field::level: e.level = enum_of<LogLevel>(v, key); break;
     case Field::message: break;  // needs "text", which may come later: see parse_event
+    case Field::name: e.name = string_of(v, key); break;
+    case Field::duration_ns: e.duration_ns = integer_of<std::int64_t>(v, key); break;
+    case Field::output: e.output = string_of(v, key); break;
     case Field::text: e.text = string_of(v, key); break;
   }
 }

@@ -150,6 +150,22 @@ std::vector<Event> one_of_each() {
     e.text = "after step 1";
     e.counters = {{"TcpExtListenOverflows", 19}, {"TcpOutRsts", 0}, {"TcpMaxConn", -1}};
   }
+  {
+    Event& e = add(EventType::request_ended);
+    e.request_id = 8;
+    e.outcome = Outcome::info;
+    e.reason = Reason::bad_gateway;
+    e.status = 502;
+    e.name = "checkout";
+  }
+  {
+    Event& e = add(EventType::exec_ended);
+    e.pid = 321;
+    e.exit_code = 3;
+    e.duration_ns = 12'345'678;
+    e.output = "line one\nline \"two\"\n";
+    e.text = "nginx -s reload";
+  }
   add(EventType::request_ended).t_ns = events.back().t_ns;  // equal timestamps are kept in order
   return events;
 }
@@ -272,6 +288,31 @@ TEST(HistoryFileTest, LogLinesCarryLevelAndMessageBesideTheRawText) {
   EXPECT_EQ(reordered.events()[0].level, LogLevel::warn);
   EXPECT_EQ(reordered.events()[1].level, LogLevel::none);
   EXPECT_EQ(reordered.events()[1].message(), "old line");
+}
+
+TEST(HistoryFileTest, ARequestsNameAndAnExecsResultAreTypedFields) {
+  Event named;
+  named.type = EventType::request_sent;
+  named.request_id = 1;
+  named.name = "home";
+  Event unnamed = named;
+  unnamed.name.clear();
+  Event exec;
+  exec.t_ns = 5;
+  exec.type = EventType::exec_ended;
+  exec.pid = 9;
+  exec.exit_code = 0;
+  exec.duration_ns = 1000;
+  exec.output = "ok\n";
+  exec.text = "true";
+  const std::string text = to_jsonl(History::from_events({named, unnamed, exec}));
+  EXPECT_EQ(text,
+            "{\"i\":0,\"t_ns\":0,\"type\":\"request_sent\",\"request_id\":1,\"connection_id\":0,\"attempt\":1,"
+            "\"kind\":\"get\",\"reused\":false,\"name\":\"home\"}\n"
+            "{\"i\":1,\"t_ns\":0,\"type\":\"request_sent\",\"request_id\":1,\"connection_id\":0,\"attempt\":1,"
+            "\"kind\":\"get\",\"reused\":false}\n"
+            "{\"i\":2,\"t_ns\":5,\"type\":\"exec_ended\",\"pid\":9,\"exit_code\":0,\"duration_ns\":1000,"
+            "\"output\":\"ok\\n\",\"text\":\"true\"}\n");
 }
 
 TEST(HistoryFileTest, EmptyHistoryIsAnEmptyFile) {

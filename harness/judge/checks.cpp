@@ -224,6 +224,33 @@ Check check_dropped_by_kind(const Metrics& metrics, const Expectations& expect) 
   return c;
 }
 
+Check check_dropped_by_name(const Metrics& metrics, const Expectations& expect) {
+  Check c{"dropped_by_name", Verdict::pass, {}};
+  for (const auto& [name, max] : expect.dropped_max_by_name) {
+    if (!c.detail.empty()) c.detail += "; ";
+    const auto found = metrics.by_name.find(name);
+    if (found == metrics.by_name.end() || found->second.requests == 0) {
+      c.verdict = combine(c.verdict, Verdict::unknown);
+      c.detail += name + ": no request of this name was made (max " + std::to_string(max) + ")";
+      continue;
+    }
+    const NamedRequestMetrics& n = found->second;
+    c.detail += name + ": " + std::to_string(n.dropped) + " dropped of " + std::to_string(n.requests);
+    if (!n.dropped_by_reason.empty()) {
+      c.detail += " (";
+      bool first = true;
+      for (const auto& [reason, count] : n.dropped_by_reason) {
+        c.detail += (first ? "" : ", ") + reason + ": " + std::to_string(count);
+        first = false;
+      }
+      c.detail += ")";
+    }
+    c.detail += " (max " + std::to_string(max) + ")";
+    if (n.dropped > max) c.verdict = Verdict::fail;
+  }
+  return c;
+}
+
 Check check_switchover(const History& history, const Metrics& metrics, double max_ms) {
   Check c{"switchover_ms", Verdict::pass, {}};
   if (first_signal(history, Signal::usr2) == nullptr) {
@@ -408,6 +435,7 @@ Judgement judge(const History& full_history, const Expectations& expect) {
   if (expect.dropped_max || expect.dropped_min || expect.dropped_reasons)
     j.checks.push_back(check_dropped(j.metrics, expect));
   if (!expect.dropped_max_by_kind.empty()) j.checks.push_back(check_dropped_by_kind(j.metrics, expect));
+  if (!expect.dropped_max_by_name.empty()) j.checks.push_back(check_dropped_by_name(j.metrics, expect));
   if (expect.switchover_ms_max) j.checks.push_back(check_switchover(history, j.metrics, *expect.switchover_ms_max));
   if (expect.served_by_at_end) j.checks.push_back(check_served_by_at_end(inputs, *expect.served_by_at_end));
   if (expect.retried_max || expect.retried_min) j.checks.push_back(check_retried(j.metrics, expect));

@@ -36,6 +36,8 @@ struct Expectations {
   // At most this many dropped requests of each kind named (the kind recorded on request events:
   // get, post, held -- the load's keepalive, idle and rate traffic all send get).
   std::map<RequestKind, std::uint64_t> dropped_max_by_kind;
+  // At most this many dropped requests of each request of the load's mix named (Event::name).
+  std::map<std::string, std::uint64_t> dropped_max_by_name;
   // When set, the only reasons a request may be dropped for (e.g. refused, after a QUIT closed
   // the listener); a drop for any other reason fails "dropped".
   std::optional<std::vector<Reason>> dropped_reasons;
@@ -106,6 +108,10 @@ struct EndWindow {
 // "dropped_by_kind": for each kind in dropped_max_by_kind, its dropped requests at most the max;
 // fail if any kind is over, else unknown if some kind had no requests at all.
 [[nodiscard]] Check check_dropped_by_kind(const Metrics& metrics, const Expectations& expect);
+// "dropped_by_name": for each request name in dropped_max_by_name, its dropped requests at most
+// the max (the detail names their reasons); fail if any is over, else unknown if some named
+// request was never made.
+[[nodiscard]] Check check_dropped_by_name(const Metrics& metrics, const Expectations& expect);
 // "switchover_ms": unknown without a USR2 or an ok from a newer generation; fail over the max.
 [[nodiscard]] Check check_switchover(const History& history, const Metrics& metrics, double max_ms);
 // "served_by_at_end": every ok response in the end window came from the expected generation

@@ -513,3 +513,77 @@ TEST(JudgeTest, AnEmptyHistoryIsUnknown) {
 
 }  // namespace
 }  // namespace hotdeploy::harness
+
+namespace hotdeploy::harness {
+namespace {
+
+using testing::HistoryBuilder;
+
+TEST(ByNameTest, MetricsCountEachNameOfTheMixOnItsOwn) {
+  const History history = HistoryBuilder{}
+                              .master(100, 1)
+                              .worker(101, 100, 1)
+                              .at_ms(10)
+                              .ok(1, 101)
+                              .named("home")
+                              .ok(2, 101)
+                              .named("checkout")
+                              .request(3, Outcome::info, Reason::bad_gateway, 101)
+                              .named("checkout")
+                              .request(4, Outcome::fail, Reason::bad_status, 101)
+                              .named("checkout")
+                              .ok(5, 101)  // hotdeploy's own traffic: no name
+                              .build();
+  const Metrics m = compute_metrics(history);
+  EXPECT_EQ(m.requests, 5u);
+  ASSERT_EQ(m.by_name.size(), 2u);
+  const NamedRequestMetrics& home = m.by_name.at("home");
+  EXPECT_EQ(home.requests, 1u);
+  EXPECT_EQ(home.ok, 1u);
+  EXPECT_EQ(home.dropped, 0u);
+  EXPECT_EQ(home.latency.count, 1u);
+  const NamedRequestMetrics& checkout = m.by_name.at("checkout");
+  EXPECT_EQ(checkout.requests, 3u);
+  EXPECT_EQ(checkout.ok, 1u);
+  EXPECT_EQ(checkout.dropped, 2u);
+  EXPECT_EQ(checkout.dropped_by_reason, (std::map<std::string, std::uint64_t>{{"bad_gateway", 1}, {"bad_status", 1}}));
+  EXPECT_EQ(m.dropped_by_reason, (std::map<std::string, std::uint64_t>{{"bad_gateway", 1}, {"bad_status", 1}}));
+}
+
+TEST(ByNameTest, DroppedBoundsOneNameAndSaysWhy) {
+  const History history = HistoryBuilder{}
+                              .master(100, 1)
+                              .worker(101, 100, 1)
+                              .at_ms(10)
+                              .ok(1, 101)
+                              .named("home")
+                              .request(2, Outcome::info, Reason::bad_gateway, 101)
+                              .named("checkout")
+                              .request(3, Outcome::info, Reason::gateway_timeout, 101)
+                              .named("checkout")
+                              .build();
+  Expectations expect;
+  expect.dropped_max.reset();
+  expect.dropped_max_by_name = {{"checkout", 2}, {"home", 0}};
+  Judgement j = judge(history, expect);
+  const auto find = [&](const std::string& name) {
+    return *std::find_if(j.checks.begin(), j.checks.end(), [&](const Check& c) { return c.name == name; });
+  };
+  Check c = find("dropped_by_name");
+  EXPECT_EQ(c.verdict, Verdict::pass);
+  EXPECT_EQ(c.detail,
+            "checkout: 2 dropped of 2 (bad_gateway: 1, gateway_timeout: 1) (max 2); home: 0 dropped of 1 (max 0)");
+  expect.dropped_max_by_name = {{"checkout", 1}};
+  j = judge(history, expect);
+  c = find("dropped_by_name");
+  EXPECT_EQ(c.verdict, Verdict::fail);
+  EXPECT_EQ(c.detail, "checkout: 2 dropped of 2 (bad_gateway: 1, gateway_timeout: 1) (max 1)");
+  expect.dropped_max_by_name = {{"search", 0}};
+  j = judge(history, expect);
+  c = find("dropped_by_name");
+  EXPECT_EQ(c.verdict, Verdict::unknown);
+  EXPECT_EQ(c.detail, "search: no request of this name was made (max 0)");
+}
+
+}  // namespace
+}  // namespace hotdeploy::harness

@@ -8,15 +8,16 @@
 //   - attempt_ended_twice: one attempt with two request_ended
 //   - ended_before_sent: an attempt's request_ended comes before its request_sent
 //   - ended_without_send: an attempt ended in a way only a sent request can (ok, bad_status,
-//     wrong_body_size, malformed_response, truncated, closed_without_response, reset_after_send)
-//     with no request_sent; refused, connect_timeout, reset_before_send, the timeouts and
+//     bad_gateway, gateway_timeout, wrong_body_size, malformed_response, truncated, closed_without_response,
+//     reset_after_send) with no request_sent; refused, connect_timeout, reset_before_send, the timeouts and
 //     load_stopped may end an attempt whose first byte never left
 //   - bad_attempt: an attempt number other than 1 or 2 (2 is the one RFC 9112 §9.3.1 retry)
 //   - attempt_skipped: attempt 2 sent or ended before attempt 1 ended
 //   - retry_without_cause: attempt 2 after an attempt 1 that did not end fail with zero response
 //     bytes on a reused keep-alive connection, closed_without_response or reset_before_send, of
 //     an idempotent request (get or held; a post is never retried)
-//   - ok_contradicted: an ok with a status outside 200..399, zero response bytes, or a reason
+//   - ok_contradicted: an ok with a status outside 200..399 (a named request of the load's mix,
+//     which says what it expects: outside 100..599), zero response bytes, or a reason
 //   - connect_contradicted: a request_sent whose connect_ns is negative, set on a reused
 //     connection, or longer than the time since the run began
 //   process events (per pid, one process from process_born to process_exited)

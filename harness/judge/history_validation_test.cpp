@@ -199,6 +199,33 @@ TEST(HistoryValidationTest, RefusesAnOkThatItsStatusBytesOrReasonContradict) {
   EXPECT_EQ(rules_of(empty), (Rules{"ok_contradicted", "ok_contradicted"}));
 }
 
+TEST(HistoryValidationTest, ANamedRequestMayExpectAnyStatusButHotdeploysOwnOnly2xxOr3xx) {
+  const auto with_status = [](std::uint16_t status, const std::string& name) {
+    std::vector<Event> events = events_of(upgrade());
+    for (Event& e : events) {
+      if (e.request_id != 3) continue;
+      e.name = name;
+      if (e.type == EventType::request_ended) e.status = status;
+    }
+    return events;
+  };
+  EXPECT_EQ(rules_of(with_status(404, "missing")), Rules{});
+  EXPECT_EQ(rules_of(with_status(404, "")), Rules{"ok_contradicted"});
+  EXPECT_EQ(rules_of(with_status(600, "missing")), Rules{"ok_contradicted"});
+}
+
+TEST(HistoryValidationTest, AGatewayErrorNeedsASentRequest) {
+  std::vector<Event> events = events_of(upgrade());
+  std::erase_if(events, [](const Event& e) { return e.request_id == 3 && e.type == EventType::request_sent; });
+  for (Event& e : events) {
+    if (e.request_id != 3) continue;
+    e.outcome = Outcome::info;
+    e.reason = Reason::bad_gateway;
+    e.status = 502;
+  }
+  EXPECT_EQ(rules_of(events), Rules{"ended_without_send"});
+}
+
 TEST(HistoryValidationTest, RefusesAConnectTimeThatCannotHaveHappened) {
   // Request 3 was sent at 130 ms, on a fresh connection.
   const auto with_connect = [](std::int64_t connect_ns, bool reused) {

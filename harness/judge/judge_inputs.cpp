@@ -20,6 +20,7 @@ JudgeInputs JudgeInputs::from(const History& history) {
   in.process = History::from_events(std::move(process));
   in.generations = Generations::from(in.process);
   in.rows = rows.finish();
+  in.names = rows.take_names();
   // Consecutive rows are mostly served by the same process: look it up again only when the pid
   // changes or the row ended outside the cached one's life.
   const ProcessLifetime* cached = nullptr;

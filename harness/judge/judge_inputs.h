@@ -26,6 +26,7 @@ struct JudgeInputs {
   History process;                      // every event except request_sent / request_ended, in order
   Generations generations;              // of process
   std::vector<RequestRow> rows;         // in request_id order; RequestRow::generation set for ok rows
+  RequestNames names;                   // what RequestRow::name indexes
   std::vector<ConnectSample> connects;  // from each request_sent with a connect_ns, in history order
   // The text of the first request_ended of each timeout reason (connect_timeout, first_byte_timeout,
   // response_timeout): which timeout expired and its value ("connect timeout 200ms")

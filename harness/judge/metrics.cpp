@@ -53,7 +53,7 @@ ConnectSummary summarise(const LatencyHistogram& h, std::uint64_t over_1s) {
 
 // Drops counted by reason while the rows are read, named once at the end: one slot per Reason,
 // then one for "no_end" (a request that never ended).
-constexpr std::size_t kReasons = static_cast<std::size_t>(Reason::wrong_body_size) + 1;
+constexpr std::size_t kReasons = static_cast<std::size_t>(Reason::gateway_timeout) + 1;
 using ReasonCounts = std::array<std::uint64_t, kReasons + 1>;
 constexpr std::size_t kRequestKinds = static_cast<std::size_t>(RequestKind::held) + 1;
 
@@ -162,6 +162,11 @@ Metrics compute_metrics(const JudgeInputs& in) {
   std::vector<ReasonCounts> phase_reasons(m.phases.size(), ReasonCounts{});
   std::array<std::uint64_t, kRequestKinds> kind_requests{};
   std::array<std::uint64_t, kRequestKinds> kind_dropped{};
+  // Per request name (RequestRow::name; slot 0, unnamed, is not reported).
+  const std::size_t names = std::max<std::size_t>(1, in.names.size());
+  std::vector<NamedRequestMetrics> named(names);
+  std::vector<LatencyHistogram> named_latency(names);
+  std::vector<ReasonCounts> named_reasons(names, ReasonCounts{});
 
   m.requests = rows.size();
   for (const RequestRow& r : rows) {
@@ -173,12 +178,19 @@ Metrics compute_metrics(const JudgeInputs& in) {
     ++phase.requests;
     ++kind_requests[static_cast<std::size_t>(r.kind)];
     if (r.retry_ok) ++m.retried;
+    NamedRequestMetrics& name = named[r.name];
+    ++name.requests;
+    if (r.retry_ok) ++name.retried;
     if (r.ok()) {
       ++m.ok;
       ++phase.ok;
       phase_latency[k].record(r.latency_ns);
+      ++name.ok;
+      if (r.name != 0) named_latency[r.name].record(r.latency_ns);
       continue;
     }
+    ++name.dropped;
+    ++named_reasons[r.name][reason_slot(r)];
     ++m.dropped;
     ++phase.dropped;
     ++phase_reasons[k][reason_slot(r)];
@@ -197,6 +209,11 @@ Metrics compute_metrics(const JudgeInputs& in) {
     if (kind_dropped[kind] > 0) m.dropped_by_kind[name] = kind_dropped[kind];
   }
   m.latency = summarise(all);
+  for (std::size_t n = 1; n < named.size(); ++n) {
+    named[n].latency = summarise(named_latency[n]);
+    name_reasons(named_reasons[n], named[n].dropped_by_reason);
+    m.by_name[in.names[n]] = std::move(named[n]);
+  }
   kernel_deltas(history, phase_starts, m);
 
   std::vector<LatencyHistogram> phase_connect(m.phases.size());

@@ -75,12 +75,23 @@ struct ObserverMetrics {
   friend bool operator==(const ObserverMetrics&, const ObserverMetrics&) = default;
 };
 
+// One request of the load's mix, by its name (event.h's Event::name): the same figures as the
+// run's, over that name's requests only.
+struct NamedRequestMetrics {
+  std::uint64_t requests = 0, ok = 0, dropped = 0, retried = 0;
+  std::map<std::string, std::uint64_t> dropped_by_reason;
+  LatencySummary latency;
+
+  friend bool operator==(const NamedRequestMetrics&, const NamedRequestMetrics&) = default;
+};
+
 struct Metrics {
   std::uint64_t requests = 0;  // distinct request_ids
   std::uint64_t ok = 0, dropped = 0, retried = 0;
   std::map<std::string, std::uint64_t> dropped_by_reason;  // reason name -> count
   std::map<std::string, std::uint64_t> requests_by_kind;   // request kind (get, post, held) -> requests
   std::map<std::string, std::uint64_t> dropped_by_kind;    // request kind -> dropped requests
+  std::map<std::string, NamedRequestMetrics> by_name;      // request name -> its figures; empty without a mix
   // first USR2 signal_sent -> first ok served by a worker of a generation > the USR2 target's
   std::optional<double> switchover_ms;
   std::optional<double> ready_ms;

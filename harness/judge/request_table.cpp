@@ -4,10 +4,13 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <stdexcept>
 #include <unordered_map>
 
 namespace hotdeploy::harness {
 namespace {
+
+static_assert(sizeof(RequestRow) == 64, "a row is one cache line");
 
 // Dense rows not yet touched by an event carry this id, which no dense row can have (dense ids
 // stay below dense_limit_).
@@ -27,8 +30,9 @@ void advise_huge_pages(void* data, std::size_t bytes) {
 
 bool is_client(const Event& e) { return e.type == EventType::request_sent || e.type == EventType::request_ended; }
 
-void apply(RequestRow& r, const Event& e) {
+void apply(RequestRow& r, const Event& e, std::uint16_t name) {
   r.id = e.request_id;
+  r.name = name;
   r.kind = e.kind;  // a request that is sent and never ends keeps its kind too
   if (e.type == EventType::request_sent) {
     r.start_ns = std::min(r.start_ns, e.t_ns);
@@ -69,11 +73,23 @@ RequestRowsBuilder::RequestRowsBuilder(std::size_t expected_events)
 }
 
 void RequestRowsBuilder::add(const Event& e) {
+  std::uint16_t name = 0;
+  if (!e.name.empty()) {
+    if (names_[last_name_] != e.name) {
+      if (names_.size() > std::numeric_limits<std::uint16_t>::max() && !name_index_.contains(e.name)) {
+        throw std::runtime_error("more than 65535 request names in one history");
+      }
+      const auto [at, added] = name_index_.try_emplace(e.name, static_cast<std::uint16_t>(names_.size()));
+      if (added) names_.push_back(e.name);
+      last_name_ = at->second;
+    }
+    name = last_name_;
+  }
   if (dense_ && e.request_id >= dense_limit_) go_sparse();
   if (!dense_) {
     const auto [it, inserted] = index_.try_emplace(e.request_id, rows_.size());
     if (inserted) rows_.emplace_back();
-    apply(rows_[it->second], e);
+    apply(rows_[it->second], e, name);
     return;
   }
   const auto id = static_cast<std::size_t>(e.request_id);
@@ -84,7 +100,7 @@ void RequestRowsBuilder::add(const Event& e) {
     if (id < rows_.capacity()) size = std::min(size, rows_.capacity());
     rows_.resize(std::max(size, id + 1), kUnseen);
   }
-  apply(rows_[id], e);
+  apply(rows_[id], e, name);
 }
 
 void RequestRowsBuilder::go_sparse() {

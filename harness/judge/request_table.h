@@ -33,10 +33,18 @@ struct RequestRow {
   std::uint8_t last_sent_attempt = 0;
   std::uint8_t last_ended_attempt = 0;
   bool retry_ok = false;  // an attempt 2 ended ok
+  // The request's name in the load's mix: an index into the names of its table (RequestNames);
+  // 0 for an unnamed request. Two bytes, so a row stays 64 bytes.
+  std::uint16_t name = 0;
 
   [[nodiscard]] bool ended() const { return end_ns != kNotEnded; }
   [[nodiscard]] bool ok() const { return outcome == Outcome::ok; }
 };
+
+// The names of a table's requests: RequestRow::name indexes them; entry 0 is "" (no name). A
+// history with more names than RequestRow::name can index is refused (std::runtime_error): the
+// load generator's mix cannot produce one.
+using RequestNames = std::vector<std::string>;
 
 // Rows in request_id order.
 [[nodiscard]] std::vector<RequestRow> request_rows(const History& history);
@@ -47,10 +55,12 @@ struct RequestRow {
 class RequestRowsBuilder {
  public:
   explicit RequestRowsBuilder(std::size_t expected_events);
-  // e must be a request_sent or request_ended event.
+  // e must be a request_sent or request_ended event. Throws std::runtime_error on a 65536th name.
   void add(const Event& e);
   // Rows in request_id order; the builder is left empty.
   [[nodiscard]] std::vector<RequestRow> finish();
+  // The names RequestRow::name indexes; call after finish().
+  [[nodiscard]] RequestNames take_names() { return std::move(names_); }
 
  private:
   void go_sparse();
@@ -59,6 +69,9 @@ class RequestRowsBuilder {
   bool dense_ = true;
   std::vector<RequestRow> rows_;  // dense: indexed by id (unseen ids hold a marker); sparse: in the order first seen
   std::unordered_map<std::uint64_t, std::size_t> index_;  // sparse only: id -> position in rows_
+  RequestNames names_{""};
+  std::unordered_map<std::string, std::uint16_t> name_index_;
+  std::uint16_t last_name_ = 0;  // the index of the last name looked up: consecutive events mostly share it
 };
 
 }  // namespace hotdeploy::harness

@@ -80,7 +80,8 @@ HttpResponseParser::HttpResponseParser(HttpParserLimits limits)
 HttpResponseParser::HttpResponseParser(HttpParserLimits limits, char* line_storage)
     : limits_(limits), line_(line_storage) {}
 
-void HttpResponseParser::reset() {
+void HttpResponseParser::reset(bool head_request) {
+  head_request_ = head_request;
   line_len_ = 0;
   state_ = ParseState::in_progress;
   error_ = ParseError::none;
@@ -361,7 +362,7 @@ void HttpResponseParser::on_headers_end() {
     fail(ParseError::length_and_chunked);
     return;
   }
-  if (status_ == 204 || status_ == 304) {
+  if (status_ == 204 || status_ == 304 || head_request_) {
     complete();
     return;
   }

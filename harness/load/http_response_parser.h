@@ -10,8 +10,8 @@
 // header names are tokens, matched case-insensitively; Content-Length (digits only; repeated
 // identical values allowed), Transfer-Encoding: chunked (with chunk extensions and trailers),
 // or a body delimited by connection close; 1xx interim responses are skipped; 204 and 304
-// have no body. Rejected: obsolete line folding, CR/NUL/control bytes in headers, both
-// Content-Length and Transfer-Encoding, any transfer coding other than plain "chunked".
+// have no body, nor has any response to a HEAD (reset(true)). Rejected: obsolete line folding, CR/NUL/control bytes in
+// headers, both Content-Length and Transfer-Encoding, any transfer coding other than plain "chunked".
 #pragma once
 
 #include <cstddef>
@@ -63,8 +63,9 @@ class HttpResponseParser {
   HttpResponseParser& operator=(HttpResponseParser&&) noexcept = default;
   ~HttpResponseParser() = default;
 
-  // Forget the previous response; ready for the next one on the same connection.
-  void reset();
+  // Forget the previous response; ready for the next one on the same connection. A response to
+  // a HEAD request has no body, whatever its headers say (RFC 9110 §9.3.2).
+  void reset(bool head_request = false);
 
   // Consumes a prefix of data and returns its length (never more than data.size()). Stops
   // right after the end of a complete response (the rest belongs to whatever follows) or at
@@ -121,6 +122,7 @@ class HttpResponseParser {
   std::uint16_t status_ = 0;
   std::int32_t worker_pid_ = 0;
   bool worker_pid_ambiguous_ = false;  // an invalid or a second, different X-Worker-Pid
+  bool head_request_ = false;
   bool http10_ = false;
   bool connection_close_ = false;
   bool connection_keep_alive_ = false;

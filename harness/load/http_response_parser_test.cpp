@@ -150,6 +150,18 @@ TEST(HttpResponseParserTest, NoBodyFor204And304) {
   EXPECT_EQ(parse("HTTP/1.1 304 Not Modified\r\n\r\n").state, ParseState::complete);
 }
 
+TEST(HttpResponseParserTest, NoBodyForAResponseToHead) {
+  HttpResponseParser p;
+  p.reset(true);
+  const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n";
+  EXPECT_EQ(p.feed(head), head.size());
+  EXPECT_EQ(p.state(), ParseState::complete);
+  EXPECT_TRUE(p.keep_alive());
+  p.reset();  // the next request is a GET again: its body is read
+  static_cast<void>(p.feed(head));
+  EXPECT_EQ(p.state(), ParseState::in_progress);
+}
+
 TEST(HttpResponseParserTest, StatusLineVariants) {
   EXPECT_EQ(parse("HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n").state, ParseState::complete);
   EXPECT_EQ(parse("HTTP/1.1 599 \r\nContent-Length: 0\r\n\r\n").status, 599);

@@ -64,6 +64,10 @@ void validate(const LoadConfig& config) {
   check_duration(config.response_timeout, "response_timeout");
   check_duration(config.failure_backoff, "failure_backoff");
   if (!valid_request_target(config.path)) reject("path \"" + config.path + "\" is not an absolute request target");
+  if (const auto error = mix_error(config.requests)) reject(*error);
+  if (!config.requests.empty() && (config.post.per_second > 0 || config.post.connections > 0)) {
+    reject("post traffic (POST /echo) does not run beside requests: put the POSTs in the mix");
+  }
 }
 
 std::string held_target(const HeldLoad& held) {

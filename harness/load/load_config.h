@@ -14,6 +14,13 @@
 //              `connections` keep-alive connections that pause for `every` between POSTs (the
 //              keep-alive close race that a GET survives by its retry loses a POST here)
 //
+// With `requests` (request_mix.h), keepalive, idle, rate and held connections send the user's
+// requests, each chosen by weight, instead of GET <path> and GET /held: held connections then
+// start spread over `seconds` (or together) as before, and each response may take `seconds`
+// longer than response_timeout (a long download, a slow upstream); `bytes` asks nothing, as the
+// user's server decides the body. post, hotdeploy's own POST /echo, does not run beside a mix: a
+// mix says its POSTs itself.
+//
 // Every request has a connect, a first-byte and a total timeout. validate() is the one place
 // that says which configurations are acceptable.
 #pragma once
@@ -22,8 +29,10 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "harness/load/http_response_parser.h"
+#include "harness/load/request_mix.h"
 
 namespace hotdeploy::harness {
 
@@ -67,7 +76,9 @@ struct LoadConfig {
   HeldLoad held;
   RateLoad rate;
   PostLoad post;
-  std::string path = "/";  // request target of keepalive, idle and rate GETs
+  std::string path = "/";            // request target of keepalive, idle and rate GETs
+  std::vector<MixRequest> requests;  // the user's requests; empty: hotdeploy's own GETs
+  std::uint64_t seed = 1;            // of the mix's choices
   // connect() start -> connected. The default outlasts two SYN retransmissions: a SYN the
   // kernel dropped (a full listen queue) is sent again after RFC 6298's initial RTO of 1 s, then
   // after 2 s more, so the second retransmission leaves at 3 s; 4 s gives it a second to be
@@ -87,7 +98,8 @@ inline constexpr std::string_view kPostBody = "hotdeploy post body\n";
 
 // Throws std::invalid_argument naming the first problem: a host that is not a loopback literal,
 // port 0, a negative or absurd connection count or rate, a non-positive max_in_flight with a
-// rate, a negative duration, or a path that is not an absolute request-target.
+// rate, a negative duration, a path that is not an absolute request-target, a mix that
+// mix_error() refuses, or post traffic beside a mix.
 void validate(const LoadConfig& config);
 
 // The request target of held traffic: "/held?seconds=2.5&bytes=1048576".

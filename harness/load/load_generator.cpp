@@ -5,6 +5,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -12,6 +13,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <iterator>
@@ -59,13 +61,37 @@ RequestKind kind_of(Traffic t) {
   }
 }
 
-// The part of the traffic one loop carries: its keep-alive connections, and (the first loop
-// only) every other kind of traffic.
+// The part of the traffic one loop carries: its keep-alive connections (the run's keep-alive
+// connections keepalive_first.. keepalive_first + keepalive - 1), and (the first loop only) every
+// other kind of traffic.
 struct LoopShare {
   int keepalive = 0;
+  int keepalive_first = 0;
   bool others = false;
   std::size_t reserve_events = 0;
 };
+
+// The mix's generator stream of a traffic kind's k-th connection slot (k = kOpenLoopStream: the
+// kind's open-loop schedule), so each connection's sequence of requests is its own.
+constexpr std::uint64_t kOpenLoopStream = 0xffffffffULL;
+std::uint64_t stream_of(Traffic t, std::uint64_t k) { return (static_cast<std::uint64_t>(t) << 32) | k; }
+
+// hotdeploy's own request of a traffic kind, in the form of a mix request.
+MixRequest own_request(Traffic t, const LoadConfig& config) {
+  MixRequest r;
+  switch (t) {
+    case Traffic::held: r.target = held_target(config.held); break;
+    case Traffic::post:
+    case Traffic::idle_post:
+      r.method = "POST";
+      r.target = "/echo";
+      r.headers = {{"Content-Type", "text/plain"}};
+      r.body = std::string(kPostBody);
+      break;
+    default: r.target = config.path; break;
+  }
+  return r;
+}
 
 }  // namespace
 
@@ -94,6 +120,8 @@ class LoadGenerator::Loop {
   struct Slot {
     Slot(Traffic t, const HttpParserLimits& limits, char* line_storage) : traffic(t), parser(limits, line_storage) {}
     Traffic traffic;
+    std::uint32_t picker = 0;          // index in pickers_ of the mix's generator this slot draws from
+    std::uint16_t connected_port = 0;  // the open connection's port
     int fd = -1;
     std::uint32_t connection_id = 0;
     bool served_before = false;  // this TCP connection has delivered a complete response
@@ -110,6 +138,12 @@ class LoadGenerator::Loop {
     bool first_byte_written = false;
     std::size_t written = 0;
     std::uint64_t response_bytes = 0;
+    // which request of the mix (-1: hotdeploy's own), and its bytes: head, the request id, tail
+    std::int32_t mix = -1;
+    const RequestBytes* bytes = nullptr;
+    std::array<char, 20> id_text{};
+    std::uint8_t id_len = 0;
+    std::size_t request_size = 0;
     // connect() start of the open TCP connection until its first request byte is written, which
     // records the connect time; -1 after that, and while no connection is open
     std::int64_t connect_start_ns = -1;
@@ -120,6 +154,7 @@ class LoadGenerator::Loop {
   // few slots -- and their parser buffers -- are reused at low rates).
   struct Schedule {
     Traffic traffic = Traffic::rate;
+    std::uint32_t picker = 0;
     std::int64_t interval_ns = 0;
     std::int64_t next_due_ns = 0;
     std::vector<std::uint32_t> free;
@@ -128,8 +163,21 @@ class LoadGenerator::Loop {
   [[nodiscard]] static bool active(const Slot& s) {
     return s.phase == Phase::connecting || s.phase == Phase::sending || s.phase == Phase::receiving;
   }
-  [[nodiscard]] const std::string& request_for(const Slot& s) const {
-    return requests_[static_cast<std::size_t>(s.traffic)];
+  [[nodiscard]] RequestKind kind_of(const Slot& s) const {
+    if (s.mix < 0) return harness::kind_of(s.traffic);
+    if (!mix_idempotent_[static_cast<std::size_t>(s.mix)]) return RequestKind::post;
+    return s.traffic == Traffic::held ? RequestKind::held : RequestKind::get;
+  }
+  [[nodiscard]] const LoopbackAddress& address_for(const Slot& s) const {
+    return s.mix < 0 ? address_ : mix_addresses_[static_cast<std::size_t>(s.mix)];
+  }
+  [[nodiscard]] std::uint16_t port_for(const Slot& s) const {
+    return s.mix < 0 ? config_.port : mix_ports_[static_cast<std::size_t>(s.mix)];
+  }
+  // Whether the response's status is one the request expects.
+  [[nodiscard]] bool expected(const Slot& s, std::uint16_t status) const {
+    if (s.mix < 0) return status >= 200 && status <= 399;
+    return status_expected(config_.requests[static_cast<std::size_t>(s.mix)], status);
   }
 
   void add_slots(Traffic traffic, int count);
@@ -174,8 +222,17 @@ class LoadGenerator::Loop {
   Counters& counters_;
   Shared& shared_;
   LoopbackAddress address_;
-  std::array<std::string, kTrafficKinds> requests_;  // the request bytes of each traffic kind
-  std::int64_t held_extra_ns_ = 0;                   // held responses get this much longer in total
+  std::array<RequestBytes, kTrafficKinds> own_requests_;  // hotdeploy's own request of each traffic kind
+  // The mix (LoadConfig::requests): each request's bytes, address and idempotence, and the
+  // generators that choose among them (one per closed-loop slot, one per open-loop schedule).
+  std::vector<RequestBytes> mix_requests_;
+  std::vector<LoopbackAddress> mix_addresses_;
+  std::vector<std::uint16_t> mix_ports_;
+  std::vector<bool> mix_idempotent_;
+  std::vector<std::uint64_t> cumulative_weights_;
+  std::vector<MixPicker> pickers_;
+  int keepalive_first_ = 0;
+  std::int64_t held_extra_ns_ = 0;  // held responses get this much longer in total
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
   std::unique_ptr<char[]> read_buffer_;
@@ -197,16 +254,17 @@ LoadGenerator::Loop::Loop(const LoadConfig& config, const RunClock& clock, Count
     : config_(config), clock_(clock), counters_(counters), shared_(shared) {
   // The constructor of LoadGenerator validated the configuration already.
   address_ = *loopback_address(config.host, config.port);
-  const std::string headers = " HTTP/1.1\r\nHost: " + address_.host_header + "\r\nUser-Agent: hotdeploy\r\n";
-  const std::string get = "GET " + config.path + headers + "\r\n";
-  requests_[static_cast<std::size_t>(Traffic::keepalive)] = get;
-  requests_[static_cast<std::size_t>(Traffic::idle)] = get;
-  requests_[static_cast<std::size_t>(Traffic::rate)] = get;
-  requests_[static_cast<std::size_t>(Traffic::held)] = "GET " + held_target(config.held) + headers + "\r\n";
-  requests_[static_cast<std::size_t>(Traffic::post)] =
-      "POST /echo" + headers + "Content-Type: text/plain\r\nContent-Length: " + std::to_string(kPostBody.size()) +
-      "\r\n\r\n" + std::string(kPostBody);
-  requests_[static_cast<std::size_t>(Traffic::idle_post)] = requests_[static_cast<std::size_t>(Traffic::post)];
+  keepalive_first_ = share.keepalive_first;
+  for (std::size_t t = 0; t < kTrafficKinds; ++t) {
+    own_requests_[t] = request_bytes(own_request(static_cast<Traffic>(t), config), address_.host_header);
+  }
+  for (const MixRequest& r : config.requests) {
+    mix_requests_.push_back(request_bytes(r, address_.host_header));
+    mix_ports_.push_back(r.port != 0 ? r.port : config.port);
+    mix_addresses_.push_back(*loopback_address(config.host, mix_ports_.back()));
+    mix_idempotent_.push_back(idempotent(r.method));
+  }
+  cumulative_weights_ = cumulative_weights(config.requests);
   held_extra_ns_ = static_cast<std::int64_t>(std::ceil(config.held.seconds * 1e9));
 
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
@@ -238,6 +296,7 @@ LoadGenerator::Loop::Loop(const LoadConfig& config, const RunClock& clock, Count
   line_stride_ = config.limits.max_line_bytes + 1;
   line_storage_ = std::make_unique_for_overwrite<char[]>(std::max<std::size_t>(1, total * line_stride_));
   slots_.reserve(total);
+  pickers_.reserve(config.requests.empty() ? 0 : total + 2);
   add_slots(Traffic::keepalive, share.keepalive);
   if (share.others) {
     add_slots(Traffic::idle, config.idle.connections);
@@ -255,12 +314,26 @@ void LoadGenerator::Loop::add_slots(Traffic traffic, int count) {
     schedule = &schedules_[schedule_count_++];
     const double per_second = traffic == Traffic::rate ? config_.rate.per_second : config_.post.per_second;
     schedule->traffic = traffic;
+    schedule->picker = static_cast<std::uint32_t>(pickers_.size());
+    if (!config_.requests.empty())
+      pickers_.emplace_back(&cumulative_weights_, config_.seed, stream_of(traffic, kOpenLoopStream));
     schedule->interval_ns = std::max<std::int64_t>(1, static_cast<std::int64_t>(1e9 / per_second));
     schedule->free.reserve(static_cast<std::size_t>(count));
   }
   for (int k = 0; k < count; ++k) {
     const std::size_t i = slots_.size();
     slots_.emplace_back(traffic, config_.limits, line_storage_.get() + i * line_stride_);
+    if (!config_.requests.empty()) {
+      if (schedule != nullptr) {
+        slots_.back().picker = schedule->picker;
+      } else {
+        // Keep-alive connection k of the run draws from stream k whichever loop carries it.
+        const int stream = traffic == Traffic::keepalive ? keepalive_first_ + k : k;
+        slots_.back().picker = static_cast<std::uint32_t>(pickers_.size());
+        pickers_.emplace_back(&cumulative_weights_, config_.seed,
+                              stream_of(traffic, static_cast<std::uint64_t>(stream)));
+      }
+    }
     if (schedule != nullptr) {
       slots_.back().phase = Phase::free;
       // Pushed in reverse, so that the first slots are taken first.
@@ -450,7 +523,11 @@ void LoadGenerator::Loop::begin_new_request(std::size_t i, std::int64_t start_ns
     slots_[i].phase = Phase::done;
     return;
   }
-  slots_[i].start_ns = start_ns;
+  Slot& s = slots_[i];
+  s.start_ns = start_ns;
+  if (!pickers_.empty()) s.mix = static_cast<std::int32_t>(pickers_[s.picker].next());
+  s.bytes =
+      s.mix < 0 ? &own_requests_[static_cast<std::size_t>(s.traffic)] : &mix_requests_[static_cast<std::size_t>(s.mix)];
   begin_request(i, shared_.last_request_id.fetch_add(1, std::memory_order_relaxed) + 1, 1);
 }
 
@@ -461,7 +538,12 @@ void LoadGenerator::Loop::begin_request(std::size_t i, std::uint64_t request_id,
   s.first_byte_written = false;
   s.written = 0;
   s.response_bytes = 0;
-  s.parser.reset();
+  const auto id_end = std::to_chars(s.id_text.data(), s.id_text.data() + s.id_text.size(), request_id).ptr;
+  s.id_len = static_cast<std::uint8_t>(id_end - s.id_text.data());
+  s.request_size = s.bytes->head.size() + s.id_len + s.bytes->tail.size();
+  s.parser.reset(s.mix >= 0 && config_.requests[static_cast<std::size_t>(s.mix)].method == "HEAD");
+  // A keep-alive connection to another port than this request's cannot carry it.
+  if (s.fd >= 0 && s.connected_port != port_for(s)) close_connection(i);
   if (s.fd >= 0) {
     s.reused = s.served_before;
     start_send(i);
@@ -472,7 +554,8 @@ void LoadGenerator::Loop::begin_request(std::size_t i, std::uint64_t request_id,
 
 void LoadGenerator::Loop::open_connection(std::size_t i) {
   Slot& s = slots_[i];
-  const int fd = ::socket(address_.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  const LoopbackAddress& address = address_for(s);
+  const int fd = ::socket(address.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     fatal(errno_text("socket", errno));
     return;
@@ -485,6 +568,7 @@ void LoadGenerator::Loop::open_connection(std::size_t i) {
     return;
   }
   s.fd = fd;
+  s.connected_port = port_for(s);
   s.connection_id = shared_.last_connection_id.fetch_add(1, std::memory_order_relaxed) + 1;
   s.served_before = false;
   s.reused = false;
@@ -501,7 +585,7 @@ void LoadGenerator::Loop::open_connection(std::size_t i) {
   // The one clock read of a connect: the connect time is measured from here to the first byte
   // written, whose request_sent reads the clock anyway.
   s.connect_start_ns = clock_.now_ns();
-  if (::connect(fd, address_.address(), address_.length) == 0) {
+  if (::connect(fd, address.address(), address.length) == 0) {
     start_send(i);
   } else if (errno == EINPROGRESS) {
     s.phase = Phase::connecting;
@@ -555,9 +639,25 @@ void LoadGenerator::Loop::arm_timeouts(Slot& s, std::int64_t from_ns) {
 
 void LoadGenerator::Loop::try_write(std::size_t i) {
   Slot& s = slots_[i];
-  const std::string& request = request_for(s);
-  while (s.written < request.size()) {
-    const ssize_t n = ::send(s.fd, request.data() + s.written, request.size() - s.written, MSG_NOSIGNAL);
+  while (s.written < s.request_size) {
+    // The request is three pieces, head, id and tail: send what is left of them in one call.
+    const std::array<std::string_view, 3> pieces = {s.bytes->head, std::string_view(s.id_text.data(), s.id_len),
+                                                    s.bytes->tail};
+    std::array<iovec, 3> iov{};
+    std::size_t parts = 0;
+    std::size_t skip = s.written;
+    for (const std::string_view piece : pieces) {
+      if (skip >= piece.size()) {
+        skip -= piece.size();
+        continue;
+      }
+      iov[parts++] = {const_cast<char*>(piece.data() + skip), piece.size() - skip};
+      skip = 0;
+    }
+    msghdr message{};
+    message.msg_iov = iov.data();
+    message.msg_iovlen = parts;
+    const ssize_t n = ::sendmsg(s.fd, &message, MSG_NOSIGNAL);
     if (n > 0) {
       if (!s.first_byte_written) record_sent(i);
       s.written += static_cast<std::size_t>(n);
@@ -607,9 +707,9 @@ void LoadGenerator::Loop::on_connection_lost(std::size_t i, bool clean_eof, int 
   Slot& s = slots_[i];
   close_connection(i);
   if (s.response_bytes == 0) {
-    const bool fully_written = s.written == request_for(s).size();
+    const bool fully_written = s.written == s.request_size;
     const Reason first_attempt_reason = fully_written ? Reason::closed_without_response : Reason::reset_before_send;
-    const bool post = kind_of(s.traffic) == RequestKind::post;
+    const bool post = kind_of(s) == RequestKind::post;
     if (s.reused && s.attempt == 1 && !post) {
       // RFC 9112 §9.3.1: the connection died before any response byte; the GET is retried once.
       record_end(i, Outcome::fail, first_attempt_reason, false);
@@ -645,14 +745,16 @@ void LoadGenerator::Loop::on_response_complete(std::size_t i, bool extra_bytes) 
   const std::uint16_t status = s.parser.status();
   const std::int32_t pid = s.parser.worker_pid().value_or(0);
   s.served_before = true;
-  if (status < 200 || status > 399) {
-    record_end(i, Outcome::fail, Reason::bad_status, true, status, pid);
-  } else if (s.traffic == Traffic::held && s.parser.body_bytes() != config_.held.bytes) {
+  const bool ok = expected(s, status);
+  if (!ok) {
+    // A gateway's 502 or 504 may come after the upstream acted on the request: unknown (info).
+    const Reason reason = reason_for_status(status);
+    record_end(i, reason == Reason::bad_status ? Outcome::fail : Outcome::info, reason, true, status, pid);
+  } else if (s.traffic == Traffic::held && s.mix < 0 && s.parser.body_bytes() != config_.held.bytes) {
     record_end(i, Outcome::fail, Reason::wrong_body_size, true, status, pid);
   } else {
     record_end(i, Outcome::ok, Reason::none, true, status, pid);
   }
-  const bool ok = status >= 200 && status <= 399;
   // Bytes beyond the response (nothing was asked for them) mean the stream cannot be trusted.
   if (!s.parser.keep_alive() || extra_bytes || open_loop(s.traffic)) close_connection(i);
   after_request(i, ok);
@@ -751,8 +853,9 @@ Event LoadGenerator::Loop::request_event(const Slot& s, EventType type) const {
   e.request_id = s.request_id;
   e.connection_id = s.connection_id;
   e.attempt = s.attempt;
-  e.kind = kind_of(s.traffic);
+  e.kind = kind_of(s);
   e.reused = s.reused;
+  if (s.mix >= 0) e.name = config_.requests[static_cast<std::size_t>(s.mix)].name;
   return e;
 }
 
@@ -814,9 +917,12 @@ void LoadGenerator::start() {
   started_ = true;
   const auto n = static_cast<std::size_t>(loop_count_);
   const auto keepalive = static_cast<std::size_t>(std::max(0, config_.keepalive.connections));
+  int keepalive_first = 0;
   for (std::size_t k = 0; k < n; ++k) {
     LoopShare share;
     share.keepalive = static_cast<int>(keepalive / n + (k < keepalive % n ? 1 : 0));
+    share.keepalive_first = keepalive_first;
+    keepalive_first += share.keepalive;
     share.others = k == 0;
     share.reserve_events = (config_.reserve_events + n - 1) / n;
     loops_.push_back(std::make_unique<Loop>(config_, clock_, counters_[k], shared_, share));

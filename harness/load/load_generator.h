@@ -24,7 +24,16 @@
 // failure_backoff, so a refusing server costs a bounded event rate; open-loop traffic keeps its
 // schedule whatever happens.
 //
-// Only loopback addresses are accepted. The hot path does not allocate: connection slots, one
+// With a mix of the user's requests (LoadConfig::requests, request_mix.h), each request is
+// chosen by weight as it begins (a retry keeps its request), its request_sent and request_ended
+// carry its name, and its status is judged against its expect_status: 502 ends it info/bad_gateway,
+// 504 info/gateway_timeout, any other unexpected status fail/bad_status. A keep-alive connection
+// whose next request is for another port is closed and a new one opened. Every request carries
+// X-Hotdeploy-Request: <request_id>.
+//
+// Only loopback addresses are accepted. The hot path does not allocate (a request name longer
+// than the standard library's inline string capacity, 15 bytes with libstdc++, costs one
+// allocation per recorded event): connection slots, one
 // read buffer per loop and one block of parser line buffers (touched only as used) are
 // allocated at start(), and the event logs are reserved up front (reserve_events split evenly
 // over the loops). Every wait has a deadline; the threads end after stop().

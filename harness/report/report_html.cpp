@@ -630,6 +630,29 @@ void write_phases(std::ostream& out, const Metrics& m) {
   out << "</table>\n";
 }
 
+// The requests of the load's mix by name (metrics.h's NamedRequestMetrics), as result.json's
+// by_name has them; nothing without a mix.
+void write_by_name(std::ostream& out, const Metrics& m) {
+  if (m.by_name.empty()) return;
+  out << "<h2>Requests by name</h2>\n<p class=\"note\">The load's requests, as in result.json's by_name: dropped "
+         "with their reasons, retried, and the latency of those that ended ok.</p>\n<table id=\"by-name\"><tr>"
+         "<th>name</th><th>requests</th><th>ok</th><th>dropped</th><th>reasons</th><th>retried</th><th>p50 ms</th>"
+         "<th>p99 ms</th><th>max ms</th></tr>\n";
+  for (const auto& [name, n] : m.by_name) {
+    std::string reasons;
+    for (const auto& [reason, count] : n.dropped_by_reason) {
+      reasons += (reasons.empty() ? "" : ", ") + reason + ": " + std::to_string(count);
+    }
+    const auto latency = [&](double ms) { return n.latency.count == 0 ? std::string("—") : fixed(ms, 2); };
+    out << "<tr" << (n.dropped > 0 ? " class=\"sev-warn\"" : "") << "><td>" << html_escape(name)
+        << "</td><td class=\"num\">" << n.requests << "</td><td class=\"num\">" << n.ok << "</td><td class=\"num\">"
+        << n.dropped << "</td><td>" << html_escape(reasons) << "</td><td class=\"num\">" << n.retried
+        << "</td><td class=\"num\">" << latency(n.latency.p50_ms) << "</td><td class=\"num\">"
+        << latency(n.latency.p99_ms) << "</td><td class=\"num\">" << latency(n.latency.max_ms) << "</td></tr>\n";
+  }
+  out << "</table>\n";
+}
+
 // The kernel counters' rise per phase (metrics.h), only the counters that rose in some phase:
 // a strip under the phase table, as result.json has them.
 void write_kernel_counters(std::ostream& out, const Metrics& m, const RunSubject& subject) {
@@ -719,13 +742,22 @@ bool is_run_event(const Event& e) {
     case EventType::wait_timed_out:
     case EventType::no_effect:
     case EventType::run_error:
+    case EventType::exec_ended:
     case EventType::pid_file_changed: return true;
     default: return false;
   }
 }
 
 std::string run_event_text(const Event& e) {
-  if (e.type == EventType::signal_sent) return signal_name(e) + " to pid " + std::to_string(e.pid);
+  if (e.type == EventType::signal_sent) {
+    // A signal the observer read in the master's error.log was sent by an exec step's command.
+    return signal_name(e) + " to pid " + std::to_string(e.pid) +
+           (e.seen == ProcessSeen::inferred_from_log ? " (sent by the exec step's command; seen in error.log)" : "");
+  }
+  if (e.type == EventType::exec_ended) {
+    return e.text + ": " + (e.exit_code == -1 ? "killed at its timeout" : "exit " + std::to_string(e.exit_code)) +
+           " after " + ms_text(e.duration_ns) + " ms (pid " + std::to_string(e.pid) + ")";
+  }
   return e.text;
 }
 
@@ -739,7 +771,11 @@ void write_run_events(std::ostream& out, const History& history) {
             : e.type == EventType::no_effect ? " class=\"sev-warn\""
                                              : "")
         << "><td class=\"num\">" << ms_text(e.t_ns) << "</td><td>" << to_string(e.type) << ": "
-        << html_escape(run_event_text(e)) << "</td></tr>\n";
+        << html_escape(run_event_text(e));
+    if (e.type == EventType::exec_ended && !e.output.empty()) {
+      out << "<details><summary>output</summary><pre>" << html_escape(e.output) << "</pre></details>";
+    }
+    out << "</td></tr>\n";
   });
   out << "</table></div>\n";
 }
@@ -889,6 +925,7 @@ void write_report_html(std::string_view scenario_name, const RunSubject& subject
   }
   write_lifelines(out, history, generations, axis, marks, windows);
   write_phases(out, judgement.metrics);
+  write_by_name(out, judgement.metrics);
   write_kernel_counters(out, judgement.metrics, subject);
   write_connects(out, judgement.metrics);
   write_run_events(out, history);

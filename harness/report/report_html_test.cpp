@@ -84,6 +84,47 @@ TEST(ReportHtmlTest, EscapesEveryStringFromTheRun) {
   EXPECT_NE(html.find("run_error: &lt;b&gt;boom&lt;/b&gt;"), std::string::npos);
 }
 
+TEST(ReportHtmlTest, TheMixByNameAndAnExecsResultAreShown) {
+  const History base = HistoryBuilder{}
+                           .master(100, 1)
+                           .worker(101, 100, 1)
+                           .at_ms(10)
+                           .ok(1, 101)
+                           .named("home")
+                           .request(2, Outcome::info, Reason::bad_gateway, 101)
+                           .named("check<out>")
+                           .build();
+  Event exec;
+  exec.t_ns = 20'000'000;
+  exec.type = EventType::exec_ended;
+  exec.pid = 300;
+  exec.exit_code = 0;
+  exec.duration_ns = 5'500'000;
+  exec.output = "reloaded <ok>\n";
+  exec.text = "nginx -s reload";
+  Event hup;
+  hup.t_ns = 15'000'000;
+  hup.type = EventType::signal_sent;
+  hup.pid = 100;
+  hup.generation = 1;
+  hup.role = ProcessRole::master;
+  hup.seen = ProcessSeen::inferred_from_log;
+  hup.text = "HUP";
+  const std::string html = render("mix", with_events(base, {exec, hup}));
+  EXPECT_NE(html.find("<table id=\"by-name\">"), std::string::npos);
+  EXPECT_NE(html.find("<td>home</td><td class=\"num\">1</td><td class=\"num\">1</td><td class=\"num\">0</td>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<td>check&lt;out&gt;</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td>bad_gateway: 1</td>"), std::string::npos);
+  EXPECT_NE(html.find("exec_ended: nginx -s reload: exit 0 after 5.5 ms (pid 300)"), std::string::npos) << html;
+  EXPECT_NE(html.find("<details><summary>output</summary><pre>reloaded &lt;ok&gt;\n</pre></details>"),
+            std::string::npos);
+  EXPECT_NE(html.find("HUP to pid 100 (sent by the exec step&#39;s command; seen in error.log)"), std::string::npos)
+      << html;
+  EXPECT_EQ(render("plain", HistoryBuilder{}.master(100, 1).at_ms(5).ok(1, 100).build()).find("by-name"),
+            std::string::npos);
+}
+
 TEST(ReportHtmlTest, OneMarkerPerSignalAndSwap) {
   const History history = HistoryBuilder{}
                               .master(100, 1)

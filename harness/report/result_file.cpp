@@ -137,6 +137,20 @@ void write_result_json(std::string_view scenario, const RunSubject& subject, con
   optional_number(w, "birth_lag_max_ms", m.observer.birth_lag_max_ms);
   w.end_object();
   latency(w, m.latency);
+  w.key("by_name");
+  w.begin_object();
+  for (const auto& [name, n] : m.by_name) {
+    w.key(name);
+    w.begin_object();
+    w.member("requests", n.requests);
+    w.member("ok", n.ok);
+    w.member("dropped", n.dropped);
+    w.member("retried", n.retried);
+    counts(w, "dropped_by_reason", n.dropped_by_reason);
+    latency(w, n.latency);
+    w.end_object();
+  }
+  w.end_object();
   kernel_counters(w, m, subject);
   connect(w, m.connect);
   w.key("phases");

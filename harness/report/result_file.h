@@ -12,6 +12,9 @@
 //                             "born_after_serving": n, "birth_lag_p99_ms": x|null,
 //                             "birth_lag_max_ms": x|null},
 //                "latency_ms": {"count": n, "p50": x, "p99": x, "p99.9": x, "max": x},
+//                "by_name": {NAME: {"requests": n, "ok": n, "dropped": n, "retried": n,
+//                                   "dropped_by_reason": {...}, "latency_ms": {...}}, ...}
+//                           (the requests of the load's mix, by name; {} without a mix),
 //                "kernel_counters": {"samples": n, "kernel_deltas": {"TcpOutRsts": n, ...}}|null,
 //                "kernel_counters_missing": "why" (only when kernel_counters is null),
 //                "phases": [{"name": "start"|signal, "from_ms": x, "to_ms": x, "requests": n,

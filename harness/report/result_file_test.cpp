@@ -25,6 +25,8 @@ TEST(ResultFileTest, WritesVerdictMetricsAndChecks) {
   j.metrics.no_effect = 2;
   j.metrics.observer = ObserverMetrics{6, 1, 0, 2, 1.5, 9.75};
   j.metrics.latency = LatencySummary{8, 0.5, 1.25, 2, 3};
+  j.metrics.by_name["checkout"] =
+      NamedRequestMetrics{3, 2, 1, 0, {{"bad_gateway", 1}}, LatencySummary{2, 0.5, 1, 1, 1}};
   PhaseMetrics& usr2 = j.metrics.phases.emplace_back();
   usr2.name = "USR2";
   usr2.from_ms = 100;
@@ -93,6 +95,24 @@ TEST(ResultFileTest, WritesVerdictMetricsAndChecks) {
       "p99": 1.25,
       "p99.9": 2,
       "max": 3
+    },
+    "by_name": {
+      "checkout": {
+        "requests": 3,
+        "ok": 2,
+        "dropped": 1,
+        "retried": 0,
+        "dropped_by_reason": {
+          "bad_gateway": 1
+        },
+        "latency_ms": {
+          "count": 2,
+          "p50": 0.5,
+          "p99": 1,
+          "p99.9": 1,
+          "max": 1
+        }
+      }
     },
     "kernel_counters": {
       "samples": 5,
@@ -195,6 +215,7 @@ TEST(ResultFileTest, MissingSwitchoverIsNullAndEmptyCollectionsStayValid) {
       "p99.9": 0,
       "max": 0
     },
+    "by_name": {},
     "kernel_counters": null,
     "kernel_counters_missing": "the history has no kernel_counters samples",
     "connect_ms": {
