@@ -511,7 +511,7 @@ void parse_dropped(const Reader& r, const YAML::Node& node, const std::vector<ha
       r.fail(entry.first, "unknown key '" + key + "' in dropped (known: max, min, reasons, get, post, held" +
                               (requests.empty() ? std::string(")") : std::string("; the requests") + names + ")"));
     }
-    expect.dropped_max_by_name[key] = static_cast<std::uint64_t>(r.integer(entry.second, key, 0, max_count));
+    expect.dropped_max_by_name[key] = static_cast<std::uint64_t>(r.integer(entry.second, key, 0, kMaxCount));
   }
   expect.dropped_max.reset();
   if (node["max"]) expect.dropped_max = r.integer(node["max"], "max", 0, kMaxCount);
