@@ -1,5 +1,6 @@
 #include "harness/history/history_builder.h"
 
+#include <string_view>
 #include <utility>
 
 namespace hotdeploy::harness::testing {
@@ -37,7 +38,9 @@ HistoryBuilder& HistoryBuilder::worker(std::int32_t pid, std::int32_t master_pid
 
 HistoryBuilder& HistoryBuilder::signal(std::string name, std::int32_t master_pid, std::int32_t generation) {
   Event& e = add(EventType::signal_sent);
-  e.signal = from_string<Signal>(name).value_or(Signal::none);
+  std::string_view bare = name;
+  if (bare.starts_with("SIG")) bare.remove_prefix(3);
+  e.signal = from_string<Signal>(bare).value_or(Signal::none);
   e.text = std::move(name);
   e.pid = master_pid;
   e.generation = generation;

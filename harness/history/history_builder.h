@@ -23,6 +23,7 @@ class HistoryBuilder {
   HistoryBuilder& master(std::int32_t pid, std::int32_t generation);
   // generation 0: leave it to be inferred from the parent master.
   HistoryBuilder& worker(std::int32_t pid, std::int32_t master_pid, std::int32_t generation);
+  // signal_sent of the named signal ("USR2", or "SIGUSR2" as old histories spelled it)
   HistoryBuilder& signal(std::string name, std::int32_t master_pid, std::int32_t generation);
   // request_sent then request_ended with the given ending.
   HistoryBuilder& request(std::uint64_t id, Outcome outcome, Reason reason = Reason::none, std::int32_t pid = 0,
