@@ -18,7 +18,7 @@ static_assert(kEventTypeNames.size() == static_cast<std::size_t>(EventType::kern
 constexpr std::array<std::string_view, 4> kOutcomeNames = {"none", "ok", "fail", "info"};
 static_assert(kOutcomeNames.size() == static_cast<std::size_t>(Outcome::info) + 1);
 
-constexpr std::array<std::string_view, 13> kReasonNames = {"none",
+constexpr std::array<std::string_view, 15> kReasonNames = {"none",
                                                            "refused",
                                                            "reset_before_send",
                                                            "closed_without_response",
@@ -30,8 +30,10 @@ constexpr std::array<std::string_view, 13> kReasonNames = {"none",
                                                            "malformed_response",
                                                            "load_stopped",
                                                            "first_byte_timeout",
-                                                           "wrong_body_size"};
-static_assert(kReasonNames.size() == static_cast<std::size_t>(Reason::wrong_body_size) + 1);
+                                                           "wrong_body_size",
+                                                           "bad_gateway",
+                                                           "gateway_timeout"};
+static_assert(kReasonNames.size() == static_cast<std::size_t>(Reason::gateway_timeout) + 1);
 
 constexpr std::array<std::string_view, 3> kProcessRoleNames = {"none", "master", "worker"};
 static_assert(kProcessRoleNames.size() == static_cast<std::size_t>(ProcessRole::worker) + 1);

@@ -58,6 +58,8 @@ enum class Reason : std::uint8_t {
   load_stopped,             // info: still outstanding when the load generator's drain time ran out
   first_byte_timeout,       // info: no response byte within LoadConfig::first_byte_timeout of sending
   wrong_body_size,          // fail: complete response whose body is not the size asked for (held)
+  bad_gateway,              // fail: status 502, a proxy that could not get a response from its upstream
+  gateway_timeout,          // fail: status 504, a proxy whose upstream did not answer in time
 };
 
 enum class ProcessRole : std::uint8_t { none, master, worker };

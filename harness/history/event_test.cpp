@@ -27,7 +27,7 @@ void expect_names_round_trip(Enum last) {
 TEST(EventTest, EnumNamesRoundTrip) {
   expect_names_round_trip(EventType::kernel_counters);
   expect_names_round_trip(Outcome::info);
-  expect_names_round_trip(Reason::wrong_body_size);
+  expect_names_round_trip(Reason::gateway_timeout);
   expect_names_round_trip(ProcessRole::worker);
   expect_names_round_trip(RequestKind::held);
   expect_names_round_trip(ProcessSeen::inferred_at_stop);

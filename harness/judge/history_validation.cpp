@@ -45,6 +45,8 @@ bool implies_sent(const AttemptSeen& a) {
   switch (a.reason) {
     case Reason::bad_status:
     case Reason::wrong_body_size:
+    case Reason::bad_gateway:
+    case Reason::gateway_timeout:
     case Reason::malformed_response:
     case Reason::truncated:
     case Reason::closed_without_response:

@@ -53,7 +53,7 @@ ConnectSummary summarise(const LatencyHistogram& h, std::uint64_t over_1s) {
 
 // Drops counted by reason while the rows are read, named once at the end: one slot per Reason,
 // then one for "no_end" (a request that never ended).
-constexpr std::size_t kReasons = static_cast<std::size_t>(Reason::wrong_body_size) + 1;
+constexpr std::size_t kReasons = static_cast<std::size_t>(Reason::gateway_timeout) + 1;
 using ReasonCounts = std::array<std::uint64_t, kReasons + 1>;
 constexpr std::size_t kRequestKinds = static_cast<std::size_t>(RequestKind::held) + 1;
 
