@@ -9,11 +9,11 @@ namespace hotdeploy::harness {
 namespace {
 
 // Names indexed by enum value; the static_asserts keep each table in step with its enum.
-constexpr std::array<std::string_view, 15> kEventTypeNames = {
-    "request_sent",   "request_ended",    "step_started", "signal_sent", "binary_swapped",
-    "wait_satisfied", "wait_timed_out",   "no_effect",    "run_error",   "process_born",
-    "process_exited", "pid_file_changed", "log_line",     "steps_ended", "kernel_counters"};
-static_assert(kEventTypeNames.size() == static_cast<std::size_t>(EventType::kernel_counters) + 1);
+constexpr std::array<std::string_view, 16> kEventTypeNames = {
+    "request_sent",   "request_ended", "step_started",    "signal_sent",     "binary_swapped", "wait_satisfied",
+    "wait_timed_out", "no_effect",     "run_error",       "process_born",    "process_exited", "pid_file_changed",
+    "log_line",       "steps_ended",   "kernel_counters", "upstream_request"};
+static_assert(kEventTypeNames.size() == static_cast<std::size_t>(EventType::upstream_request) + 1);
 
 constexpr std::array<std::string_view, 4> kOutcomeNames = {"none", "ok", "fail", "info"};
 static_assert(kOutcomeNames.size() == static_cast<std::size_t>(Outcome::info) + 1);

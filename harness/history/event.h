@@ -37,6 +37,11 @@ enum class EventType : std::uint8_t {
   // source orchestrator: a sample of the kernel's TCP counters in the run's own network namespace
   // (at the start, at every step boundary and at the end); `counters` holds them, `text` says when
   kernel_counters,
+  // source upstream: an application server the run started (harness/upstream) received one request
+  // and answered it, or lost its connection first; `upstream`, `method`, `path`, the
+  // X-Hotdeploy-Request id as `request_id` (0 when absent), its own `connection_id`, `status` sent,
+  // `bytes` of request body read, `responded_ns` and `response_written`
+  upstream_request,
 };
 
 // How a request attempt ended: ok (served as expected), fail (definitely not served),
@@ -121,6 +126,14 @@ struct Event {
   std::uint32_t message_at = 0;
   // kernel_counters: counter name as nstat spells it ("TcpExtListenOverflows") -> value
   std::map<std::string, std::int64_t> counters;
+  // upstream_request: the upstream's name (scenario `upstreams:`), the request's method and target
+  // as sent, when the response was written in full (or the connection ended before), and whether
+  // it was; t_ns is when the whole request had been read
+  std::string upstream;
+  std::string method;
+  std::string path;
+  std::int64_t responded_ns = 0;
+  bool response_written = false;
   std::string text;  // signal name ("USR2"), step description, log line, pid file path, error
 
   // log_line: the message, a view into `text`

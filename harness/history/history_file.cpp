@@ -40,12 +40,20 @@ enum class Field : std::uint8_t {
   lag_ns,
   level,
   message,
+  upstream,
+  method,
+  path,
+  responded_ns,
+  response_written,
   text,
 };
-constexpr std::array<std::string_view, 21> kFieldNames = {
-    "request_id", "connection_id", "attempt",    "kind",       "reused", "outcome",    "reason",
-    "status",     "bytes",         "latency_ns", "connect_ns", "pid",    "parent_pid", "generation",
-    "role",       "exit_code",     "seen",       "lag_ns",     "level",  "message",    "text"};
+constexpr std::array<std::string_view, 26> kFieldNames = {
+    "request_id", "connection_id", "attempt",    "kind",         "reused",
+    "outcome",    "reason",        "status",     "bytes",        "latency_ns",
+    "connect_ns", "pid",           "parent_pid", "generation",   "role",
+    "exit_code",  "seen",          "lag_ns",     "level",        "message",
+    "upstream",   "method",        "path",       "responded_ns", "response_written",
+    "text"};
 static_assert(kFieldNames.size() == static_cast<std::size_t>(Field::text) + 1);
 
 // Each of an event's kernel counters is written as its own key, this prefix + its name.
@@ -85,6 +93,9 @@ FieldSet applicable(EventType type) {
                     Field::text);
     case EventType::pid_file_changed: return set_of(Field::pid, Field::text);
     case EventType::log_line: return set_of(Field::pid, Field::level, Field::message, Field::text);
+    case EventType::upstream_request:
+      return set_of(Field::upstream, Field::connection_id, Field::request_id, Field::method, Field::path, Field::status,
+                    Field::bytes, Field::responded_ns, Field::response_written);
   }
   return 0;
 }
@@ -94,7 +105,8 @@ bool text_always_written(EventType type) {
     case EventType::request_sent:
     case EventType::request_ended:
     case EventType::process_born:
-    case EventType::process_exited: return false;
+    case EventType::process_exited:
+    case EventType::upstream_request: return false;
     default: return true;
   }
 }
@@ -122,6 +134,11 @@ void write_field(JsonWriter& w, Field field, const Event& e) {
     case Field::lag_ns: w.value(e.lag_ns); break;
     case Field::level: w.value(to_string(e.level)); break;
     case Field::message: w.value(e.message()); break;
+    case Field::upstream: w.value(e.upstream); break;
+    case Field::method: w.value(e.method); break;
+    case Field::path: w.value(e.path); break;
+    case Field::responded_ns: w.value(e.responded_ns); break;
+    case Field::response_written: w.value(e.response_written); break;
     case Field::text: w.value(e.text); break;
   }
 }
@@ -149,6 +166,11 @@ bool has_default_value(Field field, const Event& e) {
     case Field::lag_ns: return e.lag_ns == d.lag_ns;
     case Field::level: return e.level == d.level;
     case Field::message: return e.message_at == d.message_at;
+    case Field::upstream: return e.upstream.empty();
+    case Field::method: return e.method.empty();
+    case Field::path: return e.path.empty();
+    case Field::responded_ns: return e.responded_ns == d.responded_ns;
+    case Field::response_written: return e.response_written == d.response_written;
     case Field::text: return e.text.empty();
   }
   return true;
@@ -233,6 +255,11 @@ void read_field(Field field, const JsonValue& v, Event& e) {
     case Field::lag_ns: e.lag_ns = integer_of<std::int64_t>(v, key); break;
     case Field::level: e.level = enum_of<LogLevel>(v, key); break;
     case Field::message: break;  // needs "text", which may come later: see parse_event
+    case Field::upstream: e.upstream = string_of(v, key); break;
+    case Field::method: e.method = string_of(v, key); break;
+    case Field::path: e.path = string_of(v, key); break;
+    case Field::responded_ns: e.responded_ns = integer_of<std::int64_t>(v, key); break;
+    case Field::response_written: e.response_written = bool_of(v, key); break;
     case Field::text: e.text = string_of(v, key); break;
   }
 }
