@@ -646,7 +646,10 @@ void LoadGenerator::Loop::on_response_complete(std::size_t i, bool extra_bytes) 
   const std::int32_t pid = s.parser.worker_pid().value_or(0);
   s.served_before = true;
   if (status < 200 || status > 399) {
-    record_end(i, Outcome::fail, Reason::bad_status, true, status, pid);
+    const Reason reason = status == 502   ? Reason::bad_gateway
+                          : status == 504 ? Reason::gateway_timeout
+                                          : Reason::bad_status;
+    record_end(i, Outcome::fail, reason, true, status, pid);
   } else if (s.traffic == Traffic::held && s.parser.body_bytes() != config_.held.bytes) {
     record_end(i, Outcome::fail, Reason::wrong_body_size, true, status, pid);
   } else {
