@@ -169,7 +169,7 @@ TEST(ScenarioParser, UpstreamErrorsNameFileLineColumn) {
     return error_of("name: proxy\nupstreams:\n" + std::string(upstreams) + "steps: [{sleep: 1s}]\n");
   };
   EXPECT_EQ(with("  - {name: app, listen: 9001, dealy: 1s}\n"),
-            "s.yaml:3:32: unknown key 'dealy' in an upstream (known: name, listen, delay, keepalive_timeout, "
+            "s.yaml:3:31: unknown key 'dealy' in an upstream (known: name, listen, delay, keepalive_timeout, "
             "keepalive_requests, status, body_bytes)");
   EXPECT_EQ(with("  - {listen: 9001}\n"), "s.yaml:3:5: an upstream needs 'name'");
   EXPECT_EQ(with("  - {name: app}\n"), "s.yaml:3:5: upstream app needs 'listen' (PORT or HOST:PORT)");
@@ -180,13 +180,13 @@ TEST(ScenarioParser, UpstreamErrorsNameFileLineColumn) {
   EXPECT_EQ(with("  - {name: app, listen: \"localhost:80\"}\n"),
             "s.yaml:3:25: 'listen' must be on a numeric loopback address (127.0.0.0/8 or [::1]), got 'localhost:80'");
   EXPECT_EQ(with("  - {name: app, listen: 9001}\n  - {name: app, listen: 9002}\n"),
-            "s.yaml:4:11: two upstreams are named 'app'");
+            "s.yaml:4:12: two upstreams are named 'app'");
   EXPECT_EQ(with("  - {name: a, listen: 9001}\n  - {name: b, listen: \"127.0.0.1:9001\"}\n"),
             "s.yaml:4:23: upstreams a and b both listen on 127.0.0.1:9001");
   EXPECT_EQ(with("  - {name: app, listen: 9001, delay: 1.5s}\n").substr(0, 40),
-            "s.yaml:3:38: 'delay' must be a duration");
+            "s.yaml:3:38: 'delay' must be a duration:");
   EXPECT_EQ(with("  - {name: \"a b\", listen: 9001}\n"),
-            "s.yaml:3:11: an upstream's 'name' may hold only letters, digits, '_' and '-'");
+            "s.yaml:3:12: an upstream's 'name' may hold only letters, digits, '_' and '-'");
   EXPECT_EQ(error_of("name: proxy\nupstreams: {name: app}\nsteps: [{sleep: 1s}]\n"),
             "s.yaml:2:12: 'upstreams' must be a list of {name, listen, ...}");
 }

@@ -23,6 +23,7 @@
 namespace hotdeploy::harness {
 namespace {
 
+using namespace std::chrono_literals;
 using testing::Client;
 using testing::kWait;
 using testing::Response;
