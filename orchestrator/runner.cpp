@@ -16,6 +16,7 @@
 #include "harness/report/junit_xml.h"
 #include "harness/report/report_html.h"
 #include "harness/report/result_file.h"
+#include "harness/upstream/upstream_server.h"
 #include "orchestrator/environment_error.h"
 #include "orchestrator/free_port.h"
 #include "orchestrator/interrupt.h"
@@ -153,6 +154,25 @@ void sample_kernel_counters(const harness::RunIsolation& isolation, const harnes
   log.append(std::move(event));
 }
 
+// The scenario's upstreams, listening and serving before the target starts, so that its first
+// proxy_pass finds them. A listen address that cannot be bound (a port in use) ends the run as
+// an environment error naming the upstream and the address.
+std::vector<std::unique_ptr<harness::UpstreamServer>> start_upstreams(const Scenario& scenario,
+                                                                      const harness::RunClock& clock) {
+  std::vector<std::unique_ptr<harness::UpstreamServer>> servers;
+  for (const auto& config : scenario.upstreams) {
+    try {
+      servers.push_back(std::make_unique<harness::UpstreamServer>(config, clock));
+    } catch (const harness::UpstreamListenError& e) {
+      throw EnvironmentError(e.what());
+    }
+    servers.back()->start();
+    spdlog::info("upstream {} serving on {}:{} (delay {} ms, keepalive_timeout {} ms)", config.name, config.host,
+                 servers.back()->port(), config.delay_ns / 1'000'000, config.keepalive_timeout_ns / 1'000'000);
+  }
+  return servers;
+}
+
 }  // namespace
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
@@ -181,6 +201,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   harness::LoadConfig load_config = scenario.load;
   load_config.port = target.port();
   harness::LoadGenerator load(load_config, clock);
+  const auto upstreams = start_upstreams(scenario, clock);
   StepRunner step_runner(target, observer, clock, steps_log);
   std::atomic<std::size_t> steps_done{0};
   const ProgressFile progress(progress_path(result.run_dir), [&] {
@@ -229,14 +250,21 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
       sample_kernel_counters(options.isolation, clock, steps_log, "end");
     }
     if (stopped_because) spdlog::error("run stopped: {}", *stopped_because);
+    for (const auto& upstream : upstreams) upstream->stop();
     processes.end_all();
   }
   result.interrupted_by = interrupt_signal();
 
+  for (const auto& upstream : upstreams) {
+    if (!upstream->error().empty()) {
+      steps_log.append(run_error_event(clock, "upstream " + upstream->config().name + ": " + upstream->error()));
+    }
+  }
   std::vector<harness::EventLog> logs;
   logs.push_back(std::move(steps_log));
   logs.push_back(observer.take_events());
   logs.push_back(load.take_events());
+  for (const auto& upstream : upstreams) logs.push_back(upstream->take_events());
   const auto history = harness::History::merge(std::move(logs));
   {
     std::ofstream out(result.run_dir / "history.jsonl");

@@ -15,6 +15,7 @@
 #include "harness/judge/checks.h"
 #include "harness/judge/run_comparison.h"
 #include "harness/load/load_generator.h"
+#include "harness/upstream/upstream_server.h"
 
 namespace hotdeploy::orchestrator {
 
@@ -105,6 +106,9 @@ struct Scenario {
   std::string summary;
   TargetSpec target;
   harness::LoadConfig load;  // host and port are the runner's; the rest comes from `load:`
+  // Application servers the run starts before the target and stops after the load (`upstreams:`),
+  // each listening on its own loopback host:port in the run's network namespace.
+  std::vector<harness::UpstreamConfig> upstreams;
   std::vector<Step> steps;
   harness::Expectations expect;
   // `diff: {allow: [...]}`: the rules by which `hotdeploy diff` may leave this scenario's dropped

@@ -1,5 +1,7 @@
 #include "orchestrator/scenario_parser.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -723,11 +725,82 @@ void parse_steps(const Reader& r, const YAML::Node& node, const std::string& fil
   }
 }
 
+// `listen`: "PORT" (on 127.0.0.1), "HOST:PORT" or "[::1]:PORT", HOST a numeric loopback address.
+void parse_listen(const Reader& r, const YAML::Node& node, harness::UpstreamConfig& upstream) {
+  const std::string text = r.scalar(node, "listen");
+  std::string host = "127.0.0.1";
+  std::string port = text;
+  if (text.starts_with('[')) {
+    const auto close = text.find("]:");
+    if (close == std::string::npos) r.fail(node, "'listen' must be PORT, HOST:PORT or [::1]:PORT, got '" + text + "'");
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else if (const auto colon = text.rfind(':'); colon != std::string::npos) {
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  in_addr v4{};
+  in6_addr v6{};
+  const bool loopback = (inet_pton(AF_INET, host.c_str(), &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127) ||
+                        (inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6));
+  if (!loopback) {
+    r.fail(node, "'listen' must be on a numeric loopback address (127.0.0.0/8 or [::1]), got '" + text + "'");
+  }
+  const bool digits = !port.empty() && port.size() <= 5 &&
+                      std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits || std::stoi(port) < 1 || std::stoi(port) > 65535) {
+    r.fail(node, "'listen' needs a port from 1 to 65535, got '" + text + "'");
+  }
+  upstream.host = host;
+  upstream.port = static_cast<std::uint16_t>(std::stoi(port));
+}
+
+// `upstreams:`: a list of application servers (harness/upstream/upstream_server.h), each with a
+// unique name and a unique listen address.
+std::vector<harness::UpstreamConfig> parse_upstreams(const Reader& r, const YAML::Node& node) {
+  if (!node.IsSequence()) r.fail(node, "'upstreams' must be a list of {name, listen, ...}");
+  std::vector<harness::UpstreamConfig> upstreams;
+  for (const auto& item : node) {
+    r.check_keys(item, "an upstream",
+                 {"name", "listen", "delay", "keepalive_timeout", "keepalive_requests", "status", "body_bytes"});
+    harness::UpstreamConfig upstream;
+    if (!item["name"]) r.fail(item, "an upstream needs 'name'");
+    upstream.name = r.scalar(item["name"], "name");
+    const bool name_ok = !upstream.name.empty() && std::all_of(upstream.name.begin(), upstream.name.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    });
+    if (!name_ok) r.fail(item["name"], "an upstream's 'name' may hold only letters, digits, '_' and '-'");
+    if (!item["listen"]) r.fail(item, "upstream " + upstream.name + " needs 'listen' (PORT or HOST:PORT)");
+    parse_listen(r, item["listen"], upstream);
+    if (item["delay"]) upstream.delay_ns = r.duration(item["delay"], "delay").count() * 1'000'000;
+    if (item["keepalive_timeout"]) {
+      upstream.keepalive_timeout_ns = r.duration(item["keepalive_timeout"], "keepalive_timeout").count() * 1'000'000;
+    }
+    if (item["keepalive_requests"]) {
+      upstream.keepalive_requests =
+          static_cast<std::uint64_t>(r.integer(item["keepalive_requests"], "keepalive_requests", 0, 1'000'000'000));
+    }
+    if (item["status"]) upstream.status = static_cast<std::uint16_t>(r.integer(item["status"], "status", 200, 599));
+    if (item["body_bytes"]) {
+      upstream.body_bytes = static_cast<std::uint64_t>(r.integer(item["body_bytes"], "body_bytes", 0, 64LL << 20));
+    }
+    for (const auto& other : upstreams) {
+      if (other.name == upstream.name) r.fail(item["name"], "two upstreams are named '" + upstream.name + "'");
+      if (other.host == upstream.host && other.port == upstream.port) {
+        r.fail(item["listen"], "upstreams " + other.name + " and " + upstream.name + " both listen on " +
+                                   r.scalar(item["listen"], "listen"));
+      }
+    }
+    upstreams.push_back(std::move(upstream));
+  }
+  return upstreams;
+}
+
 harness::Expectations parse_expect(const Reader& r, const YAML::Node& node,
                                    const std::vector<harness::MixRequest>& requests) {
   r.check_keys(node, "expect",
                {"dropped", "retried", "switchover_ms", "ready_ms", "drain_ms", "blackout_ms", "connect_ms",
-                "served_by_at_end", "masters_at_end", "no_effect", "log"});
+                "served_by_at_end", "masters_at_end", "no_effect", "log", "upstream_answered_lost"});
   harness::Expectations expect;
   if (const auto dropped = node["dropped"]) parse_dropped(r, dropped, requests, expect);
   if (const auto retried = node["retried"])
@@ -745,6 +818,9 @@ harness::Expectations parse_expect(const Reader& r, const YAML::Node& node,
     if (n["max"]) expect.connect_ms_max_max = parse_ms_max(r, n["max"], "max");
   }
   if (const auto n = node["masters_at_end"]) expect.masters_at_end = r.integer(n, "masters_at_end", 0, 64);
+  if (const auto n = node["upstream_answered_lost"]) {
+    expect.upstream_answered_lost_max = r.integer(n, "upstream_answered_lost", 0, max_count);
+  }
   if (const auto no_effect = node["no_effect"]) {
     if (no_effect.IsSequence()) {
       std::vector<std::string> steps;
@@ -790,7 +866,7 @@ harness::DiffAllowances parse_diff(const Reader& r, const YAML::Node& node) {
 
 Scenario parse_root(const Reader& r, const YAML::Node& root, const std::string& file) {
   if (!root.IsMap()) r.fail(root, "a scenario must be a mapping with name, target, load, steps and expect");
-  r.check_keys(root, "the scenario", {"name", "summary", "target", "load", "steps", "expect", "diff"});
+  r.check_keys(root, "the scenario", {"name", "summary", "target", "load", "upstreams", "steps", "expect", "diff"});
   Scenario scenario;
   scenario.file = file;
   if (!root["name"]) r.fail(root, "missing 'name'");
@@ -809,6 +885,7 @@ Scenario parse_root(const Reader& r, const YAML::Node& root, const std::string& 
   if (root["summary"]) scenario.summary = r.scalar(root["summary"], "summary");
   if (root["target"]) scenario.target = parse_target(r, root["target"], file);
   if (root["load"]) scenario.load = parse_load(r, root["load"]);
+  if (root["upstreams"]) scenario.upstreams = parse_upstreams(r, root["upstreams"]);
   if (!root["steps"]) r.fail(root, "missing 'steps'");
   parse_steps(r, root["steps"], file, scenario.steps);
   for (const auto& item : root["steps"]) {

@@ -152,6 +152,64 @@ TEST(ScenarioParser, SysctlsTakeNetKeysOnlyAndNameWhereAnOtherKeyIs) {
             "s.yaml:3:19: sysctls must be a mapping");
 }
 
+TEST(ScenarioParser, ReadsUpstreamsWithTheirListenAddressesAndBehaviour) {
+  const auto scenario = parse_scenario_text(R"(
+name: proxy
+upstreams:
+  - {name: app, listen: 9001, delay: 200ms, keepalive_timeout: 2s, keepalive_requests: 100}
+  - {name: api, listen: "127.0.0.2:9001", status: 503, body_bytes: 1000}
+  - {name: v6, listen: "[::1]:9002", keepalive_timeout: 0ms}
+steps:
+  - sleep: 1s
+expect:
+  upstream_answered_lost: 3
+)",
+                                            "s.yaml");
+  ASSERT_EQ(scenario.upstreams.size(), 3u);
+  const auto& app = scenario.upstreams[0];
+  EXPECT_EQ(app.name, "app");
+  EXPECT_EQ(app.host, "127.0.0.1");
+  EXPECT_EQ(app.port, 9001);
+  EXPECT_EQ(app.delay_ns, 200'000'000);
+  EXPECT_EQ(app.keepalive_timeout_ns, 2'000'000'000);
+  EXPECT_EQ(app.keepalive_requests, 100u);
+  EXPECT_EQ(scenario.upstreams[1].host, "127.0.0.2");
+  EXPECT_EQ(scenario.upstreams[1].status, 503);
+  EXPECT_EQ(scenario.upstreams[1].body_bytes, 1000u);
+  EXPECT_EQ(scenario.upstreams[2].host, "::1");
+  EXPECT_EQ(scenario.upstreams[2].port, 9002);
+  EXPECT_EQ(scenario.upstreams[2].keepalive_timeout_ns, 0);
+  EXPECT_EQ(scenario.expect.upstream_answered_lost_max, 3u);
+  EXPECT_EQ(parse_scenario_text("name: plain\nsteps: [{sleep: 1s}]\n", "s.yaml").expect.upstream_answered_lost_max, 0u);
+}
+
+TEST(ScenarioParser, UpstreamErrorsNameFileLineColumn) {
+  const auto with = [](std::string_view upstreams) {
+    return error_of("name: proxy\nupstreams:\n" + std::string(upstreams) + "steps: [{sleep: 1s}]\n");
+  };
+  EXPECT_EQ(with("  - {name: app, listen: 9001, dealy: 1s}\n"),
+            "s.yaml:3:31: unknown key 'dealy' in an upstream (known: name, listen, delay, keepalive_timeout, "
+            "keepalive_requests, status, body_bytes)");
+  EXPECT_EQ(with("  - {listen: 9001}\n"), "s.yaml:3:5: an upstream needs 'name'");
+  EXPECT_EQ(with("  - {name: app}\n"), "s.yaml:3:5: upstream app needs 'listen' (PORT or HOST:PORT)");
+  EXPECT_EQ(with("  - {name: app, listen: \"10.0.0.1:80\"}\n"),
+            "s.yaml:3:25: 'listen' must be on a numeric loopback address (127.0.0.0/8 or [::1]), got '10.0.0.1:80'");
+  EXPECT_EQ(with("  - {name: app, listen: 70000}\n"),
+            "s.yaml:3:25: 'listen' needs a port from 1 to 65535, got '70000'");
+  EXPECT_EQ(with("  - {name: app, listen: \"localhost:80\"}\n"),
+            "s.yaml:3:25: 'listen' must be on a numeric loopback address (127.0.0.0/8 or [::1]), got 'localhost:80'");
+  EXPECT_EQ(with("  - {name: app, listen: 9001}\n  - {name: app, listen: 9002}\n"),
+            "s.yaml:4:12: two upstreams are named 'app'");
+  EXPECT_EQ(with("  - {name: a, listen: 9001}\n  - {name: b, listen: \"127.0.0.1:9001\"}\n"),
+            "s.yaml:4:23: upstreams a and b both listen on 127.0.0.1:9001");
+  EXPECT_EQ(with("  - {name: app, listen: 9001, delay: 1.5s}\n").substr(0, 40),
+            "s.yaml:3:38: 'delay' must be a duration:");
+  EXPECT_EQ(with("  - {name: \"a b\", listen: 9001}\n"),
+            "s.yaml:3:12: an upstream's 'name' may hold only letters, digits, '_' and '-'");
+  EXPECT_EQ(error_of("name: proxy\nupstreams: {name: app}\nsteps: [{sleep: 1s}]\n"),
+            "s.yaml:2:12: 'upstreams' must be a list of {name, listen, ...}");
+}
+
 TEST(ScenarioParser, UnknownStepKindIsAnError) {
   EXPECT_EQ(
       error_of("name: x\nsteps:\n  - signl: {send: USR2}\n"),

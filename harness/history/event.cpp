@@ -12,8 +12,8 @@ namespace {
 constexpr std::array<std::string_view, 16> kEventTypeNames = {
     "request_sent",   "request_ended", "step_started",    "signal_sent",  "binary_swapped", "wait_satisfied",
     "wait_timed_out", "no_effect",     "run_error",       "process_born", "process_exited", "pid_file_changed",
-    "log_line",       "steps_ended",   "kernel_counters", "exec_ended"};
-static_assert(kEventTypeNames.size() == static_cast<std::size_t>(EventType::exec_ended) + 1);
+    "log_line",       "steps_ended",   "kernel_counters", "exec_ended",   "upstream_request"};
+static_assert(kEventTypeNames.size() == static_cast<std::size_t>(EventType::upstream_request) + 1);
 
 constexpr std::array<std::string_view, 4> kOutcomeNames = {"none", "ok", "fail", "info"};
 static_assert(kOutcomeNames.size() == static_cast<std::size_t>(Outcome::info) + 1);

@@ -40,6 +40,11 @@ enum class EventType : std::uint8_t {
   // source orchestrator: the command of an `exec` step ended: its pid, exit_code (-1 when it was
   // killed at its timeout), duration_ns and output; `text` is the command as written
   exec_ended,
+  // source upstream: an application server the run started (harness/upstream) received one request
+  // and answered it, or lost its connection first; `upstream`, `method`, `path`, the
+  // X-Hotdeploy-Request id as `request_id` (0 when absent), its own `connection_id`, `status` sent,
+  // `bytes` of request body read, `responded_ns` and `response_written`
+  upstream_request,
 };
 
 // How a request attempt ended: ok (served as expected), fail (definitely not served),
@@ -62,9 +67,8 @@ enum class Reason : std::uint8_t {
   load_stopped,             // info: still outstanding when the load generator's drain time ran out
   first_byte_timeout,       // info: no response byte within LoadConfig::first_byte_timeout of sending
   wrong_body_size,          // fail: complete response whose body is not the size asked for (held)
-  bad_gateway,              // info: a 502 the request did not expect (the proxy got no valid answer upstream,
-                            // which may or may not have acted on the request)
-  gateway_timeout,          // info: a 504 the request did not expect (the upstream did not answer in time)
+  bad_gateway,              // fail: status 502, a proxy that could not get a response from its upstream
+  gateway_timeout,          // fail: status 504, a proxy whose upstream did not answer in time
 };
 
 enum class ProcessRole : std::uint8_t { none, master, worker };
@@ -140,6 +144,14 @@ struct Event {
   PidFileState pid_file_state = PidFileState::none;
   // kernel_counters: counter name as nstat spells it ("TcpExtListenOverflows") -> value
   std::map<std::string, std::int64_t> counters;
+  // upstream_request: the upstream's name (scenario `upstreams:`), the request's method and target
+  // as sent, when the response was written in full (or the connection ended before), and whether
+  // it was; t_ns is when the whole request had been read
+  std::string upstream;
+  std::string method;
+  std::string path;
+  std::int64_t responded_ns = 0;
+  bool response_written = false;
   // request_sent, request_ended: the request's name in the load's mix (`load: requests`); empty
   // for hotdeploy's own GET /, /held and POST /echo
   std::string name;

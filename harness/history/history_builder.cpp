@@ -78,6 +78,27 @@ HistoryBuilder& HistoryBuilder::ended_only(std::uint64_t id, Outcome outcome, Re
   return *this;
 }
 
+HistoryBuilder& HistoryBuilder::with_status(std::uint16_t status) {
+  Event& e = events_.back();
+  e.status = status;
+  e.bytes = kOkResponseBytes;
+  return *this;
+}
+
+HistoryBuilder& HistoryBuilder::upstream_request(std::string name, std::uint32_t connection_id,
+                                                 std::uint64_t request_id, bool written, double responded_ms) {
+  Event& e = add(EventType::upstream_request);
+  e.upstream = std::move(name);
+  e.connection_id = connection_id;
+  e.request_id = request_id;
+  e.method = "GET";
+  e.path = "/";
+  e.status = 200;
+  e.responded_ns = static_cast<std::int64_t>(responded_ms * 1e6);
+  e.response_written = written;
+  return *this;
+}
+
 HistoryBuilder& HistoryBuilder::exited(std::int32_t pid, std::int32_t parent_pid, ProcessRole role,
                                        std::int32_t generation) {
   Event& e = add(EventType::process_exited);

@@ -32,6 +32,12 @@ class HistoryBuilder {
   HistoryBuilder& sent_only(std::uint64_t id, std::uint8_t attempt = 1);
   HistoryBuilder& ended_only(std::uint64_t id, Outcome outcome, Reason reason, std::uint8_t attempt = 1,
                              std::int32_t pid = 0, double latency_ms = 0);
+  // The last request_ended added got a whole response of this status (a 502 from a proxy).
+  HistoryBuilder& with_status(std::uint16_t status);
+  // upstream_request: upstream `name` read request `request_id` (0: no X-Hotdeploy-Request) on
+  // its connection, and wrote its response (status 200) in full at responded_ms, or did not.
+  HistoryBuilder& upstream_request(std::string name, std::uint32_t connection_id, std::uint64_t request_id,
+                                   bool written, double responded_ms);
   HistoryBuilder& exited(std::int32_t pid, std::int32_t parent_pid, ProcessRole role, std::int32_t generation);
   // How the observer knew of the last process_born or process_exited added, and, for a birth,
   // its lag bound.

@@ -46,12 +46,18 @@ enum class Field : std::uint8_t {
   name,
   duration_ns,
   output,
+  upstream,
+  method,
+  path,
+  responded_ns,
+  response_written,
   text,
 };
-constexpr std::array<std::string_view, 27> kFieldNames = {
+constexpr std::array<std::string_view, 32> kFieldNames = {
     "request_id", "connection_id", "attempt", "kind", "reused", "outcome", "reason", "status", "bytes",
     "latency_ns", "connect_ns", "pid", "parent_pid", "generation", "role", "exit_code", "seen", "lag_ns",
-    "signal", "file", "state", "level", "message", "name", "duration_ns", "output", "text"};
+    "signal", "file", "state", "level", "message", "name", "duration_ns", "output", "upstream", "method",
+    "path", "responded_ns", "response_written", "text"};
 static_assert(kFieldNames.size() == static_cast<std::size_t>(Field::text) + 1);
 
 // Each of an event's kernel counters is written as its own key, this prefix + its name.
@@ -93,6 +99,9 @@ FieldSet applicable(EventType type) {
                     Field::text);
     case EventType::pid_file_changed: return set_of(Field::pid, Field::pid_file, Field::pid_file_state, Field::text);
     case EventType::log_line: return set_of(Field::pid, Field::level, Field::message, Field::text);
+    case EventType::upstream_request:
+      return set_of(Field::upstream, Field::connection_id, Field::request_id, Field::method, Field::path, Field::status,
+                    Field::bytes, Field::responded_ns, Field::response_written);
   }
   return 0;
 }
@@ -102,7 +111,8 @@ bool text_always_written(EventType type) {
     case EventType::request_sent:
     case EventType::request_ended:
     case EventType::process_born:
-    case EventType::process_exited: return false;
+    case EventType::process_exited:
+    case EventType::upstream_request: return false;
     default: return true;
   }
 }
@@ -136,6 +146,11 @@ void write_field(JsonWriter& w, Field field, const Event& e) {
     case Field::name: w.value(e.name); break;
     case Field::duration_ns: w.value(e.duration_ns); break;
     case Field::output: w.value(e.output); break;
+    case Field::upstream: w.value(e.upstream); break;
+    case Field::method: w.value(e.method); break;
+    case Field::path: w.value(e.path); break;
+    case Field::responded_ns: w.value(e.responded_ns); break;
+    case Field::response_written: w.value(e.response_written); break;
     case Field::text: w.value(e.text); break;
   }
 }
@@ -169,6 +184,31 @@ bool has_default_value(Field field, const Event& e) {
     case Field::name: return e.name.empty();
     case Field::duration_ns: return e.duration_ns == kDefault.duration_ns;
     case Field::output: return e.output.empty();
+    case Field::request_id: return e.request_id == kDefault.request_id;
+    case Field::connection_id: return e.connection_id == kDefault.connection_id;
+    case Field::attempt: return e.attempt == kDefault.attempt;
+    case Field::kind: return e.kind == kDefault.kind;
+    case Field::reused: return e.reused == kDefault.reused;
+    case Field::outcome: return e.outcome == kDefault.outcome;
+    case Field::reason: return e.reason == kDefault.reason;
+    case Field::status: return e.status == kDefault.status;
+    case Field::bytes: return e.bytes == kDefault.bytes;
+    case Field::latency_ns: return e.latency_ns == kDefault.latency_ns;
+    case Field::connect_ns: return e.connect_ns == kDefault.connect_ns;
+    case Field::pid: return e.pid == kDefault.pid;
+    case Field::parent_pid: return e.parent_pid == kDefault.parent_pid;
+    case Field::generation: return e.generation == kDefault.generation;
+    case Field::role: return e.role == kDefault.role;
+    case Field::exit_code: return e.exit_code == kDefault.exit_code;
+    case Field::seen: return e.seen == kDefault.seen;
+    case Field::lag_ns: return e.lag_ns == kDefault.lag_ns;
+    case Field::level: return e.level == kDefault.level;
+    case Field::message: return e.message_at == kDefault.message_at;
+    case Field::upstream: return e.upstream.empty();
+    case Field::method: return e.methokDefault.empty();
+    case Field::path: return e.path.empty();
+    case Field::responded_ns: return e.responded_ns == kDefault.responded_ns;
+    case Field::response_written: return e.response_written == kDefault.response_written;
     case Field::text: return e.text.empty();
   }
   return true;
@@ -261,6 +301,11 @@ void read_field(Field field, const JsonValue& v, Event& e) {
     case Field::name: e.name = string_of(v, key); break;
     case Field::duration_ns: e.duration_ns = integer_of<std::int64_t>(v, key); break;
     case Field::output: e.output = string_of(v, key); break;
+    case Field::upstream: e.upstream = string_of(v, key); break;
+    case Field::method: e.method = string_of(v, key); break;
+    case Field::path: e.path = string_of(v, key); break;
+    case Field::responded_ns: e.responded_ns = integer_of<std::int64_t>(v, key); break;
+    case Field::response_written: e.response_written = bool_of(v, key); break;
     case Field::text: e.text = string_of(v, key); break;
   }
 }

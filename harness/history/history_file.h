@@ -15,6 +15,8 @@
 //   process_exited             pid parent_pid generation role exit_code [seen] [text]
 //   pid_file_changed           pid [file] [state] text
 //   log_line                   pid level message text
+//   upstream_request           upstream connection_id request_id method path status bytes responded_ns
+//                              response_written [text]
 //
 // Enum values are written by name (event.h's to_string). Bracketed fields are left out when
 // they hold their default (reason none, seen "directly", lag_ns 0, connect_ns 0, no signal,

@@ -153,7 +153,7 @@ std::vector<Event> one_of_each() {
   {
     Event& e = add(EventType::request_ended);
     e.request_id = 8;
-    e.outcome = Outcome::info;
+    e.outcome = Outcome::fail;
     e.reason = Reason::bad_gateway;
     e.status = 502;
     e.name = "checkout";
@@ -165,6 +165,18 @@ std::vector<Event> one_of_each() {
     e.duration_ns = 12'345'678;
     e.output = "line one\nline \"two\"\n";
     e.text = "nginx -s reload";
+  }
+  {
+    Event& e = add(EventType::upstream_request);
+    e.upstream = "app";
+    e.connection_id = 3;
+    e.request_id = 41;
+    e.method = "POST";
+    e.path = "/orders?id=\"1\"";
+    e.status = 200;
+    e.bytes = 12;
+    e.responded_ns = e.t_ns + 5'000'000;
+    e.response_written = true;
   }
   add(EventType::request_ended).t_ns = events.back().t_ns;  // equal timestamps are kept in order
   return events;
@@ -250,6 +262,23 @@ TEST(HistoryFileTest, KernelCountersAreOneKeyEachAfterTheFields) {
   const std::string text = to_jsonl(History::from_events({e}));
   EXPECT_EQ(text, R"({"i":0,"t_ns":9,"type":"kernel_counters","text":"start",)"
                   R"("kernel.TcpExtListenOverflows":0,"kernel.TcpOutRsts":3})"
+                  "\n");
+  EXPECT_EQ(from_jsonl(text).events()[0], e);
+}
+
+TEST(HistoryFileTest, UpstreamRequestsCarryTheirUpstreamMethodPathAndResponse) {
+  Event e;
+  e.t_ns = 9;
+  e.type = EventType::upstream_request;
+  e.upstream = "app";
+  e.connection_id = 2;
+  e.method = "GET";
+  e.path = "/";
+  e.status = 400;
+  e.responded_ns = 11;
+  const std::string text = to_jsonl(History::from_events({e}));
+  EXPECT_EQ(text, R"({"i":0,"t_ns":9,"type":"upstream_request","request_id":0,"connection_id":2,"status":400,)"
+                  R"("bytes":0,"upstream":"app","method":"GET","path":"/","responded_ns":11,"response_written":false})"
                   "\n");
   EXPECT_EQ(from_jsonl(text).events()[0], e);
 }

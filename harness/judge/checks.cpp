@@ -427,6 +427,50 @@ void note_inferred_processes(const JudgeInputs& in, std::vector<Check>& checks) 
 
 }  // namespace
 
+Check check_upstream_answered(const Metrics& metrics, const Expectations& expect) {
+  const UpstreamJoin& join = metrics.upstream;
+  Check c{"upstream_answered", Verdict::pass, {}};
+  std::uint64_t answered = 0;
+  std::array<std::uint64_t, kClientResults> then{};
+  for (const UpstreamCounts& u : join.upstreams) {
+    answered += u.answered;
+    for (std::size_t i = 0; i < kClientResults; ++i) then[i] += u.answered_then[i];
+  }
+  const auto count = [](std::uint64_t n, std::string_view what) { return std::to_string(n) + " " + std::string(what); };
+  if (!join.joinable) {
+    c.verdict = Verdict::unknown;
+    c.detail = count(answered, "request(s) answered upstream") +
+               ", none with an X-Hotdeploy-Request id: the client's record cannot be joined to them";
+    return c;
+  }
+  const auto n = [&](ClientResult r) { return then[static_cast<std::size_t>(r)]; };
+  if (join.answered_lost > expect.upstream_answered_lost_max) {
+    c.verdict = Verdict::fail;
+    c.detail = count(join.answered_lost, "request(s) answered upstream did not end ok at the client") + " (max " +
+               std::to_string(expect.upstream_answered_lost_max) + "; by upstream record: 502 " +
+               std::to_string(n(ClientResult::bad_gateway)) + ", 504 " +
+               std::to_string(n(ClientResult::gateway_timeout)) + ", other status " +
+               std::to_string(n(ClientResult::other_status)) + ", nothing " + std::to_string(n(ClientResult::nothing)) +
+               ")";
+    for (std::size_t i = 0; i < join.lost_listed.size(); ++i) c.detail += (i == 0 ? ": " : "; ") + join.lost_listed[i];
+    if (join.answered_lost > join.lost_listed.size()) c.detail += "; ...";
+  } else {
+    c.detail = count(n(ClientResult::ok), "of") + " " + count(answered, "answered upstream ended ok at the client");
+    if (join.answered_lost > 0) {
+      c.detail += "; " + count(join.answered_lost, "did not (allowed ") +
+                  std::to_string(expect.upstream_answered_lost_max) + ")";
+      for (std::size_t i = 0; i < join.lost_listed.size(); ++i)
+        c.detail += (i == 0 ? ": " : "; ") + join.lost_listed[i];
+    }
+  }
+  const auto bad_gateway = join.not_received[static_cast<std::size_t>(ClientResult::bad_gateway)];
+  const auto gateway_timeout = join.not_received[static_cast<std::size_t>(ClientResult::gateway_timeout)];
+  if (bad_gateway + gateway_timeout > 0) {
+    c.detail += "; reached no upstream: " + count(bad_gateway, "502") + ", " + count(gateway_timeout, "504");
+  }
+  return c;
+}
+
 Judgement judge(const History& full_history, const Expectations& expect) {
   const JudgeInputs inputs = JudgeInputs::from(full_history);
   // Every check below but served_by_at_end looks only at non-client events.
@@ -448,6 +492,7 @@ Judgement judge(const History& full_history, const Expectations& expect) {
   if (!expect.log_contains.empty() || !expect.log_not_contains.empty()) j.checks.push_back(check_log(history, expect));
   if (expect.masters_at_end) j.checks.push_back(check_masters_at_end(j.metrics, *expect.masters_at_end));
   if (expect.no_effect_count || expect.no_effect_steps) j.checks.push_back(check_no_effect(history, expect));
+  if (!j.metrics.upstream.empty()) j.checks.push_back(check_upstream_answered(j.metrics, expect));
   j.checks.push_back(check_run_errors(history));
   note_inferred_processes(inputs, j.checks);
   for (const Check& c : j.checks) j.verdict = combine(j.verdict, c.verdict);

@@ -61,6 +61,9 @@ struct Expectations {
   // the text of a different no_effect event, and there must be no other.
   std::optional<std::uint64_t> no_effect_count;
   std::optional<std::vector<std::string>> no_effect_steps;
+  // Requests an upstream of the run answered in full that did not end ok at the client (a 502,
+  // a 504, a reset, a timeout): at most this many (upstream_join.h).
+  std::uint64_t upstream_answered_lost_max = 0;
 };
 
 struct Judgement {
@@ -145,6 +148,12 @@ struct EndWindow {
 [[nodiscard]] Check check_masters_at_end(const Metrics& metrics, std::uint64_t expected);
 // "no_effect": the no_effect events match no_effect_count or no_effect_steps.
 [[nodiscard]] Check check_no_effect(const History& history, const Expectations& expect);
+
+// "upstream_answered": every request an upstream of the run answered in full ended ok at the
+// client, but for at most upstream_answered_lost_max; the detail counts the lost ones by what the
+// client got and names the first (upstream_join.h), and counts the 502s and 504s that reached no
+// upstream. Unknown when no upstream record carries a request id (nothing could be joined).
+[[nodiscard]] Check check_upstream_answered(const Metrics& metrics, const Expectations& expect);
 
 // Why pattern is not a valid ECMAScript regular expression, or nullopt if it is: for a scenario
 // parser to reject a bad log pattern up front.

@@ -13,6 +13,8 @@ JudgeInputs JudgeInputs::from(const History& history) {
       const bool timeout = e.reason == Reason::connect_timeout || e.reason == Reason::first_byte_timeout ||
                            e.reason == Reason::response_timeout;
       if (timeout && !e.text.empty()) in.timeout_texts.emplace(e.reason, e.text);
+    } else if (e.type == EventType::upstream_request) {
+      in.upstream.push_back(e);
     } else {
       process.push_back(e);
     }

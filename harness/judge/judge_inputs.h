@@ -23,7 +23,8 @@ struct ConnectSample {
 };
 
 struct JudgeInputs {
-  History process;                      // every event except request_sent / request_ended, in order
+  History process;                      // every event but request_sent, request_ended, upstream_request
+  std::vector<Event> upstream;          // the upstream_request events, in order
   Generations generations;              // of process
   std::vector<RequestRow> rows;         // in request_id order; RequestRow::generation set for ok rows
   RequestNames names;                   // what RequestRow::name indexes

@@ -142,6 +142,7 @@ Metrics compute_metrics(const JudgeInputs& in) {
   const std::vector<RequestRow>& rows = in.rows;
   const Generations& generations = in.generations;
   Metrics m;
+  m.upstream = join_upstreams(in.upstream, rows);
   if (history.empty() && rows.empty()) return m;  // an empty history
 
   // Phase boundaries: one phase before the first signal, one after each.

@@ -27,6 +27,7 @@
 
 #include "harness/history/history.h"
 #include "harness/judge/transition_metrics.h"
+#include "harness/judge/upstream_join.h"
 
 namespace hotdeploy::harness {
 
@@ -111,6 +112,8 @@ struct Metrics {
   std::uint64_t kernel_samples = 0;  // kernel_counters events; 0: the run did not read the kernel's counters
   // counter name -> rise from the first sample to the last
   std::map<std::string, std::int64_t> kernel_deltas;
+  // The upstreams' record joined to the client's; empty when the run started no upstream.
+  UpstreamJoin upstream;
 
   friend bool operator==(const Metrics&, const Metrics&) = default;
 };

@@ -47,6 +47,7 @@ void apply(RequestRow& r, const Event& e, std::uint16_t name) {
     r.end_ns = e.t_ns;
     r.latency_ns = e.latency_ns;
     r.pid = e.pid;
+    r.status = e.status;
   }
   if (e.attempt == 2 && e.outcome == Outcome::ok) r.retry_ok = true;
 }
@@ -57,6 +58,7 @@ void finish_row(RequestRow& r) {
     r.reason = Reason::none;
     r.end_ns = kNotEnded;
     r.pid = 0;
+    r.status = 0;
     return;
   }
   if (r.last_sent_attempt != r.last_ended_attempt) r.final_sent_ns = kNotEnded;

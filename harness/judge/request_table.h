@@ -29,6 +29,7 @@ struct RequestRow {
   std::int64_t final_sent_ns = kNotEnded;  // the final attempt's request_sent; kNotEnded if it has none
   Outcome outcome = Outcome::none;         // none if it never ended
   Reason reason = Reason::none;
+  std::uint16_t status = 0;  // of the final attempt's response, 0 when it had none
   RequestKind kind = RequestKind::get;
   std::uint8_t last_sent_attempt = 0;
   std::uint8_t last_ended_attempt = 0;

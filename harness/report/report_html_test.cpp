@@ -415,6 +415,45 @@ TEST(ReportHtmlTest, KernelCounterStripShowsOnlyTheCountersThatMovedPerPhase) {
             "<tr><td>HUP</td><td class=\"num\">7</td></tr>\n");
 }
 
+TEST(ReportHtmlTest, UpstreamTableShowsTheUpstreamsSideNextToTheClients) {
+  const History history = HistoryBuilder{}
+                              .master(100, 1)
+                              .worker(101, 100, 1)
+                              .at_ms(10)
+                              .upstream_request("app", 1, 1, true, 11)
+                              .at_ms(12)
+                              .ok(1, 101)
+                              .at_ms(20)
+                              .upstream_request("app", 1, 2, true, 21)
+                              .at_ms(22)
+                              .request(2, Outcome::fail, Reason::bad_gateway, 101)
+                              .with_status(502)
+                              .at_ms(30)
+                              .request(3, Outcome::fail, Reason::bad_gateway, 101)
+                              .with_status(502)
+                              .build();
+  const std::string html = render("proxy", history);
+  const auto from = html.find("<table id=\"upstreams\">");
+  ASSERT_NE(from, std::string::npos) << html;
+  const std::string table = html.substr(from, html.find("</table>", from) - from);
+  EXPECT_NE(table.find("<tr><td>app</td><td class=\"num\">2</td><td class=\"num\">2</td><td class=\"num\">0</td>"
+                       "<td class=\"num\">1</td><td class=\"num\">1</td><td class=\"num\">0</td>"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find("<tr><td>reached no upstream</td><td class=\"num\">—</td><td class=\"num\">—</td><td "
+                       "class=\"num\">—</td><td class=\"num\">0</td><td class=\"num\">1</td>"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(html.find("<li>request 2 (get GET /): app answered 200 on its connection 1 at 21.0 ms; the client got "
+                      "502</li>"),
+            std::string::npos);
+}
+
+TEST(ReportHtmlTest, NoUpstreamTableWithoutUpstreams) {
+  EXPECT_EQ(render("plain", HistoryBuilder{}.master(100, 1).at_ms(1).ok(1, 5).build()).find("id=\"upstreams\""),
+            std::string::npos);
+}
+
 TEST(ReportHtmlTest, KernelCountersNotReadSayWhy) {
   const History history = HistoryBuilder{}.master(100, 1).build();
   std::ostringstream out;

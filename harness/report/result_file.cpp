@@ -1,5 +1,6 @@
 #include "harness/report/result_file.h"
 
+#include <array>
 #include <map>
 #include <optional>
 #include <ostream>
@@ -70,6 +71,40 @@ void connect(JsonWriter& w, const ConnectSummary& c) {
   w.end_object();
 }
 
+// What the client got, one key per ClientResult.
+void client_results(JsonWriter& w, std::string_view key, const std::array<std::uint64_t, kClientResults>& counts) {
+  w.key(key);
+  w.begin_object();
+  for (std::size_t i = 0; i < kClientResults; ++i) w.member(to_string(static_cast<ClientResult>(i)), counts[i]);
+  w.end_object();
+}
+
+void upstreams(JsonWriter& w, const UpstreamJoin& join) {
+  w.key("upstreams");
+  w.begin_object();
+  w.member("answered_lost", join.answered_lost);
+  w.key("lost");
+  w.begin_array();
+  for (const std::string& text : join.lost_listed) w.value(text);
+  w.end_array();
+  client_results(w, "not_received", join.not_received);
+  w.key("by_upstream");
+  w.begin_array();
+  for (const UpstreamCounts& u : join.upstreams) {
+    w.begin_object();
+    w.member("name", u.name);
+    w.member("received", u.received);
+    w.member("answered", u.answered);
+    w.member("unanswered", u.unanswered);
+    client_results(w, "answered_then", u.answered_then);
+    w.member("no_request_id", u.no_request_id);
+    w.member("unknown_request", u.unknown_request);
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+}
+
 }  // namespace
 
 std::string kernel_counters_missing(const RunSubject& subject) {
@@ -136,6 +171,7 @@ void write_result_json(std::string_view scenario, const RunSubject& subject, con
   optional_number(w, "birth_lag_p99_ms", m.observer.birth_lag_p99_ms);
   optional_number(w, "birth_lag_max_ms", m.observer.birth_lag_max_ms);
   w.end_object();
+  if (!m.upstream.empty()) upstreams(w, m.upstream);
   latency(w, m.latency);
   w.key("by_name");
   w.begin_object();

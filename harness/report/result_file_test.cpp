@@ -232,6 +232,62 @@ TEST(ResultFileTest, MissingSwitchoverIsNullAndEmptyCollectionsStayValid) {
 )");
 }
 
+TEST(ResultFileTest, UpstreamsCarryTheJoinAfterTheObserver) {
+  Judgement j{Verdict::fail, {}, {}};
+  UpstreamCounts app;
+  app.name = "app";
+  app.received = 4;
+  app.answered = 3;
+  app.unanswered = 1;
+  app.answered_then = {2, 1, 0, 0, 0};
+  app.no_request_id = 0;
+  app.unknown_request = 0;
+  j.metrics.upstream.upstreams.push_back(app);
+  j.metrics.upstream.answered_lost = 1;
+  j.metrics.upstream.lost_listed = {
+      "request 2 (get GET /): app answered 200 on its connection 1 at 21.0 ms; the "
+      "client got 502"};
+  j.metrics.upstream.not_received = {5, 1, 0, 0, 0};
+  j.metrics.upstream.joinable = true;
+  std::ostringstream out;
+  write_result_json("proxy", RunSubject{}, j, out);
+  const std::string text = out.str();
+  const auto from = text.find("    \"upstreams\": {");
+  ASSERT_NE(from, std::string::npos) << text;
+  EXPECT_LT(text.find("\"observer\""), from);
+  EXPECT_EQ(text.substr(from, text.find("    \"latency_ms\"", from) - from), R"(    "upstreams": {
+      "answered_lost": 1,
+      "lost": [
+        "request 2 (get GET /): app answered 200 on its connection 1 at 21.0 ms; the client got 502"
+      ],
+      "not_received": {
+        "ok": 5,
+        "bad_gateway": 1,
+        "gateway_timeout": 0,
+        "other_status": 0,
+        "nothing": 0
+      },
+      "by_upstream": [
+        {
+          "name": "app",
+          "received": 4,
+          "answered": 3,
+          "unanswered": 1,
+          "answered_then": {
+            "ok": 2,
+            "bad_gateway": 1,
+            "gateway_timeout": 0,
+            "other_status": 0,
+            "nothing": 0
+          },
+          "no_request_id": 0,
+          "unknown_request": 0
+        }
+      ]
+    },
+)");
+}
+
 TEST(ResultFileTest, IsolationMembersCloseTheObjectAndDescribeSaysWhyNone) {
   const Judgement j{Verdict::pass, {}, {}};
   const RunIsolation none{"none", "PID namespace: Operation not permitted; user namespace: No space left on device",
