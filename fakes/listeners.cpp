@@ -12,7 +12,6 @@
 namespace hotdeploy::fakes {
 namespace {
 
-constexpr int listen_backlog = 511;
 constexpr int bind_tries = 5;
 constexpr auto bind_retry_delay = std::chrono::milliseconds(500);
 
@@ -40,14 +39,14 @@ struct Candidate {
   bool taken = false;
 };
 
-int take_matching(std::vector<Candidate>& pool, const ListenAddress& address) {
+const ListeningSocket* take_matching(std::vector<Candidate>& pool, const ListenAddress& address) {
   for (Candidate& candidate : pool) {
     if (!candidate.taken && candidate.socket.address == address) {
       candidate.taken = true;
-      return candidate.socket.fd;
+      return &candidate.socket;
     }
   }
-  return -1;
+  return nullptr;
 }
 
 }  // namespace
@@ -62,7 +61,8 @@ bool Listeners::open(const Config& config, std::vector<int> inherited, Listeners
       continue;
     }
     ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-    pool.push_back({{ListenAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&storage), length), fd, false, -1}});
+    pool.push_back({{ListenAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&storage), length), fd, false, -1,
+                     kDefaultListenBacklog}});
   }
   if (previous != nullptr) {
     for (const ListeningSocket& socket : previous->sockets_) pool.push_back({socket});
@@ -70,12 +70,16 @@ bool Listeners::open(const Config& config, std::vector<int> inherited, Listeners
 
   std::vector<ListeningSocket> wanted;
   std::vector<bool> bound_here;
+  std::vector<int> backlog_changed;  // indexes into wanted
   for (const ListenDirective& listen : config.listens) {
     const int clones = listen.reuseport ? std::max(1, config.worker_processes) : 1;
     for (int slot = 0; slot < clones; ++slot) {
-      int fd = take_matching(pool, listen.address);
-      wanted.push_back({listen.address, fd, listen.reuseport, listen.reuseport ? slot : -1});
-      bound_here.push_back(fd < 0);
+      const ListeningSocket* reused = take_matching(pool, listen.address);
+      if (reused != nullptr && reused->backlog != listen.backlog)
+        backlog_changed.push_back(static_cast<int>(wanted.size()));
+      wanted.push_back({listen.address, reused != nullptr ? reused->fd : -1, listen.reuseport,
+                        listen.reuseport ? slot : -1, listen.backlog});
+      bound_here.push_back(reused == nullptr);
     }
   }
 
@@ -91,7 +95,7 @@ bool Listeners::open(const Config& config, std::vector<int> inherited, Listeners
     for (ListeningSocket& socket : wanted) {
       if (socket.fd >= 0) continue;
       bool address_in_use = false;
-      socket.fd = bind_one(socket.address, socket.reuseport, log, address_in_use);
+      socket.fd = bind_one(socket, log, address_in_use);
       if (socket.fd >= 0) continue;
       if (!address_in_use) {
         close_bound_here();
@@ -109,6 +113,14 @@ bool Listeners::open(const Config& config, std::vector<int> inherited, Listeners
     return false;
   }
 
+  for (int i : backlog_changed) {
+    const ListeningSocket& socket = wanted[static_cast<size_t>(i)];
+    if (::listen(socket.fd, socket.backlog) == -1) {
+      log.log_errno(
+          LogLevel::alert, errno,
+          "listen() to " + socket.address.text() + ", backlog " + std::to_string(socket.backlog) + " failed, ignored");
+    }
+  }
   for (const Candidate& candidate : pool) {
     if (!candidate.taken) ::close(candidate.socket.fd);
   }
@@ -118,7 +130,9 @@ bool Listeners::open(const Config& config, std::vector<int> inherited, Listeners
   return true;
 }
 
-int Listeners::bind_one(const ListenAddress& address, bool reuseport, ErrorLog& log, bool& address_in_use) {
+int Listeners::bind_one(const ListeningSocket& socket, ErrorLog& log, bool& address_in_use) {
+  const ListenAddress& address = socket.address;
+  const bool reuseport = socket.reuseport;
   const std::string text = address.text();
   int fd = ::socket(address.family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd == -1) {
@@ -150,10 +164,10 @@ int Listeners::bind_one(const ListenAddress& address, bool reuseport, ErrorLog& 
     address_in_use = error_number == EADDRINUSE;
     return -1;
   }
-  if (::listen(fd, listen_backlog) == -1) {
+  if (::listen(fd, socket.backlog) == -1) {
     int error_number = errno;
     log.log_errno(LogLevel::emerg, error_number,
-                  "listen() to " + text + ", backlog " + std::to_string(listen_backlog) + " failed");
+                  "listen() to " + text + ", backlog " + std::to_string(socket.backlog) + " failed");
     ::close(fd);
     address_in_use = error_number == EADDRINUSE;
     return -1;

@@ -2,11 +2,12 @@
 //
 // Inherited descriptors (from the NGINX variable) are matched to the configured
 // addresses by getsockname(); matches are reused, the rest closed. Missing addresses are
-// bound fresh: non-blocking, SO_REUSEADDR, backlog 511, close-on-exec (cleared only in the
-// child that execs a new binary). EADDRINUSE is retried five times 500 ms apart, as nginx
-// does, with nginx's messages. A `reuseport` address gets one socket per worker, each with
-// SO_REUSEPORT. Closing uses close(), never shutdown(): the sockets are shared with other
-// processes.
+// bound fresh: non-blocking, SO_REUSEADDR, the directive's backlog (511 unless `backlog=`),
+// close-on-exec (cleared only in the child that execs a new binary). A reused descriptor whose
+// backlog differs from the configured one gets listen() again with the new one, as nginx does
+// (an inherited one is taken to have 511, as nginx takes it; a failure is an alert, ignored). EADDRINUSE is retried
+// five times 500 ms apart, as nginx does, with nginx's messages. A `reuseport` address gets one socket per worker, each
+// with SO_REUSEPORT. Closing uses close(), never shutdown(): the sockets are shared with other processes.
 #pragma once
 
 #include <vector>
@@ -21,6 +22,7 @@ struct ListeningSocket {
   int fd = -1;
   bool reuseport = false;
   int worker = -1;  // reuseport: the worker slot this clone belongs to; -1 for shared
+  int backlog = kDefaultListenBacklog;
 };
 
 class Listeners {
@@ -48,7 +50,7 @@ class Listeners {
   void release();
 
  private:
-  [[nodiscard]] int bind_one(const ListenAddress& address, bool reuseport, ErrorLog& log, bool& address_in_use);
+  [[nodiscard]] int bind_one(const ListeningSocket& socket, ErrorLog& log, bool& address_in_use);
 
   std::vector<ListeningSocket> sockets_;
 };
