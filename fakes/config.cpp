@@ -244,27 +244,44 @@ class Interpreter {
       ListenAddressParse parsed = parse_listen_address(d.args[0]);
       if (!parsed.address) return fail(d, parsed.error + " in \"" + d.args[0] + "\" of the \"listen\" directive");
       bool reuseport = false;
+      std::optional<int> backlog;
       for (size_t i = 1; i < d.args.size(); ++i) {
         if (d.args[i] == "reuseport") reuseport = true;
+        if (d.args[i].starts_with("backlog=")) {
+          backlog = parse_backlog(std::string_view(d.args[i]).substr(8));
+          if (!backlog) return fail(d, "invalid backlog \"" + d.args[i] + "\"");
+        }
       }
-      add_listen(*parsed.address, reuseport);
+      add_listen(*parsed.address, reuseport, backlog);
       has_listen = true;
     }
     if (!has_listen) {
       ListenAddressParse parsed = parse_listen_address(::geteuid() == 0 ? "*:80" : "*:8000");
-      add_listen(*parsed.address, false);
+      add_listen(*parsed.address, false, std::nullopt);
     }
     return true;
   }
 
-  void add_listen(const ListenAddress& address, bool reuseport) {
+  // nginx's ngx_atoi: decimal digits only, no sign; 0 is refused as well.
+  static std::optional<int> parse_backlog(std::string_view digits) {
+    int n = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    if (digits.empty() || digits.front() == '-' || ec != std::errc() || end != digits.data() + digits.size() ||
+        n == 0) {
+      return std::nullopt;
+    }
+    return n;
+  }
+
+  void add_listen(const ListenAddress& address, bool reuseport, std::optional<int> backlog) {
     for (ListenDirective& existing : config_.listens) {
       if (existing.address == address) {
         existing.reuseport = existing.reuseport || reuseport;
+        if (backlog) existing.backlog = *backlog;
         return;
       }
     }
-    config_.listens.push_back({address, reuseport});
+    config_.listens.push_back({address, reuseport, backlog.value_or(kDefaultListenBacklog)});
   }
 
   std::string prefix_;

@@ -4,7 +4,7 @@
 // pattern matching nothing is fine, a missing plain file is an error), as nginx does.
 // Main context: `worker_processes N|auto`, `pid PATH`, `error_log PATH|stderr [LEVEL]`
 // (the first one counts), `daemon on|off`, `worker_shutdown_timeout TIME`, `env NAME[=VALUE]`.
-// `http { server { listen ADDR:PORT [reuseport] ...; } }` gives the listening addresses
+// `http { server { listen ADDR:PORT [reuseport] [backlog=N] ...; } }` gives the listening addresses
 // (a server without `listen` listens on *:80 as root, *:8000 otherwise; equal addresses
 // are merged). Every other directive and block is ignored, so a config written for real
 // nginx loads unchanged. Paths are relative to the prefix. Defaults are nginx's: one
@@ -28,9 +28,13 @@
 
 namespace hotdeploy::fakes {
 
+// nginx's NGX_LISTEN_BACKLOG on Linux: the listen() backlog without `backlog=`.
+inline constexpr int kDefaultListenBacklog = 511;
+
 struct ListenDirective {
   ListenAddress address;
   bool reuseport = false;
+  int backlog = kDefaultListenBacklog;  // `backlog=N`; the kernel caps it at net.core.somaxconn
 };
 
 // One `env` directive: NAME keeps the variable from the master's environment,

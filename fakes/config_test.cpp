@@ -70,6 +70,25 @@ TEST(Config, ActsOnModelledDirectivesAndIgnoresTheRest) {
   EXPECT_TRUE(config.listens[1].reuseport);
 }
 
+TEST(Config, ListenBacklogIsReadAndDefaultsToNginxs) {
+  ConfigLoad load = interpret(
+      "events {}\n"
+      "http {\n"
+      "  server { listen 127.0.0.1:8080 backlog=16 reuseport; listen 127.0.0.1:8081; }\n"
+      "  server { listen 127.0.0.1:8081 backlog=64; }\n"
+      "}\n");
+  ASSERT_TRUE(load.config) << load.error;
+  const Config& config = *load.config;
+  ASSERT_EQ(config.listens.size(), 2u);
+  EXPECT_EQ(config.listens[0].backlog, 16);
+  EXPECT_TRUE(config.listens[0].reuseport);
+  EXPECT_EQ(config.listens[1].backlog, 64) << "a merged address takes the backlog a directive set";
+  ConfigLoad plain = interpret("events {}\nhttp { server { listen 127.0.0.1:8080; } }\n");
+  ASSERT_TRUE(plain.config) << plain.error;
+  EXPECT_EQ(plain.config->listens[0].backlog, kDefaultListenBacklog);
+  EXPECT_EQ(kDefaultListenBacklog, 511);
+}
+
 TEST(Config, ServerWithoutListenListensOnNginxDefaultPort) {
   ConfigLoad load = interpret("events {}\nhttp { server { } }\n");
   ASSERT_TRUE(load.config) << load.error;
@@ -118,7 +137,15 @@ INSTANTIATE_TEST_SUITE_P(
         ConfigErrorCase{"events {}\nlisten 80;\n",
                         "\"listen\" directive is not allowed here in /srv/conf/nginx.conf:2"},
         ConfigErrorCase{"events {}\nhttp {\n server {\n  listen 127.0.0.1:99999;\n }\n}\n",
-                        "invalid port in \"127.0.0.1:99999\" of the \"listen\" directive in /srv/conf/nginx.conf:4"}));
+                        "invalid port in \"127.0.0.1:99999\" of the \"listen\" directive in /srv/conf/nginx.conf:4"},
+        ConfigErrorCase{"events {}\nhttp { server { listen 127.0.0.1:8080 backlog=0; } }\n",
+                        "invalid backlog \"backlog=0\" in /srv/conf/nginx.conf:2"},
+        ConfigErrorCase{"events {}\nhttp { server { listen 127.0.0.1:8080 backlog=-1; } }\n",
+                        "invalid backlog \"backlog=-1\" in /srv/conf/nginx.conf:2"},
+        ConfigErrorCase{"events {}\nhttp { server { listen 127.0.0.1:8080 backlog=; } }\n",
+                        "invalid backlog \"backlog=\" in /srv/conf/nginx.conf:2"},
+        ConfigErrorCase{"events {}\nhttp { server { listen 127.0.0.1:8080 backlog=16k; } }\n",
+                        "invalid backlog \"backlog=16k\" in /srv/conf/nginx.conf:2"}));
 
 TEST(Config, LoadReportsMissingFileAndSyntaxErrorsWithPath) {
   ConfigLoad missing = load_config("/nonexistent/nginx.conf", "/nonexistent/", std::nullopt);

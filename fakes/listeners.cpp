@@ -13,7 +13,6 @@
 namespace hotdeploy::fakes {
 namespace {
 
-constexpr int kListenBacklog = 511;
 constexpr int kBindTries = 5;
 constexpr auto kBindRetryDelay = std::chrono::milliseconds(500);
 
@@ -68,8 +67,8 @@ bool Listeners::open(const Config& config, std::vector<int> inherited, Listeners
       continue;
     }
     ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-    pool.push_back(
-        {{ListenAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&storage), length), fd, false, -1, true}});
+    pool.push_back({{ListenAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&storage), length), fd, false, -1, true,
+                      kDefaultListenBacklog}});
   }
   if (previous != nullptr) {
     for (const ListeningSocket& socket : previous->sockets_) pool.push_back({socket});
@@ -77,13 +76,17 @@ bool Listeners::open(const Config& config, std::vector<int> inherited, Listeners
 
   std::vector<ListeningSocket> wanted;
   std::vector<bool> bound_here;
+  std::vector<int> backlog_changed;  // indexes into wanted
   for (const ListenDirective& listen : config.listens) {
     const int clones = listen.reuseport ? std::max(1, config.worker_processes) : 1;
     for (int slot = 0; slot < clones; ++slot) {
       const Candidate* match = take_matching(pool, listen.address);
       const int fd = match != nullptr ? match->socket.fd : -1;
       const bool inherited = match != nullptr && match->socket.inherited;
-      wanted.push_back({listen.address, fd, listen.reuseport, listen.reuseport ? slot : -1, inherited});
+      if (match != nullptr && match->socket.backlog != listen.backlog) {
+        backlog_changed.push_back(static_cast<int>(wanted.size()));
+      }
+      wanted.push_back({listen.address, fd, listen.reuseport, listen.reuseport ? slot : -1, inherited, listen.backlog});
       bound_here.push_back(fd < 0);
     }
   }
@@ -100,7 +103,7 @@ bool Listeners::open(const Config& config, std::vector<int> inherited, Listeners
     for (ListeningSocket& socket : wanted) {
       if (socket.fd >= 0) continue;
       bool address_in_use = false;
-      socket.fd = bind_one(socket.address, socket.reuseport, log, address_in_use);
+      socket.fd = bind_one(socket, log, address_in_use);
       if (socket.fd >= 0) continue;
       if (!address_in_use) {
         close_bound_here();
@@ -118,6 +121,14 @@ bool Listeners::open(const Config& config, std::vector<int> inherited, Listeners
     return false;
   }
 
+  for (int i : backlog_changed) {
+    const ListeningSocket& socket = wanted[static_cast<size_t>(i)];
+    if (::listen(socket.fd, socket.backlog) == -1) {
+      log.log_errno(
+          LogLevel::alert, errno,
+          "listen() to " + socket.address.text() + ", backlog " + std::to_string(socket.backlog) + " failed, ignored");
+    }
+  }
   // nginx's ngx_init_cycle: sockets the new configuration does not want are closed, and a
   // unix-domain socket's file deleted.
   for (const Candidate& candidate : pool) {
@@ -134,7 +145,9 @@ bool Listeners::open(const Config& config, std::vector<int> inherited, Listeners
   return true;
 }
 
-int Listeners::bind_one(const ListenAddress& address, bool reuseport, ErrorLog& log, bool& address_in_use) {
+int Listeners::bind_one(const ListeningSocket& socket, ErrorLog& log, bool& address_in_use) {
+  const ListenAddress& address = socket.address;
+  const bool reuseport = socket.reuseport;
   const std::string text = address.text();
   int fd = ::socket(address.family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd == -1) {
@@ -172,10 +185,10 @@ int Listeners::bind_one(const ListenAddress& address, bool reuseport, ErrorLog& 
       log.log_errno(LogLevel::emerg, errno, "chmod() \"" + path + "\" failed");
     }
   }
-  if (::listen(fd, kListenBacklog) == -1) {
+  if (::listen(fd, socket.backlog) == -1) {
     int error_number = errno;
     log.log_errno(LogLevel::emerg, error_number,
-                  "listen() to " + text + ", backlog " + std::to_string(kListenBacklog) + " failed");
+                  "listen() to " + text + ", backlog " + std::to_string(socket.backlog) + " failed");
     ::close(fd);
     address_in_use = error_number == EADDRINUSE;
     return -1;

@@ -2,17 +2,19 @@
 //
 // Inherited descriptors (from the NGINX variable) are matched to the configured
 // addresses by getsockname(); matches are reused, the rest closed. Missing addresses are
-// bound fresh: non-blocking, SO_REUSEADDR, backlog 511, close-on-exec (cleared only in the
-// child that execs a new binary). EADDRINUSE is retried five times 500 ms apart, as nginx
-// does, with nginx's messages. A `reuseport` address gets one socket per worker, each with
-// SO_REUSEPORT. A `unix:PATH` address is bound at PATH and made mode 0666, as nginx does (a
-// stale file there fails with EADDRINUSE: nginx does not remove it either). Closing uses
-// close(), never shutdown(): the sockets are shared with other processes. Socket files are
-// deleted by the rules of nginx: a socket a reload or a new binary no longer wants has its
-// file deleted at once (`[warn] deleting socket PATH`); at shutdown a master deletes the
-// files of the sockets it opened itself, and of inherited ones only once the master that
-// handed them over is gone, and never while a new binary it started still runs
-// (ngx_close_listening_sockets).
+// bound fresh: non-blocking, SO_REUSEADDR, the directive's backlog (511 unless `backlog=`),
+// close-on-exec (cleared only in the child that execs a new binary). A reused descriptor whose
+// backlog differs from the configured one gets listen() again with the new one, as nginx does (an
+// inherited one is taken to have 511, as nginx takes it; a failure is an alert, ignored).
+// EADDRINUSE is retried five times 500 ms apart, as nginx does, with nginx's messages. A
+// `reuseport` address gets one socket per worker, each with SO_REUSEPORT. A `unix:PATH` address
+// is bound at PATH and made mode 0666, as nginx does (a stale file there fails with EADDRINUSE:
+// nginx does not remove it either). Closing uses close(), never shutdown(): the sockets are
+// shared with other processes. Socket files are deleted by the rules of nginx: a socket a reload
+// or a new binary no longer wants has its file deleted at once (`[warn] deleting socket PATH`); at
+// shutdown a master deletes the files of the sockets it opened itself, and of inherited ones only
+// once the master that handed them over is gone, and never while a new binary it started still
+// runs (ngx_close_listening_sockets).
 #pragma once
 
 #include <vector>
@@ -28,6 +30,7 @@ struct ListeningSocket {
   bool reuseport = false;
   int worker = -1;         // reuseport: the worker slot this clone belongs to; -1 for shared
   bool inherited = false;  // came in the NGINX variable
+  int backlog = kDefaultListenBacklog;
 };
 
 class Listeners {
@@ -60,7 +63,7 @@ class Listeners {
   void release();
 
  private:
-  [[nodiscard]] int bind_one(const ListenAddress& address, bool reuseport, ErrorLog& log, bool& address_in_use);
+  [[nodiscard]] int bind_one(const ListeningSocket& socket, ErrorLog& log, bool& address_in_use);
 
   std::vector<ListeningSocket> sockets_;
 };

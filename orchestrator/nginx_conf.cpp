@@ -19,7 +19,7 @@ std::string render_nginx_conf(const NginxConfInput& input) {
        << "daemon " << (target.daemon ? "on" : "off") << ";\n";
   for (const auto& [name, value] : target.directives) conf << name << ' ' << value << ";\n";
   conf << "events {\n"
-       << "    worker_connections 4096;\n"
+       << "    worker_connections " << target.worker_connections << ";\n"
        << "}\n"
        << "http {\n"
        << "    access_log off;\n"
@@ -29,7 +29,8 @@ std::string render_nginx_conf(const NginxConfInput& input) {
        << "    uwsgi_temp_path temp/uwsgi;\n"
        << "    scgi_temp_path temp/scgi;\n"
        << "    server {\n"
-       << "        listen 127.0.0.1:" << input.port << (target.reuseport ? " reuseport" : "") << ";\n"
+       << "        listen 127.0.0.1:" << input.port << (target.reuseport ? " reuseport" : "")
+       << (target.backlog ? " backlog=" + std::to_string(*target.backlog) : std::string()) << ";\n"
        << "        add_header X-Worker-Pid $pid always;\n"
        << "        location / {\n"
        << "            return 200 \"worker $pid\\n\";\n"

@@ -37,6 +37,19 @@ TEST(RenderNginxConf, AppliesReuseportDaemonOffAndExtraDirectives) {
   EXPECT_NE(conf.find("worker_shutdown_timeout 2s;\n"), std::string::npos);
 }
 
+TEST(RenderNginxConf, BacklogAndWorkerConnectionsWhenTheTargetSetsThem) {
+  TargetSpec target;
+  const auto plain = render_nginx_conf({target, "x", 8080});
+  EXPECT_EQ(plain.find("backlog="), std::string::npos);
+  EXPECT_NE(plain.find("    worker_connections 4096;\n"), std::string::npos);
+  target.reuseport = true;
+  target.backlog = 16;
+  target.worker_connections = 12000;
+  const auto conf = render_nginx_conf({target, "x", 8080});
+  EXPECT_NE(conf.find("listen 127.0.0.1:8080 reuseport backlog=16;\n"), std::string::npos);
+  EXPECT_NE(conf.find("    worker_connections 12000;\n"), std::string::npos);
+}
+
 TEST(RenderNginxConf, BrokenRepeatsWorkerProcessesWhichNginxRejectsAsDuplicate) {
   TargetSpec target;
   target.workers = 2;

@@ -3,6 +3,8 @@
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
 #include <atomic>
 #include <csignal>
 #include <fstream>
@@ -97,6 +99,49 @@ class RunProcesses {
   bool ended_ = false;
 };
 
+// The descriptors the load may hold at once: one per connection it keeps, one per request in
+// flight of its open-loop kinds, and a margin for the run's own files and the observer.
+std::uint64_t load_descriptors(const harness::LoadConfig& load) {
+  std::uint64_t n = 256;
+  n += static_cast<std::uint64_t>(load.keepalive.connections) + static_cast<std::uint64_t>(load.idle.connections) +
+       static_cast<std::uint64_t>(load.held.connections) + static_cast<std::uint64_t>(load.post.connections);
+  if (load.rate.per_second > 0) n += static_cast<std::uint64_t>(load.rate.max_in_flight);
+  if (load.post.per_second > 0) n += static_cast<std::uint64_t>(load.post.max_in_flight);
+  return n;
+}
+
+// Raises the soft RLIMIT_NOFILE of the run to its hard limit: the load generator holds one
+// descriptor per connection, and so do the target's workers, which inherit the limit (nginx's
+// worker_rlimit_nofile can raise theirs); 10,000 held connections are far past the common
+// default soft limit of 1024. A hard limit below what the load needs is an unavailable
+// environment (exit 3), said before anything starts.
+void raise_open_file_limit(const harness::LoadConfig& load) {
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == -1) throw EnvironmentError("getrlimit(RLIMIT_NOFILE) failed");
+  const std::uint64_t needed = load_descriptors(load);
+  if (files.rlim_max != RLIM_INFINITY && files.rlim_max < needed) {
+    throw EnvironmentError("the load needs up to " + std::to_string(needed) +
+                           " open files, above this process's hard RLIMIT_NOFILE of " + std::to_string(files.rlim_max) +
+                           " (raise it, e.g. ulimit -Hn, or lower the load's connections)");
+  }
+  if (files.rlim_cur == files.rlim_max) return;
+  const auto before = files.rlim_cur;
+  files.rlim_cur = files.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &files) == -1) throw EnvironmentError("setrlimit(RLIMIT_NOFILE) failed");
+  spdlog::info("RLIMIT_NOFILE raised from {} to {} (the load needs up to {})", before, files.rlim_cur, needed);
+}
+
+// VmHWM of this process (the run's: load generator, observer, histories), in MiB; nullopt when
+// /proc/self/status has none.
+std::optional<double> peak_rss_mib() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  }
+  return std::nullopt;
+}
+
 std::string read_head(const fs::path& path, std::size_t max_bytes) {
   std::ifstream in(path, std::ios::binary);
   std::string text(max_bytes, '\0');
@@ -188,6 +233,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   spdlog::info("{}", harness::describe(options.isolation));
   write_isolation_file(result.run_dir, options.isolation);
   set_target_sysctls(scenario, options.isolation);
+  raise_open_file_limit(scenario.load);
 
   auto target = Target::prepare(scenario, result.run_dir, options.binaries,
                                 options.isolation.network_namespace ? kOwnNamespacePort : pick_free_loopback_port(),
@@ -247,6 +293,9 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
       step_runner.finish();
       load.stop(interrupted() ? kInterruptedLoadDrainTimeout : kLoadDrainTimeout);
       if (auto error = load.error()) steps_log.append(run_error_event(clock, "load generator: " + *error));
+      if (const auto peak = peak_rss_mib()) {
+        spdlog::info("peak RSS of the run process (load generator, observer, history) {:.1f} MiB", *peak);
+      }
       sample_kernel_counters(options.isolation, clock, steps_log, "end");
     }
     if (stopped_because) spdlog::error("run stopped: {}", *stopped_because);

@@ -35,6 +35,8 @@ struct TargetSpec {
   BinarySpec binary{"default", "1.0", {}};      // the executable the first master runs
   BinarySpec new_binary{"default", "2.0", {}};  // what `swap_binary: new` puts in its place
   bool reuseport = false;
+  std::optional<int> backlog;     // `listen ... backlog=N`; unset: the server's default (511)
+  int worker_connections = 4096;  // events { worker_connections N; }
   bool daemon = true;
   std::map<std::string, std::string> directives;  // extra main-level directives, name -> value
   // net.* sysctls set in the run's own network namespace before the first master starts,

@@ -16,6 +16,7 @@
 
 #include "hotdeploy_fault_list.h"
 #include "orchestrator/duration.h"
+#include "orchestrator/kernel_counters.h"
 #include "orchestrator/target.h"
 
 namespace hotdeploy::orchestrator {
@@ -282,8 +283,8 @@ void parse_user_config(const Reader& r, const YAML::Node& node, const std::strin
 
 TargetSpec parse_target(const Reader& r, const YAML::Node& node, const std::string& scenario_file) {
   r.check_keys(node, "target",
-               {"kind", "workers", "binary", "new_binary", "versions", "faults", "reuseport", "daemon", "directives",
-                "sysctls", "config"});
+               {"kind", "workers", "binary", "new_binary", "versions", "faults", "reuseport", "backlog",
+                "worker_connections", "daemon", "directives", "sysctls", "config"});
   TargetSpec target;
   if (node["kind"]) {
     target.kind = r.one_of(node["kind"], "kind", {"fake", "nginx"}) == "fake" ? TargetKind::fake : TargetKind::nginx;
@@ -294,6 +295,11 @@ TargetSpec parse_target(const Reader& r, const YAML::Node& node, const std::stri
   if (node["new_binary"]) target.new_binary.name = r.scalar(node["new_binary"], "new_binary");
   parse_binary_extras(r, node, target);
   if (node["reuseport"]) target.reuseport = r.boolean(node["reuseport"], "reuseport");
+  if (node["backlog"]) target.backlog = static_cast<int>(r.integer(node["backlog"], "backlog", 1, 65535));
+  if (node["worker_connections"]) {
+    target.worker_connections =
+        static_cast<int>(r.integer(node["worker_connections"], "worker_connections", 16, 100000));
+  }
   if (node["daemon"]) target.daemon = r.boolean(node["daemon"], "daemon");
   if (node["directives"]) target.directives = parse_directives(r, node["directives"]);
   if (node["sysctls"]) target.sysctls = parse_sysctls(r, node["sysctls"]);
@@ -492,6 +498,30 @@ void parse_count_bounds(const Reader& r, const YAML::Node& node, const char* key
   if (node["max"]) max = r.integer(node["max"], "max", 0, kMaxCount);
   if (node["min"]) min = r.integer(node["min"], "min", 0, kMaxCount);
   if (max && min && *min > *max) r.fail(node, std::string(key) + ": min is greater than max");
+}
+
+// `{max: n, min: n}`, at least one of them.
+void parse_bounds_map(const Reader& r, const YAML::Node& node, const char* key, harness::CountBounds& bounds) {
+  r.check_keys(node, key, {"max", "min"});
+  if (!node["max"] && !node["min"]) r.fail(node, std::string(key) + " needs max, min or both");
+  parse_count_bounds(r, node, key, bounds.max, bounds.min);
+}
+
+// `kernel: {NAME: {min: n, max: n}, ...}`: NAME one of the counters a run keeps, in nstat's
+// spelling (kernel_counters.h).
+void parse_kernel(const Reader& r, const YAML::Node& node, std::map<std::string, harness::CountBounds>& kernel) {
+  r.expect_map(node, "kernel");
+  if (node.size() == 0) r.fail(node, "kernel needs at least one counter");
+  std::vector<std::string_view> kept(kept_kernel_counters().begin(), kept_kernel_counters().end());
+  for (const auto& entry : node) {
+    const auto name = r.scalar(entry.first, "kernel");
+    if (std::find(kept.begin(), kept.end(), name) == kept.end()) {
+      std::string known;
+      for (const auto k : kept) known += (known.empty() ? "" : ", ") + std::string(k);
+      r.fail(entry.first, "unknown kernel counter '" + name + "' (known: " + known + ")");
+    }
+    parse_bounds_map(r, entry.second, name.c_str(), kernel[name]);
+  }
 }
 
 // `dropped: N`, or a mapping of max, min, reasons (the only reasons allowed) and a maximum per
@@ -800,7 +830,7 @@ harness::Expectations parse_expect(const Reader& r, const YAML::Node& node,
                                    const std::vector<harness::MixRequest>& requests) {
   r.check_keys(node, "expect",
                {"dropped", "retried", "switchover_ms", "ready_ms", "drain_ms", "blackout_ms", "connect_ms",
-                "served_by_at_end", "masters_at_end", "no_effect", "log", "upstream_answered_lost"});
+                "served_by_at_end", "masters_at_end", "no_effect", "log", "upstream_answered_lost", "kernel"});
   harness::Expectations expect;
   if (const auto dropped = node["dropped"]) parse_dropped(r, dropped, requests, expect);
   if (const auto retried = node["retried"])
@@ -811,12 +841,17 @@ harness::Expectations parse_expect(const Reader& r, const YAML::Node& node,
   if (const auto n = node["blackout_ms"]) expect.blackout_ms_max = parse_ms_max(r, n, "blackout_ms");
   if (const auto n = node["connect_ms"]) {
     // Bounds on connect latency's figures, each `{max: x}` as the other duration metrics.
-    r.check_keys(n, "connect_ms", {"p50", "p99", "max"});
-    if (!n["p50"] && !n["p99"] && !n["max"]) r.fail(n, "connect_ms needs at least one of p50, p99, max");
+    // over_1s: the count of connects over 1 s, `{min: n}` / `{max: n}` as the other counts.
+    r.check_keys(n, "connect_ms", {"p50", "p99", "max", "over_1s"});
+    if (!n["p50"] && !n["p99"] && !n["max"] && !n["over_1s"]) {
+      r.fail(n, "connect_ms needs at least one of p50, p99, max, over_1s");
+    }
     if (n["p50"]) expect.connect_ms_p50_max = parse_ms_max(r, n["p50"], "p50");
     if (n["p99"]) expect.connect_ms_p99_max = parse_ms_max(r, n["p99"], "p99");
     if (n["max"]) expect.connect_ms_max_max = parse_ms_max(r, n["max"], "max");
+    if (n["over_1s"]) parse_bounds_map(r, n["over_1s"], "over_1s", expect.connect_over_1s);
   }
+  if (const auto n = node["kernel"]) parse_kernel(r, n, expect.kernel);
   if (const auto n = node["masters_at_end"]) expect.masters_at_end = r.integer(n, "masters_at_end", 0, 64);
   if (const auto n = node["upstream_answered_lost"]) {
     expect.upstream_answered_lost_max = r.integer(n, "upstream_answered_lost", 0, max_count);

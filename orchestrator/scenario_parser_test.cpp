@@ -118,7 +118,7 @@ TEST(ScenarioParser, DroppedTakesAllowedReasonsAndAMaximumPerKind) {
 TEST(ScenarioParser, UnknownKeyNamesFileLineColumnAndKey) {
   EXPECT_EQ(error_of("name: x\nsteps: []\ntarget:\n  wokers: 2\n"),
             "s.yaml:4:3: unknown key 'wokers' in target (known: kind, workers, binary, new_binary, versions, faults, "
-            "reuseport, daemon, directives, sysctls, config)");
+            "reuseport, backlog, worker_connections, daemon, directives, sysctls, config)");
 }
 
 TEST(ScenarioParser, DiffAllowsOnlyNamedRulesEachOnce) {
@@ -469,11 +469,44 @@ TEST(ScenarioParser, ConnectMsBoundsItsFiguresLikeTheOtherDurationMetrics) {
   EXPECT_EQ(scenario.expect.connect_ms_max_max, 1500.0);
   EXPECT_FALSE(scenario.expect.connect_ms_p50_max);
   EXPECT_EQ(error_of("name: c\nsteps: []\nexpect: {connect_ms: {p95: {max: 200}}}\n"),
-            "s.yaml:3:23: unknown key 'p95' in connect_ms (known: p50, p99, max)");
+            "s.yaml:3:23: unknown key 'p95' in connect_ms (known: p50, p99, max, over_1s)");
   EXPECT_EQ(error_of("name: c\nsteps: []\nexpect: {connect_ms: {p99: {min: 2}}}\n"),
             "s.yaml:3:29: unknown key 'min' in p99 (known: max)");
   EXPECT_EQ(error_of("name: c\nsteps: []\nexpect: {connect_ms: {}}\n"),
-            "s.yaml:3:22: connect_ms needs at least one of p50, p99, max");
+            "s.yaml:3:22: connect_ms needs at least one of p50, p99, max, over_1s");
+}
+
+TEST(ScenarioParser, ConnectMsOverOneSecondIsACountWithMinAndMax) {
+  const auto scenario =
+      parse_scenario_text("name: c\nsteps: []\nexpect: {connect_ms: {over_1s: {min: 1}}}\n", "s.yaml");
+  EXPECT_EQ(scenario.expect.connect_over_1s.min, 1u);
+  EXPECT_FALSE(scenario.expect.connect_over_1s.max);
+  EXPECT_EQ(error_of("name: c\nsteps: []\nexpect: {connect_ms: {over_1s: {}}}\n"),
+            "s.yaml:3:32: over_1s needs max, min or both");
+  EXPECT_EQ(error_of("name: c\nsteps: []\nexpect: {connect_ms: {over_1s: {min: 3, max: 1}}}\n"),
+            "s.yaml:3:32: over_1s: min is greater than max");
+}
+
+TEST(ScenarioParser, KernelBoundsNameCountersARunKeeps) {
+  const auto scenario = parse_scenario_text(
+      "name: k\nsteps: []\nexpect:\n  kernel:\n    TcpExtListenOverflows: {min: 1}\n"
+      "    TcpExtTCPMigrateReqFailure: {max: 0}\n",
+      "s.yaml");
+  ASSERT_EQ(scenario.expect.kernel.size(), 2u);
+  EXPECT_EQ(scenario.expect.kernel.at("TcpExtListenOverflows").min, 1u);
+  EXPECT_FALSE(scenario.expect.kernel.at("TcpExtListenOverflows").max);
+  EXPECT_EQ(scenario.expect.kernel.at("TcpExtTCPMigrateReqFailure").max, 0u);
+  const auto unknown = error_of("name: k\nsteps: []\nexpect: {kernel: {ListenOverflows: {min: 1}}}\n");
+  EXPECT_EQ(unknown.rfind("s.yaml:3:19: unknown kernel counter 'ListenOverflows' (known: TcpExtListenOverflows, ", 0),
+            0u)
+      << unknown;
+  EXPECT_EQ(error_of("name: k\nsteps: []\nexpect: {kernel: {TcpOutRsts: 3}}\n"),
+            "s.yaml:3:31: TcpOutRsts must be a mapping");
+  EXPECT_EQ(error_of("name: k\nsteps: []\nexpect: {kernel: {TcpOutRsts: {least: 3}}}\n"),
+            "s.yaml:3:32: unknown key 'least' in TcpOutRsts (known: max, min)");
+  EXPECT_EQ(error_of("name: k\nsteps: []\nexpect: {kernel: {TcpOutRsts: {min: -1}}}\n"),
+            "s.yaml:3:37: 'min' must be between 0 and 2147483647, got -1");
+  EXPECT_EQ(error_of("name: k\nsteps: []\nexpect: {kernel: {}}\n"), "s.yaml:3:18: kernel needs at least one counter");
 }
 
 TEST(ScenarioParser, ReadsEveryExpectation) {

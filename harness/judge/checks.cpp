@@ -289,6 +289,50 @@ Check check_connect(const Metrics& metrics, const Expectations& expect) {
   bound("p50", s.p50_ms, expect.connect_ms_p50_max);
   bound("p99", s.p99_ms, expect.connect_ms_p99_max);
   bound("max", s.max_ms, expect.connect_ms_max_max);
+  const CountBounds& slow = expect.connect_over_1s;
+  if (slow.min) {
+    c.detail += "; over 1 s min " + std::to_string(*slow.min);
+    if (s.over_1s < *slow.min) {
+      c.verdict = Verdict::fail;
+      c.detail += " not reached";
+    }
+  }
+  if (slow.max) {
+    c.detail += "; over 1 s max " + std::to_string(*slow.max);
+    if (s.over_1s > *slow.max) {
+      c.verdict = Verdict::fail;
+      c.detail += " exceeded";
+    }
+  }
+  return c;
+}
+
+Check check_kernel(const Metrics& metrics, const Expectations& expect) {
+  Check c{"kernel", Verdict::pass, {}};
+  if (metrics.kernel_samples == 0) {
+    c.verdict = Verdict::unknown;
+    c.detail = "the run read no kernel counters (it had no network namespace of its own)";
+    return c;
+  }
+  for (const auto& [name, bounds] : expect.kernel) {
+    if (!c.detail.empty()) c.detail += "; ";
+    const auto found = metrics.kernel_deltas.find(name);
+    if (found == metrics.kernel_deltas.end()) {
+      c.verdict = combine(c.verdict, Verdict::unknown);
+      c.detail += name + " was not among the samples (this kernel does not count it)";
+      continue;
+    }
+    const std::int64_t rise = found->second;
+    c.detail += name + " rose by " + std::to_string(rise);
+    if (bounds.min) {
+      c.detail += " (min " + std::to_string(*bounds.min) + ")";
+      if (rise < static_cast<std::int64_t>(*bounds.min)) c.verdict = Verdict::fail;
+    }
+    if (bounds.max) {
+      c.detail += " (max " + std::to_string(*bounds.max) + ")";
+      if (rise > static_cast<std::int64_t>(*bounds.max)) c.verdict = Verdict::fail;
+    }
+  }
   return c;
 }
 
@@ -486,9 +530,11 @@ Judgement judge(const History& full_history, const Expectations& expect) {
   if (expect.ready_ms_max) j.checks.push_back(check_ready(history, j.metrics, *expect.ready_ms_max));
   if (expect.drain_ms_max) j.checks.push_back(check_drain(history, j.metrics, *expect.drain_ms_max));
   if (expect.blackout_ms_max) j.checks.push_back(check_blackout(history, j.metrics, *expect.blackout_ms_max));
-  if (expect.connect_ms_p50_max || expect.connect_ms_p99_max || expect.connect_ms_max_max) {
+  if (expect.connect_ms_p50_max || expect.connect_ms_p99_max || expect.connect_ms_max_max ||
+      expect.connect_over_1s.min || expect.connect_over_1s.max) {
     j.checks.push_back(check_connect(j.metrics, expect));
   }
+  if (!expect.kernel.empty()) j.checks.push_back(check_kernel(j.metrics, expect));
   if (!expect.log_contains.empty() || !expect.log_not_contains.empty()) j.checks.push_back(check_log(history, expect));
   if (expect.masters_at_end) j.checks.push_back(check_masters_at_end(j.metrics, *expect.masters_at_end));
   if (expect.no_effect_count || expect.no_effect_steps) j.checks.push_back(check_no_effect(history, expect));

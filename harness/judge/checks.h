@@ -30,6 +30,12 @@ struct Check {
 
 enum class ServedBy : std::uint8_t { old_generation, new_generation };
 
+// At most max and at least min, each when set.
+struct CountBounds {
+  std::optional<std::uint64_t> max;
+  std::optional<std::uint64_t> min;
+};
+
 struct Expectations {
   std::optional<std::uint64_t> dropped_max = 0;  // default: none allowed
   std::optional<std::uint64_t> dropped_min;      // for scenarios that must show a drop
@@ -52,6 +58,11 @@ struct Expectations {
   std::optional<double> connect_ms_p50_max;
   std::optional<double> connect_ms_p99_max;
   std::optional<double> connect_ms_max_max;
+  // Bounds on the connects over 1 s (a SYN retransmission): `connect_ms: {over_1s: {min: 1}}`.
+  CountBounds connect_over_1s;
+  // Bounds on kernel counters' rise over the run (Metrics::kernel_deltas), by nstat's name:
+  // `kernel: {TcpExtListenOverflows: {min: 1}}`.
+  std::map<std::string, CountBounds> kernel;
   // ECMAScript regular expressions searched in every log_line's text: each of log_contains must
   // match some line, none of log_not_contains may match any.
   std::vector<std::string> log_contains;
@@ -125,10 +136,14 @@ struct EndWindow {
 [[nodiscard]] Check check_served_by_at_end(const History& history, ServedBy expected);
 // The same from inputs already extracted (judge_inputs.h).
 [[nodiscard]] Check check_served_by_at_end(const JudgeInputs& inputs, ServedBy expected);
-// "connect_ms": the connect latency over the run within each bound set (p50, p99, max); the
-// detail gives the figures and the connects over 1 s. Unknown when no connect was recorded (no
-// new connection, or a history from before connect_ns).
+// "connect_ms": the connect latency over the run within each bound set (p50, p99, max), and the
+// connects over 1 s within connect_over_1s; the detail gives the figures and that count. Unknown when no connect was
+// recorded (no new connection, or a history from before connect_ns).
 [[nodiscard]] Check check_connect(const Metrics& metrics, const Expectations& expect);
+// "kernel": each counter in expect.kernel rose over the run within its bounds; the detail gives
+// every named counter's rise. Unknown when the run read no kernel counters (no network namespace
+// of its own), or a named counter is not among the samples (a kernel that does not count it).
+[[nodiscard]] Check check_kernel(const Metrics& metrics, const Expectations& expect);
 // "run_errors": fail on any run_error or wait_timed_out event, naming their texts.
 [[nodiscard]] Check check_run_errors(const History& history);
 // "retried": within retried_max / retried_min; unknown when no request was made.

@@ -73,6 +73,56 @@ TEST(CheckConnectTest, EachBoundSetHoldsTheRunsConnectLatency) {
             "exceeded");
 }
 
+TEST(CheckConnectTest, OverOneSecondBoundsCountTheSynRetransmissions) {
+  Metrics m = metrics(100, 0);
+  m.connect = ConnectSummary{50, 0.25, 150, 1003.5, 1};
+  Expectations expect;
+  expect.connect_over_1s.min = 1;
+  const Check shown = check_connect(m, expect);
+  EXPECT_EQ(shown.verdict, Verdict::pass);
+  EXPECT_EQ(shown.detail, "50 connects: p50 0.2 ms, p99 150.0 ms, max 1003.5 ms, 1 over 1 s; over 1 s min 1");
+  m.connect.over_1s = 0;
+  const Check missing = check_connect(m, expect);
+  EXPECT_EQ(missing.verdict, Verdict::fail);
+  EXPECT_EQ(missing.detail,
+            "50 connects: p50 0.2 ms, p99 150.0 ms, max 1003.5 ms, 0 over 1 s; over 1 s min 1 not reached");
+  Expectations at_most;
+  at_most.connect_over_1s.max = 0;
+  EXPECT_EQ(check_connect(m, at_most).verdict, Verdict::pass);
+  m.connect.over_1s = 3;
+  EXPECT_EQ(check_connect(m, at_most).verdict, Verdict::fail);
+}
+
+TEST(CheckKernelTest, EachNamedCountersRiseWithinItsBounds) {
+  Metrics m = metrics(100, 0);
+  Expectations expect;
+  expect.kernel["TcpExtListenOverflows"].min = 1;
+  expect.kernel["TcpExtTCPMigrateReqFailure"].max = 0;
+  const Check unread = check_kernel(m, expect);
+  EXPECT_EQ(unread.verdict, Verdict::unknown);
+  EXPECT_EQ(unread.detail, "the run read no kernel counters (it had no network namespace of its own)");
+
+  m.kernel_samples = 4;
+  m.kernel_deltas = {{"TcpExtListenOverflows", 770}, {"TcpExtTCPMigrateReqFailure", 0}};
+  const Check agree = check_kernel(m, expect);
+  EXPECT_EQ(agree.verdict, Verdict::pass);
+  EXPECT_EQ(agree.detail, "TcpExtListenOverflows rose by 770 (min 1); TcpExtTCPMigrateReqFailure rose by 0 (max 0)");
+
+  m.kernel_deltas["TcpExtListenOverflows"] = 0;
+  m.kernel_deltas["TcpExtTCPMigrateReqFailure"] = 2;
+  const Check both_fail = check_kernel(m, expect);
+  EXPECT_EQ(both_fail.verdict, Verdict::fail);
+  EXPECT_EQ(both_fail.detail, "TcpExtListenOverflows rose by 0 (min 1); TcpExtTCPMigrateReqFailure rose by 2 (max 0)");
+
+  m.kernel_deltas.erase("TcpExtTCPMigrateReqFailure");
+  m.kernel_deltas["TcpExtListenOverflows"] = 5;
+  const Check not_counted = check_kernel(m, expect);
+  EXPECT_EQ(not_counted.verdict, Verdict::unknown);
+  EXPECT_EQ(not_counted.detail,
+            "TcpExtListenOverflows rose by 5 (min 1); TcpExtTCPMigrateReqFailure was not among the samples (this "
+            "kernel does not count it)");
+}
+
 TEST(CheckDroppedTest, AMinimumDemandsADrop) {
   Expectations must_drop;
   must_drop.dropped_max.reset();
