@@ -50,6 +50,7 @@ class Writer {
   ReplayScenario write() {
     const auto* first = incident_.master_of_generation(1);
     config_workers_ = first && first->workers_at_start > 0 ? first->workers_at_start : defaults_.workers;
+    initial_workers_ = config_workers_;
     find_failed_start();
     assume("load: " + std::to_string(defaults_.keepalive_connections) +
            " keep-alive connections (the log shows no requests), and dropped: 0 expected");
@@ -111,7 +112,7 @@ class Writer {
          << "summary: >\n  Replayed from " << request_.source << ": " << summary() << "\n"
          << "target:\n"
          << "  kind: " << (request_.target == TargetKind::fake ? "fake" : "nginx") << "\n"
-         << "  workers: " << config_workers_;
+         << "  workers: " << initial_workers_;
     if (first && first->workers_at_start > 0) {
       file << "  # master " << first->pid << " (generation 1) started " << first->workers_at_start << "\n";
     } else {
@@ -362,9 +363,19 @@ class Writer {
     return 0;
   }
 
+  bool any_worker_left() const {
+    return std::any_of(incident_.masters.begin(), incident_.masters.end(), [](const IncidentMaster& m) {
+      return m.exit_line == 0 &&
+             std::any_of(m.workers.begin(), m.workers.end(), [](const auto& w) { return w.exited_line == 0; });
+    });
+  }
+
   void write_expect(std::ostringstream& file) const {
     file << "expect:\n";
-    if (const auto cut = fast_shutdown_line(); cut != 0) {
+    if (!any_worker_left()) {
+      file << "  dropped: {min: 1}  # no worker is left at the end of the log (" << line_ref(incident_.last_line)
+           << "): what the load sends after that fails\n";
+    } else if (const auto cut = fast_shutdown_line(); cut != 0) {
       file << "  dropped: {max: " << defaults_.keepalive_connections << "}  # " << line_ref(cut)
            << ": a fast shutdown may cut a request in flight, at most one per connection of the default load\n";
     } else {
@@ -425,7 +436,8 @@ class Writer {
   std::ostringstream steps_;
   ReplayScenario result_;
   const IncidentMaster* failed_ = nullptr;
-  int config_workers_ = 2;
+  int config_workers_ = 2;   // the workers nginx.conf asks for at this point of the steps
+  int initial_workers_ = 2;  // ... before the first step
   bool config_broken_ = false;
   bool swapped_ = false;
   bool last_exec_failed_ = false;

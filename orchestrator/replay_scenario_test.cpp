@@ -113,6 +113,25 @@ TEST(ReplayScenario, SignalsInTheOrderNginxLoggedThem) {
   EXPECT_EQ(scenario.target.workers, 2);
 }
 
+TEST(ReplayScenario, AReloadToFewerWorkersKeepsTheFirstCountInTheTarget) {
+  const auto scenario = replay(
+                            "2026/12/02 08:00:00 [notice] 7#7: start worker processes\n"
+                            "2026/12/02 08:00:00 [notice] 7#7: start worker process 8\n"
+                            "2026/12/02 08:00:00 [notice] 7#7: start worker process 9\n"
+                            "2026/12/02 08:00:00 [notice] 7#7: start worker process 10\n"
+                            "2026/12/02 08:00:01 [notice] 7#7: signal 1 (SIGHUP) received from 1, reconfiguring\n"
+                            "2026/12/02 08:00:01 [notice] 7#7: reconfiguring\n"
+                            "2026/12/02 08:00:01 [notice] 7#7: start worker processes\n"
+                            "2026/12/02 08:00:01 [notice] 7#7: start worker process 14\n"
+                            "2026/12/02 08:00:01 [notice] 7#7: worker process 8 exited with code 0\n")
+                            .scenario;
+  EXPECT_EQ(scenario.target.workers, 3);
+  EXPECT_EQ(steps_of(scenario),
+            (std::vector<std::string>{"wait serving of generation 1 (timeout 10s)", "sleep 300ms", "config workers 1",
+                                      "signal HUP to generation 1", "wait serving of generation 1 (timeout 10s)",
+                                      "sleep 500ms"}));
+}
+
 TEST(ReplayScenario, AMissingNewBinaryOnEitherTarget) {
   for (const auto target : {TargetKind::fake, TargetKind::nginx}) {
     const auto scenario = replay(testing::kNewBinaryMissingLog, target).scenario;
@@ -241,6 +260,8 @@ TEST(ReplayScenario, LongPausesBetweenSignalsAreShortened) {
   EXPECT_TRUE(has_line(replayed.written.assumed, "max_gap: "));
   EXPECT_EQ(replayed.scenario.expect.masters_at_end, 0U);
   EXPECT_FALSE(replayed.scenario.expect.served_by_at_end);  // no worker left to serve
+  EXPECT_EQ(replayed.scenario.expect.dropped_min, 1U);      // so the load's requests after it fail
+  EXPECT_EQ(replayed.scenario.target.workers, 1);
 }
 
 }  // namespace
