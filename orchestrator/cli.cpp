@@ -22,6 +22,7 @@
 #include "orchestrator/interrupt.h"
 #include "orchestrator/option_table.h"
 #include "orchestrator/process_control.h"
+#include "orchestrator/replay_command.h"
 #include "orchestrator/run_diff.h"
 #include "orchestrator/run_directory.h"
 #include "orchestrator/run_record.h"
@@ -106,6 +107,7 @@ std::string usage_text() {
          "       hotdeploy check RUN_DIR\n"
          "       hotdeploy diff RUN_DIR_A RUN_DIR_B\n"
          "       hotdeploy list [DIR]\n"
+         "       hotdeploy replay ERROR_LOG [OPTION...]\n"
          "       hotdeploy --help | --version\n"
          "\n"
          "Runs nginx upgrade and rollback scenarios under load and judges whether any request was lost.\n"
@@ -123,6 +125,11 @@ std::string usage_text() {
          "           dropped requests; a line per aspect, `same` or both values; exit 1 when any differs;\n"
          "           then a `tolerated:` line, with both runs' counts, for each thing left out as chance\n"
          "list       the scenarios in DIR (default: ./scenarios, else the installed library)\n"
+         "replay     turn an nginx error.log (of a failed upgrade, say) into a scenario that does the same: the\n"
+         "           signals it shows, to the same generations, waiting for the effects it shows; prints what it\n"
+         "           assumed; exit 2 when the file is no error.log, shows no master, mixes two nginx instances,\n"
+         "           or starts mid-incident (the scenario is still written then, not run). Options:\n" +
+         replay_options_help() +
          "\n"
          "Exit status: 0 pass, 1 a scenario failed, 2 usage or invalid scenario (the message names\n"
          "FILE:LINE:COLUMN), 3 environment (binary missing, directory unwritable; checked before any run\n"
@@ -617,6 +624,10 @@ int dispatch(const std::vector<std::string>& args, std::ostream& out, std::ostre
   if (args[0] == "check") return check_command(args, out);
   if (args[0] == "diff") return diff_command(args, out);
   if (args[0] == "list") return list_command(args, out);
+  if (args[0] == "replay") {
+    return replay_command(args, out, err,
+                          [&](const std::vector<std::string>& run) { return run_command(run, out, err); });
+  }
   throw UsageError("unknown command '" + args[0] + "'");
 }
 
