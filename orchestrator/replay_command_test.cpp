@@ -137,6 +137,17 @@ TEST_F(ReplayCommand, ALogThatStartsMidUpgradeIsWrittenAsFarAsItGoesButRefused) 
   EXPECT_EQ(result.out.find("PASS"), std::string::npos);
 }
 
+TEST_F(ReplayCommand, HelpListsItWithEveryOptionOfItsTable) {
+  std::ostringstream out;
+  std::ostringstream err;
+  EXPECT_EQ(run_cli({"--help"}, out, err), exit_pass);
+  EXPECT_NE(out.str().find("hotdeploy replay ERROR_LOG [OPTION...]"), std::string::npos);
+  EXPECT_NE(out.str().find(replay_options_help()), std::string::npos);
+  for (const char* option : {"--out FILE", "--target KIND", "--name NAME", "--run"}) {
+    EXPECT_NE(replay_options_help().find(option), std::string::npos) << option;
+  }
+}
+
 TEST_F(ReplayCommand, BadOptionsAreUsageErrors) {
   const auto log = write_log("error.log", testing::kUsr2TwiceLog);
   EXPECT_EQ(replay({log.string(), "--target", "apache"}).code, exit_usage);
