@@ -23,6 +23,7 @@
 #include "orchestrator/interrupt.h"
 #include "orchestrator/option_table.h"
 #include "orchestrator/process_control.h"
+#include "orchestrator/replay_command.h"
 #include "orchestrator/run_directory.h"
 #include "orchestrator/run_record.h"
 #include "orchestrator/run_scheduler.h"
@@ -107,6 +108,7 @@ std::string usage_text() {
          "       hotdeploy check RUN_DIR\n"
          "       hotdeploy diff RUN_DIR_A RUN_DIR_B\n"
          "       hotdeploy list [DIR]\n"
+         "       hotdeploy replay ERROR_LOG [OPTION...]\n"
          "       hotdeploy --help | --version\n"
          "\n"
          "Runs nginx upgrade and rollback scenarios under load and judges whether any request was lost.\n"
@@ -125,6 +127,11 @@ std::string usage_text() {
          "           then a `left out by RULE:` line, with both runs' counts, for each thing left out (the\n"
          "           scenario's `diff: {allow: [...]}` and the observer's limits), or `left out: nothing`\n"
          "list       the scenarios in DIR (default: ./scenarios, else the installed library)\n"
+         "replay     turn an nginx error.log (of a failed upgrade, say) into a scenario that does the same: the\n"
+         "           signals it shows, to the same generations, waiting for the effects it shows; prints what it\n"
+         "           assumed; exit 2 when the file is no error.log, shows no master, mixes two nginx instances,\n"
+         "           or starts mid-incident (the scenario is still written then, not run). Options:\n" +
+         replay_options_help() +
          "\n"
          "Exit status: 0 pass, 1 a scenario failed, 2 usage or invalid scenario (the message names\n"
          "FILE:LINE:COLUMN), 3 environment (binary missing, directory unwritable; checked before any run\n"
@@ -639,6 +646,10 @@ int dispatch(const std::vector<std::string>& args, std::ostream& out, std::ostre
   if (args[0] == "check") return check_command(args, out);
   if (args[0] == "diff") return diff_command(args, out);
   if (args[0] == "list") return list_command(args, out);
+  if (args[0] == "replay") {
+    return replay_command(args, out, err,
+                          [&](const std::vector<std::string>& run) { return run_command(run, out, err); });
+  }
   throw UsageError("unknown command '" + args[0] + "'");
 }
 
