@@ -17,6 +17,7 @@
 #include "harness/judge/history_validation.h"
 #include "harness/judge/rejudge.h"
 #include "harness/report/junit_xml.h"
+#include "orchestrator/bench_command.h"
 #include "orchestrator/environment_error.h"
 #include "orchestrator/installed_files.h"
 #include "orchestrator/interrupt.h"
@@ -106,6 +107,7 @@ std::string usage_text() {
          "       hotdeploy check RUN_DIR\n"
          "       hotdeploy diff RUN_DIR_A RUN_DIR_B\n"
          "       hotdeploy list [DIR]\n"
+         "       hotdeploy bench FILE [OPTION...]\n"
          "       hotdeploy --help | --version\n"
          "\n"
          "Runs nginx upgrade and rollback scenarios under load and judges whether any request was lost.\n"
@@ -123,6 +125,11 @@ std::string usage_text() {
          "           dropped requests; a line per aspect, `same` or both values; exit 1 when any differs;\n"
          "           then a `tolerated:` line, with both runs' counts, for each thing left out as chance\n"
          "list       the scenarios in DIR (default: ./scenarios, else the installed library)\n"
+         "bench      run FILE N times on side A and on side B, interleaved, and compare ready, switchover,\n"
+         "           blackout, drain, connect p99 and dropped: medians, B/A with a 95% bootstrap interval,\n"
+         "           a U test, a line in words per metric; writes bench.json, bench.md, bench.html.\n"
+         "           Side A is FILE as `run` runs it; each --vs-* option changes one thing on side B:\n" +
+         bench_options_help() +
          "\n"
          "Exit status: 0 pass, 1 a scenario failed, 2 usage or invalid scenario (the message names\n"
          "FILE:LINE:COLUMN), 3 environment (binary missing, directory unwritable; checked before any run\n"
@@ -617,6 +624,7 @@ int dispatch(const std::vector<std::string>& args, std::ostream& out, std::ostre
   if (args[0] == "check") return check_command(args, out);
   if (args[0] == "diff") return diff_command(args, out);
   if (args[0] == "list") return list_command(args, out);
+  if (args[0] == "bench") return bench_command(args, default_fake_nginx(), out);
   throw UsageError("unknown command '" + args[0] + "'");
 }
 
