@@ -18,6 +18,7 @@
 #include "harness/judge/rejudge.h"
 #include "harness/judge/run_comparison.h"
 #include "harness/report/junit_xml.h"
+#include "orchestrator/bench_command.h"
 #include "orchestrator/environment_error.h"
 #include "orchestrator/installed_files.h"
 #include "orchestrator/interrupt.h"
@@ -109,6 +110,7 @@ std::string usage_text() {
          "       hotdeploy diff RUN_DIR_A RUN_DIR_B\n"
          "       hotdeploy list [DIR]\n"
          "       hotdeploy replay ERROR_LOG [OPTION...]\n"
+         "       hotdeploy bench FILE [OPTION...]\n"
          "       hotdeploy --help | --version\n"
          "\n"
          "Runs nginx upgrade and rollback scenarios under load and judges whether any request was lost.\n"
@@ -132,6 +134,11 @@ std::string usage_text() {
          "           assumed; exit 2 when the file is no error.log, shows no master, mixes two nginx instances,\n"
          "           or starts mid-incident (the scenario is still written then, not run). Options:\n" +
          replay_options_help() +
+         "bench      run FILE N times on side A and on side B, interleaved, and compare ready, switchover,\n"
+         "           blackout, drain, connect p99 and dropped: medians, B/A with a 95% bootstrap interval,\n"
+         "           a U test, a line in words per metric; writes bench.json, bench.md, bench.html.\n"
+         "           Side A is FILE as `run` runs it; each --vs-* option changes one thing on side B:\n" +
+         bench_options_help() +
          "\n"
          "Exit status: 0 pass, 1 a scenario failed, 2 usage or invalid scenario (the message names\n"
          "FILE:LINE:COLUMN), 3 environment (binary missing, directory unwritable; checked before any run\n"
@@ -650,6 +657,7 @@ int dispatch(const std::vector<std::string>& args, std::ostream& out, std::ostre
     return replay_command(args, out, err,
                           [&](const std::vector<std::string>& run) { return run_command(run, out, err); });
   }
+  if (args[0] == "bench") return bench_command(args, default_fake_nginx(), out);
   throw UsageError("unknown command '" + args[0] + "'");
 }
 
