@@ -165,7 +165,7 @@ YAML::Node load_yaml(const fs::path& file, const std::string& what) {
 }
 
 bool is_binary_keyword(const std::string& name) {
-  return name == "default" || name == "fake" || name == "nginx" || name == missing_binary;
+  return name == "default" || name == "fake" || name == "nginx" || name == kMissingBinary;
 }
 
 // Side B's scenario text: the file with --vs-config and --vs-faults applied, binary paths made
@@ -310,7 +310,7 @@ void check_environment(const BenchArguments& arguments, const Side& a, const Sid
     const auto& target = side->scenario.target;
     std::vector<fs::path> installed = {
         resolve_binary(target.binary.name, target.kind, side->scenario.file, side->binaries)};
-    if (target.new_binary.name != missing_binary) {
+    if (target.new_binary.name != kMissingBinary) {
       installed.push_back(resolve_binary(target.new_binary.name, target.kind, side->scenario.file, side->binaries));
     }
     std::error_code error;
@@ -380,13 +380,13 @@ int run_in_child(const Scenario& scenario, RunOptions options, const harness::Ru
   try {
     const auto result = run_scenario(scenario, options);
     if (result.interrupted_by != 0) return 128 + result.interrupted_by;
-    return result.judgement.verdict == harness::Verdict::pass ? exit_pass : exit_fail;
+    return result.judgement.verdict == harness::Verdict::pass ? kExitPass : kExitFail;
   } catch (const EnvironmentError& e) {
     std::ofstream(options.run_dir / "error.txt") << e.what();
-    return exit_environment;
+    return kExitEnvironment;
   } catch (const std::exception& e) {
     std::ofstream(options.run_dir / "error.txt") << "internal error: " << e.what();
-    return exit_environment;
+    return kExitEnvironment;
   }
 }
 
@@ -518,7 +518,7 @@ int bench_command(const std::vector<std::string>& args, const fs::path& default_
   out << "files: " << (bench_dir / "bench.json").string() << ", bench.md, bench.html" << std::endl;
   const bool regression =
       std::any_of(report.gate.begin(), report.gate.end(), [](const GateResult& g) { return g.exceeded; });
-  return regression ? exit_fail : exit_pass;
+  return regression ? kExitFail : kExitPass;
 }
 
 }  // namespace hotdeploy::orchestrator

@@ -78,7 +78,7 @@ TEST(BenchProcess, InterleavesTheSidesInRunDirectoriesAndTheGateFailsWithoutFigu
                         dir / "output", 110s);
   const auto output = read_text(dir / "output");
   ASSERT_TRUE(code.has_value()) << "bench still running after 110 s:\n" << output;
-  EXPECT_EQ(*code, exit_fail) << output;
+  EXPECT_EQ(*code, kExitFail) << output;
   EXPECT_NE(output.find("REGRESSION ready=100ms: no figures to judge by (A 2 runs, B 0 runs)"), std::string::npos)
       << output;
   EXPECT_NE(output.find("within dropped=1000"), std::string::npos) << output;

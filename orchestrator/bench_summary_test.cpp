@@ -123,7 +123,7 @@ TEST(BenchCli, BadArgumentsExitTwoWithOneLineNamingThem) {
   };
   for (const auto& [args, message] : cases) {
     const auto result = cli(args);
-    EXPECT_EQ(result.code, exit_usage) << result.err;
+    EXPECT_EQ(result.code, kExitUsage) << result.err;
     EXPECT_NE(result.err.find(message), std::string::npos) << "want '" << message << "' in: " << result.err;
     EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
   }

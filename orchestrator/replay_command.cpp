@@ -102,7 +102,7 @@ int replay_command(const std::vector<std::string>& args, std::ostream& out, std:
   arguments.log = operands[0];
   const auto bad_input = [&](const std::string& message) {
     err << "hotdeploy: replay: " << arguments.log << ": " << message << '\n';
-    return exit_usage;
+    return kExitUsage;
   };
   std::ifstream in(arguments.log, std::ios::binary);
   std::error_code error;
@@ -148,7 +148,7 @@ int replay_command(const std::vector<std::string>& args, std::ostream& out, std:
     return bad_input(incident.problem->message + (file ? "; the scenario is written as far as it goes" : "") +
                      (arguments.run ? ", not run" : ""));
   }
-  if (!arguments.run) return exit_pass;
+  if (!arguments.run) return kExitPass;
   out.flush();
   return run({"run", file->string()});
 }

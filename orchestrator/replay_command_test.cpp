@@ -39,7 +39,7 @@ class ReplayCommand : public ::testing::Test {
   }
   // Exactly one line on the error stream, naming the file.
   static void expect_one_message(const Replay& result, const std::filesystem::path& file, const std::string& words) {
-    EXPECT_EQ(result.code, exit_usage) << result.err;
+    EXPECT_EQ(result.code, kExitUsage) << result.err;
     EXPECT_EQ(result.err.rfind("hotdeploy: replay: " + file.string() + ": ", 0), 0U) << result.err;
     EXPECT_NE(result.err.find(words), std::string::npos) << result.err;
     EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
@@ -52,7 +52,7 @@ TEST_F(ReplayCommand, WritesTheScenarioToOutAndSaysWhatItAssumed) {
   const auto log = write_log("error.log", testing::kUsr2TwiceLog);
   const auto out = dir_ / "usr2.yaml";
   const auto result = replay({log.string(), "--out", out.string(), "--target", "nginx"});
-  EXPECT_EQ(result.code, exit_pass) << result.err;
+  EXPECT_EQ(result.code, kExitPass) << result.err;
   EXPECT_NE(result.out.find("replay: 2 master(s), 4 signal(s) from " + log.string() +
                             " (lines 1-33); scenario "
                             "written to " +
@@ -70,7 +70,7 @@ TEST_F(ReplayCommand, WritesTheScenarioToOutAndSaysWhatItAssumed) {
 TEST_F(ReplayCommand, WithoutOutTheScenarioIsStandardOutputAndTheNotesGoToErrors) {
   const auto log = write_log("error.log", testing::kWinchDaemonOffLog);
   const auto result = replay({log.string()});
-  EXPECT_EQ(result.code, exit_pass);
+  EXPECT_EQ(result.code, kExitPass);
   const auto scenario = parse_scenario_text(result.out, "stdout");
   EXPECT_EQ(scenario.name, "replay_error");
   EXPECT_FALSE(scenario.target.daemon);
@@ -140,7 +140,7 @@ TEST_F(ReplayCommand, ALogThatStartsMidUpgradeIsWrittenAsFarAsItGoesButRefused) 
 TEST_F(ReplayCommand, HelpListsItWithEveryOptionOfItsTable) {
   std::ostringstream out;
   std::ostringstream err;
-  EXPECT_EQ(run_cli({"--help"}, out, err), exit_pass);
+  EXPECT_EQ(run_cli({"--help"}, out, err), kExitPass);
   EXPECT_NE(out.str().find("hotdeploy replay ERROR_LOG [OPTION...]"), std::string::npos);
   EXPECT_NE(out.str().find(replay_options_help()), std::string::npos);
   for (const char* option : {"--out FILE", "--target KIND", "--name NAME", "--run"}) {
@@ -150,9 +150,9 @@ TEST_F(ReplayCommand, HelpListsItWithEveryOptionOfItsTable) {
 
 TEST_F(ReplayCommand, BadOptionsAreUsageErrors) {
   const auto log = write_log("error.log", testing::kUsr2TwiceLog);
-  EXPECT_EQ(replay({log.string(), "--target", "apache"}).code, exit_usage);
-  EXPECT_EQ(replay({}).code, exit_usage);
-  EXPECT_EQ(replay({log.string(), log.string()}).code, exit_usage);
+  EXPECT_EQ(replay({log.string(), "--target", "apache"}).code, kExitUsage);
+  EXPECT_EQ(replay({}).code, kExitUsage);
+  EXPECT_EQ(replay({log.string(), log.string()}).code, kExitUsage);
 }
 
 }  // namespace

@@ -854,7 +854,7 @@ harness::Expectations parse_expect(const Reader& r, const YAML::Node& node,
   if (const auto n = node["kernel"]) parse_kernel(r, n, expect.kernel);
   if (const auto n = node["masters_at_end"]) expect.masters_at_end = r.integer(n, "masters_at_end", 0, 64);
   if (const auto n = node["upstream_answered_lost"]) {
-    expect.upstream_answered_lost_max = r.integer(n, "upstream_answered_lost", 0, max_count);
+    expect.upstream_answered_lost_max = r.integer(n, "upstream_answered_lost", 0, kMaxCount);
   }
   if (const auto no_effect = node["no_effect"]) {
     if (no_effect.IsSequence()) {

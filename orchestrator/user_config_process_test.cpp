@@ -166,7 +166,7 @@ TEST(UserConfigBadInput, AMissingConfigIsOneErrorAndExitTwo) {
   write_scenario(dir / "s.yaml", "s", upgrade_steps());
   const auto [code, output] = run_hotdeploy(
       RunAs::test_user, {"run", (dir / "s.yaml").string(), "--out", (dir / "runs").string()}, dir / "output", 30s);
-  EXPECT_EQ(code, exit_usage) << output;
+  EXPECT_EQ(code, kExitUsage) << output;
   EXPECT_EQ(output, "hotdeploy: invalid scenario: " + (dir / "s.yaml").string() + ": target.config " +
                         (dir / "conf/nginx.conf").string() + ": no such file\n");
   EXPECT_FALSE(fs::exists(dir / "runs" / "s")) << "a run directory was made for a run that never started";
@@ -182,7 +182,7 @@ TEST(UserConfigBadInput, AConfigNginxRejectsEndsWithNginxsMessageAndExitTwo) {
   const auto [code, output] = run_hotdeploy(
       RunAs::test_user, {"run", (dir / "s.yaml").string(), "--out", (dir / "runs").string(), "--nginx", kRealNginx},
       dir / "output", 30s);
-  EXPECT_EQ(code, exit_usage) << output;
+  EXPECT_EQ(code, kExitUsage) << output;
   // Debian's nginx logs to stderr in the error log's format before it has read the config:
   // "2026/12/02 07:31:18 [emerg] 2#2: unknown directive ...".
   EXPECT_NE(output.find("nginx -t rejects it:\n"), std::string::npos) << output;
@@ -208,7 +208,7 @@ TEST(UserConfigBadInput, WithoutAnyNamespaceItSaysWhatIsMissingAndExitsThree) {
   const auto [code, output] = run_hotdeploy(
       RunAs::nobody_without_user_namespaces,
       {"run", (dir / "s.yaml").string(), "--out", (dir / "runs").string(), "--nginx", kRealNginx}, dir / "output", 30s);
-  EXPECT_EQ(code, exit_environment) << output;
+  EXPECT_EQ(code, kExitEnvironment) << output;
   EXPECT_EQ(output,
             "hotdeploy: target.config runs the config's own listen ports and absolute paths inside a mount and "
             "network namespace of the run's own (hotdeploy as root, or unprivileged user namespaces allowed); this "

@@ -9,9 +9,9 @@ namespace hotdeploy::harness {
 namespace {
 
 // Names indexed by enum value; the static_asserts keep each table in step with its enum.
-constexpr std::array<std::string_view, 16> kEventTypeNames = {
-    "request_sent",   "request_ended", "step_started",    "signal_sent",  "binary_swapped", "wait_satisfied",
-    "wait_timed_out", "no_effect",     "run_error",       "process_born", "process_exited", "pid_file_changed",
+constexpr std::array<std::string_view, 17> kEventTypeNames = {
+    "request_sent",   "request_ended", "step_started",    "signal_sent",  "binary_swapped",  "wait_satisfied",
+    "wait_timed_out", "no_effect",     "run_error",       "process_born", "process_exited",  "pid_file_changed",
     "log_line",       "steps_ended",   "kernel_counters", "exec_ended",   "upstream_request"};
 static_assert(kEventTypeNames.size() == static_cast<std::size_t>(EventType::upstream_request) + 1);
 

@@ -54,10 +54,12 @@ enum class Field : std::uint8_t {
   text,
 };
 constexpr std::array<std::string_view, 32> kFieldNames = {
-    "request_id", "connection_id", "attempt", "kind", "reused", "outcome", "reason", "status", "bytes",
-    "latency_ns", "connect_ns", "pid", "parent_pid", "generation", "role", "exit_code", "seen", "lag_ns",
-    "signal", "file", "state", "level", "message", "name", "duration_ns", "output", "upstream", "method",
-    "path", "responded_ns", "response_written", "text"};
+    "request_id",       "connection_id", "attempt",  "kind",       "reused",     "outcome",
+    "reason",           "status",        "bytes",    "latency_ns", "connect_ns", "pid",
+    "parent_pid",       "generation",    "role",     "exit_code",  "seen",       "lag_ns",
+    "signal",           "file",          "state",    "level",      "message",    "name",
+    "duration_ns",      "output",        "upstream", "method",     "path",       "responded_ns",
+    "response_written", "text"};
 static_assert(kFieldNames.size() == static_cast<std::size_t>(Field::text) + 1);
 
 // Each of an event's kernel counters is written as its own key, this prefix + its name.
@@ -184,28 +186,8 @@ bool has_default_value(Field field, const Event& e) {
     case Field::name: return e.name.empty();
     case Field::duration_ns: return e.duration_ns == kDefault.duration_ns;
     case Field::output: return e.output.empty();
-    case Field::request_id: return e.request_id == kDefault.request_id;
-    case Field::connection_id: return e.connection_id == kDefault.connection_id;
-    case Field::attempt: return e.attempt == kDefault.attempt;
-    case Field::kind: return e.kind == kDefault.kind;
-    case Field::reused: return e.reused == kDefault.reused;
-    case Field::outcome: return e.outcome == kDefault.outcome;
-    case Field::reason: return e.reason == kDefault.reason;
-    case Field::status: return e.status == kDefault.status;
-    case Field::bytes: return e.bytes == kDefault.bytes;
-    case Field::latency_ns: return e.latency_ns == kDefault.latency_ns;
-    case Field::connect_ns: return e.connect_ns == kDefault.connect_ns;
-    case Field::pid: return e.pid == kDefault.pid;
-    case Field::parent_pid: return e.parent_pid == kDefault.parent_pid;
-    case Field::generation: return e.generation == kDefault.generation;
-    case Field::role: return e.role == kDefault.role;
-    case Field::exit_code: return e.exit_code == kDefault.exit_code;
-    case Field::seen: return e.seen == kDefault.seen;
-    case Field::lag_ns: return e.lag_ns == kDefault.lag_ns;
-    case Field::level: return e.level == kDefault.level;
-    case Field::message: return e.message_at == kDefault.message_at;
     case Field::upstream: return e.upstream.empty();
-    case Field::method: return e.methokDefault.empty();
+    case Field::method: return e.method.empty();
     case Field::path: return e.path.empty();
     case Field::responded_ns: return e.responded_ns == kDefault.responded_ns;
     case Field::response_written: return e.response_written == kDefault.response_written;

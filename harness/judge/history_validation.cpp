@@ -47,8 +47,6 @@ bool implies_sent(const AttemptSeen& a) {
     case Reason::bad_gateway:
     case Reason::gateway_timeout:
     case Reason::wrong_body_size:
-    case Reason::bad_gateway:
-    case Reason::gateway_timeout:
     case Reason::malformed_response:
     case Reason::truncated:
     case Reason::closed_without_response:

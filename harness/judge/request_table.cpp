@@ -31,17 +31,20 @@ void advise_huge_pages(void* data, std::size_t bytes) {
 bool is_client(const Event& e) { return e.type == EventType::request_sent || e.type == EventType::request_ended; }
 
 void apply(RequestRow& r, const Event& e, std::uint16_t name) {
+  // The row's attempt fields hold 0..7; a history with a larger attempt is refused by validation,
+  // and is counted here as attempt 7 meanwhile.
+  const std::uint8_t attempt = std::min<std::uint8_t>(e.attempt, 7);
   r.id = e.request_id;
   r.name = name;
   r.kind = e.kind;  // a request that is sent and never ends keeps its kind too
   if (e.type == EventType::request_sent) {
     r.start_ns = std::min(r.start_ns, e.t_ns);
-    if (e.attempt >= r.last_sent_attempt) r.final_sent_ns = e.t_ns;
-    r.last_sent_attempt = std::max(r.last_sent_attempt, e.attempt);
+    if (attempt >= r.last_sent_attempt) r.final_sent_ns = e.t_ns;
+    r.last_sent_attempt = std::max<std::uint8_t>(r.last_sent_attempt, attempt);
     return;
   }
-  if (e.attempt >= r.last_ended_attempt) {
-    r.last_ended_attempt = e.attempt;
+  if (attempt >= r.last_ended_attempt) {
+    r.last_ended_attempt = attempt;
     r.outcome = e.outcome;
     r.reason = e.reason;
     r.end_ns = e.t_ns;

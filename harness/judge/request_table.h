@@ -31,9 +31,10 @@ struct RequestRow {
   Reason reason = Reason::none;
   std::uint16_t status = 0;  // of the final attempt's response, 0 when it had none
   RequestKind kind = RequestKind::get;
-  std::uint8_t last_sent_attempt = 0;
-  std::uint8_t last_ended_attempt = 0;
-  bool retry_ok = false;  // an attempt 2 ended ok
+  // Attempts are 1 or 2 (0: none; history_validation refuses others); bit-fields, so a row stays 64 bytes.
+  std::uint8_t last_sent_attempt : 3 = 0;
+  std::uint8_t last_ended_attempt : 3 = 0;
+  bool retry_ok : 1 = false;  // an attempt 2 ended ok
   // The request's name in the load's mix: an index into the names of its table (RequestNames);
   // 0 for an unnamed request. Two bytes, so a row stays 64 bytes.
   std::uint16_t name = 0;
