@@ -68,7 +68,7 @@ bool Listeners::open(const Config& config, std::vector<int> inherited, Listeners
     }
     ::fcntl(fd, F_SETFD, FD_CLOEXEC);
     pool.push_back({{ListenAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&storage), length), fd, false, -1, true,
-                      kDefaultListenBacklog}});
+                     kDefaultListenBacklog}});
   }
   if (previous != nullptr) {
     for (const ListeningSocket& socket : previous->sockets_) pool.push_back({socket});
