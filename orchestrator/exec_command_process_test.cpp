@@ -133,13 +133,13 @@ TEST(ExecCommand, WhatTheCommandLeftRunningIsCountedAndKilled) {
 // ---------------------------------------------------------------------------------------------
 // exec steps in hotdeploy runs
 
-struct ExecRun {
+struct FinishedRun {
   int exit_status = -1;
   std::filesystem::path dir;
   std::string output;
 };
 
-ExecRun run_hotdeploy(const std::string& name, const std::string& steps) {
+FinishedRun run_hotdeploy(const std::string& name, const std::string& steps) {
   const auto dir = make_test_directory("exec-run-" + name);
   const auto scenario = dir / (name + ".yaml");
   {
@@ -154,20 +154,22 @@ ExecRun run_hotdeploy(const std::string& name, const std::string& steps) {
                dir / "hotdeploy.output");
   int status = 0;
   ::waitpid(pid, &status, 0);
-  ExecRun run;
+  FinishedRun run;
   run.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  run.dir = dir / "runs" / name / "latest";
+  run.dir = dir / "runs" / name;
   run.output = read_text(dir / "hotdeploy.output");
   return run;
 }
 
-harness::History history_of(const ExecRun& run) {
+harness::History history_of(const FinishedRun& run) {
   std::ifstream in(run.dir / "history.jsonl");
+  EXPECT_TRUE(in.is_open()) << run.dir / "history.jsonl";
   return harness::read_jsonl(in);
 }
 
 TEST(ExecStep, AnExitOtherThanExpectedFailsTheRunNamingBothAndTheOutput) {
-  const ExecRun run = run_hotdeploy("exec_exit", "  - exec: {run: \"echo no config here; exit 3\", expect_exit: 0}\n");
+  const FinishedRun run =
+      run_hotdeploy("exec_exit", "  - exec: {run: \"echo no config here; exit 3\", expect_exit: 0}\n");
   EXPECT_EQ(run.exit_status, 1) << run.output;
   EXPECT_NE(run.output.find("exec echo no config here; exit 3 exited with 3, expected 0; its output ends: no config "
                             "here"),
@@ -188,7 +190,7 @@ TEST(ExecStep, AnExitOtherThanExpectedFailsTheRunNamingBothAndTheOutput) {
 TEST(ExecStep, AHungCommandIsKilledAtItsTimeout) {
   // Within the run's own PID namespace its pids mean nothing here: ATimeoutKillsEverythingTheCommandStarted
   // checks that nothing of the command is left; this checks that the run says so and fails.
-  const ExecRun run = run_hotdeploy("exec_hung", "  - exec: {run: \"sleep 600 & sleep 600\", timeout: 300ms}\n");
+  const FinishedRun run = run_hotdeploy("exec_hung", "  - exec: {run: \"sleep 600 & sleep 600\", timeout: 300ms}\n");
   EXPECT_EQ(run.exit_status, 1) << run.output;
   EXPECT_NE(run.output.find("exec sleep 600 & sleep 600 timed out after 300ms; its process group was killed"),
             std::string::npos)
@@ -197,7 +199,7 @@ TEST(ExecStep, AHungCommandIsKilledAtItsTimeout) {
 }
 
 TEST(ExecStep, TheEnvironmentNamesTheTargetAndAHupSentByTheCommandIsJudged) {
-  const ExecRun run = run_hotdeploy(
+  const FinishedRun run = run_hotdeploy(
       "exec_hup",
       "  - exec: {run: 'test -x \"$HOTDEPLOY_NGINX\" && test -f \"$HOTDEPLOY_CONF\" && test \"$(cat "
       "\"$HOTDEPLOY_PID_FILE\")\" = \"$NGINX_PID\" && test -d \"$HOTDEPLOY_PREFIX\" && kill -HUP \"$NGINX_PID\"'}\n"
