@@ -67,8 +67,9 @@ enum class Reason : std::uint8_t {
   load_stopped,             // info: still outstanding when the load generator's drain time ran out
   first_byte_timeout,       // info: no response byte within LoadConfig::first_byte_timeout of sending
   wrong_body_size,          // fail: complete response whose body is not the size asked for (held)
-  bad_gateway,              // fail: status 502, a proxy that could not get a response from its upstream
-  gateway_timeout,          // fail: status 504, a proxy whose upstream did not answer in time
+  bad_gateway,              // info: a 502 the request did not expect (the proxy got no valid answer upstream,
+                            // which may or may not have acted on the request)
+  gateway_timeout,          // info: a 504 the request did not expect (the upstream did not answer in time)
 };
 
 enum class ProcessRole : std::uint8_t { none, master, worker };

@@ -153,7 +153,7 @@ std::vector<Event> one_of_each() {
   {
     Event& e = add(EventType::request_ended);
     e.request_id = 8;
-    e.outcome = Outcome::fail;
+    e.outcome = Outcome::info;
     e.reason = Reason::bad_gateway;
     e.status = 502;
     e.name = "checkout";

@@ -747,8 +747,9 @@ void LoadGenerator::Loop::on_response_complete(std::size_t i, bool extra_bytes) 
   s.served_before = true;
   const bool ok = expected(s, status);
   if (!ok) {
-    // A gateway's 502 or 504 is dropped with a reason of its own: the client got no answer.
-    record_end(i, Outcome::fail, reason_for_status(status), true, status, pid);
+    // A gateway's 502 or 504 may come after the upstream acted on the request: unknown (info).
+    const Reason reason = reason_for_status(status);
+    record_end(i, reason == Reason::bad_status ? Outcome::fail : Outcome::info, reason, true, status, pid);
   } else if (s.traffic == Traffic::held && s.mix < 0 && s.parser.body_bytes() != config_.held.bytes) {
     record_end(i, Outcome::fail, Reason::wrong_body_size, true, status, pid);
   } else {

@@ -109,6 +109,7 @@ TEST(ReportHtmlTest, TheMixByNameAndAnExecsResultAreShown) {
   hup.generation = 1;
   hup.role = ProcessRole::master;
   hup.seen = ProcessSeen::inferred_from_log;
+  hup.signal = Signal::hup;
   hup.text = "HUP";
   const std::string html = render("mix", with_events(base, {exec, hup}));
   EXPECT_NE(html.find("<table id=\"by-name\">"), std::string::npos);

@@ -311,6 +311,9 @@ void UpstreamServer::Loop::response_done(Connection& c) {
   server_.events_.append(std::move(c.record));
   c.record = Event{};
   if (c.close_after) {
+    // Counted before our side ends, so that a peer that sees the close also sees the count.
+    const bool peer_asked = !c.parser.request().keep_alive || c.parser.state() == HttpRequestParser::State::failed;
+    if (!peer_asked) server_.connections_closed_by_server_.fetch_add(1, std::memory_order_relaxed);
     // Our side ends; the peer's close (or the linger time) ends the connection.
     (void)::shutdown(c.fd, SHUT_WR);
     c.phase = Phase::lingering;
@@ -319,8 +322,6 @@ void UpstreamServer::Loop::response_done(Connection& c) {
       c.reading_paused = false;
       update_interest(c);
     }
-    const bool peer_asked = !c.parser.request().keep_alive || c.parser.state() == HttpRequestParser::State::failed;
-    if (!peer_asked) server_.connections_closed_by_server_.fetch_add(1, std::memory_order_relaxed);
     set_deadline(c, now + kLingerNs);
     return;
   }
