@@ -136,9 +136,12 @@ std::string TestPrefix::read_error_log() const {
   return text.str();
 }
 
-// In a forked child: exec argv[0] with this process's environment plus `extra_env`.
+// In a forked child: exec argv[0] with this process's environment plus `extra_env`, and no
+// descriptor but 0, 1 and 2 (as a service manager starts nginx): what the test process or its
+// runner holds open would otherwise shift the numbers nginx gives its sockets.
 [[noreturn]] static void exec_with_extra_env(const std::vector<std::string>& argv,
                                              const std::vector<std::string>& extra_env) {
+  ::close_range(STDERR_FILENO + 1, ~0U, 0);
   std::vector<std::string> args = argv;
   std::vector<std::string> env;
   for (char** entry = environ; *entry != nullptr; ++entry) env.emplace_back(*entry);

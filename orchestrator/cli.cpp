@@ -603,17 +603,26 @@ int diff_command(const std::vector<std::string>& args, std::ostream& out) {
   if (args.size() != 3) throw UsageError("diff needs exactly two RUN_DIRs");
   const auto a = read_history(args[1]);
   const auto b = read_history(args[2]);
-  // What the scenario allows the diff to leave out: the two runs must be of one scenario that
-  // allows the same; a run saved without its scenario.yaml allows nothing.
-  std::optional<harness::DiffAllowances> allowed;
+  // What the scenarios allow the diff to leave out: a rule counts only when both runs' scenarios
+  // allow it (a run saved without its scenario.yaml allows nothing), so runs of two scenarios (a
+  // run and its replay, say) are compared as strictly as the stricter one asks; the difference is
+  // printed.
+  std::vector<harness::DiffAllowances> allows;
   for (const fs::path& run_dir : {fs::path(args[1]), fs::path(args[2])}) {
     const auto file = run_dir / "scenario.yaml";
-    const auto allows = fs::exists(file) ? parse_scenario_file(file.string()).diff_allow : harness::DiffAllowances{};
-    if (allowed && *allowed != allows) {
-      throw ScenarioError(file.string() + ": its diff: allow differs from " + args[1] +
-                          "/scenario.yaml's; the two runs must be of one scenario");
+    allows.push_back(fs::exists(file) ? parse_scenario_file(file.string()).diff_allow : harness::DiffAllowances{});
+  }
+  std::optional<harness::DiffAllowances> allowed = harness::DiffAllowances{};
+  for (const auto rule : allows[0]) {
+    if (allows[1].contains(rule)) allowed->insert(rule);
+  }
+  for (std::size_t side = 0; side < 2; ++side) {
+    for (const auto rule : allows[side]) {
+      if (!allowed->contains(rule)) {
+        out << "not left out: " << harness::to_string(rule) << " (allowed by " << (side == 0 ? "A" : "B")
+            << "'s scenario only)\n";
+      }
     }
-    allowed = allows;
   }
   const auto comparison = harness::compare_runs(a, b, *allowed);
   for (const auto& aspect : comparison.aspects) out << harness::comparison_line(aspect) << '\n';
