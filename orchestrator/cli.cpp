@@ -612,19 +612,19 @@ int diff_command(const std::vector<std::string>& args, std::ostream& out) {
     const auto file = run_dir / "scenario.yaml";
     allows.push_back(fs::exists(file) ? parse_scenario_file(file.string()).diff_allow : harness::DiffAllowances{});
   }
-  std::optional<harness::DiffAllowances> allowed = harness::DiffAllowances{};
+  harness::DiffAllowances allowed;
   for (const auto rule : allows[0]) {
-    if (allows[1].contains(rule)) allowed->insert(rule);
+    if (allows[1].contains(rule)) allowed.insert(rule);
   }
   for (std::size_t side = 0; side < 2; ++side) {
     for (const auto rule : allows[side]) {
-      if (!allowed->contains(rule)) {
+      if (!allowed.contains(rule)) {
         out << "not left out: " << harness::to_string(rule) << " (allowed by " << (side == 0 ? "A" : "B")
             << "'s scenario only)\n";
       }
     }
   }
-  const auto comparison = harness::compare_runs(a, b, *allowed);
+  const auto comparison = harness::compare_runs(a, b, allowed);
   for (const auto& aspect : comparison.aspects) out << harness::comparison_line(aspect) << '\n';
   for (const auto& tolerance : comparison.tolerated) out << harness::tolerance_line(tolerance) << '\n';
   if (comparison.tolerated.empty()) out << "left out: nothing\n";
