@@ -18,6 +18,7 @@
 #include <optional>
 #include <system_error>
 #include <thread>
+#include <vector>
 
 extern char** environ;
 
@@ -34,7 +35,6 @@ struct Record {
 };
 
 constexpr auto kKillGrace = std::chrono::seconds(2);
-constexpr auto kSupervisorExitGrace = std::chrono::seconds(1);
 
 // Keeps the first kOutputHeadBytes and the last kOutputTailBytes of what is appended.
 class BoundedOutput {
@@ -316,20 +316,15 @@ ExecResult run_exec(const ExecSpec& spec, const std::function<void()>& tick, con
   result.duration = Clock::now() - started;
   if (wait_status) {
     result.exit_code = exit_code_of(*wait_status);
-    // The supervisor exits right after it wrote the status: wait for its end of the pipe to close,
-    // so that it is not counted among what the command left running.
-    const auto until = Clock::now() + kSupervisorExitGrace;
-    while (status_open && Clock::now() < until) {
-      pollfd fd{status.read, POLLIN, 0};
-      (void)::poll(&fd, 1, 10);
-      read_status();
-    }
   }
   if (start_error) {
     result.error = *start_error;
     result.exit_code = -1;
   }
-  const auto before_kill = running_in_group(leader);
+  // The supervisor (the group's leader) is hotdeploy's own, never something the command left: on a
+  // busy machine it may still be exiting after the grace above.
+  auto before_kill = running_in_group(leader);
+  std::erase(before_kill, leader);
   if (!result.timed_out && !result.stopped) result.left_running = static_cast<int>(before_kill.size());
   ::kill(-leader, SIGKILL);
   const auto kill_until = Clock::now() + kKillGrace;
