@@ -42,6 +42,11 @@ struct BadStatus {
 struct DieAfter {
   std::chrono::milliseconds delay;
 };
+struct GarbageResponse {};
+struct EndlessHeaders {};
+struct SlowDrip {};
+struct HugeChunk {};
+struct EarlyClose {};
 
 using Fault = std::variant<HOTDEPLOY_FAULT_TYPES>;
 static_assert(std::variant_size_v<Fault> == std::size(fault_list::kEntries), "one struct per fault in faults.list");

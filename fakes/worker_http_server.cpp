@@ -148,6 +148,11 @@ bool WorkerHttpServer::leave_idle(int fd) {
 
 void WorkerHttpServer::serve_connection(int fd) {
   ConnectionStream stream(fd, kClientTimeout, kClientTimeout);
+  std::optional<HostileResponseStream> hostile;
+  if (settings_.hostile_response) {
+    hostile.emplace(stream, *settings_.hostile_response, settings_.worker_pid, ++connections_started_);
+  }
+  httplib::Stream& io = hostile ? static_cast<httplib::Stream&>(*hostile) : stream;
   for (size_t remaining = kKeepaliveRequests; remaining > 0; --remaining) {
     const bool first_request = remaining == kKeepaliveRequests;
     if (first_request) {
@@ -160,8 +165,8 @@ void WorkerHttpServer::serve_connection(int fd) {
     stream.begin_request();
     bool close_connection = remaining == 1 || shutting_down();
     bool connection_closed = false;
-    if (!process_request(stream, close_connection, connection_closed, nullptr)) break;
-    if (connection_closed || close_connection || shutting_down()) break;
+    if (!process_request(io, close_connection, connection_closed, nullptr)) break;
+    if (connection_closed || close_connection || shutting_down() || (hostile && hostile->ends_connection())) break;
   }
   {
     std::lock_guard lock(connections_mutex_);

@@ -17,7 +17,9 @@
 // thread or answers 503.
 //
 // Faults: bad_status(code) replaces every status; worker_crash_on_request(n) aborts the
-// process when the nth request arrives, before any byte of a response.
+// process when the nth request arrives, before any byte of a response; a response-side fault
+// (hostile_response.h: garbage_response, endless_headers, slow_drip, huge_chunk, early_close)
+// replaces or slows the bytes of every response, and the connection closes when it is done.
 //
 // Endpoints: `GET /` answers `worker <pid> master <ppid> version <label>\n`;
 // `GET /held?seconds=S&bytes=N` streams N bytes evenly over S seconds;
@@ -28,6 +30,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -35,6 +38,7 @@
 
 #include <httplib.h>
 
+#include "hostile_response.h"
 #include "request_rate_limit.h"
 
 namespace hotdeploy::fakes {
@@ -45,6 +49,7 @@ struct WorkerHttpSettings {
   pid_t master_pid = 0;
   std::optional<int> forced_status;      // bad_status fault
   std::optional<long> crash_on_request;  // worker_crash_on_request fault
+  std::optional<HostileResponse> hostile_response;
   std::vector<LimitReqZone> limit_req_zones;
   std::vector<LimitReqRule> limit_req_rules;
 };
@@ -83,7 +88,8 @@ class WorkerHttpServer final : public httplib::Server {
   std::atomic<bool> shutting_down_{false};
   std::atomic<size_t> active_connections_{0};
   std::atomic<long> requests_received_{0};
-  int shutdown_pipe_[2] = {-1, -1};  // write end closed on shutdown: read end hangs up
+  std::atomic<std::uint64_t> connections_started_{0};  // seeds garbage_response
+  int shutdown_pipe_[2] = {-1, -1};                    // write end closed on shutdown: read end hangs up
   int connection_ended_pipe_[2] = {-1, -1};
   RequestRateLimit rate_limit_;
   struct ConnectionState {

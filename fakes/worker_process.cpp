@@ -51,6 +51,11 @@ WorkerHttpSettings http_settings(const WorkerSettings& settings) {
   if (const WorkerCrashOnRequest* crash = settings.faults.find<WorkerCrashOnRequest>()) {
     http.crash_on_request = crash->request_number;
   }
+  if (settings.faults.has<GarbageResponse>()) http.hostile_response = HostileResponse::garbage;
+  if (settings.faults.has<EndlessHeaders>()) http.hostile_response = HostileResponse::endless_headers;
+  if (settings.faults.has<SlowDrip>()) http.hostile_response = HostileResponse::slow_drip;
+  if (settings.faults.has<HugeChunk>()) http.hostile_response = HostileResponse::huge_chunk;
+  if (settings.faults.has<EarlyClose>()) http.hostile_response = HostileResponse::early_close;
   return http;
 }
 

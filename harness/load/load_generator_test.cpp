@@ -238,9 +238,10 @@ TEST(LoadGeneratorTest, ConnectOutlastingAShortConnectTimeoutIsDroppedNamingTheT
 
 struct BadResponseCase {
   const char* name;
-  const char* response;
+  std::string response;
   Outcome outcome;
   Reason reason;
+  const char* text;  // of the request_ended event: the parser's error for a malformed response
 };
 
 void PrintTo(const BadResponseCase& c, std::ostream* os) { *os << c.name; }
@@ -263,25 +264,55 @@ TEST_P(LoadGeneratorBadResponseTest, EndsWithTheNamedOutcome) {
   for (const Event& e : ended(log)) {
     EXPECT_EQ(e.outcome, c.outcome);
     EXPECT_EQ(e.reason, c.reason);
+    EXPECT_EQ(e.text, c.text);
     EXPECT_GT(e.bytes, 0u);
   }
+}
+
+// Header lines that go on past the header count limit (fake-nginx's endless_headers fault sends
+// them for as long as the connection lasts).
+std::string endless_headers(int lines) {
+  std::string response = "HTTP/1.1 200 OK\r\n";
+  for (int k = 0; k < lines; ++k) response += "X-Endless-" + std::to_string(k) + ": more headers follow\r\n";
+  return response;
+}
+
+// Few header lines, each under the line limit, that together pass the header size limit.
+std::string oversized_header_block() {
+  std::string response = "HTTP/1.1 200 OK\r\n";
+  for (int k = 0; k < 10; ++k) response += "X-Big-" + std::to_string(k) + ": " + std::string(7000, 'b') + "\r\n";
+  return response;
+}
+
+// A chunk size of 2^64 - 1 (fake-nginx's huge_chunk fault), with some of its promised bytes.
+std::string huge_chunk() {
+  return "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\n" + std::string(4096, 'x');
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Responses, LoadGeneratorBadResponseTest,
     ::testing::Values(
         BadResponseCase{"truncated_body", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", Outcome::info,
-                        Reason::truncated},
-        BadResponseCase{"truncated_headers", "HTTP/1.1 200 OK\r\nContent-Le", Outcome::info, Reason::truncated},
+                        Reason::truncated, ""},
+        BadResponseCase{"truncated_headers", "HTTP/1.1 200 OK\r\nContent-Le", Outcome::info, Reason::truncated, ""},
+        BadResponseCase{"early_close", "HTTP/1.1 200 OK\r\nContent-Length: 1024\r\n\r\n" + std::string(512, 'x'),
+                        Outcome::info, Reason::truncated, ""},
         BadResponseCase{"service_unavailable", "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n",
-                        Outcome::fail, Reason::bad_status},
+                        Outcome::fail, Reason::bad_status, ""},
         BadResponseCase{"bad_gateway", "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n", Outcome::info,
-                        Reason::bad_gateway},
+                        Reason::bad_gateway, ""},
         BadResponseCase{"gateway_timeout", "HTTP/1.1 504 Gateway Time-out\r\nContent-Length: 0\r\n\r\n", Outcome::info,
-                        Reason::gateway_timeout},
-        BadResponseCase{"garbage", "garbage\r\n\r\n", Outcome::fail, Reason::malformed_response},
+                        Reason::gateway_timeout, ""},
+        BadResponseCase{"garbage", "garbage\r\n\r\n", Outcome::fail, Reason::malformed_response, "bad_status_line"},
+        BadResponseCase{"garbage_without_a_line_end", std::string(9000, 'g'), Outcome::fail, Reason::malformed_response,
+                        "line_too_long"},
         BadResponseCase{"smuggling", "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
-                        Outcome::fail, Reason::malformed_response}),
+                        Outcome::fail, Reason::malformed_response, "length_and_chunked"},
+        BadResponseCase{"endless_headers", endless_headers(1000), Outcome::fail, Reason::malformed_response,
+                        "too_many_headers"},
+        BadResponseCase{"oversized_header_block", oversized_header_block(), Outcome::fail, Reason::malformed_response,
+                        "headers_too_large"},
+        BadResponseCase{"huge_chunk", huge_chunk(), Outcome::fail, Reason::malformed_response, "body_too_large"}),
     [](const ::testing::TestParamInfo<BadResponseCase>& info) { return std::string(info.param.name); });
 
 TEST(LoadGeneratorTest, BadStatusKeepsTheStatusAndTheConnection) {
@@ -320,6 +351,32 @@ TEST(LoadGeneratorTest, UnansweredRequestTimesOutAsInfo) {
   EXPECT_EQ(ends[0].outcome, Outcome::info);
   EXPECT_EQ(ends[0].reason, Reason::response_timeout);
   EXPECT_EQ(ends[0].text, "response timeout 30ms");
+}
+
+// A response that starts and then stalls (fake-nginx's slow_drip fault) ends at the response
+// timeout, not the first-byte one.
+TEST(LoadGeneratorTest, StalledPartialResponseTimesOutAsInfo) {
+  ScriptedHttpServer server([](const ScriptedRequest&) {
+    return ScriptedReply::respond("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc");
+  });
+  RunClock clock;
+  LoadConfig config = config_for(server.port(), 1);
+  config.response_timeout = 50ms;
+  LoadGenerator g(config, clock);
+  g.start();
+  ASSERT_TRUE(wait_for_progress(
+      g, [](const LoadProgress& p) { return p.dropped >= 2; }, kWait, "2 dropped"));
+  g.stop(0ms);
+  const EventLog log = g.take_events();
+  expect_well_formed(log);
+  const std::vector<Event> ends = ended(log);
+  ASSERT_GE(ends.size(), 2u);
+  for (std::size_t k = 0; k < 2; ++k) {
+    EXPECT_EQ(ends[k].outcome, Outcome::info);
+    EXPECT_EQ(ends[k].reason, Reason::response_timeout);
+    EXPECT_EQ(ends[k].text, "response timeout 50ms");
+    EXPECT_GT(ends[k].bytes, 0u);
+  }
 }
 
 TEST(LoadGeneratorTest, StopEndsOutstandingRequestsAsLoadStoppedAfterTheDrainTime) {
