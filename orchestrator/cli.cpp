@@ -22,14 +22,19 @@
 #include "orchestrator/environment_error.h"
 #include "orchestrator/installed_files.h"
 #include "orchestrator/interrupt.h"
+#include "orchestrator/merge_command.h"
 #include "orchestrator/option_table.h"
 #include "orchestrator/process_control.h"
 #include "orchestrator/replay_command.h"
 #include "orchestrator/run_directory.h"
 #include "orchestrator/run_record.h"
 #include "orchestrator/run_scheduler.h"
+#include "orchestrator/run_set.h"
+#include "orchestrator/run_summary.h"
 #include "orchestrator/runner.h"
 #include "orchestrator/scenario_parser.h"
+#include "orchestrator/sha256.h"
+#include "orchestrator/shard.h"
 #include "orchestrator/target.h"
 #include "orchestrator/user_config_check.h"
 
@@ -48,6 +53,7 @@ struct RunArguments {
   std::optional<fs::path> fake_nginx;
   int repeat = 1;
   int jobs = 1;
+  std::optional<Shard> shard;
   bool require_isolation = false;
   spdlog::level::level_enum log_level = spdlog::level::info;
 };
@@ -90,6 +96,10 @@ std::vector<Option> run_options(RunArguments& parsed) {
        [&](const std::string& n) { parsed.repeat = bounded_count("--repeat", n, 1000); }},
       {"--jobs", "N", "at most N runs at once (default 1); runs never share ports or files",
        [&](const std::string& n) { parsed.jobs = bounded_count("--jobs", n, 64); }},
+      {"--shard", "K/N",
+       "run only shard K of N of the scenarios (by a hash of each name); with --out, `hotdeploy merge` combines the "
+       "shards",
+       [&](const std::string& shard) { parsed.shard = parse_shard(shard); }},
       {"--fake-nginx", "PATH", "the fake-nginx executable (default: beside hotdeploy, or $HOTDEPLOY_FAKE_NGINX)",
        [&](const std::string& path) { parsed.fake_nginx = path; }},
       {"--require-isolation", "",
@@ -108,6 +118,7 @@ std::string usage_text() {
          "       hotdeploy validate FILE|DIR...\n"
          "       hotdeploy check RUN_DIR\n"
          "       hotdeploy diff RUN_DIR_A RUN_DIR_B\n"
+         "       hotdeploy merge RUN_DIR... [OPTION...]\n"
          "       hotdeploy list [DIR]\n"
          "       hotdeploy replay ERROR_LOG [OPTION...]\n"
          "       hotdeploy bench FILE [OPTION...]\n"
@@ -128,6 +139,11 @@ std::string usage_text() {
          "           dropped requests; a line per aspect, `same` or both values; exit 1 when any differs;\n"
          "           then a `left out by RULE:` line, with both runs' counts, for each thing left out (the\n"
          "           scenario's `diff: {allow: [...]}` and the observer's limits), or `left out: nothing`\n"
+         "merge      combine runs' directories (each --out DIR of a `run`, e.g. one per --shard, or one run's\n"
+         "           directory) into one summary table and one drop-rate bound; exit 1 when any run did not\n"
+         "           pass, 2 when they cannot be merged (a scenario twice, two versions of one, a shard missing).\n"
+         "           Options:\n" +
+         merge_options_help() +
          "list       the scenarios in DIR (default: ./scenarios, else the installed library)\n"
          "replay     turn an nginx error.log (of a failed upgrade, say) into a scenario that does the same: the\n"
          "           signals it shows, to the same generations, waiting for the effects it shows; prints what it\n"
@@ -217,13 +233,17 @@ int with_exit_codes(const std::function<int()>& command, std::ostream& err) {
 // The scenarios of a `run`, with the command line applied, and those skipped.
 struct RunPlan {
   std::vector<Scenario> scenarios;
-  std::vector<std::pair<std::string, std::string>> skipped;  // scenario name, reason
+  std::vector<NotRun> skipped;           // scenario name, reason
+  std::vector<LibraryScenario> library;  // every scenario file given, in this --shard or not
 };
 
 RunPlan plan_runs(const RunArguments& arguments) {
   RunPlan plan;
   for (const auto& file : scenario_files(arguments.paths)) {
     auto scenario = parse_scenario_file(file.path.string());
+    const bool here = !arguments.shard || shard_of(scenario.name, arguments.shard->count) == arguments.shard->index;
+    plan.library.push_back({scenario.name, sha256_file_hex(file.path), here});
+    if (!here) continue;
     if (arguments.target == TargetKind::nginx && carries_faults(scenario)) {
       const std::string reason = "its binaries carry fake-nginx faults, so it cannot run with --target nginx";
       if (!file.from_directory) throw ScenarioError(scenario.file + ": " + reason);
@@ -339,29 +359,10 @@ struct PlannedRun {
   std::string name;  // the scenario's, with #k under --repeat
 };
 
-struct FinishedRun {
-  std::string name;
-  fs::path run_dir;
-  int exit_code = 0;
-  double seconds = 0;
-  harness::Judgement judgement;
-  harness::RunSubject subject;
-  std::string error;        // what stopped the run when the environment did
-  std::string interrupted;  // "interrupted by signal N" when an interrupt cut it short
-};
-
 fs::path run_directory_for(const RunArguments& arguments, const Scenario& scenario, int repetition) {
   if (!arguments.out) return make_timestamped_run_directory("runs", scenario.name);
   if (arguments.repeat == 1) return make_named_run_directory(*arguments.out, scenario.name);
   return make_named_run_directory(*arguments.out / scenario.name, std::to_string(repetition));
-}
-
-// The run process's note of what stopped it, for the parent's verdict and JUnit <error>.
-fs::path environment_error_path(const fs::path& run_dir) { return run_dir / "error.txt"; }
-
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 // What a finished run concluded: its saved history judged again, or, when it ended before
@@ -374,95 +375,23 @@ void conclude(FinishedRun& run, const Scenario& scenario) {
   const std::string by_signal = "signal " + std::to_string(run.exit_code - 128);
   if (killed && interrupted()) run.interrupted = "interrupted by " + by_signal;
   if (killed && !interrupted()) run.error = "the run process was killed by " + by_signal;
-  if (fs::exists(run.run_dir / "history.jsonl")) {
-    try {
-      run.judgement = harness::rejudge(run.run_dir, scenario.expect);
-    } catch (const std::runtime_error& e) {
-      run.judgement = {harness::Verdict::fail, {}, {{"run", harness::Verdict::fail, e.what()}}};
-    }
-    if (!run.error.empty()) {
-      run.judgement.checks.insert(run.judgement.checks.begin(), {"run", harness::Verdict::fail, run.error});
-      run.judgement.verdict = harness::Verdict::fail;
-    }
-    return;
-  }
-  if (!run.error.empty()) {
-    run.judgement = {harness::Verdict::fail, {}, {{"run", harness::Verdict::fail, run.error}}};
-    return;
-  }
-  run.error = read_text(environment_error_path(run.run_dir));
-  if (run.error.empty()) {
-    run.error = "the run ended with exit status " + std::to_string(run.exit_code) + " before writing its history";
-  }
-  run.judgement = {harness::Verdict::fail, {}, {{"run", harness::Verdict::fail, run.error}}};
-}
-
-std::string shown_verdict(const FinishedRun& run) {
-  if (!run.interrupted.empty()) return "interrupted";
-  if (!run.error.empty()) return "error";
-  return std::string(harness::to_string(run.judgement.verdict));
-}
-
-void print_summary(const std::vector<FinishedRun>& runs,
-                   const std::vector<std::pair<std::string, std::string>>& not_run, std::ostream& out) {
-  std::size_t name_width = std::string("scenario").size();
-  for (const auto& run : runs) name_width = std::max(name_width, run.name.size());
-  for (const auto& [name, reason] : not_run) name_width = std::max(name_width, name.size());
-  name_width += 2;
-  out << '\n'
-      << std::left << std::setw(static_cast<int>(name_width)) << "scenario" << std::setw(13) << "verdict" << std::right
-      << std::setw(10) << "requests" << std::setw(9) << "dropped" << std::setw(9) << "retried" << std::setw(15)
-      << "switchover_ms"
-      << "  run directory\n";
-  int passed = 0;
-  int failed = 0;
-  for (const auto& run : runs) {
-    const auto& metrics = run.judgement.metrics;
-    const auto verdict = shown_verdict(run);
-    passed += verdict == "pass" ? 1 : 0;
-    failed += verdict == "fail" || verdict == "unknown" || verdict == "error" ? 1 : 0;
-    std::ostringstream switchover;
-    if (metrics.switchover_ms) switchover << std::fixed << std::setprecision(1) << *metrics.switchover_ms;
-    out << std::left << std::setw(static_cast<int>(name_width)) << run.name << std::setw(13) << verdict << std::right
-        << std::setw(10) << metrics.requests << std::setw(9) << metrics.dropped << std::setw(9) << metrics.retried
-        << std::setw(15) << (metrics.switchover_ms ? switchover.str() : "-") << "  " << run.run_dir.string() << '\n';
-  }
-  for (const auto& [name, reason] : not_run) {
-    out << std::left << std::setw(static_cast<int>(name_width)) << name << std::setw(13) << "not run" << reason << '\n';
-  }
-  out << "runs: " << passed << " passed, " << failed << " failed";
-  if (!not_run.empty()) out << ", " << not_run.size() << " not run";
-  const auto cut = std::count_if(runs.begin(), runs.end(), [](const FinishedRun& r) { return !r.interrupted.empty(); });
-  if (cut > 0) out << ", " << cut << " interrupted";
-  out << '\n';
-}
-
-// target: the --target the runs that did not happen would have had ("" when none was given).
-void write_junit_file(const fs::path& file, const std::vector<harness::ScenarioOutcome>& outcomes) {
-  std::error_code error;
-  fs::create_directories(fs::absolute(file).parent_path(), error);
-  if (error) throw EnvironmentError("cannot create the directory of " + file.string() + ": " + error.message());
-  std::ofstream out(file);
-  harness::write_junit_xml(outcomes, out);
-  if (!out) throw EnvironmentError("cannot write " + file.string());
-}
-
-void write_junit(const fs::path& file, const std::vector<FinishedRun>& runs,
-                 const std::vector<std::pair<std::string, std::string>>& not_run, const std::string& target) {
-  std::vector<harness::ScenarioOutcome> outcomes;
-  for (const auto& run : runs) {
-    outcomes.push_back({run.name, run.seconds, run.judgement, run.subject, run.interrupted.empty() ? run.error : "",
-                        run.interrupted.empty() ? "" : "not judged: " + run.interrupted});
-  }
-  for (const auto& [name, reason] : not_run) outcomes.push_back({name, 0, {}, {target, {}}, {}, reason});
-  write_junit_file(file, outcomes);
+  judge_finished_run(run, scenario.expect);
 }
 
 int run_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const auto arguments = parse_run_arguments(args);
   spdlog::set_level(arguments.log_level);
   const auto plan = plan_runs(arguments);
-  check_binary_options_are_used(arguments, plan);
+  if (arguments.shard) {
+    // A shard need not use --nginx or --new-binary itself (it may hold only fake-only scenarios, or
+    // none); the library must.
+    auto whole = arguments;
+    whole.shard.reset();
+    check_binary_options_are_used(whole, plan_runs(whole));
+  } else {
+    check_binary_options_are_used(arguments, plan);
+  }
+  const std::string suite = arguments.shard ? "hotdeploy shard " + to_string(*arguments.shard) : "hotdeploy";
   BinaryLocations binaries;
   binaries.fake_nginx = arguments.fake_nginx.value_or(default_fake_nginx());
   if (arguments.nginx) binaries.real_nginx = *arguments.nginx;
@@ -484,9 +413,14 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
         outcomes.push_back(std::move(outcome));
       }
       for (const auto& [name, reason] : plan.skipped) outcomes.push_back({name, 0, {}, {}, {}, reason});
-      write_junit_file(*arguments.junit, outcomes);
+      write_junit_file(*arguments.junit, outcomes, suite);
     }
     throw;
+  }
+  // What this run ran, for `hotdeploy merge`: written when it ends; an earlier run's is gone first.
+  if (arguments.out) {
+    std::error_code error;
+    fs::remove(*arguments.out / kRunSetFile, error);
   }
 
   std::vector<PlannedRun> planned;
@@ -496,7 +430,7 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
           {&scenario, k, arguments.repeat == 1 ? scenario.name : scenario.name + "#" + std::to_string(k)});
     }
   }
-  std::vector<std::pair<std::string, std::string>> not_run = plan.skipped;
+  std::vector<NotRun> not_run = plan.skipped;
   for (const auto& [name, reason] : plan.skipped) out << "SKIP " << name << ": " << reason << '\n';
   // On a terminal, one updating line per running scenario; verdicts are printed by this parent
   // from each run's saved history, so no run writes over the display.
@@ -545,13 +479,25 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
     not_run.emplace_back(planned[i].name,
                          "interrupted by signal " + std::to_string(interrupt_signal()) + " before it started");
   }
-  if (finished.size() + not_run.size() > 1) print_summary(finished, not_run, out);
-  if (arguments.junit) {
-    write_junit(*arguments.junit, finished, not_run,
-                arguments.target ? (*arguments.target == TargetKind::fake ? "fake" : "nginx") : "");
+  std::string heading;
+  if (arguments.shard) {
+    heading = "shard " + to_string(*arguments.shard) + ": " +
+              std::to_string(plan.scenarios.size() + plan.skipped.size()) + " of the " +
+              std::to_string(plan.library.size()) + " scenarios";
   }
-  if (interrupted()) return 128 + interrupt_signal();
-  return worst;
+  if (finished.size() + not_run.size() > 1 || arguments.shard) print_summary(finished, not_run, heading, out);
+  const std::string target = arguments.target ? (*arguments.target == TargetKind::fake ? "fake" : "nginx") : "";
+  if (arguments.junit) write_junit(*arguments.junit, finished, not_run, target, suite);
+  const int exit_code = interrupted() ? 128 + interrupt_signal() : worst;
+  if (arguments.out) {
+    RunSet set{arguments.shard, target, exit_code, plan.library, {}, not_run};
+    for (const auto& run : finished) {
+      set.runs.push_back({run.name, run.run_dir.lexically_relative(*arguments.out), run.seconds, run.exit_code,
+                          run.error, run.interrupted});
+    }
+    write_run_set(*arguments.out, set);
+  }
+  return exit_code;
 }
 
 int validate_command(const std::vector<std::string>& args, std::ostream& out) {
@@ -662,6 +608,7 @@ int dispatch(const std::vector<std::string>& args, std::ostream& out, std::ostre
   if (args[0] == "check") return check_command(args, out);
   if (args[0] == "diff") return diff_command(args, out);
   if (args[0] == "list") return list_command(args, out);
+  if (args[0] == "merge") return merge_command(args, out, err);
   if (args[0] == "replay") {
     return replay_command(args, out, err,
                           [&](const std::vector<std::string>& run) { return run_command(run, out, err); });

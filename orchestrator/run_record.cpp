@@ -9,6 +9,7 @@
 #include "harness/history/json_writer.h"
 #include "orchestrator/environment_error.h"
 #include "orchestrator/run_isolation_file.h"
+#include "orchestrator/sha256.h"
 
 namespace hotdeploy::orchestrator {
 namespace fs = std::filesystem;
@@ -92,6 +93,17 @@ void write_effective_scenario(const Scenario& scenario, const fs::path& run_dir)
   std::ofstream out(file);
   out << "# " << scenario.file << " as hotdeploy ran it (command-line overrides applied)\n" << YAML::Dump(root) << '\n';
   if (!out) throw EnvironmentError("cannot write " + file.string());
+  const auto hash_file = run_dir / "scenario.sha256";
+  std::ofstream hash(hash_file);
+  hash << sha256_file_hex(scenario.file) << "  " << scenario.file << '\n';
+  if (!hash) throw EnvironmentError("cannot write " + hash_file.string());
+}
+
+std::string read_scenario_sha256(const fs::path& run_dir) {
+  std::ifstream in(run_dir / "scenario.sha256");
+  std::string hash;
+  in >> hash;
+  return hash;
 }
 
 }  // namespace hotdeploy::orchestrator

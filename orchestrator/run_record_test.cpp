@@ -6,6 +6,7 @@
 
 #include "orchestrator/run_test_support.h"
 #include "orchestrator/scenario_parser.h"
+#include "orchestrator/sha256.h"
 
 namespace hotdeploy::orchestrator {
 namespace {
@@ -30,6 +31,19 @@ TEST(RunRecord, SavedScenarioCarriesTheCommandLinesOverrides) {
   bare.target.kind = TargetKind::nginx;
   write_effective_scenario(bare, dir / "run");
   EXPECT_EQ(parse_scenario_file((dir / "run" / "scenario.yaml").string()).target.kind, TargetKind::nginx);
+  std::filesystem::remove_all(dir);
+}
+
+// What `hotdeploy merge` compares: the hash of the scenario file as read, not of the saved copy.
+TEST(RunRecord, KeepsTheScenarioFilesHash) {
+  const auto dir = make_test_directory("run-record-hash");
+  std::ofstream(dir / "up.yaml") << "name: up\nsteps: []\n";
+  const auto scenario = parse_scenario_file((dir / "up.yaml").string());
+  std::filesystem::create_directories(dir / "run");
+  EXPECT_EQ(read_scenario_sha256(dir / "run"), "");
+  write_effective_scenario(scenario, dir / "run");
+  EXPECT_EQ(read_scenario_sha256(dir / "run"), sha256_file_hex(dir / "up.yaml"));
+  EXPECT_EQ(read_scenario_sha256(dir / "run"), sha256_hex("name: up\nsteps: []\n"));
   std::filesystem::remove_all(dir);
 }
 

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,5 +36,10 @@ void give_to_nobody(const std::filesystem::path& dir);
 // returns its pid, a child of the caller. Throws std::system_error when it cannot be started.
 [[nodiscard]] pid_t start_as(RunAs who, const std::string& executable, const std::vector<std::string>& args,
                              const std::filesystem::path& output);
+
+// Runs argv in a process group of its own, stdout and stderr to `output`; its exit status, or
+// nullopt when it was still running at the deadline (then the whole group is killed).
+[[nodiscard]] std::optional<int> run_with_deadline(const std::vector<std::string>& argv,
+                                                   const std::filesystem::path& output, std::chrono::seconds deadline);
 
 }  // namespace hotdeploy::orchestrator

@@ -10,6 +10,7 @@
 #include "harness/judge/generations.h"
 #include "harness/judge/judge_inputs.h"
 #include "harness/judge/signals.h"
+#include "harness/judge/statistics.h"
 #include "harness/judge/transition_metrics.h"
 
 namespace hotdeploy::harness {
@@ -150,6 +151,10 @@ std::string_view to_string(Verdict verdict) {
   return "invalid";
 }
 
+std::string drop_rate_bound_words(std::uint64_t dropped, std::uint64_t requests) {
+  return "rate < " + format("%.3g", 100 * drop_rate_upper_bound(dropped, requests)) + "% at 95% confidence";
+}
+
 Check check_dropped(const Metrics& metrics, const Expectations& expect) {
   Check c{"dropped", Verdict::pass, {}};
   if (metrics.requests == 0) {
@@ -159,8 +164,7 @@ Check check_dropped(const Metrics& metrics, const Expectations& expect) {
   }
   c.detail = std::to_string(metrics.dropped) + " of " + std::to_string(metrics.requests) + " requests dropped";
   if (metrics.dropped == 0) {
-    const double bound_percent = 300.0 / static_cast<double>(metrics.requests);
-    c.detail += " (rate < " + format("%.3g", bound_percent) + "% at 95% confidence)";
+    c.detail += " (" + drop_rate_bound_words(0, metrics.requests) + ")";
   } else {
     c.detail += " (";
     bool first = true;

@@ -116,6 +116,10 @@ struct EndWindow {
 };
 [[nodiscard]] EndWindow served_by_at_end_window(const JudgeInputs& inputs, ServedBy expected);
 
+// The drop rate's 95% upper bound in words (statistics.h, drop_rate_upper_bound): "rate < 0.0243% at
+// 95% confidence". requests >= 1.
+[[nodiscard]] std::string drop_rate_bound_words(std::uint64_t dropped, std::uint64_t requests);
+
 // "dropped": within dropped_max / dropped_min, and only for dropped_reasons if set; unknown when
 // no request was made.
 [[nodiscard]] Check check_dropped(const Metrics& metrics, const Expectations& expect);

@@ -25,6 +25,20 @@ double tie_term(std::vector<double> values) {
   return sum;
 }
 
+// P(X <= k) for X ~ Binomial(n, p), 0 < p < 1, summed in logarithms so that large n cannot
+// overflow.
+double binomial_cdf(std::uint64_t k, std::uint64_t n, double p) {
+  const auto nd = static_cast<double>(n);
+  const double log_n_factorial = std::lgamma(nd + 1);
+  double sum = 0;
+  for (std::uint64_t i = 0; i <= k; ++i) {
+    const auto id = static_cast<double>(i);
+    sum += std::exp(log_n_factorial - std::lgamma(id + 1) - std::lgamma(nd - id + 1) + id * std::log(p) +
+                    (nd - id) * std::log1p(-p));
+  }
+  return sum;
+}
+
 }  // namespace
 
 double median(std::vector<double> values) {
@@ -147,6 +161,21 @@ std::optional<Interval> bootstrap_interval(const std::vector<double>& a, const s
   std::sort(effects.begin(), effects.end());
   return Interval{interpolated_quantile(effects, (1 - confidence) / 2),
                   interpolated_quantile(effects, (1 + confidence) / 2)};
+}
+
+double drop_rate_upper_bound(std::uint64_t dropped, std::uint64_t requests) {
+  if (requests == 0 || dropped > requests)
+    throw std::invalid_argument("drop_rate_upper_bound: need 0 <= dropped <= requests, requests >= 1");
+  if (dropped == 0) return std::min(1.0, 3.0 / static_cast<double>(requests));
+  if (dropped == requests) return 1;
+  // The CDF falls as p rises: bisect for the p where it crosses 0.05.
+  double low = 0;
+  double high = 1;
+  for (int i = 0; i < 100; ++i) {
+    const double middle = (low + high) / 2;
+    (binomial_cdf(dropped, requests, middle) > 0.05 ? low : high) = middle;
+  }
+  return high;
 }
 
 }  // namespace hotdeploy::harness

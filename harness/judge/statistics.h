@@ -1,6 +1,7 @@
 // Statistics for comparing two sets of measurements, one figure per run (hotdeploy bench): order
 // statistics, the Mann-Whitney U test and a seeded percentile bootstrap of the ratio or the
-// difference of two medians. Pure functions; nothing here reads a clock or a global generator, so
+// difference of two medians; and the upper bound on a drop rate that the dropped check and
+// `hotdeploy merge` print. Pure functions; nothing here reads a clock or a global generator, so
 // every result is a function of its inputs (and the seed).
 //
 // Assumptions, which the caller must make true: the values of one side are independent draws from
@@ -78,5 +79,11 @@ struct Interval {
 
 // The q-quantile (q in [0, 1]) of sorted values by linear interpolation between closest ranks.
 [[nodiscard]] double interpolated_quantile(const std::vector<double>& sorted, double q);
+
+// The drop rate's upper bound at 95% confidence (one-sided), from `dropped` of `requests`
+// (requests >= 1, dropped <= requests): for none dropped the rule of three, 3 / requests; otherwise
+// the exact binomial (Clopper-Pearson) limit, the rate p at which P(X <= dropped) = 0.05 for
+// X ~ Binomial(requests, p). At most 1.
+[[nodiscard]] double drop_rate_upper_bound(std::uint64_t dropped, std::uint64_t requests);
 
 }  // namespace hotdeploy::harness

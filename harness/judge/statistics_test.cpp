@@ -142,5 +142,20 @@ TEST(Statistics, RatioOfAZeroMedianHasNoInterval) {
   EXPECT_DOUBLE_EQ(difference->high, 1);
 }
 
+// With none dropped, the rule of three; otherwise the exact one-sided Clopper-Pearson limit (the
+// reference values solve P(X <= k) = 0.05 for Binomial(n, p), e.g. (1 - p)^10 + 10 p (1 - p)^9
+// = 0.05 for 1 of 10, found by bisection in Python).
+TEST(Statistics, DropRateUpperBound) {
+  EXPECT_DOUBLE_EQ(drop_rate_upper_bound(0, 12345), 3.0 / 12345);
+  EXPECT_DOUBLE_EQ(drop_rate_upper_bound(0, 2), 1);
+  EXPECT_NEAR(drop_rate_upper_bound(1, 10), 0.3941633024365048, 1e-9);
+  EXPECT_NEAR(drop_rate_upper_bound(1, 100), 0.046559811453538755, 1e-9);
+  EXPECT_NEAR(drop_rate_upper_bound(5, 1000), 0.010484076911415277, 1e-9);
+  EXPECT_NEAR(drop_rate_upper_bound(976, 12345), 0.08316938077438388, 1e-9);
+  EXPECT_DOUBLE_EQ(drop_rate_upper_bound(10, 10), 1);
+  EXPECT_THROW((void)drop_rate_upper_bound(0, 0), std::invalid_argument);
+  EXPECT_THROW((void)drop_rate_upper_bound(3, 2), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace hotdeploy::harness

@@ -96,7 +96,7 @@ std::string failure(const Judgement& judgement) {
 
 }  // namespace
 
-void write_junit_xml(std::span<const ScenarioOutcome> outcomes, std::ostream& out) {
+void write_junit_xml(std::span<const ScenarioOutcome> outcomes, std::ostream& out, std::string_view suite) {
   std::size_t failures = 0;
   std::size_t errors = 0;
   std::size_t skipped = 0;
@@ -112,7 +112,7 @@ void write_junit_xml(std::span<const ScenarioOutcome> outcomes, std::ostream& ou
     total += o.seconds;
   }
   std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  xml += "<testsuite name=\"hotdeploy\" tests=\"" + std::to_string(outcomes.size()) + "\" failures=\"" +
+  xml += "<testsuite name=\"" + xml_escape(suite) + "\" tests=\"" + std::to_string(outcomes.size()) + "\" failures=\"" +
          std::to_string(failures) + "\" errors=\"" + std::to_string(errors) + "\" skipped=\"" +
          std::to_string(skipped) + "\" time=\"" + seconds(total) + "\">\n";
   for (const ScenarioOutcome& o : outcomes) {

@@ -75,6 +75,13 @@ TEST(JunitXmlTest, NoScenariosIsAnEmptySuite) {
   EXPECT_NE(out.str().find("</testsuite>"), std::string::npos);
 }
 
+TEST(JunitXmlTest, TheSuiteIsNamedAsTheCallerSays) {
+  std::ostringstream out;
+  write_junit_xml({}, out, "hotdeploy shard 2/3 <&>");
+  EXPECT_NE(out.str().find("<testsuite name=\"hotdeploy shard 2/3 &lt;&amp;&gt;\" tests=\"0\""), std::string::npos)
+      << out.str();
+}
+
 TEST(JunitXmlTest, EveryStringIsEscaped) {
   const std::vector<ScenarioOutcome> outcomes = {
       outcome("a<b>&\"c\"'d'", 0, Verdict::unknown,
