@@ -4,8 +4,8 @@
 #            test run cannot pass over one (ON, the option's first spelling, means the same);
 #   thread   ThreadSanitizer.
 # ASan and TSan cannot share one binary, so each is a build directory of its own (ci/test).
-# A Debug build under ThreadSanitizer is optimised at -O1, as its documentation advises: at -O0 its
-# 5-15x slowdown leaves the load generator's threads too slow to keep up with a run.
+# A Debug build under ThreadSanitizer is optimised at -O1, as its documentation advises for a
+# reasonable speed (its slowdown is 5-15x, more at -O0).
 set(HOTDEPLOY_SANITIZE OFF CACHE STRING "Sanitizers to build with: OFF, address (ASan + UBSan; ON means the same) or thread (TSan)")
 set_property(CACHE HOTDEPLOY_SANITIZE PROPERTY STRINGS OFF address thread)
 string(TOLOWER "${HOTDEPLOY_SANITIZE}" hotdeploy_sanitize)
