@@ -105,7 +105,8 @@ class ObserverProcessTest : public ::testing::Test {
     observer.start(master);
     const auto deadline = std::chrono::steady_clock::now() + 20s;
     const auto master_exited = [&] {
-      const auto* record = observer.snapshot().find(master);
+      const ProcessTable table = observer.snapshot();  // find() points into it
+      const auto* record = table.find(master);
       return record != nullptr && record->exited_ns.has_value();
     };
     while (!master_exited() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
