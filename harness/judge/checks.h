@@ -96,7 +96,7 @@ struct Judgement {
 //
 // In flight: after a transition, a response of another generation is excused (named in the
 // detail, not counted) only if its final attempt was sent before its worker's exit and ended
-// within a bounded time after it: its end stamped at most kInFlightBoundNs (generations.h: 1 s)
+// within a bounded time after it: its end stamped at most kInFlightBoundNs (generations.h: 5 s)
 // after the exit, its send at most kSendStampLagBoundNs (250 ms). The bounds are not zero
 // because the stamps lag: a worker's last bytes may still be in the kernel's buffers when it
 // exits and the load generator stamps what its loop reads when it gets a core, and a fake-nginx

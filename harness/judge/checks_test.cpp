@@ -395,7 +395,7 @@ TEST(CheckServedByAtEndTest, AfterTheOldGenerationExitedOnlyLaterResponsesAreJud
   EXPECT_EQ(c.detail,
             "all 6 ok responses since the last process of another generation exited (generation 1 master 100 at "
             "992.0 ms) came from generation 2 (new); not counted, in flight when their worker exited (sent"
-            " before it, ended within 1000.0 ms of it): 1 from generation 1");
+            " before it, ended within 5000.0 ms of it): 1 from generation 1");
   const JudgeInputs inputs = JudgeInputs::from(h);
   const EndWindow window = served_by_at_end_window(inputs, ServedBy::new_generation);
   EXPECT_EQ(window.from_ns, 992'000'000);
@@ -432,7 +432,7 @@ TEST(CheckServedByAtEndTest, NoOkResponseAfterTheTransitionIsUnknown) {
   EXPECT_EQ(c.detail,
             "no ok responses since the last process of another generation exited (generation 1 master 100 at "
             "992.0 ms), so nothing shows who served at the end; not counted, in flight when their"
-            " worker exited (sent before it, ended within 1000.0 ms of it): 1 from generation 1");
+            " worker exited (sent before it, ended within 5000.0 ms of it): 1 from generation 1");
 }
 
 TEST(CheckServedByAtEndTest, RollbackJudgesTheResponsesAfterTheNewGenerationExited) {
@@ -455,7 +455,7 @@ TEST(CheckServedByAtEndTest, RollbackJudgesTheResponsesAfterTheNewGenerationExit
   EXPECT_EQ(back.detail,
             "all 49 ok responses since the last process of another generation exited (generation 2 master 200 at "
             "951.0 ms) came from generation 1 (old); not counted, in flight when their worker exited (sent"
-            " before it, ended within 1000.0 ms of it): 1 from generation 2");
+            " before it, ended within 5000.0 ms of it): 1 from generation 2");
   // Expecting the new generation: its master 200, the newest born, had exited by the end.
   const Check forward = check_served_by_at_end(h, ServedBy::new_generation);
   EXPECT_EQ(forward.verdict, Verdict::fail);
@@ -478,8 +478,8 @@ TEST(CheckServedByAtEndTest, ANewMasterWithoutWorkersFails) {
 
 TEST(CheckServedByAtEndTest, OnlyResponsesSentBeforeTheExitAndEndingSoonAfterAreInFlight) {
   // late_transition's worker 101 exits at 991 ms. One more response credited to it: sent at
-  // 1242 ms (251 ms after the exit) fails; sent before the exit and ended 999 ms after it is in
-  // flight; ended 1009 ms after it, it is no longer attributed to 101 (validation refuses such a
+  // 1242 ms (251 ms after the exit) fails; sent before the exit and ended 4999 ms after it is in
+  // flight; ended 5009 ms after it, it is no longer attributed to 101 (validation refuses such a
   // history).
   HistoryBuilder sent_late = late_transition(992, 995);
   sent_late.at_ms(1242).sent_only(5000).at_ms(1243).ended_only(5000, Outcome::ok, Reason::none, 1, 101);
@@ -487,11 +487,11 @@ TEST(CheckServedByAtEndTest, OnlyResponsesSentBeforeTheExitAndEndingSoonAfterAre
   EXPECT_EQ(a.verdict, Verdict::fail);
   EXPECT_NE(a.detail.find("1 from generation 1 (not in flight at their worker's exit)"), std::string::npos) << a.detail;
   HistoryBuilder ended_late = late_transition(992, 995);
-  ended_late.at_ms(990).sent_only(5000).at_ms(1990).ended_only(5000, Outcome::ok, Reason::none, 1, 101);
+  ended_late.at_ms(990).sent_only(5000).at_ms(5990).ended_only(5000, Outcome::ok, Reason::none, 1, 101);
   const Check b = check_served_by_at_end(ended_late.build(), ServedBy::new_generation);
   EXPECT_EQ(b.verdict, Verdict::pass) << b.detail;
   HistoryBuilder too_late = late_transition(992, 995);
-  too_late.at_ms(990).sent_only(5000).at_ms(2000).ended_only(5000, Outcome::ok, Reason::none, 1, 101);
+  too_late.at_ms(990).sent_only(5000).at_ms(6000).ended_only(5000, Outcome::ok, Reason::none, 1, 101);
   const Check c = check_served_by_at_end(too_late.build(), ServedBy::new_generation);
   EXPECT_EQ(c.verdict, Verdict::unknown) << c.detail;
   EXPECT_NE(c.detail.find("1 came from a worker pid with no recorded generation"), std::string::npos) << c.detail;

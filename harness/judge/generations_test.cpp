@@ -44,7 +44,7 @@ TEST(GenerationsTest, NewestGenerationCountsOnlyGenerationsWithWorkers) {
 
 TEST(GenerationsTest, AReusedPidIsTwoProcessesEachWithItsOwnGeneration) {
   // Worker 101 of generation 1 exits at 200 ms; the kernel gives pid 101 to a worker of
-  // generation 2 at 1500 ms.
+  // generation 2 at 6500 ms (later than the in-flight bound after the exit).
   const History h = HistoryBuilder()
                         .master(100, 1)
                         .worker(101, 100, 1)
@@ -52,20 +52,20 @@ TEST(GenerationsTest, AReusedPidIsTwoProcessesEachWithItsOwnGeneration) {
                         .master(200, 2)
                         .at_ms(200)
                         .exited(101, 100, ProcessRole::worker, 1)
-                        .at_ms(1500)
+                        .at_ms(6500)
                         .worker(101, 200, 0)
                         .build();
   const Generations g = Generations::from(h);
   ASSERT_NE(g.alive(101, 150'000'000), nullptr);
   EXPECT_EQ(g.alive(101, 150'000'000)->generation, 1);
-  EXPECT_EQ(g.alive(101, 1'600'000'000)->generation, 2);
+  EXPECT_EQ(g.alive(101, 6'600'000'000)->generation, 2);
   EXPECT_EQ(g.alive(101, 300'000'000), nullptr);
   // A response read 50 ms after the first 101 exited is still its; one read 50 ms before the
   // second was first seen is the second's; between the bounds, neither's.
   EXPECT_EQ(g.serving(101, 250'000'000)->generation, 1);
-  EXPECT_EQ(g.serving(101, 1'450'000'000)->generation, 2);
+  EXPECT_EQ(g.serving(101, 6'450'000'000)->generation, 2);
   EXPECT_EQ(g.serving(101, 200'000'000 + kInFlightBoundNs + 1), nullptr);
-  EXPECT_EQ(g.serving(101, 1'500'000'000 - kBirthLagBoundNs - 1), nullptr);
+  EXPECT_EQ(g.serving(101, 6'500'000'000 - kBirthLagBoundNs - 1), nullptr);
   EXPECT_EQ(g.of_worker(101), 2);  // by pid alone: the last
 }
 
