@@ -28,38 +28,6 @@ std::string read_text(const fs::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// Runs argv in a process group of its own, stdout and stderr to `output`; its exit status, or
-// nullopt when it was still running at the deadline (then the whole group is killed).
-std::optional<int> run_with_deadline(const std::vector<std::string>& argv, const fs::path& output,
-                                     std::chrono::seconds deadline) {
-  const pid_t child = ::fork();
-  if (child == 0) {
-    ::setpgid(0, 0);
-    const int fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(fd, STDOUT_FILENO);
-    ::dup2(fd, STDERR_FILENO);
-    std::vector<char*> args;
-    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  const auto until = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < until) {
-    int status = 0;
-    if (::waitpid(child, &status, WNOHANG) == child) {
-      ::kill(-child, SIGKILL);  // anything the process left in its group
-      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-    std::this_thread::sleep_for(20ms);
-  }
-  ::kill(-child, SIGTERM);
-  std::this_thread::sleep_for(2s);
-  ::kill(-child, SIGKILL);
-  ::waitpid(child, nullptr, 0);
-  return std::nullopt;
-}
-
 // Side B's new binary crashes at start, so B has no ready figure: the gate cannot show B within
 // its limit and exits 1, whatever the machine's load does to the figures A has.
 TEST(BenchProcess, InterleavesTheSidesInRunDirectoriesAndTheGateFailsWithoutFigures) {

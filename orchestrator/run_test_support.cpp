@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -173,6 +174,37 @@ pid_t start_as(RunAs who, const std::string& executable, const std::vector<std::
   ::close(mapped[1]);
   ::close(unshared[0]);
   return pid;
+}
+
+std::optional<int> run_with_deadline(const std::vector<std::string>& argv, const std::filesystem::path& output,
+                                     std::chrono::seconds deadline) {
+  using namespace std::chrono_literals;
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::setpgid(0, 0);
+    const int fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, STDOUT_FILENO);
+    ::dup2(fd, STDERR_FILENO);
+    std::vector<char*> args;
+    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (std::chrono::steady_clock::now() < until) {
+    int status = 0;
+    if (::waitpid(child, &status, WNOHANG) == child) {
+      ::kill(-child, SIGKILL);  // anything the process left in its group
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  ::kill(-child, SIGTERM);
+  std::this_thread::sleep_for(2s);
+  ::kill(-child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  return std::nullopt;
 }
 
 }  // namespace hotdeploy::orchestrator

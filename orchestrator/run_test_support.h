@@ -1,12 +1,14 @@
 // Helpers for the tests that run real processes: the pids a saved run's history names, a
 // deadline-bound check, made from outside, that none of them is still running, and starting the
-// hotdeploy executable as another user (the tests that do so run as root).
+// hotdeploy executable as another user (the tests that do so run as root), or as the test's own
+// user under a deadline.
 #pragma once
 
 #include <sys/types.h>
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,5 +37,10 @@ void give_to_nobody(const std::filesystem::path& dir);
 // returns its pid, a child of the caller. Throws std::system_error when it cannot be started.
 [[nodiscard]] pid_t start_as(RunAs who, const std::string& executable, const std::vector<std::string>& args,
                              const std::filesystem::path& output);
+
+// Runs argv in a process group of its own, stdout and stderr to `output`; its exit status, or
+// nullopt when it was still running at the deadline (then the whole group is killed).
+[[nodiscard]] std::optional<int> run_with_deadline(const std::vector<std::string>& argv,
+                                                   const std::filesystem::path& output, std::chrono::seconds deadline);
 
 }  // namespace hotdeploy::orchestrator
