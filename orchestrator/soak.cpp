@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <iomanip>
@@ -10,6 +11,7 @@
 #include "harness/history/history_file.h"
 #include "harness/judge/cycle_slicer.h"
 #include "harness/judge/history_validation.h"
+#include "harness/judge/request_table.h"
 #include "harness/report/report_html.h"
 #include "orchestrator/duration.h"
 #include "orchestrator/environment_error.h"
@@ -110,6 +112,9 @@ class SoakBook {
     record.requests = metrics.requests;
     record.dropped = metrics.dropped;
     record.retried = metrics.retried;
+    const bool refused = std::any_of(judgement.checks.begin(), judgement.checks.end(),
+                                     [](const harness::Check& check) { return check.name == "history_invalid"; });
+    if (refused) record.unjudged_requests = harness::request_rows(slice.history).size();
     record.switchover_ms = metrics.switchover_ms;
     record.blackout_ms = metrics.blackout_ms;
     record.ready_ms = metrics.ready_ms;

@@ -66,6 +66,7 @@ SoakTotals add_up(const std::vector<CycleRecord>& cycles) {
     totals.requests += cycle.requests;
     totals.dropped += cycle.dropped;
     totals.retried += cycle.retried;
+    totals.unjudged_requests += cycle.unjudged_requests;
     if (cycle.switchover_ms) {
       ++totals.switchovers;
       if (cycle.dropped > 0) ++totals.switchovers_with_loss;
@@ -95,6 +96,7 @@ std::string cycle_json_line(const CycleRecord& cycle) {
   json.member("requests", cycle.requests);
   json.member("dropped", cycle.dropped);
   json.member("retried", cycle.retried);
+  json.member("unjudged_requests", cycle.unjudged_requests);
   optional_member(json, "switchover_ms", cycle.switchover_ms);
   optional_member(json, "blackout_ms", cycle.blackout_ms);
   optional_member(json, "ready_ms", cycle.ready_ms);
@@ -141,6 +143,7 @@ std::string soak_result_json(const SoakOutcome& outcome, const std::vector<Cycle
   json.member("requests", totals.requests);
   json.member("dropped", totals.dropped);
   json.member("retried", totals.retried);
+  json.member("unjudged_requests", totals.unjudged_requests);
   json.member("switchovers", totals.switchovers);
   json.member("switchovers_with_loss", totals.switchovers_with_loss);
   optional_member(json, "loss_bound_per_request", totals.loss_bound_per_request);
@@ -179,9 +182,10 @@ std::string soak_summary_text(const SoakOutcome& outcome) {
   for (char& c : verdict) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   std::ostringstream text;
   text << verdict << " soak " << outcome.scenario << ": " << t.cycles << " cycles (" << t.failed << " failed), "
-       << t.requests << " requests, " << t.dropped << " dropped, " << t.retried << " retried, " << t.switchovers
-       << " switchovers in " << std::fixed << std::setprecision(1) << outcome.seconds << " s (stopped by "
-       << outcome.stopped_by << ")\n";
+       << t.requests << " requests";
+  if (t.unjudged_requests > 0) text << " (and " << t.unjudged_requests << " in cycles whose history was refused)";
+  text << ", " << t.dropped << " dropped, " << t.retried << " retried, " << t.switchovers << " switchovers in "
+       << std::fixed << std::setprecision(1) << outcome.seconds << " s (stopped by " << outcome.stopped_by << ")\n";
   text << "  95% upper bound on loss: " << format_bound(t.loss_bound_per_request) << " per request, "
        << format_bound(t.loss_bound_per_switchover) << " per switchover\n";
   for (const auto& named : kDistributions) {

@@ -19,6 +19,9 @@ struct CycleRecord {
   int number = 0;
   harness::Verdict verdict = harness::Verdict::pass;
   std::uint64_t requests = 0, dropped = 0, retried = 0;
+  // Requests of a cycle whose history the judge refused (history_invalid: no metrics, so none of
+  // the figures above): counted apart, never in the bounds.
+  std::uint64_t unjudged_requests = 0;
   std::optional<double> switchover_ms, blackout_ms, ready_ms, drain_ms;
   double from_s = 0, to_s = 0;           // the cycle's window, seconds since the soak began
   std::vector<std::string> failed;       // "check: detail" of each check that did not pass
@@ -40,6 +43,7 @@ struct Distribution {
 struct SoakTotals {
   std::uint64_t cycles = 0, passed = 0, failed = 0;  // failed: fail or unknown
   std::uint64_t requests = 0, dropped = 0, retried = 0;
+  std::uint64_t unjudged_requests = 0;              // in cycles whose history was refused
   std::uint64_t switchovers = 0;                    // cycles in which a new generation served (switchover_ms known)
   std::uint64_t switchovers_with_loss = 0;          // of those, the ones that dropped a request
   std::optional<double> loss_bound_per_request;     // 95% upper bound; none without requests
@@ -54,6 +58,7 @@ struct SoakTotals {
 [[nodiscard]] std::optional<double> loss_bound(std::uint64_t dropped, std::uint64_t requests);
 
 // One line of cycles.jsonl (no newline): {"cycle", "verdict", "requests", "dropped", "retried",
+// "unjudged_requests",
 // "switchover_ms", "blackout_ms", "ready_ms", "drain_ms" (null when not measured), "from_s",
 // "to_s", "kept", "rss_mib", "peak_rss_mib", "requests_so_far", "failed"}: a flat object, "failed"
 // the checks that did not pass as "check: detail", joined by "; " ("" when it passed).
