@@ -35,6 +35,7 @@
 #include "orchestrator/scenario_parser.h"
 #include "orchestrator/sha256.h"
 #include "orchestrator/shard.h"
+#include "orchestrator/soak_command.h"
 #include "orchestrator/target.h"
 #include "orchestrator/user_config_check.h"
 
@@ -122,6 +123,7 @@ std::string usage_text() {
          "       hotdeploy list [DIR]\n"
          "       hotdeploy replay ERROR_LOG [OPTION...]\n"
          "       hotdeploy bench FILE [OPTION...]\n"
+         "       hotdeploy soak FILE [OPTION...]\n"
          "       hotdeploy --help | --version\n"
          "\n"
          "Runs nginx upgrade and rollback scenarios under load and judges whether any request was lost.\n"
@@ -155,6 +157,11 @@ std::string usage_text() {
          "           a U test, a line in words per metric; writes bench.json, bench.md, bench.html.\n"
          "           Side A is FILE as `run` runs it; each --vs-* option changes one thing on side B:\n" +
          bench_options_help() +
+         "soak       one target under load the whole time, FILE's steps repeated as cycles (old -> new, then\n"
+         "           new -> old, ...) until the first limit; each cycle judged, a line in cycles.jsonl; at the end\n"
+         "           totals, the 95% bound on loss per request and per switchover, p50/p90/p99/max of\n"
+         "           switchover, blackout, ready and drain; exit 1 when any cycle failed. Options:\n" +
+         soak_options_help() +
          "\n"
          "Exit status: 0 pass, 1 a scenario failed, 2 usage or invalid scenario (the message names\n"
          "FILE:LINE:COLUMN), 3 environment (binary missing, directory unwritable; checked before any run\n"
@@ -614,6 +621,7 @@ int dispatch(const std::vector<std::string>& args, std::ostream& out, std::ostre
                           [&](const std::vector<std::string>& run) { return run_command(run, out, err); });
   }
   if (args[0] == "bench") return bench_command(args, default_fake_nginx(), out);
+  if (args[0] == "soak") return soak_command(args, default_fake_nginx(), out);
   throw UsageError("unknown command '" + args[0] + "'");
 }
 

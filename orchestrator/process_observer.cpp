@@ -125,7 +125,15 @@ std::vector<std::pair<std::int64_t, std::string>> ProcessObserver::timed_log_lin
   return lines;
 }
 
-harness::EventLog ProcessObserver::take_events() { return std::move(events_); }
+harness::EventLog ProcessObserver::take_events() {
+  std::lock_guard lock(events_mutex_);
+  return std::move(events_);
+}
+
+void ProcessObserver::record_event(harness::Event event) {
+  std::lock_guard lock(events_mutex_);
+  events_.append(std::move(event));
+}
 
 void ProcessObserver::run() {
   using std::chrono::steady_clock;
@@ -268,7 +276,7 @@ void ProcessObserver::read_error_log() {
     event.level = line.level;
     event.message_at = line.message_at;
     event.text = std::move(line.raw);
-    events_.append(std::move(event));
+    record_event(std::move(event));
   }
 }
 
@@ -294,7 +302,7 @@ void ProcessObserver::record_pid_file(std::size_t file, std::optional<pid_t> cur
   event.pid_file = file == kPidFileIndex ? harness::PidFile::current : harness::PidFile::oldbin;
   event.pid_file_state = current ? harness::PidFileState::written : harness::PidFileState::removed;
   event.text = path.filename().string() + (current ? " " + std::to_string(*current) : std::string(" removed"));
-  events_.append(std::move(event));
+  record_event(std::move(event));
   if (!current) return;
   const auto stat = read_proc_stat(*current);
   auto& record = track(*current, stat ? stat->parent : 0, now);
@@ -373,7 +381,7 @@ void ProcessObserver::announce_birth(const ProcessRecord& record) {
   const auto& how = how_seen_[record.pid];
   event.seen = how.born;
   if (how.born_after_ns) event.lag_ns = record.born_ns - *how.born_after_ns;
-  events_.append(std::move(event));
+  record_event(std::move(event));
 }
 
 void ProcessObserver::notice_exits() {
@@ -397,7 +405,7 @@ void ProcessObserver::notice_exits() {
     event.role = record.role;
     event.exit_code = record.exit_code;
     event.seen = how_seen_[record.pid].exit;
-    events_.append(std::move(event));
+    record_event(std::move(event));
     exit_announced_.insert(record.pid);
   }
 }

@@ -85,7 +85,8 @@ class ProcessObserver {
   [[nodiscard]] std::vector<std::string> log_lines_from(std::size_t first) const;
   // The same, each with the time its log_line event is stamped with (just after the read that saw it).
   [[nodiscard]] std::vector<std::pair<std::int64_t, std::string>> timed_log_lines_from(std::size_t first) const;
-  // The observer's events; call after stop().
+  // The observer's events recorded since the last take; callable while it runs. A process_exited
+  // is recorded up to 200 ms after the exit it is stamped with (while its exit code is awaited).
   [[nodiscard]] harness::EventLog take_events();
 
  private:
@@ -126,6 +127,9 @@ class ProcessObserver {
   ErrorLogTail log_tail_;
   FileChangeWatch files_;
   PidfdWatch exits_;
+  void record_event(harness::Event event);
+
+  std::mutex events_mutex_;  // guards events_ against take_events() while running
   harness::EventLog events_;
   ProcessTable table_;                 // the thread's own; never read by other threads
   bool changed_ = false;               // table_ differs from published_

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -178,6 +179,7 @@ pid_t start_as(RunAs who, const std::string& executable, const std::vector<std::
 
 std::optional<int> run_with_deadline(const std::vector<std::string>& argv, const std::filesystem::path& output,
                                      std::chrono::seconds deadline) {
+  using namespace std::chrono_literals;
   const pid_t child = ::fork();
   if (child == 0) {
     ::setpgid(0, 0);
@@ -197,10 +199,10 @@ std::optional<int> run_with_deadline(const std::vector<std::string>& argv, const
       ::kill(-child, SIGKILL);  // anything the process left in its group
       return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::this_thread::sleep_for(20ms);
   }
   ::kill(-child, SIGTERM);
-  std::this_thread::sleep_for(std::chrono::seconds(2));
+  std::this_thread::sleep_for(2s);
   ::kill(-child, SIGKILL);
   ::waitpid(child, nullptr, 0);
   return std::nullopt;

@@ -1,6 +1,7 @@
 // Helpers for the tests that run real processes: the pids a saved run's history names, a
 // deadline-bound check, made from outside, that none of them is still running, and starting the
-// hotdeploy executable as another user (the tests that do so run as root).
+// hotdeploy executable as another user (the tests that do so run as root), or as the test's own
+// user under a deadline.
 #pragma once
 
 #include <sys/types.h>

@@ -152,7 +152,7 @@ std::string_view to_string(Verdict verdict) {
 }
 
 std::string drop_rate_bound_words(std::uint64_t dropped, std::uint64_t requests) {
-  return "rate < " + format("%.3g", 100 * drop_rate_upper_bound(dropped, requests)) + "% at 95% confidence";
+  return "rate < " + format("%.3g", 100 * rate_upper_bound(dropped, requests)) + "% at 95% confidence";
 }
 
 Check check_dropped(const Metrics& metrics, const Expectations& expect) {

@@ -25,20 +25,6 @@ double tie_term(std::vector<double> values) {
   return sum;
 }
 
-// P(X <= k) for X ~ Binomial(n, p), 0 < p < 1, summed in logarithms so that large n cannot
-// overflow.
-double binomial_cdf(std::uint64_t k, std::uint64_t n, double p) {
-  const auto nd = static_cast<double>(n);
-  const double log_n_factorial = std::lgamma(nd + 1);
-  double sum = 0;
-  for (std::uint64_t i = 0; i <= k; ++i) {
-    const auto id = static_cast<double>(i);
-    sum += std::exp(log_n_factorial - std::lgamma(id + 1) - std::lgamma(nd - id + 1) + id * std::log(p) +
-                    (nd - id) * std::log1p(-p));
-  }
-  return sum;
-}
-
 }  // namespace
 
 double median(std::vector<double> values) {
@@ -163,17 +149,37 @@ std::optional<Interval> bootstrap_interval(const std::vector<double>& a, const s
                   interpolated_quantile(effects, (1 + confidence) / 2)};
 }
 
-double drop_rate_upper_bound(std::uint64_t dropped, std::uint64_t requests) {
-  if (requests == 0 || dropped > requests)
-    throw std::invalid_argument("drop_rate_upper_bound: need 0 <= dropped <= requests, requests >= 1");
-  if (dropped == 0) return std::min(1.0, 3.0 / static_cast<double>(requests));
-  if (dropped == requests) return 1;
-  // The CDF falls as p rises: bisect for the p where it crosses 0.05.
-  double low = 0;
-  double high = 1;
-  for (int i = 0; i < 100; ++i) {
-    const double middle = (low + high) / 2;
-    (binomial_cdf(dropped, requests, middle) > 0.05 ? low : high) = middle;
+namespace {
+
+// P(X <= k) for X ~ Binomial(n, p), 0 < p < 1: the terms from i = 0 up, each from the one before
+// it (t(i+1) = t(i) (n - i) / (i + 1) p / (1 - p)), summed in log space so that n = 10^9 neither
+// underflows nor loses the small terms.
+double binomial_cdf(std::uint64_t k, std::uint64_t n, double p) {
+  const double nd = static_cast<double>(n);
+  const double log_ratio = std::log(p) - std::log1p(-p);
+  double log_term = nd * std::log1p(-p);
+  double log_sum = log_term;
+  for (std::uint64_t i = 0; i < k; ++i) {
+    const double id = static_cast<double>(i);
+    log_term += std::log(nd - id) - std::log(id + 1) + log_ratio;
+    const double high = std::max(log_sum, log_term);
+    log_sum = high + std::log(std::exp(log_sum - high) + std::exp(log_term - high));
+  }
+  return std::exp(log_sum);
+}
+
+}  // namespace
+
+double rate_upper_bound(std::uint64_t events, std::uint64_t trials, double confidence) {
+  if (events >= trials) return 1.0;
+  const double n = static_cast<double>(trials);
+  if (events == 0) return std::min(1.0, 3.0 / n);
+  // The CDF falls as p rises: bisect for the p where it crosses 1 - confidence.
+  double low = static_cast<double>(events) / n;
+  double high = 1.0;
+  for (int step = 0; step < 200 && high - low > 1e-12 * high; ++step) {
+    const double mid = (low + high) / 2;
+    (binomial_cdf(events, trials, mid) > 1 - confidence ? low : high) = mid;
   }
   return high;
 }

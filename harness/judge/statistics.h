@@ -20,6 +20,13 @@
 
 namespace hotdeploy::harness {
 
+// The one-sided upper confidence bound on a rate from `events` in `trials` (a soak's dropped
+// requests in its requests, or its switchovers that lost a request in its switchovers): the rule
+// of three, 3 / trials, when events is 0; otherwise the exact (Clopper-Pearson) bound, the p at
+// which P(X <= events) = 1 - confidence for X ~ Binomial(trials, p). 1 when events >= trials.
+// trials must be positive; confidence in (0, 1).
+[[nodiscard]] double rate_upper_bound(std::uint64_t events, std::uint64_t trials, double confidence = 0.95);
+
 // The median (the mean of the two middle values for an even count). values must not be empty.
 [[nodiscard]] double median(std::vector<double> values);
 
@@ -79,11 +86,5 @@ struct Interval {
 
 // The q-quantile (q in [0, 1]) of sorted values by linear interpolation between closest ranks.
 [[nodiscard]] double interpolated_quantile(const std::vector<double>& sorted, double q);
-
-// The drop rate's upper bound at 95% confidence (one-sided), from `dropped` of `requests`
-// (requests >= 1, dropped <= requests): for none dropped the rule of three, 3 / requests; otherwise
-// the exact binomial (Clopper-Pearson) limit, the rate p at which P(X <= dropped) = 0.05 for
-// X ~ Binomial(requests, p). At most 1.
-[[nodiscard]] double drop_rate_upper_bound(std::uint64_t dropped, std::uint64_t requests);
 
 }  // namespace hotdeploy::harness

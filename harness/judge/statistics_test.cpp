@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace hotdeploy::harness {
@@ -34,6 +36,34 @@ ReferenceLines read_reference() {
     if (line.rfind("bootstrap ", 0) == 0) lines.bootstraps.push_back(line);
   }
   return lines;
+}
+
+// P(X <= k), X ~ Binomial(n, p), summed term by term from the binomial coefficients.
+double direct_binomial_cdf(int k, int n, double p) {
+  double sum = 0;
+  double coefficient = 1;
+  for (int i = 0; i <= k; ++i) {
+    sum += coefficient * std::pow(p, i) * std::pow(1 - p, n - i);
+    coefficient = coefficient * (n - i) / (i + 1);
+  }
+  return sum;
+}
+
+TEST(Statistics, RateUpperBoundIsTheRuleOfThreeThenClopperPearson) {
+  EXPECT_DOUBLE_EQ(rate_upper_bound(0, 1'000'000), 3e-6);
+  EXPECT_DOUBLE_EQ(rate_upper_bound(0, 2), 1.0);
+  EXPECT_DOUBLE_EQ(rate_upper_bound(7, 7), 1.0);
+  // The textbook value: one lost in ten, 95% one-sided (the upper end of the 90% two-sided interval).
+  EXPECT_NEAR(rate_upper_bound(1, 10), 0.3942, 1e-4);
+  for (const auto& [k, n] : {std::pair{1, 10}, {5, 100}, {3, 40}, {20, 60}}) {
+    const double bound = rate_upper_bound(static_cast<std::uint64_t>(k), static_cast<std::uint64_t>(n));
+    EXPECT_NEAR(direct_binomial_cdf(k, n, bound), 0.05, 1e-9) << k << " of " << n;
+    EXPECT_GT(bound, static_cast<double>(k) / n);
+  }
+  // Large counts stay finite and sit just above the observed rate.
+  const double large = rate_upper_bound(5, 10'000'000);
+  EXPECT_GT(large, 5e-7);
+  EXPECT_LT(large, 1.2e-6);
 }
 
 TEST(Statistics, MedianAndNearestRank) {
@@ -145,16 +175,14 @@ TEST(Statistics, RatioOfAZeroMedianHasNoInterval) {
 // With none dropped, the rule of three; otherwise the exact one-sided Clopper-Pearson limit (the
 // reference values solve P(X <= k) = 0.05 for Binomial(n, p), e.g. (1 - p)^10 + 10 p (1 - p)^9
 // = 0.05 for 1 of 10, found by bisection in Python).
-TEST(Statistics, DropRateUpperBound) {
-  EXPECT_DOUBLE_EQ(drop_rate_upper_bound(0, 12345), 3.0 / 12345);
-  EXPECT_DOUBLE_EQ(drop_rate_upper_bound(0, 2), 1);
-  EXPECT_NEAR(drop_rate_upper_bound(1, 10), 0.3941633024365048, 1e-9);
-  EXPECT_NEAR(drop_rate_upper_bound(1, 100), 0.046559811453538755, 1e-9);
-  EXPECT_NEAR(drop_rate_upper_bound(5, 1000), 0.010484076911415277, 1e-9);
-  EXPECT_NEAR(drop_rate_upper_bound(976, 12345), 0.08316938077438388, 1e-9);
-  EXPECT_DOUBLE_EQ(drop_rate_upper_bound(10, 10), 1);
-  EXPECT_THROW((void)drop_rate_upper_bound(0, 0), std::invalid_argument);
-  EXPECT_THROW((void)drop_rate_upper_bound(3, 2), std::invalid_argument);
+TEST(Statistics, RateUpperBoundMatchesReferenceValues) {
+  EXPECT_DOUBLE_EQ(rate_upper_bound(0, 12345), 3.0 / 12345);
+  EXPECT_DOUBLE_EQ(rate_upper_bound(0, 2), 1);
+  EXPECT_NEAR(rate_upper_bound(1, 10), 0.3941633024365048, 1e-9);
+  EXPECT_NEAR(rate_upper_bound(1, 100), 0.046559811453538755, 1e-9);
+  EXPECT_NEAR(rate_upper_bound(5, 1000), 0.010484076911415277, 1e-9);
+  EXPECT_NEAR(rate_upper_bound(976, 12345), 0.08316938077438388, 1e-9);
+  EXPECT_DOUBLE_EQ(rate_upper_bound(10, 10), 1);
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include <cstring>
 #include <iterator>
 #include <limits>
+#include <mutex>
 #include <stdexcept>
 #include <system_error>
 #include <utility>
@@ -96,7 +97,8 @@ MixRequest own_request(Traffic t, const LoadConfig& config) {
 }  // namespace
 
 // One event loop and everything it owns. Only the loop thread touches it between start() and
-// the join in stop(); the LoadGenerator reads it again only after the join.
+// the join in stop(), but for its event log, which take_events_while_running() may swap under
+// events_mutex_; the LoadGenerator reads the rest again only after the join.
 class LoadGenerator::Loop {
  public:
   Loop(const LoadConfig& config, const RunClock& clock, Counters& counters, Shared& shared, const LoopShare& share);
@@ -108,7 +110,12 @@ class LoadGenerator::Loop {
   void run();
   void wake();
   [[nodiscard]] const std::optional<std::string>& error() const { return error_; }
-  [[nodiscard]] EventLog take_events() { return std::exchange(events_, EventLog{}); }
+  // Hands over the events recorded so far and goes on with `fresh` (reserved by the caller, so
+  // that the loop allocates nothing for it).
+  [[nodiscard]] EventLog take_events(EventLog fresh = {}) {
+    const std::lock_guard lock(events_mutex_);
+    return std::exchange(events_, std::move(fresh));
+  }
 
  private:
   // free: an open-loop slot with nothing to do; waiting: a closed-loop slot pausing (idle
@@ -242,6 +249,12 @@ class LoadGenerator::Loop {
   std::array<Schedule, 2> schedules_;  // rate, post
   std::size_t schedule_count_ = 0;
   std::int64_t next_deadline_ns_ = kNever;  // no slot deadline is earlier than this
+  void record(Event e) {
+    const std::lock_guard lock(events_mutex_);
+    events_.append(std::move(e));
+  }
+
+  std::mutex events_mutex_;  // uncontended but while take_events() swaps the log
   EventLog events_;
   std::int64_t last_end_ns_ = 0;  // t_ns of the last request_ended recorded
   bool stopping_ = false;
@@ -870,7 +883,7 @@ void LoadGenerator::Loop::record_sent(std::size_t i) {
   }
   // The timeouts run from the first byte written.
   arm_timeouts(s, e.t_ns);
-  events_.append(std::move(e));
+  record(std::move(e));
   counters_.sent.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -886,7 +899,7 @@ void LoadGenerator::Loop::record_end(std::size_t i, Outcome outcome, Reason reas
   e.pid = pid;
   e.text = std::move(text);
   last_end_ns_ = e.t_ns;
-  events_.append(std::move(e));
+  record(std::move(e));
   if (!final) return;
   if (outcome == Outcome::ok) {
     counters_.ok.fetch_add(1, std::memory_order_relaxed);
@@ -963,15 +976,15 @@ std::optional<std::string> LoadGenerator::error() const {
   return std::nullopt;
 }
 
-EventLog LoadGenerator::take_events() {
-  if (started_ && !stopped_) throw std::logic_error("LoadGenerator::take_events called while running");
-  if (loops_.empty()) return EventLog{};
-  EventLog merged = loops_.front()->take_events();
-  // Each loop's log is in time order already (one thread, a monotonic clock): merge pairwise,
-  // stably, so that each loop's order is kept.
-  for (std::size_t k = 1; k < loops_.size(); ++k) {
+namespace {
+
+// Each loop's log is in time order already (one thread, a monotonic clock): merged pairwise,
+// stably, so that each loop's order is kept.
+EventLog merge_loop_logs(std::vector<EventLog> logs) {
+  EventLog merged = std::move(logs.front());
+  for (std::size_t k = 1; k < logs.size(); ++k) {
     std::vector<Event> left = merged.release();
-    std::vector<Event> right = loops_[k]->take_events().release();
+    std::vector<Event> right = logs[k].release();
     std::vector<Event> both;
     both.reserve(left.size() + right.size());
     std::merge(std::make_move_iterator(left.begin()), std::make_move_iterator(left.end()),
@@ -982,6 +995,27 @@ EventLog LoadGenerator::take_events() {
     for (Event& e : both) merged.append(std::move(e));
   }
   return merged;
+}
+
+}  // namespace
+
+EventLog LoadGenerator::take_events() {
+  if (started_ && !stopped_) throw std::logic_error("LoadGenerator::take_events called while running");
+  if (loops_.empty()) return EventLog{};
+  std::vector<EventLog> logs;
+  for (auto& loop : loops_) logs.push_back(loop->take_events());
+  return merge_loop_logs(std::move(logs));
+}
+
+EventLog LoadGenerator::take_events_while_running(std::size_t reserve_per_loop) {
+  if (loops_.empty()) return EventLog{};
+  std::vector<EventLog> logs;
+  for (auto& loop : loops_) {
+    EventLog fresh;
+    if (!stopped_) fresh.reserve(reserve_per_loop);
+    logs.push_back(loop->take_events(std::move(fresh)));
+  }
+  return merge_loop_logs(std::move(logs));
 }
 
 }  // namespace hotdeploy::harness

@@ -87,6 +87,12 @@ class LoadGenerator {
   // After stop(): every event recorded, ordered by t_ns (each loop's events in the order it
   // recorded them). Throws std::logic_error while running. A second call returns an empty log.
   [[nodiscard]] EventLog take_events();
+  // Callable from one thread at any time, running or not: the events recorded since the last
+  // take, ordered by t_ns; each loop goes on in a log reserved for reserve_per_loop events (made
+  // before the loop is interrupted). An event of one loop stamped before the take may come in the
+  // next take when another loop was swapped first: a reader that needs a request's events whole
+  // waits for its end (a soak keeps a cycle open until its requests have ended).
+  [[nodiscard]] EventLog take_events_while_running(std::size_t reserve_per_loop);
   // The number of loop threads start() runs.
   [[nodiscard]] int loops() const { return loop_count_; }
 
