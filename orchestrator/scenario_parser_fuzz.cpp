@@ -34,6 +34,18 @@ bool names_a_position(const std::string& message) {
   return std::regex_search(message, kPosition);
 }
 
+// The first part of two scenarios that differs, for the report.
+const char* first_difference(const Scenario& a, const Scenario& b) {
+  if (a.name != b.name || a.summary != b.summary) return "name or summary";
+  if (!(a.target == b.target)) return "target";
+  if (!(a.load.requests == b.load.requests)) return "load.requests";
+  if (!(a.load == b.load)) return "load";
+  if (!(a.upstreams == b.upstreams)) return "upstreams";
+  if (!(a.steps == b.steps)) return "steps";
+  if (!(a.expect == b.expect)) return "expect";
+  return "diff";
+}
+
 Scenario without_lines(Scenario scenario) {
   for (auto& step : scenario.steps) step.line = 0;
   return scenario;
@@ -62,7 +74,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     require(false);
   }
   if (!(without_lines(again) == without_lines(scenario))) {
-    std::fprintf(stderr, "yaml-cpp's copy parses to another scenario\n--- copy:\n%s\n", copy.c_str());
+    std::fprintf(stderr, "yaml-cpp's copy parses to another scenario (%s differs)\n--- copy:\n%s\n",
+                 first_difference(without_lines(scenario), without_lines(again)), copy.c_str());
     require(false);
   }
   return 0;
