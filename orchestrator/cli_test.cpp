@@ -186,8 +186,8 @@ TEST(Cli, DiffPrintsALinePerAspectAndWhatItLeftOutAndExitsOneWhenAnyAspectDiffer
   std::ofstream(dir / "nginx" / "history.jsonl") << "{\"i\":0}\n";
   const auto corrupt = cli({"diff", (dir / "fake").string(), (dir / "nginx").string()});
   EXPECT_EQ(corrupt.code, kExitUsage);
-  EXPECT_EQ(corrupt.err,
-            "hotdeploy: invalid input: " + (dir / "nginx" / "history.jsonl").string() + ":1: missing \"t_ns\"\n");
+  EXPECT_EQ(corrupt.err, "hotdeploy: invalid input: " + (dir / "nginx" / "history.jsonl").string() +
+                             ":1: every event needs \"i\", \"t_ns\" and \"type\"\n");
   std::filesystem::remove_all(dir);
 }
 
