@@ -27,6 +27,8 @@ struct CommandLine {
   std::optional<std::string> error_log;  // "" means stderr
   std::optional<std::string> conf_file;
   std::optional<std::string> global_directives;
+
+  friend bool operator==(const CommandLine&, const CommandLine&) = default;
 };
 
 struct CommandLineParse {

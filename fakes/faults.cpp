@@ -81,8 +81,9 @@ std::string format_as(std::string_view name, const T& fault) {
   }
 }
 
+// Used only in the static_assert of a discarded branch, which clang 14 does not count as a use.
 template <class>
-constexpr bool kNoFaultStruct = false;
+[[maybe_unused]] constexpr bool kNoFaultStruct = false;
 
 }  // namespace
 

@@ -22,6 +22,7 @@
 #include "orchestrator/environment_error.h"
 #include "orchestrator/installed_files.h"
 #include "orchestrator/interrupt.h"
+#include "orchestrator/invalid_input_error.h"
 #include "orchestrator/merge_command.h"
 #include "orchestrator/option_table.h"
 #include "orchestrator/process_control.h"
@@ -163,9 +164,11 @@ std::string usage_text() {
          "           switchover, blackout, ready and drain; exit 1 when any cycle failed. Options:\n" +
          soak_options_help() +
          "\n"
-         "Exit status: 0 pass, 1 a scenario failed, 2 usage or invalid scenario (the message names\n"
-         "FILE:LINE:COLUMN), 3 environment (binary missing, directory unwritable; checked before any run\n"
-         "starts), 128+N when interrupted by signal N. Scenario format: scenarios/README.md.\n";
+         "Exit status: 0 pass, 1 a scenario failed, 2 usage, invalid scenario (the message names\n"
+         "FILE:LINE:COLUMN) or invalid input (a run directory's corrupt history.jsonl, binaries.json or\n"
+         "isolation.json for check or diff: FILE:LINE), 3 environment (binary missing, directory\n"
+         "unwritable; checked before any run starts), 128+N when interrupted by signal N. Scenario format:\n"
+         "scenarios/README.md.\n";
 }
 
 RunArguments parse_run_arguments(const std::vector<std::string>& args) {
@@ -227,6 +230,9 @@ int with_exit_codes(const std::function<int()>& command, std::ostream& err) {
     return kExitUsage;
   } catch (const ScenarioError& e) {
     err << "hotdeploy: invalid scenario: " << e.what() << '\n';
+    return kExitUsage;
+  } catch (const InvalidInputError& e) {
+    err << "hotdeploy: invalid input: " << e.what() << '\n';
     return kExitUsage;
   } catch (const EnvironmentError& e) {
     err << "hotdeploy: " << e.what() << '\n';
@@ -517,13 +523,16 @@ int validate_command(const std::vector<std::string>& args, std::ostream& out) {
   return kExitPass;
 }
 
-// A saved run's history.jsonl; EnvironmentError when it is missing or malformed.
+// A saved run's history.jsonl; EnvironmentError when it cannot be read, InvalidInputError naming
+// the line when it is malformed.
 harness::History read_history(const fs::path& run_dir) {
   const auto file = run_dir / "history.jsonl";
   std::ifstream in(file);
   if (!in) throw EnvironmentError("cannot open " + file.string());
   try {
     return harness::read_jsonl(in);
+  } catch (const harness::HistoryFormatError& e) {
+    throw InvalidInputError(file, e.line(), e.reason());
   } catch (const std::runtime_error& e) {
     throw EnvironmentError(file.string() + ": " + e.what());
   }

@@ -523,5 +523,51 @@ TEST(CliProcess, ARunKilledFromOutsideIsAnErrorNotAnInterruption) {
   std::filesystem::remove_all(dir);
 }
 
+// A run directory's files that are corrupt are invalid input, as an invalid scenario is: `check`
+// and `diff` exit 2 and name the file and the line.
+TEST(CorruptRunFiles, CheckAndDiffExitTwoNamingTheFileAndLine) {
+  const auto dir = make_test_directory("corrupt-run-files");
+  const auto run = dir / "run";
+  std::filesystem::create_directories(run);
+  std::ofstream(run / "scenario.yaml") << "name: corrupt\nsteps:\n  - sleep: 1ms\n";
+  const std::string good_line = R"({"i":0,"t_ns":5,"type":"steps_ended","text":"steps ended"})";
+  std::ofstream(run / "history.jsonl") << good_line << "\n"
+                                       << R"({"i":1,"t_ns":6,"type":"steps_ended","te)"
+                                       << "\n";
+  const auto hotdeploy = [&](const std::vector<std::string>& args) {
+    HotdeployProcess process(start_as(RunAs::test_user, HOTDEPLOY_PATH, args, dir / "output"));
+    const auto code = process.wait_for_exit(30s);
+    return std::make_pair(code, read_text(dir / "output"));
+  };
+  const auto expect_invalid = [&](const std::vector<std::string>& args, const std::string& where) {
+    const auto [code, output] = hotdeploy(args);
+    ASSERT_TRUE(code.has_value()) << "hotdeploy " << args[0] << " still running after 30 s: " << output;
+    EXPECT_EQ(*code, kExitUsage) << output;
+    EXPECT_NE(output.find("hotdeploy: invalid input: " + where), std::string::npos) << output;
+  };
+  const std::string history = (run / "history.jsonl").string();
+  expect_invalid({"check", run.string()}, history + ":2: ");
+  expect_invalid({"diff", run.string(), run.string()}, history + ":2: ");
+
+  std::ofstream(run / "history.jsonl") << good_line << "\n";
+  std::ofstream(run / "binaries.json") << "{\n  \"target\": \"fake\",\n  \"binary.path\": 7\n}\n";
+  const std::string binaries = (run / "binaries.json").string();
+  expect_invalid({"check", run.string()}, binaries + ":3: \"binary.path\" is missing or not a string");
+  std::ofstream(run / "binaries.json") << "{\n  \"target\": \"fake\",\n  \"binary.path\n";
+  expect_invalid({"check", run.string()}, binaries + ":3: ");
+
+  std::filesystem::remove(run / "binaries.json");
+  std::ofstream(run / "isolation.json") << "{\"isolation\": \"none\",\n\"isolation_refused\": 1}";
+  expect_invalid({"check", run.string()},
+                 (run / "isolation.json").string() + ":2: 'isolation_refused' must be a string");
+
+  // The same directory, repaired, is read again.
+  std::filesystem::remove(run / "isolation.json");
+  const auto [code, output] = hotdeploy({"check", run.string()});
+  ASSERT_TRUE(code.has_value()) << output;
+  EXPECT_EQ(output.find("invalid input"), std::string::npos) << output;
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace hotdeploy::orchestrator

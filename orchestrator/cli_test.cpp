@@ -184,7 +184,10 @@ TEST(Cli, DiffPrintsALinePerAspectAndWhatItLeftOutAndExitsOneWhenAnyAspectDiffer
   EXPECT_EQ(missing.code, kExitEnvironment);
   EXPECT_EQ(missing.err, "hotdeploy: cannot open " + (dir / "none" / "history.jsonl").string() + "\n");
   std::ofstream(dir / "nginx" / "history.jsonl") << "{\"i\":0}\n";
-  EXPECT_EQ(cli({"diff", (dir / "fake").string(), (dir / "nginx").string()}).code, kExitEnvironment);
+  const auto corrupt = cli({"diff", (dir / "fake").string(), (dir / "nginx").string()});
+  EXPECT_EQ(corrupt.code, kExitUsage);
+  EXPECT_EQ(corrupt.err, "hotdeploy: invalid input: " + (dir / "nginx" / "history.jsonl").string() +
+                             ":1: every event needs \"i\", \"t_ns\" and \"type\"\n");
   std::filesystem::remove_all(dir);
 }
 

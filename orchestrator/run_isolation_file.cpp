@@ -7,6 +7,7 @@
 #include "harness/history/json_reader.h"
 #include "harness/history/json_writer.h"
 #include "orchestrator/environment_error.h"
+#include "orchestrator/invalid_input_error.h"
 
 namespace hotdeploy::orchestrator {
 namespace {
@@ -33,15 +34,15 @@ std::optional<harness::RunIsolation> read_isolation_file(const std::filesystem::
   std::ifstream in(file_in(run_dir));
   if (!in) return std::nullopt;
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const auto malformed = [&](const std::string& why) {
-    return EnvironmentError(file_in(run_dir).string() + ": " + why);
+  const auto malformed = [&](std::size_t line, const std::string& why) {
+    return InvalidInputError(file_in(run_dir), line, why);
   };
   try {
     const auto object = harness::parse_flat_object(text);
     const auto text_of = [&](const char* key) {
       const auto* value = object.find(key);
       if (!value || !std::holds_alternative<std::string>(*value)) {
-        throw malformed(std::string("'") + key + "' must be a string");
+        throw malformed(line_of_member(text, key), std::string("'") + key + "' must be a string");
       }
       return std::get<std::string>(*value);
     };
@@ -50,13 +51,13 @@ std::optional<harness::RunIsolation> read_isolation_file(const std::filesystem::
     isolation.refused = text_of("isolation_refused");
     const auto* network = object.find("network_namespace");
     if (!network || !std::holds_alternative<bool>(*network)) {
-      throw malformed("'network_namespace' must be true or false");
+      throw malformed(line_of_member(text, "network_namespace"), "'network_namespace' must be true or false");
     }
     isolation.network_namespace = std::get<bool>(*network);
     isolation.network_refused = text_of("network_namespace_refused");
     return isolation;
   } catch (const harness::JsonParseError& e) {
-    throw malformed(e.what());
+    throw malformed(line_at(text, e.offset()), e.what());
   }
 }
 

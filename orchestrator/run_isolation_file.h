@@ -15,7 +15,7 @@ namespace hotdeploy::orchestrator {
 // Throws EnvironmentError when the file cannot be written.
 void write_isolation_file(const std::filesystem::path& run_dir, const harness::RunIsolation& isolation);
 // nullopt when the run directory has no isolation.json (runs saved before it existed); throws
-// EnvironmentError naming the file when it is malformed.
+// InvalidInputError naming the file and line when it is malformed.
 [[nodiscard]] std::optional<harness::RunIsolation> read_isolation_file(const std::filesystem::path& run_dir);
 
 }  // namespace hotdeploy::orchestrator

@@ -4,7 +4,7 @@
 
 #include <fstream>
 
-#include "orchestrator/environment_error.h"
+#include "orchestrator/invalid_input_error.h"
 #include "orchestrator/run_test_support.h"
 
 namespace hotdeploy::orchestrator {
@@ -25,15 +25,16 @@ TEST(RunIsolationFile, ReadsBackWhatWasWrittenAndIsAbsentForOlderRuns) {
   std::filesystem::remove_all(dir);
 }
 
-TEST(RunIsolationFile, AMalformedFileNamesItselfAndWhatIsWrong) {
+TEST(RunIsolationFile, AMalformedFileNamesItselfTheLineAndWhatIsWrong) {
   const auto dir = make_test_directory("isolation-file-malformed");
   std::ofstream(dir / "isolation.json") << R"({"isolation": "none", "isolation_refused": "",
     "network_namespace": "no", "network_namespace_refused": ""})";
   try {
     (void)read_isolation_file(dir);
-    FAIL() << "expected EnvironmentError";
-  } catch (const EnvironmentError& e) {
-    EXPECT_EQ(std::string(e.what()), (dir / "isolation.json").string() + ": 'network_namespace' must be true or false");
+    FAIL() << "expected InvalidInputError";
+  } catch (const InvalidInputError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              (dir / "isolation.json").string() + ":2: 'network_namespace' must be true or false");
   }
   std::filesystem::remove_all(dir);
 }

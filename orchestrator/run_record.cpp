@@ -8,6 +8,7 @@
 #include "harness/history/json_reader.h"
 #include "harness/history/json_writer.h"
 #include "orchestrator/environment_error.h"
+#include "orchestrator/invalid_input_error.h"
 #include "orchestrator/run_isolation_file.h"
 #include "orchestrator/sha256.h"
 
@@ -18,10 +19,12 @@ namespace {
 
 constexpr const char* roles[] = {"binary", "new_binary"};
 
-std::string text_member(const harness::FlatJsonObject& object, const std::string& key, const fs::path& file) {
+std::string text_member(const harness::FlatJsonObject& object, const std::string& key, const fs::path& file,
+                        std::string_view file_text) {
   const auto* value = object.find(key);
   const auto* text = value ? std::get_if<std::string>(value) : nullptr;
-  if (!text) throw EnvironmentError(file.string() + ": \"" + key + "\" is missing or not a string");
+  if (!text)
+    throw InvalidInputError(file, line_of_member(file_text, key), "\"" + key + "\" is missing or not a string");
   return *text;
 }
 
@@ -50,20 +53,21 @@ harness::RunSubject read_binaries_file(const fs::path& run_dir) {
   const auto file = run_dir / "binaries.json";
   std::ifstream in(file);
   if (!in) return {};
-  std::ostringstream text;
-  text << in.rdbuf();
+  std::ostringstream read;
+  read << in.rdbuf();
+  const std::string text = read.str();
   try {
-    const auto object = harness::parse_flat_object(text.str());
-    harness::RunSubject subject{text_member(object, "target", file), {}};
+    const auto object = harness::parse_flat_object(text);
+    harness::RunSubject subject{text_member(object, "target", file, text), {}};
     for (const std::string role : roles) {
       if (!object.find(role + ".path")) continue;
-      subject.binaries.push_back({role, text_member(object, role + ".path", file),
-                                  text_member(object, role + ".version", file),
-                                  text_member(object, role + ".sha256", file)});
+      subject.binaries.push_back({role, text_member(object, role + ".path", file, text),
+                                  text_member(object, role + ".version", file, text),
+                                  text_member(object, role + ".sha256", file, text)});
     }
     return subject;
   } catch (const harness::JsonParseError& e) {
-    throw EnvironmentError(file.string() + ": " + e.what());
+    throw InvalidInputError(file, line_at(text, e.offset()), e.what());
   }
 }
 

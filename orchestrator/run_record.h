@@ -9,7 +9,8 @@
 //                  writes it: what `hotdeploy merge` compares to tell two versions of a scenario apart
 // Writers throw EnvironmentError naming the file. read_run_subject gives the whole subject, with the
 // isolation from isolation.json (run_isolation_file.h): an empty target for a run directory without
-// binaries.json, no isolation without isolation.json; it throws EnvironmentError for a malformed one.
+// binaries.json, no isolation without isolation.json; it throws InvalidInputError (FILE:LINE) for a
+// malformed one.
 #pragma once
 
 #include <filesystem>

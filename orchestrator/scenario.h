@@ -27,6 +27,8 @@ struct BinarySpec {
   std::string name = "default";     // default | fake | nginx | a path
   std::string version;              // fake only: the label `nginx -v` and every response show
   std::vector<std::string> faults;  // fake only: "crash_on_start", "slow_start=500ms", ...
+
+  friend bool operator==(const BinarySpec&, const BinarySpec&) = default;
 };
 
 struct TargetSpec {
@@ -45,6 +47,8 @@ struct TargetSpec {
   // The user's own nginx.conf (absolute: the file's `config`, relative to the scenario file's
   // directory), run instead of a generated one; empty for a generated config.
   std::string config;
+
+  friend bool operator==(const TargetSpec&, const TargetSpec&) = default;
 };
 
 // Which master a step addresses: the oldest live one, the newest live one, or a generation.
@@ -54,17 +58,23 @@ struct MasterRef {
   enum class Kind : std::uint8_t { oldest, newest, generation, all };
   Kind kind = Kind::oldest;
   int generation = 0;
+
+  friend bool operator==(const MasterRef&, const MasterRef&) = default;
 };
 
 enum class BinaryChoice : std::uint8_t { next, previous };  // `new` / `old` in the file
 
 struct SwapBinaryStep {
   BinaryChoice which = BinaryChoice::next;
+
+  friend bool operator==(const SwapBinaryStep&, const SwapBinaryStep&) = default;
 };
 struct SignalStep {
   std::string signal_name;  // "USR2", without the SIG prefix
   int signal_number = 0;
   MasterRef to;
+
+  friend bool operator==(const SignalStep&, const SignalStep&) = default;
 };
 enum class WaitCondition : std::uint8_t { serving, master_ready, workers_exited, master_exited, log };
 struct WaitStep {
@@ -72,9 +82,13 @@ struct WaitStep {
   MasterRef of;
   std::chrono::milliseconds timeout{5000};
   std::string pattern;  // until log: an ECMAScript regex searched in error.log lines
+
+  friend bool operator==(const WaitStep&, const WaitStep&) = default;
 };
 struct SleepStep {
   std::chrono::milliseconds duration{0};
+
+  friend bool operator==(const SleepStep&, const SleepStep&) = default;
 };
 // Rewrites PREFIX/conf/nginx.conf for the next HUP (or USR2): the target's config with these
 // changes. `broken` makes the file one nginx rejects (`worker_processes` given twice), the way a
@@ -83,6 +97,8 @@ struct ConfigStep {
   std::optional<int> workers;
   std::map<std::string, std::string> directives;  // added to, or replacing, the target's
   bool broken = false;
+
+  friend bool operator==(const ConfigStep&, const ConfigStep&) = default;
 };
 
 // Runs the user's own procedure (exec_command.h): a program with arguments, or a line for
@@ -94,12 +110,16 @@ struct ExecStep {
   std::chrono::milliseconds timeout{30000};
   int expect_exit = 0;
   std::string directory;  // the scenario file's folder: the command's working directory
+
+  friend bool operator==(const ExecStep&, const ExecStep&) = default;
 };
 
 struct Step {
   std::variant<SwapBinaryStep, SignalStep, WaitStep, SleepStep, ConfigStep, ExecStep> action;
   int line = 0;           // line of the step in the scenario file
   std::string procedure;  // "upgrade" when expanded from a procedure, else empty
+
+  friend bool operator==(const Step&, const Step&) = default;
 };
 
 struct Scenario {
@@ -116,6 +136,8 @@ struct Scenario {
   // `diff: {allow: [...]}`: the rules by which `hotdeploy diff` may leave this scenario's dropped
   // requests out of the comparison (harness/judge/run_comparison.h)
   harness::DiffAllowances diff_allow;
+
+  friend bool operator==(const Scenario&, const Scenario&) = default;
 };
 
 [[nodiscard]] std::string describe(const MasterRef& ref);

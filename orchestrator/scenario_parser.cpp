@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
@@ -14,6 +15,7 @@
 #include <regex>
 #include <sstream>
 
+#include "harness/history/utf8.h"
 #include "hotdeploy_fault_list.h"
 #include "orchestrator/duration.h"
 #include "orchestrator/kernel_counters.h"
@@ -46,9 +48,11 @@ class Reader {
   explicit Reader(std::string file) : file_(std::move(file)) {}
 
   [[noreturn]] void fail(const YAML::Node& node, const std::string& message) const { fail_at(node.Mark(), message); }
+  // A node with no place in the text (the root of an empty file) is named at its start, 1:1.
   [[noreturn]] void fail_at(const YAML::Mark& mark, const std::string& message) const {
     std::ostringstream out;
-    out << file_ << ':' << mark.line + 1 << ':' << mark.column + 1 << ": " << message;
+    const bool placed = !mark.is_null();
+    out << file_ << ':' << (placed ? mark.line + 1 : 1) << ':' << (placed ? mark.column + 1 : 1) << ": " << message;
     throw ScenarioError(out.str());
   }
 
@@ -933,10 +937,39 @@ Scenario parse_root(const Reader& r, const YAML::Node& root, const std::string& 
   return scenario;
 }
 
+// YAML text is UTF-8. yaml-cpp reads other bytes as they are but writes each as U+FFFD, so the
+// copy a run keeps (run_record.h) would differ from the scenario that ran: refused here instead.
+void refuse_non_utf8(const Reader& r, std::string_view text) {
+  int line = 0;
+  int column = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    std::size_t length = 1;
+    if (byte >= 0x80) {
+      length = harness::utf8_sequence_length(text, i);
+      if (length == 0) {
+        YAML::Mark mark;
+        mark.line = line;
+        mark.column = column;
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "0x%02x", byte);
+        r.fail_at(mark, std::string("byte ") + hex + " is not UTF-8 (a scenario file is UTF-8 text)");
+      }
+    }
+    ++column;
+    if (byte == '\n') {
+      ++line;
+      column = 0;
+    }
+    i += length;
+  }
+}
+
 }  // namespace
 
 Scenario parse_scenario_text(std::string_view text, const std::string& file_label) {
   const Reader reader(file_label);
+  refuse_non_utf8(reader, text);
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));

@@ -121,6 +121,14 @@ TEST(ScenarioParser, UnknownKeyNamesFileLineColumnAndKey) {
             "reuseport, backlog, worker_connections, daemon, directives, sysctls, config)");
 }
 
+// Both found by scenario_parser_fuzz: an empty file was named at 0:0, and a byte that is not UTF-8
+// was accepted although the run's copy of the scenario would hold U+FFFD in its place.
+TEST(ScenarioParser, AnEmptyFileAndBytesThatAreNotUtf8AreNamedAtTheirPlace) {
+  EXPECT_EQ(error_of(""), "s.yaml:1:1: a scenario must be a mapping with name, target, load, steps and expect");
+  EXPECT_EQ(error_of("name: x\nsummary: '\xe2\x9c\x93 caf\x84'\nsteps: []\n"),
+            "s.yaml:2:16: byte 0x84 is not UTF-8 (a scenario file is UTF-8 text)");
+}
+
 TEST(ScenarioParser, DiffAllowsOnlyNamedRulesEachOnce) {
   const auto scenario =
       parse_scenario_text("name: x\nsteps: []\ndiff: {allow: [keepalive_close_race, refusal_count]}\n", "s.yaml");

@@ -386,6 +386,12 @@ void write_jsonl(const History& history, std::ostream& out) {
   }
 }
 
+HistoryFormatError::HistoryFormatError(std::size_t line, const std::string& reason)
+    : std::runtime_error("history.jsonl line " + std::to_string(line) + ": " + reason), line_(line), reason_(reason) {}
+
+std::size_t HistoryFormatError::line() const { return line_; }
+const std::string& HistoryFormatError::reason() const { return reason_; }
+
 History read_jsonl(std::istream& in) {
   std::vector<Event> events;
   std::string line;
@@ -400,7 +406,7 @@ History read_jsonl(std::istream& in) {
       }
       events.push_back(std::move(e));
     } catch (const std::runtime_error& error) {
-      throw std::runtime_error("history.jsonl line " + std::to_string(line_number) + ": " + error.what());
+      throw HistoryFormatError(line_number, error.what());
     }
   }
   if (in.bad()) throw std::runtime_error("history.jsonl: read error after line " + std::to_string(line_number));

@@ -37,15 +37,30 @@
 // "text", as its writer spelled them ("USR2", "nginx.pid.oldbin removed").
 //
 // read_jsonl is strict: unknown keys, wrong value types, out-of-range numbers, an "i" that is
-// not the line's position, or a t_ns that goes backwards all throw std::runtime_error naming
-// the 1-based line number.
+// not the line's position, or a t_ns that goes backwards all throw HistoryFormatError naming
+// the 1-based line number; a stream that fails to read throws std::runtime_error.
 #pragma once
 
+#include <cstddef>
 #include <iosfwd>
+#include <stdexcept>
+#include <string>
 
 #include "harness/history/history.h"
 
 namespace hotdeploy::harness {
+
+// A line that is not an event: what() is "history.jsonl line LINE: REASON".
+class HistoryFormatError : public std::runtime_error {
+ public:
+  HistoryFormatError(std::size_t line, const std::string& reason);
+  [[nodiscard]] std::size_t line() const;
+  [[nodiscard]] const std::string& reason() const;
+
+ private:
+  std::size_t line_;
+  std::string reason_;
+};
 
 void write_jsonl(const History& history, std::ostream& out);
 [[nodiscard]] History read_jsonl(std::istream& in);

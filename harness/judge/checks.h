@@ -34,6 +34,8 @@ enum class ServedBy : std::uint8_t { old_generation, new_generation };
 struct CountBounds {
   std::optional<std::uint64_t> max;
   std::optional<std::uint64_t> min;
+
+  friend bool operator==(const CountBounds&, const CountBounds&) = default;
 };
 
 struct Expectations {
@@ -75,6 +77,8 @@ struct Expectations {
   // Requests an upstream of the run answered in full that did not end ok at the client (a 502,
   // a 504, a reset, a timeout): at most this many (upstream_join.h).
   std::uint64_t upstream_answered_lost_max = 0;
+
+  friend bool operator==(const Expectations&, const Expectations&) = default;
 };
 
 struct Judgement {

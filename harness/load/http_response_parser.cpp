@@ -194,18 +194,22 @@ std::size_t HttpResponseParser::consume_line(std::string_view data, bool& line_r
   const std::size_t newline = data.find('\n');
   const std::size_t take = newline == std::string_view::npos ? data.size() : newline;
   const std::size_t consumed = take + (newline == std::string_view::npos ? 0 : 1);
-  if (phase_ == Phase::status_line || phase_ == Phase::headers || phase_ == Phase::trailers) {
-    if (consumed > limits_.max_header_bytes - header_bytes_) {
-      fail(ParseError::headers_too_large);
-      return consumed;
-    }
-    header_bytes_ += consumed;
-  }
+  const bool header_line = phase_ == Phase::status_line || phase_ == Phase::headers || phase_ == Phase::trailers;
+  const std::size_t header_room =
+      header_line ? limits_.max_header_bytes - header_bytes_ : std::numeric_limits<std::size_t>::max();
   // The buffer holds max_line_bytes of content plus the CR of a CRLF ending.
-  if (take > limits_.max_line_bytes + 1 - line_len_) {
+  const std::size_t line_room = limits_.max_line_bytes + 1 - line_len_;
+  // The first byte past either limit names the error, as if the bytes had come one at a time (the
+  // header budget first when one byte passes both), so the error does not depend on the reads.
+  if (consumed > header_room && (take <= line_room || header_room <= line_room)) {
+    fail(ParseError::headers_too_large);
+    return consumed;
+  }
+  if (take > line_room) {
     fail(ParseError::line_too_long);
     return consumed;
   }
+  if (header_line) header_bytes_ += consumed;
   std::copy_n(data.data(), take, line_ + line_len_);
   line_len_ += take;
   if (newline == std::string_view::npos) return consumed;

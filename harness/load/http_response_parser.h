@@ -28,6 +28,8 @@ struct HttpParserLimits {
   std::size_t max_header_count = 100;
   std::uint64_t max_body_bytes = 64ULL * 1024 * 1024;
   std::size_t max_interim_responses = 8;
+
+  friend bool operator==(const HttpParserLimits&, const HttpParserLimits&) = default;
 };
 
 enum class ParseState : std::uint8_t { in_progress, complete, failed };

@@ -247,6 +247,11 @@ TEST(HttpResponseParserTest, LimitsAreEnforced) {
       error_of("HTTP/1.1 200 OK\r\nA: " + long_value + "\r\nB: " + long_value + "\r\nC: " + long_value + "\r\n\r\n",
                small),
       ParseError::headers_too_large);
+  // A line past both limits fails on the one its first byte passes first, in one read as byte by byte.
+  EXPECT_EQ(error_of("HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\n" + std::string(80, 'x'), small), ParseError::line_too_long);
+  EXPECT_EQ(
+      error_of("HTTP/1.1 200 OK\r\nA: " + long_value + "\r\nB: " + long_value + "\r\n" + std::string(80, 'x'), small),
+      ParseError::headers_too_large);
   EXPECT_EQ(error_of("HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n", small), ParseError::body_too_large);
   EXPECT_EQ(parse("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789", small).state, ParseState::complete);
   EXPECT_EQ(error_of("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\n123456\r\n5\r\n", small),

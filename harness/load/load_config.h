@@ -38,11 +38,15 @@ namespace hotdeploy::harness {
 
 struct KeepaliveLoad {
   int connections = 0;
+
+  friend bool operator==(const KeepaliveLoad&, const KeepaliveLoad&) = default;
 };
 
 struct IdleLoad {
   int connections = 0;
   std::chrono::milliseconds every{1000};  // pause after each response before the next request
+
+  friend bool operator==(const IdleLoad&, const IdleLoad&) = default;
 };
 
 struct HeldLoad {
@@ -52,6 +56,8 @@ struct HeldLoad {
   // false: the connections' first requests start spread evenly over `seconds` (connection k of n
   // at k * seconds / n), as clients arrive in production; true: all at once, a burst
   bool start_together = false;
+
+  friend bool operator==(const HeldLoad&, const HeldLoad&) = default;
 };
 
 // Open-loop traffic. When max_in_flight requests are outstanding, due requests wait for one to
@@ -59,6 +65,8 @@ struct HeldLoad {
 struct RateLoad {
   double per_second = 0;  // 0: none
   int max_in_flight = 1024;
+
+  friend bool operator==(const RateLoad&, const RateLoad&) = default;
 };
 
 struct PostLoad {
@@ -66,6 +74,8 @@ struct PostLoad {
   int max_in_flight = 1024;
   int connections = 0;                    // keep-alive connections, as IdleLoad's
   std::chrono::milliseconds every{1000};  // their pause after each response before the next POST
+
+  friend bool operator==(const PostLoad&, const PostLoad&) = default;
 };
 
 struct LoadConfig {
@@ -90,6 +100,8 @@ struct LoadConfig {
   std::chrono::milliseconds failure_backoff{10};  // pause of a closed-loop connection after a request ended fail/info
   std::size_t reserve_events = std::size_t{1} << 18;  // EventLog capacity reserved at start()
   HttpParserLimits limits;
+
+  friend bool operator==(const LoadConfig&, const LoadConfig&) = default;
 };
 
 inline constexpr double kMaxPerSecond = 1'000'000;

@@ -638,7 +638,10 @@ void write_by_name(std::ostream& out, const Metrics& m) {
          "with their reasons, retried, and the latency of those that ended ok.</p>\n<table id=\"by-name\"><tr>"
          "<th>name</th><th>requests</th><th>ok</th><th>dropped</th><th>reasons</th><th>retried</th><th>p50 ms</th>"
          "<th>p99 ms</th><th>max ms</th></tr>\n";
-  for (const auto& [name, n] : m.by_name) {
+  // Not a structured binding: clang 14 cannot capture one in the lambda below.
+  for (const auto& named : m.by_name) {
+    const auto& name = named.first;
+    const auto& n = named.second;
     std::string reasons;
     for (const auto& [reason, count] : n.dropped_by_reason) {
       reasons += (reasons.empty() ? "" : ", ") + reason + ": " + std::to_string(count);

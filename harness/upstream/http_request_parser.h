@@ -26,6 +26,8 @@ struct HttpRequestLimits {
   std::size_t max_chunk_line_bytes = 1024;
   std::size_t max_trailer_bytes = 16 * 1024;
   std::uint64_t max_body_bytes = 64ULL * 1024 * 1024;
+
+  friend bool operator==(const HttpRequestLimits&, const HttpRequestLimits&) = default;
 };
 
 struct HttpRequest {

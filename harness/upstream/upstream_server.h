@@ -42,6 +42,8 @@ struct UpstreamConfig {
   std::uint16_t status = 200;
   std::uint64_t body_bytes = 3;  // of each response's body
   HttpRequestLimits limits;
+
+  friend bool operator==(const UpstreamConfig&, const UpstreamConfig&) = default;
 };
 
 // Thrown by the constructor: the address is not loopback, or cannot be bound (port in use).
