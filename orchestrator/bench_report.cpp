@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "harness/history/json_writer.h"
+#include "harness/report/result_file.h"
 
 namespace hotdeploy::orchestrator {
 namespace {
@@ -28,16 +29,7 @@ void write_side_json(harness::JsonWriter& json, const BenchSideInfo& side) {
   json.member("changes", side.changes);
   json.member("target", side.subject.target);
   json.key("binaries");
-  json.begin_array();
-  for (const auto& binary : side.subject.binaries) {
-    json.begin_object();
-    json.member("role", binary.role);
-    json.member("path", binary.path);
-    json.member("version", binary.version);
-    json.member("sha256", binary.sha256);
-    json.end_object();
-  }
-  json.end_array();
+  harness::write_binaries(json, side.subject.binaries);
   json.end_object();
 }
 

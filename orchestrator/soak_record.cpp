@@ -6,6 +6,7 @@
 
 #include "harness/history/json_writer.h"
 #include "harness/judge/statistics.h"
+#include "harness/report/result_file.h"
 
 namespace hotdeploy::orchestrator {
 
@@ -125,16 +126,7 @@ std::string soak_result_json(const SoakOutcome& outcome, const std::vector<Cycle
   json.member("seconds", outcome.seconds);
   json.member("target", outcome.subject.target);
   json.key("binaries");
-  json.begin_array();
-  for (const auto& binary : outcome.subject.binaries) {
-    json.begin_object();
-    json.member("role", binary.role);
-    json.member("path", binary.path);
-    json.member("version", binary.version);
-    json.member("sha256", binary.sha256);
-    json.end_object();
-  }
-  json.end_array();
+  harness::write_binaries(json, outcome.subject.binaries);
   json.key("totals");
   json.begin_object();
   json.member("cycles", totals.cycles);

@@ -107,6 +107,19 @@ void upstreams(JsonWriter& w, const UpstreamJoin& join) {
 
 }  // namespace
 
+void write_binaries(JsonWriter& w, const std::vector<BinaryRecord>& binaries) {
+  w.begin_array();
+  for (const BinaryRecord& binary : binaries) {
+    w.begin_object();
+    w.member("role", binary.role);
+    w.member("path", binary.path);
+    w.member("version", binary.version);
+    w.member("sha256", binary.sha256);
+    w.end_object();
+  }
+  w.end_array();
+}
+
 std::string kernel_counters_missing(const RunSubject& subject) {
   if (subject.isolation && !subject.isolation->network_namespace) {
     return "the run had no network namespace of its own, so the kernel's counters would mix in other traffic: " +
@@ -129,16 +142,7 @@ void write_result_json(std::string_view scenario, const RunSubject& subject, con
     w.value(subject.target);
   }
   w.key("binaries");
-  w.begin_array();
-  for (const auto& binary : subject.binaries) {
-    w.begin_object();
-    w.member("role", binary.role);
-    w.member("path", binary.path);
-    w.member("version", binary.version);
-    w.member("sha256", binary.sha256);
-    w.end_object();
-  }
-  w.end_array();
+  write_binaries(w, subject.binaries);
 
   const Metrics& m = judgement.metrics;
   w.key("metrics");

@@ -32,7 +32,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "harness/history/json_writer.h"
 #include "harness/judge/checks.h"
 #include "harness/report/run_subject.h"
 
@@ -40,6 +42,10 @@ namespace hotdeploy::harness {
 
 void write_result_json(std::string_view scenario, const RunSubject& subject, const Judgement& judgement,
                        std::ostream& out);
+
+// The value of result.json's "binaries" (an array of role, path, version, sha256), for every file
+// that states what ran (a soak's result.json, bench.json).
+void write_binaries(JsonWriter& w, const std::vector<BinaryRecord>& binaries);
 
 // Why a run has no kernel counters ("kernel_counters_missing"; the report says the same).
 [[nodiscard]] std::string kernel_counters_missing(const RunSubject& subject);
