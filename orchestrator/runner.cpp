@@ -246,6 +246,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   ProcessObserver observer({target.pid_file(), target.oldbin_file(), target.error_log()}, clock);
   harness::LoadConfig load_config = scenario.load;
   load_config.port = target.port();
+  if (const auto* tls = target.tls()) load_config.tls = *tls;
   harness::LoadGenerator load(load_config, clock);
   const auto upstreams = start_upstreams(scenario, clock);
   StepRunner step_runner(target, observer, clock, steps_log);
