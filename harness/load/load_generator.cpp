@@ -641,6 +641,8 @@ void LoadGenerator::Loop::connected(std::size_t i) {
   Slot& s = slots_[i];
   s.tls = tls_->connect(s.fd);
   s.phase = Phase::handshaking;
+  // A connect that succeeded at once set no deadline: the handshake still has the connect's.
+  set_deadline(s, s.connect_start_ns + to_ns(config_.connect_timeout));
   continue_handshake(i);
 }
 
