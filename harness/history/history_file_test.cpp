@@ -493,10 +493,10 @@ TEST(HistoryFileTest, TlsHandshakeIsWrittenOnlyOnTheConnectThatHadOneAndReadBack
             R"("reused":false,"outcome":"fail","reason":"tls_handshake","status":0,"bytes":0,"latency_ns":0,"pid":0})"
             "\n");
   EXPECT_EQ(from_jsonl(text).events(), history.events());
-  EXPECT_THROW(static_cast<void>(from_jsonl(
-                   R"({"i":0,"t_ns":5,"type":"request_sent","request_id":1,"connection_id":1,"attempt":1,)"
-                   R"("kind":"get","reused":false,"handshake":"half"})"
-                   "\n")),
+  EXPECT_THROW(static_cast<void>(
+                   from_jsonl(R"({"i":0,"t_ns":5,"type":"request_sent","request_id":1,"connection_id":1,"attempt":1,)"
+                              R"("kind":"get","reused":false,"handshake":"half"})"
+                              "\n")),
                std::runtime_error);
 }
 
