@@ -165,13 +165,14 @@ TEST(ScenarioParser, SchemeHttpsTurnsTlsOnWithItsServerNameAndResumption) {
   const auto defaults = parse_scenario_text("name: s\nload: {scheme: https}\nsteps: []\n", "s.yaml");
   EXPECT_EQ(defaults.load.tls.server_name, "localhost");
   EXPECT_EQ(defaults.load.tls.resume, harness::TlsResume::off);
-  EXPECT_EQ(error_of("name: s\nsteps: []\nload: {scheme: ftp}\n"), "s.yaml:3:16: 'scheme' must be one of: http, https");
+  EXPECT_EQ(error_of("name: s\nsteps: []\nload: {scheme: ftp}\n"),
+            "s.yaml:3:16: 'scheme' must be one of http, https, got 'ftp'");
   EXPECT_EQ(error_of("name: s\nsteps: []\nload: {tls: {resume: ids}}\n"),
             "s.yaml:3:13: 'tls' sets up TLS, which needs 'scheme: https'");
   EXPECT_EQ(error_of("name: s\nsteps: []\nload: {scheme: https, tls: {resume: always}}\n"),
-            "s.yaml:3:44: 'resume' must be one of: off, tickets, ids");
+            "s.yaml:3:37: 'resume' must be one of off, tickets, ids, got 'always'");
   EXPECT_EQ(error_of("name: s\nsteps: []\nload: {scheme: https, tls: {server_name: Bad_Name}}\n"),
-            "s.yaml:3:49: 'server_name' must be a DNS name in lower case (letters, digits, '.', '-')");
+            "s.yaml:3:42: 'server_name' must be a DNS name in lower case (letters, digits, '.', '-')");
 }
 
 TEST(ScenarioParser, ReadsUpstreamsWithTheirListenAddressesAndBehaviour) {
