@@ -1,5 +1,6 @@
 # Every dependency is a Debian package installed by ci/bootstrap; nothing is downloaded at build time.
 find_package(Threads REQUIRED)
+find_package(OpenSSL 3 REQUIRED)
 find_package(GTest REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(yaml-cpp REQUIRED)

@@ -141,7 +141,19 @@ class Interpreter {
     return true;
   }
 
+  // ssl_certificate or ssl_certificate_key: one file, prefix-resolved (nginx: relative to the
+  // config prefix, which is the prefix's conf/ only when -c says so; hotdeploy writes absolute paths).
+  bool certificate_file(const Directive& d, std::string& into) {
+    if (!expect_simple(d, 1, 1)) return false;
+    into = resolve_path(prefix_, d.args[0]);
+    return true;
+  }
+
   bool http_context(const std::vector<Directive>& directives) {
+    for (const Directive& d : directives) {
+      if (d.name == "ssl_certificate" && !certificate_file(d, http_certificate_)) return false;
+      if (d.name == "ssl_certificate_key" && !certificate_file(d, http_certificate_key_)) return false;
+    }
     for (const Directive& d : directives) {
       if (d.name == "server") {
         if (!expect_block(d) || !server_context(d)) return false;
@@ -238,21 +250,40 @@ class Interpreter {
 
   bool server_context(const Directive& server) {
     bool has_listen = false;
+    std::string certificate = http_certificate_;
+    std::string certificate_key = http_certificate_key_;
+    for (const Directive& d : server.block) {
+      if (d.name == "ssl_certificate" && !certificate_file(d, certificate)) return false;
+      if (d.name == "ssl_certificate_key" && !certificate_file(d, certificate_key)) return false;
+    }
     for (const Directive& d : server.block) {
       if (d.name != "listen") continue;
       if (!expect_simple(d, 1, 64)) return false;
       ListenAddressParse parsed = parse_listen_address(d.args[0]);
       if (!parsed.address) return fail(d, parsed.error + " in \"" + d.args[0] + "\" of the \"listen\" directive");
       bool reuseport = false;
+      bool ssl = false;
       std::optional<int> backlog;
       for (size_t i = 1; i < d.args.size(); ++i) {
         if (d.args[i] == "reuseport") reuseport = true;
+        if (d.args[i] == "ssl") ssl = true;
         if (d.args[i].starts_with("backlog=")) {
           backlog = parse_backlog(std::string_view(d.args[i]).substr(8));
           if (!backlog) return fail(d, "invalid backlog \"" + d.args[i] + "\"");
         }
       }
-      add_listen(*parsed.address, reuseport, backlog);
+      if (ssl && certificate.empty()) {
+        return fail(d, "no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive");
+      }
+      if (ssl && certificate_key.empty()) {
+        return fail(d, "no \"ssl_certificate_key\" is defined for certificate \"" + certificate + "\"");
+      }
+      ListenDirective& listen = add_listen(*parsed.address, reuseport, backlog);
+      if (ssl && !listen.ssl) {
+        listen.ssl = true;
+        listen.certificate = certificate;
+        listen.certificate_key = certificate_key;
+      }
       has_listen = true;
     }
     if (!has_listen) {
@@ -273,18 +304,25 @@ class Interpreter {
     return n;
   }
 
-  void add_listen(const ListenAddress& address, bool reuseport, std::optional<int> backlog) {
+  ListenDirective& add_listen(const ListenAddress& address, bool reuseport, std::optional<int> backlog) {
     for (ListenDirective& existing : config_.listens) {
       if (existing.address == address) {
         existing.reuseport = existing.reuseport || reuseport;
         if (backlog) existing.backlog = *backlog;
-        return;
+        return existing;
       }
     }
-    config_.listens.push_back({address, reuseport, backlog.value_or(kDefaultListenBacklog)});
+    ListenDirective listen;
+    listen.address = address;
+    listen.reuseport = reuseport;
+    listen.backlog = backlog.value_or(kDefaultListenBacklog);
+    config_.listens.push_back(std::move(listen));
+    return config_.listens.back();
   }
 
   std::string prefix_;
+  std::string http_certificate_;  // http-level ssl_certificate, the default of every server
+  std::string http_certificate_key_;
   Config config_;
   std::string error_;
   bool in_command_line_ = false;
@@ -432,6 +470,14 @@ ConfigLoad load_config(const std::string& conf_file, const std::string& prefix,
   ConfigLoad load = interpret_config(parsed.directives, globals, conf_file, prefix);
   if (load.config && faults.has<FailConfig>()) {
     return {std::nullopt, "configuration rejected by the fail_config fault in " + conf_file, 0};
+  }
+  if (load.config) {
+    for (ListenDirective& listen : load.config->listens) {
+      if (!listen.ssl) continue;
+      std::string error;
+      listen.tls = TlsServerContext::load(listen.certificate, listen.certificate_key, error);
+      if (!listen.tls) return {std::nullopt, error, 0};
+    }
   }
   return load;
 }

@@ -4,18 +4,22 @@
 // pattern matching nothing is fine, a missing plain file is an error), as nginx does.
 // Main context: `worker_processes N|auto`, `pid PATH`, `error_log PATH|stderr [LEVEL]`
 // (the first one counts), `daemon on|off`, `worker_shutdown_timeout TIME`, `env NAME[=VALUE]`.
-// `http { server { listen ADDR:PORT [reuseport] [backlog=N] ...; } }` gives the listening addresses
+// `http { server { listen ADDR:PORT [reuseport] [backlog=N] [ssl] ...; } }` gives the listening addresses
 // (a server without `listen` listens on *:80 as root, *:8000 otherwise; equal addresses
 // are merged). Every other directive and block is ignored, so a config written for real
 // nginx loads unchanged. Paths are relative to the prefix. Defaults are nginx's: one
 // worker, logs/nginx.pid, logs/error.log at level error, daemon on, an `events` block is
 // required; `events { worker_connections N; }` (default 512) is read. `limit_req_zone` (http)
 // and `limit_req` (http, server or location: the fake applies every one to every request;
-// see request_rate_limit.h) are read with nginx's checks. Errors carry nginx's wording and location (`...
+// see request_rate_limit.h) are read with nginx's checks. `ssl_certificate FILE` and
+// `ssl_certificate_key FILE` (http or server; a server's own win) serve a `listen ... ssl` of that
+// server; one without them is nginx's emerg. load_config() also loads them (tls_server.h) and fails
+// with nginx's `cannot load certificate` message. Errors carry nginx's wording and location (`...
 // in /abs/nginx.conf:12`).
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +29,7 @@
 #include "faults.h"
 #include "listen_address.h"
 #include "request_rate_limit.h"
+#include "tls_server.h"
 
 namespace hotdeploy::fakes {
 
@@ -35,6 +40,12 @@ struct ListenDirective {
   ListenAddress address;
   bool reuseport = false;
   int backlog = kDefaultListenBacklog;  // `backlog=N`; the kernel caps it at net.core.somaxconn
+  bool ssl = false;                     // `listen ... ssl`
+  // with ssl: its server's (else http's) ssl_certificate and ssl_certificate_key, prefix-resolved,
+  // and (load_config only) the context loaded from them
+  std::string certificate;
+  std::string certificate_key;
+  std::shared_ptr<const TlsServerContext> tls;
 };
 
 // One `env` directive: NAME keeps the variable from the master's environment,

@@ -70,6 +70,46 @@ TEST(Config, ActsOnModelledDirectivesAndIgnoresTheRest) {
   EXPECT_TRUE(config.listens[1].reuseport);
 }
 
+TEST(Config, ListenSslTakesItsServersCertificateElseTheHttpBlocks) {
+  ConfigLoad load = interpret(
+      "events {}\n"
+      "http {\n"
+      "  ssl_certificate_key tls/http.key;\n"
+      "  ssl_certificate tls/http.pem;\n"
+      "  server { listen 127.0.0.1:8443 ssl; ssl_certificate /abs/own.pem; }\n"
+      "  server { listen 127.0.0.1:9443 ssl; }\n"
+      "  server { listen 127.0.0.1:8080; }\n"
+      "}\n");
+  ASSERT_TRUE(load.config) << load.error;
+  const auto& listens = load.config->listens;
+  ASSERT_EQ(listens.size(), 3u);
+  EXPECT_TRUE(listens[0].ssl);
+  EXPECT_EQ(listens[0].certificate, "/abs/own.pem");
+  EXPECT_EQ(listens[0].certificate_key, "/srv/tls/http.key");
+  EXPECT_EQ(listens[1].certificate, "/srv/tls/http.pem");
+  EXPECT_FALSE(listens[2].ssl);
+  EXPECT_FALSE(listens[0].tls) << "interpret_config loads no file: load_config does";
+}
+
+TEST(Config, ListenSslWithoutACertificateIsNginxsEmerg) {
+  ConfigLoad load = interpret("events {}\nhttp {\n  server {\n    listen 127.0.0.1:8443 ssl;\n  }\n}\n");
+  EXPECT_FALSE(load.config);
+  EXPECT_EQ(load.error,
+            "no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive in /srv/conf/nginx.conf:4");
+}
+
+TEST(Config, ACertificateThatCannotBeLoadedFailsTheLoad) {
+  const auto dir = std::filesystem::temp_directory_path() / ("fake-nginx-tls-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto conf = dir / "nginx.conf";
+  std::ofstream(conf) << "events {}\nhttp { server { listen 127.0.0.1:8443 ssl; ssl_certificate " << dir.string()
+                      << "/missing.pem; ssl_certificate_key " << dir.string() << "/missing.key; } }\n";
+  ConfigLoad load = load_config(conf.string(), dir.string() + "/", std::nullopt);
+  std::filesystem::remove_all(dir);
+  EXPECT_FALSE(load.config);
+  EXPECT_TRUE(load.error.starts_with("cannot load certificate \"" + dir.string() + "/missing.pem\"")) << load.error;
+}
+
 TEST(Config, ListenBacklogIsReadAndDefaultsToNginxs) {
   ConfigLoad load = interpret(
       "events {}\n"

@@ -28,8 +28,8 @@ void ip_and_port(const sockaddr_storage& storage, std::string& ip, int& port) {
 }  // namespace
 
 ConnectionStream::ConnectionStream(int fd, std::chrono::milliseconds read_timeout,
-                                   std::chrono::milliseconds write_timeout)
-    : fd_(fd), read_timeout_(read_timeout), write_timeout_(write_timeout) {}
+                                   std::chrono::milliseconds write_timeout, TlsConnection* tls)
+    : fd_(fd), tls_(tls), read_timeout_(read_timeout), write_timeout_(write_timeout) {}
 
 bool ConnectionStream::wait_for(short events, std::chrono::milliseconds timeout) const {
   pollfd descriptor{fd_, events, 0};
@@ -46,6 +46,11 @@ bool ConnectionStream::is_writable() const { return wait_for(POLLOUT, write_time
 
 ssize_t ConnectionStream::fill() {
   buffer_begin_ = buffer_end_ = 0;
+  if (tls_ != nullptr) {
+    const ssize_t n = tls_->read(buffer_.data(), buffer_.size(), read_timeout_);
+    if (n > 0) buffer_end_ = static_cast<size_t>(n);
+    return n;
+  }
   for (;;) {
     ssize_t n = ::recv(fd_, buffer_.data(), buffer_.size(), 0);
     if (n >= 0) {
@@ -121,6 +126,11 @@ ssize_t ConnectionStream::read(char* ptr, size_t size) {
 
 ssize_t ConnectionStream::write(const char* ptr, size_t size) {
   size_t sent = 0;
+  while (tls_ != nullptr && sent < size) {
+    const ssize_t n = tls_->write(ptr + sent, size - sent, write_timeout_);
+    if (n <= 0) return -1;
+    sent += static_cast<size_t>(n);
+  }
   while (sent < size) {
     ssize_t n = ::send(fd_, ptr + sent, size - sent, MSG_NOSIGNAL);
     if (n > 0) {

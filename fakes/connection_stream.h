@@ -1,4 +1,5 @@
-// ConnectionStream: an httplib::Stream over one accepted, non-blocking TCP connection.
+// ConnectionStream: an httplib::Stream over one accepted, non-blocking TCP connection, in
+// plaintext or, given a TlsConnection (tls_server.h) whose handshake is done, over TLS.
 //
 // Reads are buffered (httplib reads request lines byte by byte) and wait at most the
 // read timeout; writes send everything or fail after the write timeout without progress.
@@ -13,11 +14,15 @@
 #include <array>
 #include <chrono>
 
+#include "tls_server.h"
+
 namespace hotdeploy::fakes {
 
 class ConnectionStream final : public httplib::Stream {
  public:
-  ConnectionStream(int fd, std::chrono::milliseconds read_timeout, std::chrono::milliseconds write_timeout);
+  // `tls`, when given, outlives the stream and carries all its bytes.
+  ConnectionStream(int fd, std::chrono::milliseconds read_timeout, std::chrono::milliseconds write_timeout,
+                   TlsConnection* tls = nullptr);
 
   [[nodiscard]] bool is_readable() const override;
   [[nodiscard]] bool is_writable() const override;
@@ -29,7 +34,9 @@ class ConnectionStream final : public httplib::Stream {
   [[nodiscard]] socket_t socket() const override { return fd_; }
 
   // True when a request's bytes already sit in the read buffer.
-  [[nodiscard]] bool has_buffered_input() const { return buffer_begin_ < buffer_end_ || owed_newline_; }
+  [[nodiscard]] bool has_buffered_input() const {
+    return buffer_begin_ < buffer_end_ || owed_newline_ || (tls_ != nullptr && tls_->has_pending());
+  }
   // The next bytes read start a request line: LF is read as CRLF until the header ends.
   void begin_request();
 
@@ -40,6 +47,7 @@ class ConnectionStream final : public httplib::Stream {
   void end_of_header_line();
 
   int fd_;
+  TlsConnection* tls_;
   std::chrono::milliseconds read_timeout_;
   std::chrono::milliseconds write_timeout_;
   std::array<char, 4096> buffer_{};

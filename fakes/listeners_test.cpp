@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+
 namespace hotdeploy::fakes {
 namespace {
 
@@ -29,7 +31,10 @@ unsigned kernel_backlog(int fd) {
 
 Config config_with_backlog(const ListenAddress& address, int backlog) {
   Config config;
-  config.listens.push_back({address, false, backlog});
+  ListenDirective listen;
+  listen.address = address;
+  listen.backlog = backlog;
+  config.listens.push_back(std::move(listen));
   return config;
 }
 

@@ -323,6 +323,22 @@ class MasterCycle {
     return true;
   }
 
+  // The TLS context of each listening descriptor: its `listen ... ssl` directive's, else null.
+  std::vector<std::shared_ptr<const TlsServerContext>> tls_for(const std::vector<int>& fds) const {
+    std::vector<std::shared_ptr<const TlsServerContext>> contexts;
+    for (int fd : fds) {
+      std::shared_ptr<const TlsServerContext> context;
+      for (const ListeningSocket& socket : listeners_.sockets()) {
+        if (socket.fd != fd) continue;
+        for (const ListenDirective& listen : settings_.config.listens) {
+          if (listen.address == socket.address) context = listen.tls;
+        }
+      }
+      contexts.push_back(std::move(context));
+    }
+    return contexts;
+  }
+
   [[noreturn]] void become_worker(int slot, int own_master_end, int worker_end) {
     ::close(own_master_end);
     for (const ChildProcess& child : children_) {
@@ -331,6 +347,7 @@ class MasterCycle {
     WorkerSettings worker;
     worker.slot = slot;
     worker.listen_fds = listeners_.fds_for_worker(slot);
+    worker.listen_tls = tls_for(worker.listen_fds);
     for (int fd : listeners_.all_fds()) {
       bool own = std::find(worker.listen_fds.begin(), worker.listen_fds.end(), fd) != worker.listen_fds.end();
       if (!own) ::close(fd);

@@ -98,7 +98,7 @@ void WorkerHttpServer::register_endpoints() {
   });
 }
 
-void WorkerHttpServer::start_connection(int fd) {
+void WorkerHttpServer::start_connection(int fd, std::shared_ptr<const TlsServerContext> tls) {
   int on = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
   {
@@ -111,7 +111,7 @@ void WorkerHttpServer::start_connection(int fd) {
   sigfillset(&all);
   sigset_t previous;
   ::pthread_sigmask(SIG_SETMASK, &all, &previous);
-  std::thread([this, fd] { serve_connection(fd); }).detach();
+  std::thread([this, fd, tls = std::move(tls)] { serve_connection(fd, tls); }).detach();
   ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 }
 
@@ -146,17 +146,20 @@ bool WorkerHttpServer::leave_idle(int fd) {
   return !state.closed_while_idle;
 }
 
-void WorkerHttpServer::serve_connection(int fd) {
-  ConnectionStream stream(fd, kClientTimeout, kClientTimeout);
+void WorkerHttpServer::serve_connection(int fd, const std::shared_ptr<const TlsServerContext>& tls_context) {
+  std::optional<TlsConnection> tls;
+  if (tls_context) tls.emplace(*tls_context, fd);
+  const bool handshake_done = !tls || tls->accept(kClientTimeout);
+  ConnectionStream stream(fd, kClientTimeout, kClientTimeout, tls ? &*tls : nullptr);
   std::optional<HostileResponseStream> hostile;
   if (settings_.hostile_response) {
     hostile.emplace(stream, *settings_.hostile_response, settings_.worker_pid, ++connections_started_);
   }
   httplib::Stream& io = hostile ? static_cast<httplib::Stream&>(*hostile) : stream;
-  for (size_t remaining = kKeepaliveRequests; remaining > 0; --remaining) {
+  for (size_t remaining = handshake_done ? kKeepaliveRequests : 0; remaining > 0; --remaining) {
     const bool first_request = remaining == kKeepaliveRequests;
     if (first_request) {
-      if (!wait_for_request(fd, true)) break;
+      if (!stream.has_buffered_input() && !wait_for_request(fd, true)) break;
     } else if (!stream.has_buffered_input()) {
       if (!enter_idle(fd)) break;
       const bool readable = wait_for_request(fd, false);
@@ -172,6 +175,7 @@ void WorkerHttpServer::serve_connection(int fd) {
     std::lock_guard lock(connections_mutex_);
     connections_.erase(fd);
   }
+  if (tls) tls->close();
   ::close(fd);
   --active_connections_;
   char byte = 1;

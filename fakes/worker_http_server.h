@@ -13,7 +13,10 @@
 // request has already arrived but not been claimed (nginx's keep-alive handler checks
 // c->close before it reads); requests being served finish, their responses carry
 // `Connection: close`, and their connections close after them. Every response carries
-// `X-Worker-Pid`. limit_req (request_rate_limit.h) delays a request on its connection's
+// `X-Worker-Pid`. A connection from a `listen ... ssl` socket does the TLS handshake first
+// (within the 60 s client timeout, as nginx's client_header_timeout) and then carries the same
+// HTTP over TLS; however it ends, a healthy TLS connection sends close_notify before it closes.
+// limit_req (request_rate_limit.h) delays a request on its connection's
 // thread or answers 503.
 //
 // Faults: bad_status(code) replaces every status; worker_crash_on_request(n) aborts the
@@ -40,6 +43,7 @@
 
 #include "hostile_response.h"
 #include "request_rate_limit.h"
+#include "tls_server.h"
 
 namespace hotdeploy::fakes {
 
@@ -61,8 +65,8 @@ class WorkerHttpServer final : public httplib::Server {
   WorkerHttpServer(const WorkerHttpServer&) = delete;
   WorkerHttpServer& operator=(const WorkerHttpServer&) = delete;
 
-  // Starts a thread that serves `fd` until the connection ends, then closes it.
-  void start_connection(int fd);
+  // Starts a thread that serves `fd` (over TLS with `tls`) until the connection ends, then closes it.
+  void start_connection(int fd, std::shared_ptr<const TlsServerContext> tls = nullptr);
   void begin_graceful_shutdown();
   // Ends every connection now, streamed responses included (worker_shutdown_timeout expired).
   void close_all_connections();
@@ -76,7 +80,7 @@ class WorkerHttpServer final : public httplib::Server {
   void drain_connection_ended();
 
  private:
-  void serve_connection(int fd);
+  void serve_connection(int fd, const std::shared_ptr<const TlsServerContext>& tls);
   void register_endpoints();
   [[nodiscard]] bool wait_for_request(int fd, bool first_request) const;
   // Marks the connection idle; false when the worker already shuts down (close it).

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <map>
 #include <optional>
 
 #include "channel.h"
@@ -66,7 +67,11 @@ class WorkerCycle {
         log_(log),
         listen_fds_(settings.listen_fds),
         channel_fd_(settings.channel_fd),
-        server_(http_settings(settings)) {}
+        server_(http_settings(settings)) {
+    for (size_t i = 0; i < settings.listen_fds.size() && i < settings.listen_tls.size(); ++i) {
+      if (settings.listen_tls[i]) listen_tls_[settings.listen_fds[i]] = settings.listen_tls[i];
+    }
+  }
 
   [[noreturn]] void run() {
     for (;;) {
@@ -156,7 +161,8 @@ class WorkerCycle {
         ::close(fd);
         return;
       }
-      server_.start_connection(fd);
+      const auto tls = listen_tls_.find(listen_fd);
+      server_.start_connection(fd, tls == listen_tls_.end() ? nullptr : tls->second);
       return;
     }
     int error_number = errno;
@@ -205,6 +211,7 @@ class WorkerCycle {
   const WorkerSettings& settings_;
   ErrorLog& log_;
   std::vector<int> listen_fds_;
+  std::map<int, std::shared_ptr<const TlsServerContext>> listen_tls_;  // by listening descriptor
   int channel_fd_;
   WorkerHttpServer server_;
   WorkerFlags flags_;

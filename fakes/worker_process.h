@@ -15,18 +15,22 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "error_log.h"
 #include "faults.h"
 #include "request_rate_limit.h"
+#include "tls_server.h"
 
 namespace hotdeploy::fakes {
 
 struct WorkerSettings {
   int slot = 0;
   std::vector<int> listen_fds;
+  // by listen_fds' index: the TLS context of a `listen ... ssl` socket, null for plaintext
+  std::vector<std::shared_ptr<const TlsServerContext>> listen_tls;
   int channel_fd = -1;
   bool daemonized = false;
   std::string version_label;

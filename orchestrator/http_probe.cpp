@@ -8,7 +8,11 @@
 
 #include <array>
 #include <cerrno>
+#include <optional>
+#include <stdexcept>
 #include <string_view>
+
+#include "harness/load/tls_client.h"
 
 namespace hotdeploy::orchestrator {
 namespace {
@@ -34,9 +38,62 @@ bool wait_for(int fd, short events, std::chrono::steady_clock::time_point deadli
   return ::poll(&entry, 1, static_cast<int>(left.count())) == 1 && (entry.revents & events) != 0;
 }
 
+// Repeats a TLS call while it waits for the socket, until it is done or the deadline passes.
+template <typename Call>
+harness::TlsStatus tls_call(int fd, std::chrono::steady_clock::time_point deadline, Call call) {
+  for (;;) {
+    const harness::TlsStatus status = call();
+    if (status == harness::TlsStatus::want_read) {
+      if (!wait_for(fd, POLLIN, deadline)) return harness::TlsStatus::failed;
+    } else if (status == harness::TlsStatus::want_write) {
+      if (!wait_for(fd, POLLOUT, deadline)) return harness::TlsStatus::failed;
+    } else {
+      return status;
+    }
+  }
+}
+
+// GET / over TLS on the connected socket: whether the status line says 200.
+bool tls_get_ok(int fd, const harness::TlsLoad& tls, std::string_view request,
+                std::chrono::steady_clock::time_point deadline) {
+  harness::TlsLoad probe = tls;
+  probe.resume = harness::TlsResume::off;
+  std::optional<harness::TlsClientContext> context;
+  try {
+    context.emplace(probe);
+  } catch (const std::runtime_error&) {
+    return false;
+  }
+  harness::TlsConnection connection = context->connect(fd);
+  if (tls_call(fd, deadline, [&] { return connection.handshake(); }) != harness::TlsStatus::done) return false;
+  std::size_t written = 0;
+  while (written < request.size()) {
+    std::size_t n = 0;
+    if (tls_call(fd, deadline, [&] {
+          return connection.write(request.data() + written, request.size() - written, n);
+        }) != harness::TlsStatus::done) {
+      return false;
+    }
+    written += n;
+  }
+  std::array<char, 16> status{};
+  std::size_t received = 0;
+  while (received < status.size()) {
+    std::size_t n = 0;
+    if (tls_call(fd, deadline, [&] {
+          return connection.read(status.data() + received, status.size() - received, n);
+        }) != harness::TlsStatus::done) {
+      break;
+    }
+    received += n;
+  }
+  const std::string_view line(status.data(), received);
+  return line.substr(0, 13) == "HTTP/1.1 200 " || line.substr(0, 13) == "HTTP/1.0 200 ";
+}
+
 }  // namespace
 
-bool probe_http_ok(std::uint16_t port, std::chrono::milliseconds timeout) {
+bool probe_http_ok(std::uint16_t port, std::chrono::milliseconds timeout, const harness::TlsLoad* tls) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   Socket socket;
   if (socket.fd() < 0) return false;
@@ -52,6 +109,7 @@ bool probe_http_ok(std::uint16_t port, std::chrono::milliseconds timeout) {
   socklen_t length = sizeof error;
   if (::getsockopt(socket.fd(), SOL_SOCKET, SO_ERROR, &error, &length) != 0 || error != 0) return false;
   constexpr std::string_view kRequest = "GET / HTTP/1.1\r\nHost: hotdeploy-probe\r\nConnection: close\r\n\r\n";
+  if (tls != nullptr) return tls_get_ok(socket.fd(), *tls, kRequest, deadline);
   if (::send(socket.fd(), kRequest.data(), kRequest.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(kRequest.size())) {
     return false;
   }

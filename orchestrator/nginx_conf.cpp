@@ -30,8 +30,13 @@ std::string render_nginx_conf(const NginxConfInput& input) {
        << "    scgi_temp_path temp/scgi;\n"
        << "    server {\n"
        << "        listen 127.0.0.1:" << input.port << (target.reuseport ? " reuseport" : "")
-       << (target.backlog ? " backlog=" + std::to_string(*target.backlog) : std::string()) << ";\n"
-       << "        add_header X-Worker-Pid $pid always;\n"
+       << (target.backlog ? " backlog=" + std::to_string(*target.backlog) : std::string())
+       << (input.tls != nullptr ? " ssl" : "") << ";\n";
+  if (input.tls != nullptr) {
+    conf << "        ssl_certificate " << input.tls->server_certificate.string() << ";\n"
+         << "        ssl_certificate_key " << input.tls->server_key.string() << ";\n";
+  }
+  conf << "        add_header X-Worker-Pid $pid always;\n"
        << "        location / {\n"
        << "            return 200 \"worker $pid\\n\";\n"
        << "        }\n"

@@ -37,6 +37,18 @@ TEST(RenderNginxConf, AppliesReuseportDaemonOffAndExtraDirectives) {
   EXPECT_NE(conf.find("worker_shutdown_timeout 2s;\n"), std::string::npos);
 }
 
+TEST(RenderNginxConf, TlsListensSslWithTheRunsCertificateAndKey) {
+  TargetSpec target;
+  const harness::TestCertificateFiles files{"/run/tls/ca.pem", "/run/tls/server.pem", "/run/tls/server.key"};
+  const auto conf = render_nginx_conf({target, "x", 8443, 1024, 1.0, false, &files});
+  EXPECT_NE(conf.find("listen 127.0.0.1:8443 ssl;\n"
+                      "        ssl_certificate /run/tls/server.pem;\n"
+                      "        ssl_certificate_key /run/tls/server.key;\n"),
+            std::string::npos)
+      << conf;
+  EXPECT_EQ(render_nginx_conf({target, "x", 8443}).find("ssl"), std::string::npos);
+}
+
 TEST(RenderNginxConf, BacklogAndWorkerConnectionsWhenTheTargetSetsThem) {
   TargetSpec target;
   const auto plain = render_nginx_conf({target, "x", 8080});

@@ -199,6 +199,7 @@ RunSession::RunSession(const Scenario& scenario, const RunOptions& options)
       ObserverConfig{target_->pid_file(), target_->oldbin_file(), target_->error_log()}, *clock_);
   harness::LoadConfig load_config = scenario.load;
   load_config.port = target_->port();
+  if (const auto* tls = target_->tls()) load_config.tls = *tls;
   load_ = std::make_unique<harness::LoadGenerator>(load_config, *clock_);
   upstreams_ = start_upstreams(scenario, *clock_);
   step_runner_ = std::make_unique<StepRunner>(*target_, *observer_, *clock_, steps_log_);

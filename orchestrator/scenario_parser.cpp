@@ -394,8 +394,29 @@ std::vector<harness::MixRequest> parse_requests(const Reader& r, const YAML::Nod
 }
 
 harness::LoadConfig parse_load(const Reader& r, const YAML::Node& node) {
-  r.check_keys(node, "load", {"keepalive", "idle", "held", "rate", "post", "timeouts", "requests", "seed"});
+  r.check_keys(node, "load",
+               {"scheme", "tls", "keepalive", "idle", "held", "rate", "post", "timeouts", "requests", "seed"});
   harness::LoadConfig load;
+  // scheme https: every connection of every traffic shape is TLS; the run's test CA is trusted.
+  if (node["scheme"]) load.tls.enabled = r.one_of(node["scheme"], "scheme", {"http", "https"}) == "https";
+  if (const auto tls = node["tls"]) {
+    if (!load.tls.enabled) r.fail(tls, "'tls' sets up TLS, which needs 'scheme: https'");
+    r.check_keys(tls, "tls", {"server_name", "resume"});
+    if (tls["server_name"]) {
+      load.tls.server_name = r.scalar(tls["server_name"], "server_name");
+      const bool valid =
+          !load.tls.server_name.empty() && load.tls.server_name.size() <= 253 &&
+          load.tls.server_name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-") == std::string::npos;
+      if (!valid)
+        r.fail(tls["server_name"], "'server_name' must be a DNS name in lower case (letters, digits, '.', '-')");
+    }
+    if (tls["resume"]) {
+      const auto resume = r.one_of(tls["resume"], "resume", {"off", "tickets", "ids"});
+      load.tls.resume = resume == "tickets" ? harness::TlsResume::tickets
+                        : resume == "ids"   ? harness::TlsResume::ids
+                                            : harness::TlsResume::off;
+    }
+  }
   const auto connections = [&](const YAML::Node& kind, const char* name) {
     if (!kind["connections"]) r.fail(kind, std::string(name) + " needs 'connections'");
     return static_cast<int>(r.integer(kind["connections"], "connections", 1, 10000));

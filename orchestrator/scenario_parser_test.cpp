@@ -160,6 +160,29 @@ TEST(ScenarioParser, SysctlsTakeNetKeysOnlyAndNameWhereAnOtherKeyIs) {
             "s.yaml:3:19: sysctls must be a mapping");
 }
 
+TEST(ScenarioParser, SchemeHttpsTurnsTlsOnWithItsServerNameAndResumption) {
+  const auto plain = parse_scenario_text("name: s\nload: {keepalive: {connections: 1}}\nsteps: []\n", "s.yaml");
+  EXPECT_FALSE(plain.load.tls.enabled);
+  const auto tls = parse_scenario_text(
+      "name: s\nload:\n  scheme: https\n  tls: {server_name: www.example.test, resume: tickets}\n"
+      "  rate: {per_second: 10}\nsteps: []\n",
+      "s.yaml");
+  EXPECT_TRUE(tls.load.tls.enabled);
+  EXPECT_EQ(tls.load.tls.server_name, "www.example.test");
+  EXPECT_EQ(tls.load.tls.resume, harness::TlsResume::tickets);
+  const auto defaults = parse_scenario_text("name: s\nload: {scheme: https}\nsteps: []\n", "s.yaml");
+  EXPECT_EQ(defaults.load.tls.server_name, "localhost");
+  EXPECT_EQ(defaults.load.tls.resume, harness::TlsResume::off);
+  EXPECT_EQ(error_of("name: s\nsteps: []\nload: {scheme: ftp}\n"),
+            "s.yaml:3:16: 'scheme' must be one of http, https, got 'ftp'");
+  EXPECT_EQ(error_of("name: s\nsteps: []\nload: {tls: {resume: ids}}\n"),
+            "s.yaml:3:13: 'tls' sets up TLS, which needs 'scheme: https'");
+  EXPECT_EQ(error_of("name: s\nsteps: []\nload: {scheme: https, tls: {resume: always}}\n"),
+            "s.yaml:3:37: 'resume' must be one of off, tickets, ids, got 'always'");
+  EXPECT_EQ(error_of("name: s\nsteps: []\nload: {scheme: https, tls: {server_name: Bad_Name}}\n"),
+            "s.yaml:3:42: 'server_name' must be a DNS name in lower case (letters, digits, '.', '-')");
+}
+
 TEST(ScenarioParser, ReadsUpstreamsWithTheirListenAddressesAndBehaviour) {
   const auto scenario = parse_scenario_text(R"(
 name: proxy

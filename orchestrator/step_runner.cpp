@@ -346,7 +346,7 @@ bool StepRunner::condition_holds(const WaitStep& step, const ProcessRecord& mast
       const auto clock_now = std::chrono::steady_clock::now();
       if (clock_now < next_probe_) return false;
       next_probe_ = clock_now + kProbeInterval;
-      const bool answered = probe_http_ok(target_.port(), kProbeTimeout);
+      const bool answered = probe_http_ok(target_.port(), kProbeTimeout, target_.tls());
       if (!answered) seen = "GET / on port " + std::to_string(target_.port()) + " got no 200";
       return answered;
     }

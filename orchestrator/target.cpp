@@ -146,10 +146,27 @@ Target Target::prepare(const Scenario& scenario, const fs::path& run_dir, const 
   if (!next_missing) install(spec.new_binary, target.prefix_ / "sbin" / "nginx.next");
 
   if (!spec.config.empty()) {
+    if (scenario.load.tls.enabled) {
+      throw EnvironmentError(
+          "load: scheme https serves the run's own test certificate, which needs hotdeploy's "
+          "generated nginx.conf; target.config " +
+          spec.config + " has certificates of its own");
+    }
     target.prepare_user_config(run_dir, isolation);
     return target;
   }
   write_held_file(target.prefix_ / "html" / "held.bin", target.held_bytes_);
+  if (scenario.load.tls.enabled) {
+    const fs::path tls_dir = fs::absolute(run_dir / "tls");
+    make_directory(tls_dir);
+    try {
+      target.tls_ = harness::write_test_certificates(tls_dir, scenario.load.tls.server_name);
+      target.tls_load_ = scenario.load.tls;
+      target.tls_load_->ca_file = target.tls_->ca_certificate.string();
+    } catch (const std::runtime_error& e) {
+      throw EnvironmentError(e.what());
+    }
+  }
   target.write_conf_file(false);
   return target;
 }
@@ -199,7 +216,8 @@ void Target::write_conf_file(bool broken) const {
   const auto conf_path = prefix_ / "conf" / "nginx.conf";
   const auto staged = prefix_ / "conf" / "nginx.conf.next";
   std::ofstream conf(staged);
-  conf << render_nginx_conf({spec_, scenario_name_, port_, held_bytes_, held_seconds_, broken});
+  conf << render_nginx_conf(
+      {spec_, scenario_name_, port_, held_bytes_, held_seconds_, broken, tls_ ? &*tls_ : nullptr});
   conf.close();
   if (!conf) throw EnvironmentError("cannot write " + staged.string());
   if (::rename(staged.c_str(), conf_path.c_str()) != 0) {

@@ -14,6 +14,10 @@
 // `PREFIX/sbin/nginx -c CONFIG` (nginx's compiled-in prefix, as the user runs it), inside the run's
 // own namespaces (user_config_environment.h). The pid file, error log, workers and port are the
 // config's; RUN/config-as-run holds the files as run and RUN/config-changes.txt what was changed.
+//
+// With `load: {scheme: https}` (hotdeploy's own nginx.conf only) the target serves TLS: a test CA,
+// a server certificate for the load's server name and its key are made in RUN/tls/ (ca.pem,
+// server.pem, server.key; never kept anywhere else) and the generated config listens `ssl` with them.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/load/test_certificates.h"
 #include "harness/report/run_subject.h"
 #include "orchestrator/scenario.h"
 #include "orchestrator/user_config.h"
@@ -54,6 +59,8 @@ class Target {
   [[nodiscard]] std::filesystem::path error_log() const;
   [[nodiscard]] std::filesystem::path config_file() const;
   [[nodiscard]] std::uint16_t port() const { return port_; }
+  // With scheme https: the load's TLS settings with the run's test CA as the one trusted.
+  [[nodiscard]] const harness::TlsLoad* tls() const { return tls_load_ ? &*tls_load_ : nullptr; }
   [[nodiscard]] int workers() const { return user_config_ ? user_config_->workers : spec_.workers; }
   [[nodiscard]] std::vector<std::string> master_argv() const;
   // What this run runs: the target kind and each installed binary (the path it came from, what
@@ -91,6 +98,8 @@ class Target {
   harness::RunSubject subject_;
   std::optional<UserConfig> user_config_;  // with target.config
   std::filesystem::path run_dir_;
+  std::optional<harness::TestCertificateFiles> tls_;  // with scheme https
+  std::optional<harness::TlsLoad> tls_load_;          // with scheme https: ca_file set
 };
 
 // The binary name of a new binary that does not exist (see Target).

@@ -18,7 +18,7 @@ static_assert(kEventTypeNames.size() == static_cast<std::size_t>(EventType::upst
 constexpr std::array<std::string_view, 4> kOutcomeNames = {"none", "ok", "fail", "info"};
 static_assert(kOutcomeNames.size() == static_cast<std::size_t>(Outcome::info) + 1);
 
-constexpr std::array<std::string_view, 15> kReasonNames = {"none",
+constexpr std::array<std::string_view, 16> kReasonNames = {"none",
                                                            "refused",
                                                            "reset_before_send",
                                                            "closed_without_response",
@@ -32,8 +32,9 @@ constexpr std::array<std::string_view, 15> kReasonNames = {"none",
                                                            "first_byte_timeout",
                                                            "wrong_body_size",
                                                            "bad_gateway",
-                                                           "gateway_timeout"};
-static_assert(kReasonNames.size() == static_cast<std::size_t>(Reason::gateway_timeout) + 1);
+                                                           "gateway_timeout",
+                                                           "tls_handshake"};
+static_assert(kReasonNames.size() == static_cast<std::size_t>(Reason::tls_handshake) + 1);
 
 constexpr std::array<std::string_view, 3> kProcessRoleNames = {"none", "master", "worker"};
 static_assert(kProcessRoleNames.size() == static_cast<std::size_t>(ProcessRole::worker) + 1);
@@ -59,6 +60,9 @@ static_assert(kPidFileNames.size() == static_cast<std::size_t>(PidFile::oldbin) 
 
 constexpr std::array<std::string_view, 3> kPidFileStateNames = {"none", "written", "removed"};
 static_assert(kPidFileStateNames.size() == static_cast<std::size_t>(PidFileState::removed) + 1);
+
+constexpr std::array<std::string_view, 3> kTlsHandshakeNames = {"none", "full", "resumed"};
+static_assert(kTlsHandshakeNames.size() == static_cast<std::size_t>(TlsHandshake::resumed) + 1);
 
 template <typename Enum, std::size_t N>
 std::string_view name_of(const std::array<std::string_view, N>& names, Enum value) {
@@ -86,6 +90,7 @@ std::string_view to_string(ProcessSeen value) { return name_of(kProcessSeenNames
 std::string_view to_string(Signal value) { return name_of(kSignalNames, value); }
 std::string_view to_string(PidFile value) { return name_of(kPidFileNames, value); }
 std::string_view to_string(PidFileState value) { return name_of(kPidFileStateNames, value); }
+std::string_view to_string(TlsHandshake value) { return name_of(kTlsHandshakeNames, value); }
 
 std::string_view Event::message() const {
   return std::string_view(text).substr(std::min<std::size_t>(message_at, text.size()));
@@ -130,6 +135,10 @@ std::optional<PidFile> from_string<PidFile>(std::string_view text) {
 template <>
 std::optional<PidFileState> from_string<PidFileState>(std::string_view text) {
   return parse<PidFileState>(kPidFileStateNames, text);
+}
+template <>
+std::optional<TlsHandshake> from_string<TlsHandshake>(std::string_view text) {
+  return parse<TlsHandshake>(kTlsHandshakeNames, text);
 }
 
 }  // namespace hotdeploy::harness

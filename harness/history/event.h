@@ -70,9 +70,16 @@ enum class Reason : std::uint8_t {
   bad_gateway,              // info: a 502 the request did not expect (the proxy got no valid answer upstream,
                             // which may or may not have acted on the request)
   gateway_timeout,          // info: a 504 the request did not expect (the upstream did not answer in time)
+  tls_handshake,            // fail: the TLS handshake failed (an untrusted or wrong certificate, a protocol
+                            // error, the connection closed or reset during it) or did not finish within
+                            // LoadConfig::connect_timeout; no request byte was sent
 };
 
 enum class ProcessRole : std::uint8_t { none, master, worker };
+
+// request_sent of the attempt that opened a TLS connection: whether its handshake was a full one
+// or resumed a session (ticket or id). none: plaintext, a reused connection, or an old history.
+enum class TlsHandshake : std::uint8_t { none, full, resumed };
 
 enum class RequestKind : std::uint8_t { get, post, held };
 
@@ -123,6 +130,8 @@ struct Event {
   // byte written (the connect latency; a SYN the kernel dropped adds a second); 0 on a reused
   // connection, and in histories written before the field existed
   std::int64_t connect_ns = 0;
+  // request_sent of the attempt that opened a TLS connection (connect_ns then includes the handshake)
+  TlsHandshake handshake = TlsHandshake::none;
   // process / orchestrator fields
   std::int32_t pid = 0;  // serving worker (request_ended ok), process (process_*), target master (signal_sent)
   std::int32_t parent_pid = 0;
@@ -180,6 +189,7 @@ struct Event {
 [[nodiscard]] std::string_view to_string(Signal value);
 [[nodiscard]] std::string_view to_string(PidFile value);
 [[nodiscard]] std::string_view to_string(PidFileState value);
+[[nodiscard]] std::string_view to_string(TlsHandshake value);
 
 // The inverse of to_string: from_string<Reason>("refused") == Reason::refused; nullopt for any
 // other spelling (matching is exact and case-sensitive).
@@ -206,5 +216,7 @@ template <>
 [[nodiscard]] std::optional<PidFile> from_string<PidFile>(std::string_view text);
 template <>
 [[nodiscard]] std::optional<PidFileState> from_string<PidFileState>(std::string_view text);
+template <>
+[[nodiscard]] std::optional<TlsHandshake> from_string<TlsHandshake>(std::string_view text);
 
 }  // namespace hotdeploy::harness

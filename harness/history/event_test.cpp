@@ -27,10 +27,11 @@ void expect_names_round_trip(Enum last) {
 TEST(EventTest, EnumNamesRoundTrip) {
   expect_names_round_trip(EventType::upstream_request);
   expect_names_round_trip(Outcome::info);
-  expect_names_round_trip(Reason::gateway_timeout);
+  expect_names_round_trip(Reason::tls_handshake);
   expect_names_round_trip(ProcessRole::worker);
   expect_names_round_trip(RequestKind::held);
   expect_names_round_trip(ProcessSeen::inferred_at_stop);
+  expect_names_round_trip(TlsHandshake::resumed);
 }
 
 TEST(EventTest, LogLevelsAreNginxNamesAndNoneIsEmpty) {

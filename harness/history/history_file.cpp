@@ -31,6 +31,7 @@ enum class Field : std::uint8_t {
   bytes,
   latency_ns,
   connect_ns,
+  handshake,
   pid,
   parent_pid,
   generation,
@@ -53,13 +54,13 @@ enum class Field : std::uint8_t {
   response_written,
   text,
 };
-constexpr std::array<std::string_view, 32> kFieldNames = {
-    "request_id",       "connection_id", "attempt",  "kind",       "reused",     "outcome",
-    "reason",           "status",        "bytes",    "latency_ns", "connect_ns", "pid",
-    "parent_pid",       "generation",    "role",     "exit_code",  "seen",       "lag_ns",
-    "signal",           "file",          "state",    "level",      "message",    "name",
-    "duration_ns",      "output",        "upstream", "method",     "path",       "responded_ns",
-    "response_written", "text"};
+constexpr std::array<std::string_view, 33> kFieldNames = {
+    "request_id",   "connection_id",    "attempt",    "kind",       "reused",     "outcome",
+    "reason",       "status",           "bytes",      "latency_ns", "connect_ns", "handshake",
+    "pid",          "parent_pid",       "generation", "role",       "exit_code",  "seen",
+    "lag_ns",       "signal",           "file",       "state",      "level",      "message",
+    "name",         "duration_ns",      "output",     "upstream",   "method",     "path",
+    "responded_ns", "response_written", "text"};
 static_assert(kFieldNames.size() == static_cast<std::size_t>(Field::text) + 1);
 
 // Each of an event's kernel counters is written as its own key, this prefix + its name.
@@ -78,7 +79,8 @@ constexpr FieldSet kClientFields =
 // The fields that apply to each event type (history_file.h's table).
 FieldSet applicable(EventType type) {
   switch (type) {
-    case EventType::request_sent: return kClientFields | set_of(Field::connect_ns, Field::name, Field::text);
+    case EventType::request_sent:
+      return kClientFields | set_of(Field::connect_ns, Field::handshake, Field::name, Field::text);
     case EventType::request_ended:
       return kClientFields | set_of(Field::outcome, Field::reason, Field::status, Field::bytes, Field::latency_ns,
                                     Field::pid, Field::name, Field::text);
@@ -133,6 +135,7 @@ void write_field(JsonWriter& w, Field field, const Event& e) {
     case Field::bytes: w.value(e.bytes); break;
     case Field::latency_ns: w.value(e.latency_ns); break;
     case Field::connect_ns: w.value(e.connect_ns); break;
+    case Field::handshake: w.value(to_string(e.handshake)); break;
     case Field::pid: w.value(e.pid); break;
     case Field::parent_pid: w.value(e.parent_pid); break;
     case Field::generation: w.value(e.generation); break;
@@ -171,6 +174,7 @@ bool has_default_value(Field field, const Event& e) {
     case Field::bytes: return e.bytes == kDefault.bytes;
     case Field::latency_ns: return e.latency_ns == kDefault.latency_ns;
     case Field::connect_ns: return e.connect_ns == kDefault.connect_ns;
+    case Field::handshake: return e.handshake == kDefault.handshake;
     case Field::pid: return e.pid == kDefault.pid;
     case Field::parent_pid: return e.parent_pid == kDefault.parent_pid;
     case Field::generation: return e.generation == kDefault.generation;
@@ -197,12 +201,13 @@ bool has_default_value(Field field, const Event& e) {
 }
 
 // Applicable fields are written (but for reason none, seen directly, lag_ns 0, connect_ns 0, no
-// signal, pid file or state, an empty name, and optional empty text); any other field is written only
-// if a producer set it, so nothing recorded is lost.
+// handshake, no signal, pid file or state, an empty name, and optional empty text); any other field
+// is written only if a producer set it, so nothing recorded is lost.
 bool written(Field field, const Event& e) {
   if ((applicable(e.type) & bit(field)) == 0) return !has_default_value(field, e);
   if (field == Field::reason || field == Field::seen || field == Field::lag_ns || field == Field::connect_ns ||
-      field == Field::signal || field == Field::pid_file || field == Field::pid_file_state || field == Field::name) {
+      field == Field::handshake || field == Field::signal || field == Field::pid_file ||
+      field == Field::pid_file_state || field == Field::name) {
     return !has_default_value(field, e);
   }
   if (field == Field::text) return !e.text.empty() || text_always_written(e.type);
@@ -268,6 +273,7 @@ void read_field(Field field, const JsonValue& v, Event& e) {
     case Field::bytes: e.bytes = integer_of<std::uint64_t>(v, key); break;
     case Field::latency_ns: e.latency_ns = integer_of<std::int64_t>(v, key); break;
     case Field::connect_ns: e.connect_ns = integer_of<std::int64_t>(v, key); break;
+    case Field::handshake: e.handshake = enum_of<TlsHandshake>(v, key); break;
     case Field::pid: e.pid = integer_of<std::int32_t>(v, key); break;
     case Field::parent_pid: e.parent_pid = integer_of<std::int32_t>(v, key); break;
     case Field::generation: e.generation = integer_of<std::int32_t>(v, key); break;

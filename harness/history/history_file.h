@@ -1,7 +1,8 @@
 // history.jsonl: a History as JSON Lines, one event per line, readable with jq. Every line has
 // "i" (index), "t_ns" and "type", followed by the fields that apply to that type:
 //
-//   request_sent               request_id connection_id attempt kind reused [connect_ns] [name] [text]
+//   request_sent               request_id connection_id attempt kind reused [connect_ns] [handshake] [name]
+//                              [text]
 //   request_ended              request_id connection_id attempt kind reused outcome [reason] status bytes
 //                              latency_ns pid [name] [text]
 //   exec_ended                 pid exit_code duration_ns output text
@@ -19,7 +20,8 @@
 //                              response_written [text]
 //
 // Enum values are written by name (event.h's to_string). Bracketed fields are left out when
-// they hold their default (reason none, seen "directly", lag_ns 0, connect_ns 0, no signal,
+// they hold their default (reason none, seen "directly", lag_ns 0, connect_ns 0, handshake none
+// ("full" or "resumed" on the request_sent that opened a TLS connection), no signal,
 // file or state, empty name or text). "signal" is the signal's name ("USR2"); "file" is "pid" or "oldbin"
 // and "state" "written" (pid names the master) or "removed". The meaning is in these fields; the
 // "text" beside them is for people. A field that does

@@ -468,6 +468,38 @@ TEST(HistoryFileTest, ConnectTimeIsWrittenOnlyWhenSetAndOldFilesReadWithoutIt) {
   EXPECT_EQ(old.events()[0].connect_ns, 0);
 }
 
+TEST(HistoryFileTest, TlsHandshakeIsWrittenOnlyOnTheConnectThatHadOneAndReadBack) {
+  Event sent;
+  sent.t_ns = 5;
+  sent.type = EventType::request_sent;
+  sent.request_id = 1;
+  sent.connection_id = 1;
+  sent.connect_ns = 42'000;
+  sent.handshake = TlsHandshake::resumed;
+  Event failed;
+  failed.t_ns = 6;
+  failed.type = EventType::request_ended;
+  failed.request_id = 2;
+  failed.connection_id = 2;
+  failed.outcome = Outcome::fail;
+  failed.reason = Reason::tls_handshake;
+  const History history = History::from_events({sent, failed});
+  const std::string text = to_jsonl(history);
+  EXPECT_EQ(text,
+            R"({"i":0,"t_ns":5,"type":"request_sent","request_id":1,"connection_id":1,"attempt":1,"kind":"get",)"
+            R"("reused":false,"connect_ns":42000,"handshake":"resumed"})"
+            "\n"
+            R"({"i":1,"t_ns":6,"type":"request_ended","request_id":2,"connection_id":2,"attempt":1,"kind":"get",)"
+            R"("reused":false,"outcome":"fail","reason":"tls_handshake","status":0,"bytes":0,"latency_ns":0,"pid":0})"
+            "\n");
+  EXPECT_EQ(from_jsonl(text).events(), history.events());
+  EXPECT_THROW(static_cast<void>(
+                   from_jsonl(R"({"i":0,"t_ns":5,"type":"request_sent","request_id":1,"connection_id":1,"attempt":1,)"
+                              R"("kind":"get","reused":false,"handshake":"half"})"
+                              "\n")),
+               std::runtime_error);
+}
+
 // The error for a file whose second line is `line`, the first being a valid event.
 std::string error_for_second_line(const std::string& line) {
   try {

@@ -13,6 +13,7 @@
 #include "harness/history/history.h"
 #include "harness/judge/generations.h"
 #include "harness/judge/request_table.h"
+#include "harness/judge/tls_metrics.h"
 
 namespace hotdeploy::harness {
 
@@ -23,12 +24,13 @@ struct ConnectSample {
 };
 
 struct JudgeInputs {
-  History process;                      // every event but request_sent, request_ended, upstream_request
-  std::vector<Event> upstream;          // the upstream_request events, in order
-  Generations generations;              // of process
-  std::vector<RequestRow> rows;         // in request_id order; RequestRow::generation set for ok rows
-  RequestNames names;                   // what RequestRow::name indexes
-  std::vector<ConnectSample> connects;  // from each request_sent with a connect_ns, in history order
+  History process;                             // every event but request_sent, request_ended, upstream_request
+  std::vector<Event> upstream;                 // the upstream_request events, in order
+  Generations generations;                     // of process
+  std::vector<RequestRow> rows;                // in request_id order; RequestRow::generation set for ok rows
+  RequestNames names;                          // what RequestRow::name indexes
+  std::vector<ConnectSample> connects;         // from each request_sent with a connect_ns, in history order
+  std::vector<TlsHandshakeSample> handshakes;  // each TLS connection's, in history order, generation set
   // The text of the first request_ended of each timeout reason (connect_timeout, first_byte_timeout,
   // response_timeout): which timeout expired and its value ("connect timeout 200ms")
   std::map<Reason, std::string> timeout_texts;

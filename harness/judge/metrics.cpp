@@ -53,7 +53,7 @@ ConnectSummary summarise(const LatencyHistogram& h, std::uint64_t over_1s) {
 
 // Drops counted by reason while the rows are read, named once at the end: one slot per Reason,
 // then one for "no_end" (a request that never ended).
-constexpr std::size_t kReasons = static_cast<std::size_t>(Reason::gateway_timeout) + 1;
+constexpr std::size_t kReasons = static_cast<std::size_t>(Reason::tls_handshake) + 1;
 using ReasonCounts = std::array<std::uint64_t, kReasons + 1>;
 constexpr std::size_t kRequestKinds = static_cast<std::size_t>(RequestKind::held) + 1;
 
@@ -239,6 +239,11 @@ Metrics compute_metrics(const JudgeInputs& in) {
   }
 
   m.switchover_ms = switchover_ms(in);
+  std::optional<std::int64_t> switchover_ns;
+  if (const Event* usr2 = first_signal(in.process, Signal::usr2); usr2 != nullptr && m.switchover_ms) {
+    switchover_ns = usr2->t_ns + static_cast<std::int64_t>(*m.switchover_ms * 1e6);
+  }
+  m.tls = tls_metrics(in.handshakes, switchover_ns);
   m.ready_ms = ready_ms(history, generations);
   m.drain_ms = drain_ms(history, generations);
   m.transition_window = transition_window(history, m.drain_ms);

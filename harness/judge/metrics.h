@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "harness/history/history.h"
+#include "harness/judge/tls_metrics.h"
 #include "harness/judge/transition_metrics.h"
 #include "harness/judge/upstream_join.h"
 
@@ -114,6 +115,8 @@ struct Metrics {
   std::map<std::string, std::int64_t> kernel_deltas;
   // The upstreams' record joined to the client's; empty when the run started no upstream.
   UpstreamJoin upstream;
+  // TLS handshakes, full and resumed (tls_metrics.h); nullopt when the load was plaintext.
+  std::optional<TlsMetrics> tls;
 
   friend bool operator==(const Metrics&, const Metrics&) = default;
 };

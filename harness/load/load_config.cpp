@@ -68,6 +68,8 @@ void validate(const LoadConfig& config) {
   if (!config.requests.empty() && (config.post.per_second > 0 || config.post.connections > 0)) {
     reject("post traffic (POST /echo) does not run beside requests: put the POSTs in the mix");
   }
+  if (config.tls.enabled && config.tls.ca_file.empty()) reject("tls needs a CA file to verify the server against");
+  if (config.tls.enabled && config.tls.server_name.empty()) reject("tls needs a server name (SNI)");
 }
 
 std::string held_target(const HeldLoad& held) {

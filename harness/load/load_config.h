@@ -21,6 +21,9 @@
 // user's server decides the body. post, hotdeploy's own POST /echo, does not run beside a mix: a
 // mix says its POSTs itself.
 //
+// With `tls` enabled (scheme https), every connection of every kind is TLS (tls_client.h): the
+// handshake follows the TCP connect, and connect_timeout covers both.
+//
 // Every request has a connect, a first-byte and a total timeout. validate() is the one place
 // that says which configurations are acceptable.
 #pragma once
@@ -78,6 +81,18 @@ struct PostLoad {
   friend bool operator==(const PostLoad&, const PostLoad&) = default;
 };
 
+// How a TLS connection offers to resume: off (every handshake full), tickets (the session ticket
+// the server issued last, on any TLS version), ids (TLS 1.2 without tickets: the session id the
+// server cached last, which only the server process that cached it can resume).
+enum class TlsResume : std::uint8_t { off, tickets, ids };
+
+struct TlsLoad {
+  bool enabled = false;
+  std::string ca_file;                    // PEM: the one CA trusted to have signed the server's certificate
+  std::string server_name = "localhost";  // sent as SNI; the certificate must name it
+  TlsResume resume = TlsResume::off;
+};
+
 struct LoadConfig {
   std::string host = "127.0.0.1";  // a loopback IPv4 or IPv6 literal (127.0.0.0/8, ::1)
   std::uint16_t port = 0;
@@ -86,6 +101,7 @@ struct LoadConfig {
   HeldLoad held;
   RateLoad rate;
   PostLoad post;
+  TlsLoad tls;
   std::string path = "/";            // request target of keepalive, idle and rate GETs
   std::vector<MixRequest> requests;  // the user's requests; empty: hotdeploy's own GETs
   std::uint64_t seed = 1;            // of the mix's choices
@@ -111,7 +127,7 @@ inline constexpr std::string_view kPostBody = "hotdeploy post body\n";
 // Throws std::invalid_argument naming the first problem: a host that is not a loopback literal,
 // port 0, a negative or absurd connection count or rate, a non-positive max_in_flight with a
 // rate, a negative duration, a path that is not an absolute request-target, a mix that
-// mix_error() refuses, or post traffic beside a mix.
+// mix_error() refuses, post traffic beside a mix, or TLS without a CA file or server name.
 void validate(const LoadConfig& config);
 
 // The request target of held traffic: "/held?seconds=2.5&bytes=1048576".

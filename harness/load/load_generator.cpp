@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "harness/load/loopback_address.h"
+#include "harness/load/tls_client.h"
 
 namespace hotdeploy::harness {
 namespace {
@@ -119,8 +120,9 @@ class LoadGenerator::Loop {
 
  private:
   // free: an open-loop slot with nothing to do; waiting: a closed-loop slot pausing (idle
-  // traffic's `every`, or failure_backoff) until deadline_ns; idle: transiently between requests.
-  enum class Phase : std::uint8_t { idle, free, waiting, connecting, sending, receiving, done };
+  // traffic's `every`, or failure_backoff) until deadline_ns; idle: transiently between requests;
+  // handshaking: connected, in the TLS handshake (still under the connect deadline).
+  enum class Phase : std::uint8_t { idle, free, waiting, connecting, handshaking, sending, receiving, done };
 
   // One client connection slot: a closed loop of requests over one TCP connection at a time, or
   // (open loop) one request at a time, each on a new connection.
@@ -155,6 +157,9 @@ class LoadGenerator::Loop {
     // records the connect time; -1 after that, and while no connection is open
     std::int64_t connect_start_ns = -1;
     HttpResponseParser parser;
+    TlsConnection tls;  // open while a TLS connection is
+    // how the open connection's handshake went, until its first request_sent records it
+    TlsHandshake handshake = TlsHandshake::none;
   };
 
   // The schedule of one open-loop traffic kind and its free slots (a stack, so that the same
@@ -168,7 +173,8 @@ class LoadGenerator::Loop {
   };
 
   [[nodiscard]] static bool active(const Slot& s) {
-    return s.phase == Phase::connecting || s.phase == Phase::sending || s.phase == Phase::receiving;
+    return s.phase == Phase::connecting || s.phase == Phase::handshaking || s.phase == Phase::sending ||
+           s.phase == Phase::receiving;
   }
   [[nodiscard]] RequestKind kind_of(const Slot& s) const {
     if (s.mix < 0) return harness::kind_of(s.traffic);
@@ -203,9 +209,20 @@ class LoadGenerator::Loop {
   void open_connection(std::size_t i);
   void on_connect_ready(std::size_t i);
   void connect_failed(std::size_t i, int err);
+  // The TCP connection is up: the TLS handshake begins, or (plaintext) the request goes out.
+  void connected(std::size_t i);
+  void continue_handshake(std::size_t i);
+  void handshake_failed(std::size_t i, std::string text);
+  // One read from the connection into read_buffer_: bytes (> 0), 0 at end of stream, or -1 with
+  // errno set (EAGAIN when the socket or the TLS layer has nothing more yet).
+  [[nodiscard]] ssize_t receive(std::size_t i);
+  // Whatever arrived on a connection with nothing outstanding: true if it may stay open (TLS
+  // messages that carry no data, such as session tickets).
+  [[nodiscard]] bool idle_input_harmless(std::size_t i);
   void start_send(std::size_t i);
   void try_write(std::size_t i);
   void on_readable(std::size_t i);
+  void read_once(std::size_t i);
   void on_connection_lost(std::size_t i, bool clean_eof, int err);
   void on_response_complete(std::size_t i, bool extra_bytes);
   void after_request(std::size_t i, bool ok);
@@ -229,6 +246,8 @@ class LoadGenerator::Loop {
   Counters& counters_;
   Shared& shared_;
   LoopbackAddress address_;
+  std::unique_ptr<TlsClientContext> tls_;                 // when LoadConfig::tls is enabled
+  std::string tls_write_buffer_;                          // a TLS request's three pieces in one record
   std::array<RequestBytes, kTrafficKinds> own_requests_;  // hotdeploy's own request of each traffic kind
   // The mix (LoadConfig::requests): each request's bytes, address and idempotence, and the
   // generators that choose among them (one per closed-loop slot, one per open-loop schedule).
@@ -243,6 +262,7 @@ class LoadGenerator::Loop {
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
   std::unique_ptr<char[]> read_buffer_;
+  ssize_t last_read_ = 0;                 // what read_once() last received
   std::unique_ptr<char[]> line_storage_;  // one parser line buffer per slot, touched only as used
   std::size_t line_stride_ = 0;
   std::vector<Slot> slots_;
@@ -267,6 +287,7 @@ LoadGenerator::Loop::Loop(const LoadConfig& config, const RunClock& clock, Count
     : config_(config), clock_(clock), counters_(counters), shared_(shared) {
   // The constructor of LoadGenerator validated the configuration already.
   address_ = *loopback_address(config.host, config.port);
+  if (config.tls.enabled) tls_ = std::make_unique<TlsClientContext>(config.tls);
   keepalive_first_ = share.keepalive_first;
   for (std::size_t t = 0; t < kTrafficKinds; ++t) {
     own_requests_[t] = request_bytes(own_request(static_cast<Traffic>(t), config), address_.host_header);
@@ -429,7 +450,7 @@ void LoadGenerator::Loop::begin_stopping(std::int64_t now) {
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     Slot& s = slots_[i];
     // A first attempt that is still connecting has recorded nothing: it is simply not made.
-    const bool unsent = s.phase == Phase::connecting && s.attempt == 1;
+    const bool unsent = (s.phase == Phase::connecting || s.phase == Phase::handshaking) && s.attempt == 1;
     if (s.phase == Phase::idle || s.phase == Phase::free || s.phase == Phase::waiting || unsent) {
       close_connection(i);
       s.phase = Phase::done;
@@ -462,6 +483,10 @@ void LoadGenerator::Loop::expire_deadlines(std::int64_t now) {
           close_connection(i);
           record_end(i, Outcome::fail, Reason::connect_timeout, true, 0, 0, timeout_text(Reason::connect_timeout, s));
           after_request(i, false);
+          break;
+        case Phase::handshaking:
+          handshake_failed(i, "TLS handshake not finished within the connect timeout " +
+                                  std::to_string(config_.connect_timeout.count()) + "ms");
           break;
         case Phase::sending:
         case Phase::receiving: {
@@ -512,6 +537,7 @@ void LoadGenerator::Loop::dispatch(const epoll_event& ev) {
   const bool readable = (ev.events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) != 0;
   switch (s.phase) {
     case Phase::connecting: on_connect_ready(i); return;
+    case Phase::handshaking: continue_handshake(i); return;
     case Phase::sending:
       if ((ev.events & EPOLLOUT) != 0) try_write(i);
       if (readable && current() && (s.phase == Phase::sending || s.phase == Phase::receiving)) on_readable(i);
@@ -522,8 +548,9 @@ void LoadGenerator::Loop::dispatch(const epoll_event& ev) {
     case Phase::idle:
     case Phase::waiting:
       // Nothing is outstanding, so whatever arrives -- EOF, a reset, or stray bytes -- ends the
-      // connection's usefulness; the next request opens a fresh one.
-      if (readable) close_connection(i);
+      // connection's usefulness; the next request opens a fresh one. A TLS session ticket is
+      // not data: it keeps the connection.
+      if (readable && !idle_input_harmless(i)) close_connection(i);
       return;
     case Phase::free:
     case Phase::done: return;
@@ -599,7 +626,7 @@ void LoadGenerator::Loop::open_connection(std::size_t i) {
   // written, whose request_sent reads the clock anyway.
   s.connect_start_ns = clock_.now_ns();
   if (::connect(fd, address.address(), address.length) == 0) {
-    start_send(i);
+    connected(i);
   } else if (errno == EINPROGRESS) {
     s.phase = Phase::connecting;
     set_deadline(s, s.connect_start_ns + to_ns(config_.connect_timeout));
@@ -613,10 +640,63 @@ void LoadGenerator::Loop::on_connect_ready(std::size_t i) {
   socklen_t len = sizeof err;
   if (getsockopt(slots_[i].fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
   if (err == 0) {
-    start_send(i);
+    connected(i);
   } else {
     connect_failed(i, err);
   }
+}
+
+void LoadGenerator::Loop::connected(std::size_t i) {
+  if (!tls_) {
+    start_send(i);
+    return;
+  }
+  Slot& s = slots_[i];
+  s.tls = tls_->connect(s.fd);
+  s.phase = Phase::handshaking;
+  // A connect that succeeded at once set no deadline: the handshake still has the connect's.
+  set_deadline(s, s.connect_start_ns + to_ns(config_.connect_timeout));
+  continue_handshake(i);
+}
+
+void LoadGenerator::Loop::continue_handshake(std::size_t i) {
+  Slot& s = slots_[i];
+  switch (s.tls.handshake()) {
+    case TlsStatus::done:
+      s.handshake = s.tls.resumed() ? TlsHandshake::resumed : TlsHandshake::full;
+      start_send(i);
+      return;
+    case TlsStatus::want_read: set_write_interest(i, false); return;
+    case TlsStatus::want_write: set_write_interest(i, true); return;
+    case TlsStatus::closed: handshake_failed(i, "connection closed during the TLS handshake"); return;
+    case TlsStatus::failed: handshake_failed(i, "TLS handshake: " + s.tls.error()); return;
+  }
+}
+
+void LoadGenerator::Loop::handshake_failed(std::size_t i, std::string text) {
+  close_connection(i);
+  record_end(i, Outcome::fail, Reason::tls_handshake, true, 0, 0, std::move(text));
+  after_request(i, false);
+}
+
+ssize_t LoadGenerator::Loop::receive(std::size_t i) {
+  Slot& s = slots_[i];
+  if (!s.tls.open()) return ::recv(s.fd, read_buffer_.get(), kReadBufferBytes, 0);
+  std::size_t n = 0;
+  switch (s.tls.read(read_buffer_.get(), kReadBufferBytes, n)) {
+    case TlsStatus::done: return static_cast<ssize_t>(n);
+    case TlsStatus::closed: return 0;
+    // A write the TLS layer wants (a key update's answer) goes out with the next read.
+    case TlsStatus::want_read:
+    case TlsStatus::want_write: errno = EAGAIN; return -1;
+    case TlsStatus::failed: errno = ECONNRESET; return -1;
+  }
+  return -1;
+}
+
+bool LoadGenerator::Loop::idle_input_harmless(std::size_t i) {
+  if (!slots_[i].tls.open()) return false;
+  return receive(i) < 0 && errno == EAGAIN;
 }
 
 void LoadGenerator::Loop::connect_failed(std::size_t i, int err) {
@@ -652,6 +732,24 @@ void LoadGenerator::Loop::arm_timeouts(Slot& s, std::int64_t from_ns) {
 
 void LoadGenerator::Loop::try_write(std::size_t i) {
   Slot& s = slots_[i];
+  while (s.written < s.request_size && s.tls.open()) {
+    // The whole request in one buffer, so that it leaves in one TLS record; a repeated write
+    // rebuilds the same bytes (OpenSSL accepts the moved buffer).
+    tls_write_buffer_.assign(s.bytes->head);
+    tls_write_buffer_.append(s.id_text.data(), s.id_len);
+    tls_write_buffer_.append(s.bytes->tail);
+    std::size_t n = 0;
+    switch (s.tls.write(tls_write_buffer_.data() + s.written, tls_write_buffer_.size() - s.written, n)) {
+      case TlsStatus::done:
+        if (!s.first_byte_written) record_sent(i);
+        s.written += n;
+        continue;
+      case TlsStatus::want_write: set_write_interest(i, true); return;
+      case TlsStatus::want_read: set_write_interest(i, false); return;
+      case TlsStatus::closed:
+      case TlsStatus::failed: on_connection_lost(i, false, EPIPE); return;
+    }
+  }
   while (s.written < s.request_size) {
     // The request is three pieces, head, id and tail: send what is left of them in one call.
     const std::array<std::string_view, 3> pieces = {s.bytes->head, std::string_view(s.id_text.data(), s.id_len),
@@ -690,7 +788,18 @@ void LoadGenerator::Loop::try_write(std::size_t i) {
 
 void LoadGenerator::Loop::on_readable(std::size_t i) {
   Slot& s = slots_[i];
-  const ssize_t n = ::recv(s.fd, read_buffer_.get(), kReadBufferBytes, 0);
+  // The TLS layer may hold decrypted bytes the socket no longer signals: read until it wants
+  // more from the socket, or the response ends.
+  const std::uint32_t connection = s.connection_id;
+  do {
+    read_once(i);
+  } while (s.tls.open() && s.connection_id == connection && s.phase == Phase::receiving && last_read_ > 0);
+}
+
+void LoadGenerator::Loop::read_once(std::size_t i) {
+  Slot& s = slots_[i];
+  const ssize_t n = receive(i);
+  last_read_ = n;
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
     on_connection_lost(i, false, errno);
@@ -810,7 +919,7 @@ void LoadGenerator::Loop::end_outstanding(std::size_t i) {
   Slot& s = slots_[i];
   const bool recorded_something = s.first_byte_written || s.attempt == 2;
   if ((s.phase == Phase::sending || s.phase == Phase::receiving) ||
-      (s.phase == Phase::connecting && recorded_something)) {
+      ((s.phase == Phase::connecting || s.phase == Phase::handshaking) && recorded_something)) {
     record_end(i, Outcome::info, Reason::load_stopped, true);
   }
   close_connection(i);
@@ -820,6 +929,8 @@ void LoadGenerator::Loop::end_outstanding(std::size_t i) {
 void LoadGenerator::Loop::close_connection(std::size_t i) {
   Slot& s = slots_[i];
   if (s.fd < 0) return;
+  s.tls.close();
+  s.handshake = TlsHandshake::none;
   // Closing the descriptor also removes it from the epoll set.
   ::close(s.fd);
   s.fd = -1;
@@ -879,6 +990,7 @@ void LoadGenerator::Loop::record_sent(std::size_t i) {
   if (s.connect_start_ns >= 0) {
     // At least 1 ns, so that a connect is told apart from a reused connection (connect_ns 0).
     e.connect_ns = std::max<std::int64_t>(1, e.t_ns - s.connect_start_ns);
+    e.handshake = s.handshake;
     s.connect_start_ns = -1;
   }
   // The timeouts run from the first byte written.

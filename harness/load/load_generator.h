@@ -24,6 +24,14 @@
 // failure_backoff, so a refusing server costs a bounded event rate; open-loop traffic keeps its
 // schedule whatever happens.
 //
+// With LoadConfig::tls enabled every connection is TLS (tls_client.h), on the same non-blocking
+// sockets and loops: after the TCP connect the handshake is driven by the socket's readiness
+// (OpenSSL's want-read/want-write) under the connect deadline; a handshake that fails or runs out
+// of time ends its request fail/tls_handshake, with nothing sent, the text saying why. The
+// request_sent that opened a TLS connection says whether its handshake was full or resumed
+// (Event::handshake), and its connect_ns includes the handshake. Session tickets and other TLS
+// messages that arrive on an idle keep-alive connection keep it open; data or an end closes it.
+//
 // With a mix of the user's requests (LoadConfig::requests, request_mix.h), each request is
 // chosen by weight as it begins (a retry keeps its request), its request_sent and request_ended
 // carry its name, and its status is judged against its expect_status: 502 ends it info/bad_gateway,
@@ -31,7 +39,8 @@
 // whose next request is for another port is closed and a new one opened. Every request carries
 // X-Hotdeploy-Request: <request_id>.
 //
-// Only loopback addresses are accepted. The hot path does not allocate (a request name longer
+// Only loopback addresses are accepted. The hot path does not allocate but for TLS, whose every
+// new connection allocates OpenSSL's connection state (and a request name longer
 // than the standard library's inline string capacity, 15 bytes with libstdc++, costs one
 // allocation per recorded event): connection slots, one
 // read buffer per loop and one block of parser line buffers (touched only as used) are

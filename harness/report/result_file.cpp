@@ -71,6 +71,27 @@ void connect(JsonWriter& w, const ConnectSummary& c) {
   w.end_object();
 }
 
+// TLS handshakes (tls_metrics.h): full and resumed, in all, around the switchover, by generation.
+void tls_handshakes(JsonWriter& w, const TlsMetrics& tls) {
+  const auto counts = [&](std::string_view key, const HandshakeCounts& c) {
+    w.key(key);
+    w.begin_object();
+    w.member("full", c.full);
+    w.member("resumed", c.resumed);
+    w.end_object();
+  };
+  w.key("tls_handshakes");
+  w.begin_object();
+  counts("total", tls.total);
+  counts("before_switchover", tls.before_switchover);
+  counts("after_switchover", tls.after_switchover);
+  w.key("by_generation");
+  w.begin_object();
+  for (const auto& [generation, c] : tls.by_generation) counts(std::to_string(generation), c);
+  w.end_object();
+  w.end_object();
+}
+
 // What the client got, one key per ClientResult.
 void client_results(JsonWriter& w, std::string_view key, const std::array<std::uint64_t, kClientResults>& counts) {
   w.key(key);
@@ -193,6 +214,7 @@ void write_result_json(std::string_view scenario, const RunSubject& subject, con
   w.end_object();
   kernel_counters(w, m, subject);
   connect(w, m.connect);
+  if (m.tls) tls_handshakes(w, *m.tls);
   w.key("phases");
   w.begin_array();
   for (const PhaseMetrics& p : m.phases) {

@@ -17,6 +17,9 @@
 //                           (the requests of the load's mix, by name; {} without a mix),
 //                "kernel_counters": {"samples": n, "kernel_deltas": {"TcpOutRsts": n, ...}}|null,
 //                "kernel_counters_missing": "why" (only when kernel_counters is null),
+//                "tls_handshakes": {"total": {"full": n, "resumed": n}, "before_switchover": {...},
+//                                   "after_switchover": {...}, "by_generation": {"1": {...}, ...}}
+//                           (only when the load was TLS; tls_metrics.h),
 //                "phases": [{"name": "start"|signal, "from_ms": x, "to_ms": x, "requests": n,
 //                            "ok": n, "dropped": n, "dropped_by_reason": {...},
 //                            "latency_ms": {...}, "kernel_deltas": {...}}, ...]},
