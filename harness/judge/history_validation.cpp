@@ -257,11 +257,23 @@ class Validator {
     it->second.last_event = e.index;
   }
 
+  // A response read after its worker exited is that worker's only if its request went out before the
+  // exit (within the send stamp's lag): bytes can be read late, never written late. True when the
+  // attempt's request_sent is not in the history (another rule names that).
+  bool sent_before_exit(const Event& ended, const ProcessLifetime& worker) {
+    if (ended.attempt < 1 || ended.attempt > 2) return true;
+    const std::uint64_t sent = request(ended.request_id).attempts[ended.attempt - 1].sent;
+    const auto& events = history_.events();
+    if (sent == kNone || sent >= events.size() || events[sent].index != sent) return true;
+    return events[sent].t_ns <= worker.exited_ns + kSendStampLagBoundNs;
+  }
+
   void responses() {
     const Generations generations = Generations::from(history_);
     for (const Event& e : history_.events()) {
       if (e.type != EventType::request_ended || e.pid == 0 || !generations.known(e.pid)) continue;
-      if (generations.serving(e.pid, e.t_ns) != nullptr) continue;
+      const ProcessLifetime* serving = generations.serving(e.pid, e.t_ns);
+      if (serving != nullptr && (serving->exited_ns >= e.t_ns || sent_before_exit(e, *serving))) continue;
       std::string lives;
       for (const ProcessLifetime& p : generations.processes()) {
         if (p.pid != e.pid) continue;
@@ -272,7 +284,8 @@ class Validator {
           "request " + std::to_string(e.request_id) + " attempt " + std::to_string(e.attempt) + " served by pid " +
               std::to_string(e.pid) + " at " + ms(e.t_ns) + ", but that pid lived " + lives +
               " (allowed: the observer's lag bound before a birth, at least " + ms(kBirthLagBoundNs) +
-              ", any time before one it inferred; " + ms(kInFlightBoundNs) + " after an exit)");
+              ", any time before one it inferred; " + ms(kInFlightBoundNs) +
+              " after an exit for a request sent before it)");
     }
   }
 

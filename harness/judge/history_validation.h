@@ -29,7 +29,8 @@
 //   - response_outside_lifetime: an ok served by a pid that was born in the history, at a time
 //     when no process of that pid was alive, within generations.h's bounds (the observer's lag
 //     bound before a birth it saw, any time before one it inferred, kInFlightBoundNs after an
-//     exit); an ok from a pid never born is not refused (served_by_at_end is unknown for it)
+//     exit for a request sent before the exit, within kSendStampLagBoundNs); an ok from a pid
+//     never born is not refused (served_by_at_end is unknown for it)
 //   kernel counters
 //   - kernel_counter_went_back: a kernel_counters sample with a counter lower than in the sample
 //     before it (the kernel only counts up, so the two were not read in one namespace)
