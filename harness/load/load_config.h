@@ -91,6 +91,8 @@ struct TlsLoad {
   std::string ca_file;                    // PEM: the one CA trusted to have signed the server's certificate
   std::string server_name = "localhost";  // sent as SNI; the certificate must name it
   TlsResume resume = TlsResume::off;
+
+  friend bool operator==(const TlsLoad&, const TlsLoad&) = default;
 };
 
 struct LoadConfig {
