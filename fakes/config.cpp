@@ -166,10 +166,13 @@ class Interpreter {
     return limit_req_rules(directives);
   }
 
+  // A rate, burst or delay: a positive number that nginx stores in thousandths, so one whose
+  // thousandths would not fit is refused (nginx itself would overflow on it).
   static std::optional<long> positive_number(std::string_view text) {
     long n = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
     if (ec != std::errc() || end != text.data() + text.size() || n <= 0) return std::nullopt;
+    if (n > std::numeric_limits<long>::max() / 1000) return std::nullopt;
     return n;
   }
 
@@ -413,10 +416,12 @@ std::string effective_error_log(const Config& config, const std::string& default
 }
 
 std::optional<std::chrono::milliseconds> parse_nginx_time(std::string_view text) {
+  constexpr long long kMax = std::numeric_limits<long long>::max();
   if (text.empty()) return std::nullopt;
   long long total_ms = 0;
   size_t pos = 0;
   while (pos < text.size()) {
+    if (text[pos] < '0' || text[pos] > '9') return std::nullopt;  // as nginx: digits, no sign
     long long value = 0;
     auto [end, ec] = std::from_chars(text.data() + pos, text.data() + text.size(), value);
     if (ec != std::errc()) return std::nullopt;
@@ -437,6 +442,8 @@ std::optional<std::chrono::milliseconds> parse_nginx_time(std::string_view text)
     } else if (!unit.empty()) {
       return std::nullopt;
     }
+    // nginx's ngx_parse_time refuses a time that overflows rather than wrap it.
+    if (value > kMax / scale || total_ms > kMax - value * scale) return std::nullopt;
     total_ms += value * scale;
     pos += unit_length;
   }

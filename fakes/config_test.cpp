@@ -204,6 +204,10 @@ TEST(Config, NginxTimeSyntax) {
   EXPECT_EQ(parse_nginx_time("1m30s"), std::chrono::milliseconds(90'000));
   EXPECT_FALSE(parse_nginx_time("soon"));
   EXPECT_FALSE(parse_nginx_time(""));
+  EXPECT_FALSE(parse_nginx_time("-5s"));
+  EXPECT_FALSE(parse_nginx_time("+5s"));
+  EXPECT_FALSE(parse_nginx_time("9223372036854775s"));
+  EXPECT_FALSE(parse_nginx_time("9223372036854775807ms1ms"));
 }
 
 TEST(Config, ResolvePathKeepsAbsolutePaths) {
@@ -299,6 +303,10 @@ TEST(Config, LimitReqErrorsUseNginxWording) {
   EXPECT_EQ(error_of("limit_req_zone $a rate=1r/s size=1;"), "invalid parameter \"size=1\" in /srv/conf/nginx.conf:3");
   EXPECT_EQ(error_of("limit_req_zone $a zone=one:1m rate=1r/s;\nlimit_req zone=one burst=0;"),
             "invalid burst value \"burst=0\" in /srv/conf/nginx.conf:4");
+  EXPECT_EQ(error_of("limit_req_zone $a zone=one:1m rate=9223372036854776r/s;"),
+            "invalid rate \"rate=9223372036854776r/s\" in /srv/conf/nginx.conf:3");
+  EXPECT_EQ(error_of("limit_req_zone $a zone=one:1m rate=1r/s;\nlimit_req zone=one burst=9223372036854776;"),
+            "invalid burst value \"burst=9223372036854776\" in /srv/conf/nginx.conf:4");
   EXPECT_EQ(error_of("limit_req burst=1;"), "\"limit_req\" must have \"zone\" parameter in /srv/conf/nginx.conf:3");
   EXPECT_EQ(error_of("server { location / { limit_req zone=none; } }"), "zero size shared memory zone \"none\"");
 }
