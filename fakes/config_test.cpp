@@ -206,7 +206,7 @@ TEST(Config, NginxTimeSyntax) {
   EXPECT_FALSE(parse_nginx_time(""));
   EXPECT_FALSE(parse_nginx_time("-5s"));
   EXPECT_FALSE(parse_nginx_time("+5s"));
-  EXPECT_FALSE(parse_nginx_time("9223372036854775s"));
+  EXPECT_FALSE(parse_nginx_time("9223372036854776s"));
   EXPECT_FALSE(parse_nginx_time("9223372036854775807ms1ms"));
 }
 
