@@ -12,7 +12,6 @@
 #include <fstream>
 #include <initializer_list>
 #include <limits>
-#include <regex>
 #include <sstream>
 
 #include "harness/history/utf8.h"
@@ -596,10 +595,8 @@ void parse_dropped(const Reader& r, const YAML::Node& node, const std::vector<ha
 
 std::string parse_pattern(const Reader& r, const YAML::Node& node, const char* key) {
   auto pattern = r.scalar(node, key);
-  try {
-    std::regex compiled(pattern, std::regex::ECMAScript);
-  } catch (const std::regex_error& e) {
-    r.fail(node, "invalid regular expression '" + pattern + "': " + e.what());
+  if (const auto error = harness::regex_error(pattern)) {
+    r.fail(node, "invalid regular expression '" + pattern + "': " + *error);
   }
   return pattern;
 }

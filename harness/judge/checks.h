@@ -178,8 +178,9 @@ struct EndWindow {
 // upstream. Unknown when no upstream record carries a request id (nothing could be joined).
 [[nodiscard]] Check check_upstream_answered(const Metrics& metrics, const Expectations& expect);
 
-// Why pattern is not a valid ECMAScript regular expression, or nullopt if it is: for a scenario
-// parser to reject a bad log pattern up front.
+// Why pattern is not a valid ECMAScript regular expression, or is one beyond the bounds every
+// pattern keeps (at most 1024 characters; back-references and repetition counts at most 1000),
+// or nullopt if it is fine: for a scenario parser to reject a bad log pattern up front.
 [[nodiscard]] std::optional<std::string> regex_error(const std::string& pattern);
 
 // Every check the expectations ask for, and run_errors. A check that rests on processes whose

@@ -32,9 +32,46 @@ void append(std::string& detail, const std::string& part) {
   detail += part;
 }
 
+// Bounds that keep libstdc++'s std::regex out of its own trouble: it reads the digits of a
+// back-reference (`\12`) or a repetition (`{2,5}`) into a long without an overflow check, and it
+// builds a state per repetition, so `a{100000000}` costs that much memory. No log pattern needs
+// more than these.
+constexpr std::size_t kMaxPatternLength = 1024;
+constexpr std::size_t kMaxPatternNumber = 1000;
+
+// The digits starting at `at` as a number, or nullopt past kMaxPatternNumber; `end` is set past them.
+std::optional<std::size_t> bounded_number(std::string_view pattern, std::size_t at, std::size_t& end) {
+  std::size_t value = 0;
+  for (end = at; end < pattern.size() && pattern[end] >= '0' && pattern[end] <= '9'; ++end) {
+    value = value * 10 + static_cast<std::size_t>(pattern[end] - '0');
+    if (value > kMaxPatternNumber) return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<std::string> pattern_bound_error(std::string_view pattern) {
+  if (pattern.size() > kMaxPatternLength) {
+    return "longer than " + std::to_string(kMaxPatternLength) + " characters";
+  }
+  const std::string too_large = "a back-reference or repetition count above " + std::to_string(kMaxPatternNumber);
+  std::size_t end = 0;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == '\\') {
+      if (!bounded_number(pattern, i + 1, end)) return too_large;
+      i = std::max(i + 1, end - 1);  // an escaped character is never an opening brace
+    } else if (pattern[i] == '{') {
+      if (!bounded_number(pattern, i + 1, end)) return too_large;
+      if (end < pattern.size() && pattern[end] == ',' && !bounded_number(pattern, end + 1, end)) return too_large;
+      i = end - 1;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<std::string> regex_error(const std::string& pattern) {
+  if (auto bound = pattern_bound_error(pattern)) return bound;
   try {
     const std::regex re(pattern, std::regex::ECMAScript);
     static_cast<void>(re);

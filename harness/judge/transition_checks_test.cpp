@@ -103,6 +103,11 @@ TEST(TransitionChecksTest, LogPatterns) {
   EXPECT_NE(invalid.detail.find("invalid pattern"), std::string::npos) << invalid.detail;
   EXPECT_TRUE(regex_error("(unclosed"));
   EXPECT_FALSE(regex_error("\\[emerg\\]"));
+  EXPECT_FALSE(regex_error("(a)\\1 x{2,1000} [{}] \\{99999\\} pid 123456789"));
+  EXPECT_TRUE(regex_error("(a)\\3333333333333333333333"));
+  EXPECT_TRUE(regex_error("a{1001}"));
+  EXPECT_TRUE(regex_error("a{2,99999999999999999999}"));
+  EXPECT_TRUE(regex_error(std::string(1025, 'a')));
 }
 
 TEST(TransitionChecksTest, MastersAtEnd) {
