@@ -955,24 +955,45 @@ Scenario parse_root(const Reader& r, const YAML::Node& root, const std::string& 
   return scenario;
 }
 
-// YAML text is UTF-8. yaml-cpp reads other bytes as they are but writes each as U+FFFD, so the
-// copy a run keeps (run_record.h) would differ from the scenario that ran: refused here instead.
-void refuse_non_utf8(const Reader& r, std::string_view text) {
+// The code point of the well-formed UTF-8 sequence at text[i], `length` bytes long.
+unsigned code_point(std::string_view text, std::size_t i, std::size_t length) {
+  unsigned value = static_cast<unsigned char>(text[i]) & (length == 1 ? 0x7fu : 0x7fu >> length);
+  for (std::size_t k = 1; k < length; ++k) value = value << 6 | (static_cast<unsigned char>(text[i + k]) & 0x3fu);
+  return value;
+}
+
+// Whether the character at text[i], `length` bytes long, is one YAML 1.2 lets a stream hold
+// (§5.1, c-printable): tab, line feed, carriage return and the printable characters; not the
+// other C0 and C1 controls, DEL, U+FFFE or U+FFFF.
+bool yaml_printable(std::string_view text, std::size_t i, std::size_t length) {
+  const auto byte = static_cast<unsigned char>(text[i]);
+  if (length == 1) return byte == '\t' || byte == '\n' || byte == '\r' || (byte >= 0x20 && byte != 0x7f);
+  const auto second = static_cast<unsigned char>(text[i + 1]);
+  if (byte == 0xc2) return second >= 0xa0 || second == 0x85;
+  if (byte == 0xef && second == 0xbf) return static_cast<unsigned char>(text[i + 2]) < 0xbe;
+  return true;
+}
+
+// YAML text is UTF-8 made of printable characters. yaml-cpp reads other bytes as they are but
+// writes a byte that is not UTF-8 as U+FFFD and a NUL as something else again, so the copy a run
+// keeps (run_record.h) would differ from the scenario that ran: refused here instead.
+void refuse_non_yaml_text(const Reader& r, std::string_view text) {
   int line = 0;
   int column = 0;
   for (std::size_t i = 0; i < text.size();) {
     const auto byte = static_cast<unsigned char>(text[i]);
-    std::size_t length = 1;
-    if (byte >= 0x80) {
-      length = harness::utf8_sequence_length(text, i);
+    const std::size_t length = byte >= 0x80 ? harness::utf8_sequence_length(text, i) : 1;
+    if (length == 0 || !yaml_printable(text, i, length)) {
+      YAML::Mark mark;
+      mark.line = line;
+      mark.column = column;
+      char what[32];
       if (length == 0) {
-        YAML::Mark mark;
-        mark.line = line;
-        mark.column = column;
-        char hex[8];
-        std::snprintf(hex, sizeof hex, "0x%02x", byte);
-        r.fail_at(mark, std::string("byte ") + hex + " is not UTF-8 (a scenario file is UTF-8 text)");
+        std::snprintf(what, sizeof what, "byte 0x%02x", byte);
+        r.fail_at(mark, std::string(what) + " is not UTF-8 (a scenario file is UTF-8 text)");
       }
+      std::snprintf(what, sizeof what, "character U+%04X", code_point(text, i, length));
+      r.fail_at(mark, std::string(what) + " is not printable (a scenario file holds text, tabs and line ends)");
     }
     ++column;
     if (byte == '\n') {
@@ -987,7 +1008,7 @@ void refuse_non_utf8(const Reader& r, std::string_view text) {
 
 Scenario parse_scenario_text(std::string_view text, const std::string& file_label) {
   const Reader reader(file_label);
-  refuse_non_utf8(reader, text);
+  refuse_non_yaml_text(reader, text);
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));

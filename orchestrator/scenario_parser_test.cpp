@@ -129,6 +129,25 @@ TEST(ScenarioParser, AnEmptyFileAndBytesThatAreNotUtf8AreNamedAtTheirPlace) {
             "s.yaml:2:16: byte 0x84 is not UTF-8 (a scenario file is UTF-8 text)");
 }
 
+// Found by scenario_parser_fuzz: a NUL in a summary came back from the run's copy as U+FFFD.
+// YAML 1.2 (§5.1) lets a stream hold no control character but tab, line feed and carriage return.
+TEST(ScenarioParser, ControlCharactersAreNamedAtTheirPlace) {
+  using namespace std::string_literals;
+  EXPECT_EQ(error_of("name: x\nsummary: 'a\0b'\n"s),
+            "s.yaml:2:12: character U+0000 is not printable (a scenario file holds text, tabs and line ends)");
+  EXPECT_EQ(error_of("name: x\x7f\n"),
+            "s.yaml:1:8: character U+007F is not printable (a scenario file holds text, "
+            "tabs and line ends)");
+  EXPECT_EQ(error_of("name: \xc2\x9b\n"),
+            "s.yaml:1:7: character U+009B is not printable (a scenario file holds "
+            "text, tabs and line ends)");
+  EXPECT_EQ(error_of("name: \xef\xbf\xbf\n"),
+            "s.yaml:1:7: character U+FFFF is not printable (a scenario file "
+            "holds text, tabs and line ends)");
+  EXPECT_EQ(parse_scenario_text("name: x\r\nsummary: \"caf\xc3\xa9\t\xc2\xa0\"\r\nsteps: []\n", "s.yaml").summary,
+            "caf\xc3\xa9\t\xc2\xa0");
+}
+
 TEST(ScenarioParser, DiffAllowsOnlyNamedRulesEachOnce) {
   const auto scenario =
       parse_scenario_text("name: x\nsteps: []\ndiff: {allow: [keepalive_close_race, refusal_count]}\n", "s.yaml");
