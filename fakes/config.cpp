@@ -167,12 +167,13 @@ class Interpreter {
   }
 
   // A rate, burst or delay: a positive number that nginx stores in thousandths, so one whose
-  // thousandths would not fit is refused (nginx itself would overflow on it).
+  // thousandths, plus the one request a bucket adds, would not fit is refused (nginx itself would
+  // overflow on it).
   static std::optional<long> positive_number(std::string_view text) {
     long n = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
     if (ec != std::errc() || end != text.data() + text.size() || n <= 0) return std::nullopt;
-    if (n > std::numeric_limits<long>::max() / 1000) return std::nullopt;
+    if (n >= std::numeric_limits<long>::max() / 1000) return std::nullopt;
     return n;
   }
 
@@ -249,7 +250,7 @@ class Interpreter {
     return true;
   }
 
-  static constexpr long kUnlimitedDelay = std::numeric_limits<long>::max() / 1000;
+  static constexpr long kUnlimitedDelay = std::numeric_limits<long>::max();
 
   bool server_context(const Directive& server) {
     bool has_listen = false;

@@ -1,8 +1,20 @@
 #include "request_rate_limit.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace hotdeploy::fakes {
+namespace {
+
+// a * b / c, or the largest long when a * b does not fit: a bucket idle for long at a high rate
+// has drained all it ever held.
+long saturating_scale(long a, long b, long c) {
+  long product = 0;
+  if (__builtin_mul_overflow(a, b, &product)) return std::numeric_limits<long>::max();
+  return product / c;
+}
+
+}  // namespace
 
 RequestRateLimit::RequestRateLimit(std::vector<LimitReqZone> zones, std::vector<LimitReqRule> rules) {
   for (LimitReqRule& rule : rules) {
@@ -23,7 +35,7 @@ RateLimitDecision RequestRateLimit::account(const std::string& key, Clock::time_
     if (found != active.buckets.end()) {
       const long ms =
           std::max<long>(0, std::chrono::duration_cast<std::chrono::milliseconds>(now - found->second.last).count());
-      excess = std::max<long>(0, found->second.excess - active.rate * ms / 1000 + 1000);
+      excess = std::max<long>(0, found->second.excess - saturating_scale(active.rate, ms, 1000) + 1000);
     }
     if (excess > active.rule.burst) {
       decision.rejected = true;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace hotdeploy::fakes {
 namespace {
 
@@ -50,6 +52,19 @@ TEST(RequestRateLimit, NodelayServesTheBurstAtOnce) {
   const auto start = RequestRateLimit::Clock::now();
   for (int i = 0; i < 3; ++i) EXPECT_EQ(limit.account("a", start).delay, milliseconds(0)) << i;
   EXPECT_TRUE(limit.account("a", start).rejected);
+}
+
+// The largest rate and burst config.cpp lets through: a bucket idle for ten years at that rate has
+// drained, where rate * idle milliseconds once overflowed.
+TEST(RequestRateLimit, ABucketIdleForYearsAtTheLargestRateHasDrained) {
+  constexpr long kLargest = (std::numeric_limits<long>::max() / 1000 - 1) * 1000;
+  RequestRateLimit limit({{"z", kLargest}}, {{"z", 0, 0}});
+  const auto start = RequestRateLimit::Clock::now();
+  EXPECT_FALSE(limit.account("a", start).rejected);
+  EXPECT_TRUE(limit.account("a", start).rejected);
+  const RateLimitDecision later = limit.account("a", start + std::chrono::hours(24 * 365 * 10));
+  EXPECT_FALSE(later.rejected);
+  EXPECT_EQ(later.delay, milliseconds(0));
 }
 
 TEST(RequestRateLimit, RulesOnUnknownZonesAreDropped) {
