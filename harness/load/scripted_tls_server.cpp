@@ -15,6 +15,7 @@
 #include <system_error>
 
 #include "harness/load/scripted_http_server.h"
+#include "harness/load/socket_bio.h"
 
 namespace hotdeploy::harness::testing {
 namespace {
@@ -91,7 +92,8 @@ void ScriptedTlsServer::serve() {
 
 void ScriptedTlsServer::serve_connection(int fd) {
   SSL* ssl = SSL_new(ctx_);
-  SSL_set_fd(ssl, fd);
+  BIO* bio = new_socket_bio_without_sigpipe(fd);  // the client may close before our last write
+  SSL_set_bio(ssl, bio, bio);
   int accepted = SSL_accept(ssl);
   while (accepted != 1 && SSL_get_error(ssl, accepted) == SSL_ERROR_WANT_READ && !stop_) accepted = SSL_accept(ssl);
   {

@@ -1,16 +1,15 @@
 #include "harness/load/tls_client.h"
 
-#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
-
-#include <sys/socket.h>
 
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
 #include <utility>
+
+#include "harness/load/socket_bio.h"
 
 namespace hotdeploy::harness {
 namespace {
@@ -25,31 +24,6 @@ std::string take_openssl_errors() {
     text = buffer;
   }
   return text;
-}
-
-// OpenSSL's socket BIO writes with write(), which raises SIGPIPE on a connection the peer
-// closed; this one is the socket BIO with send(MSG_NOSIGNAL) instead, so a closed connection is
-// an error to handle, whatever the process does with SIGPIPE.
-int write_without_sigpipe(BIO* bio, const char* data, int length) {
-  BIO_clear_retry_flags(bio);
-  const ssize_t n = ::send(BIO_get_fd(bio, nullptr), data, static_cast<std::size_t>(length), MSG_NOSIGNAL);
-  if (n < 0 && BIO_sock_should_retry(static_cast<int>(n))) BIO_set_retry_write(bio);
-  return static_cast<int>(n);
-}
-
-const BIO_METHOD* socket_method_without_sigpipe() {
-  static BIO_METHOD* const method = [] {
-    const BIO_METHOD* socket = BIO_s_socket();
-    BIO_METHOD* m = BIO_meth_new(BIO_TYPE_SOCKET, "socket without SIGPIPE");
-    if (m == nullptr) return m;
-    BIO_meth_set_write(m, &write_without_sigpipe);
-    BIO_meth_set_read(m, BIO_meth_get_read(socket));
-    BIO_meth_set_ctrl(m, BIO_meth_get_ctrl(socket));
-    BIO_meth_set_create(m, BIO_meth_get_create(socket));
-    BIO_meth_set_destroy(m, BIO_meth_get_destroy(socket));
-    return m;
-  }();
-  return method;
 }
 
 }  // namespace
@@ -161,10 +135,8 @@ TlsConnection TlsClientContext::connect(int fd) {
   SSL* ssl = SSL_new(ctx_);
   if (ssl == nullptr) throw std::runtime_error("TLS: SSL_new: " + take_openssl_errors());
   TlsConnection connection(ssl);
-  const BIO_METHOD* method = socket_method_without_sigpipe();
-  BIO* bio = method != nullptr ? BIO_new(method) : nullptr;
+  BIO* bio = new_socket_bio_without_sigpipe(fd);
   if (bio == nullptr) throw std::runtime_error("TLS: cannot create a socket BIO: " + take_openssl_errors());
-  BIO_set_fd(bio, fd, BIO_NOCLOSE);
   SSL_set_bio(ssl, bio, bio);
   if (SSL_set_tlsext_host_name(ssl, config_.server_name.c_str()) != 1 ||
       SSL_set1_host(ssl, config_.server_name.c_str()) != 1) {
