@@ -19,6 +19,7 @@
 #include "orchestrator/progress_file.h"
 #include "orchestrator/run_session.h"
 #include "orchestrator/soak_html.h"
+#include "orchestrator/soak_judge_thread.h"
 #include "orchestrator/soak_record.h"
 
 namespace hotdeploy::orchestrator {
@@ -31,6 +32,9 @@ constexpr std::size_t kEventsPerLoopTake = std::size_t{1} << 14;
 // A cycle is judged no sooner than this after its end: the observer records an exit up to 200 ms
 // after it happened (process_observer.h), and a retry follows its first attempt within ms.
 constexpr std::int64_t kSettleNs = 1'000'000'000;
+// How many complete cycles may wait for the judge before the next cycle waits for it
+// (soak_judge_thread.h): with the one being judged and the settle time, a few cycles' events.
+constexpr std::size_t kCyclesWaitingForTheJudge = 2;
 
 struct ProcessMemory {
   double rss_mib = 0;
@@ -63,26 +67,24 @@ class SoakBook {
     if (!lines_) throw EnvironmentError("cannot write " + (run_dir_ / "cycles.jsonl").string());
   }
 
-  // Judges each cycle, keeps it in full when it failed or is the first, and holds the newest
-  // passing one until the next (it may be the last, which is kept too).
-  void judge(std::vector<harness::CycleSlice> slices) {
-    for (auto& slice : slices) {
-      auto judgement = harness::judge_valid(slice.history, scenario_.expect);
-      CycleRecord record = summarize(slice, judgement);
-      dropped_ += record.dropped;
-      requests_ += record.requests;
-      record.requests_so_far = requests_;
-      const bool keep = record.verdict != harness::Verdict::pass || record.number == 1;
-      if (held_) {
-        append(held_->record);
-        held_.reset();
-      }
-      if (keep) {
-        this->keep(record, slice, judgement);
-        append(record);
-      } else {
-        held_ = Held{std::move(record), std::move(slice), std::move(judgement)};
-      }
+  // Judges a cycle, keeps it in full when it failed or is the first, and holds the newest passing
+  // one until the next (it may be the last, which is kept too). Cycles come in order.
+  void judge(harness::CycleSlice slice) {
+    auto judgement = harness::judge_valid(slice.history, scenario_.expect);
+    CycleRecord record = summarize(slice, judgement);
+    dropped_ += record.dropped;
+    requests_ += record.requests;
+    record.requests_so_far = requests_;
+    const bool keep = record.verdict != harness::Verdict::pass || record.number == 1;
+    if (held_) {
+      append(held_->record);
+      held_.reset();
+    }
+    if (keep) {
+      this->keep(record, slice, judgement);
+      append(record);
+    } else {
+      held_ = Held{std::move(record), std::move(slice), std::move(judgement)};
     }
   }
 
@@ -193,6 +195,9 @@ SoakResult run_soak(const Scenario& scenario, const RunOptions& options, const S
   RunSession session(soaked, options);
   SoakBook book(scenario, options.run_dir, session.subject());
   harness::CycleSlicer slicer;
+  SoakJudgeThread judge([&book](harness::CycleSlice slice) { book.judge(std::move(slice)); },
+                        kCyclesWaitingForTheJudge);
+  std::chrono::nanoseconds judge_wait{0};
   std::atomic<int> cycles_done{0};
   const ProgressFile progress(progress_path(options.run_dir), [&] {
     const auto load = session.load_progress();
@@ -206,7 +211,7 @@ SoakResult run_soak(const Scenario& scenario, const RunOptions& options, const S
   const auto started = std::chrono::steady_clock::now();
   const auto take = [&] {
     slicer.add(session.take_events_while_running(kEventsPerLoopTake));
-    book.judge(slicer.take_complete(session.clock().now_ns(), kSettleNs));
+    judge.hand(slicer.take_complete(session.clock().now_ns(), kSettleNs));
   };
 
   std::string stopped_by;
@@ -219,7 +224,10 @@ SoakResult run_soak(const Scenario& scenario, const RunOptions& options, const S
   } else {
     session.start_load();
     for (int cycle = 1;; ++cycle) {
-      if (cycle > 1) slicer.begin_cycle(session.clock().now_ns());
+      if (cycle > 1) {
+        judge_wait += judge.wait_for_room();
+        slicer.begin_cycle(session.clock().now_ns());
+      }
       for (std::size_t k = 0; k < scenario.steps.size() && !stopped_because && !interrupted(); ++k) {
         const Step step = step_in_cycle(scenario.steps[k], cycle);
         stopped_because = session.run_step(
@@ -248,7 +256,8 @@ SoakResult run_soak(const Scenario& scenario, const RunOptions& options, const S
   if (stopped_because) spdlog::error("soak stopped: {}", *stopped_because);
   session.stop();
   slicer.add(session.take_events_while_running(0));
-  book.judge(slicer.finish());
+  judge.hand(slicer.finish());
+  judge.finish();
   book.finish();
 
   SoakOutcome outcome;
@@ -256,6 +265,7 @@ SoakResult run_soak(const Scenario& scenario, const RunOptions& options, const S
   outcome.subject = session.subject();
   outcome.stopped_by = stopped_by;
   outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  outcome.judge_wait_s = std::chrono::duration<double>(judge_wait).count();
   outcome.totals = add_up(book.cycles());
   write_text(options.run_dir / "result.json", soak_result_json(outcome, book.cycles()));
   write_text(options.run_dir / "report.html", soak_html(outcome, book.cycles()));

@@ -5,7 +5,8 @@
 // ...). The run is built by the same RunSession as `hotdeploy run` (run_session.h).
 //
 // Each cycle is judged on its own history (harness/judge/cycle_slicer.h) with the scenario's
-// expectations, once its requests have ended, and appended as one line to RUN/cycles.jsonl
+// expectations, once its requests have ended, on a thread of its own while the next cycles run
+// (soak_judge_thread.h), and appended as one line to RUN/cycles.jsonl
 // (soak_record.h). Memory stays bounded whatever the number of requests: the events are taken from
 // the run after every step, and only the cycles not yet judged are held. The full history, with
 // its result.json, junit.xml and report.html, is kept in RUN/cycles/N/ for every cycle that did not

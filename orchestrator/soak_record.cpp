@@ -124,6 +124,7 @@ std::string soak_result_json(const SoakOutcome& outcome, const std::vector<Cycle
   json.member("verdict", harness::to_string(soak_verdict(totals)));
   json.member("stopped_by", outcome.stopped_by);
   json.member("seconds", outcome.seconds);
+  json.member("judge_wait_s", outcome.judge_wait_s);
   json.member("target", outcome.subject.target);
   json.key("binaries");
   harness::write_binaries(json, outcome.subject.binaries);
@@ -192,6 +193,10 @@ std::string soak_summary_text(const SoakOutcome& outcome) {
   }
   text << "  memory: VmRSS at most " << std::setprecision(1) << t.max_rss_mib << " MiB, VmHWM " << t.peak_rss_mib
        << " MiB\n";
+  if (outcome.judge_wait_s > 0.0005) {
+    text << "  the judge was slower than the load: the steps waited " << std::setprecision(1) << outcome.judge_wait_s
+         << " s for it in all\n";
+  }
   return text.str();
 }
 

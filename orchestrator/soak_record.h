@@ -69,10 +69,13 @@ struct SoakOutcome {
   harness::RunSubject subject;
   std::string stopped_by;  // which limit ended it ("cycles 10"), or what did
   double seconds = 0;
+  // How long the steps waited for the judge to catch up (the judge was slower than the load, and
+  // the cycles' windows include the wait): 0 when it kept up.
+  double judge_wait_s = 0;
   SoakTotals totals;
 };
 
-// result.json: {"scenario", "verdict", "stopped_by", "seconds", "target", "binaries",
+// result.json: {"scenario", "verdict", "stopped_by", "seconds", "judge_wait_s", "target", "binaries",
 // "totals": {...}, "distributions": {"switchover_ms": {"count", "p50", "p90", "p99", "max"}, ...},
 // "failed_cycles": [numbers]}.
 [[nodiscard]] std::string soak_result_json(const SoakOutcome& outcome, const std::vector<CycleRecord>& cycles);
