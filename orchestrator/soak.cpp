@@ -32,8 +32,8 @@ constexpr std::size_t kEventsPerLoopTake = std::size_t{1} << 14;
 // A cycle is judged no sooner than this after its end: the observer records an exit up to 200 ms
 // after it happened (process_observer.h), and a retry follows its first attempt within ms.
 constexpr std::int64_t kSettleNs = 1'000'000'000;
-// How many complete cycles may wait for the judge before the next cycle waits for it
-// (soak_judge_thread.h): with the one being judged and the settle time, a few cycles' events.
+// How many ended cycles may wait to be sliced and judged before the next cycle waits for them
+// (soak_judge_thread.h): with the settle time, a few cycles' events are held at most.
 constexpr std::size_t kCyclesWaitingForTheJudge = 2;
 
 struct ProcessMemory {
@@ -194,8 +194,7 @@ SoakResult run_soak(const Scenario& scenario, const RunOptions& options, const S
   soaked.load.reserve_events = 2 * kEventsPerLoopTake;
   RunSession session(soaked, options);
   SoakBook book(scenario, options.run_dir, session.subject());
-  harness::CycleSlicer slicer;
-  SoakJudgeThread judge([&book](harness::CycleSlice slice) { book.judge(std::move(slice)); },
+  SoakJudgeThread judge([&book](harness::CycleSlice slice) { book.judge(std::move(slice)); }, kSettleNs,
                         kCyclesWaitingForTheJudge);
   std::chrono::nanoseconds judge_wait{0};
   std::atomic<int> cycles_done{0};
@@ -210,23 +209,22 @@ SoakResult run_soak(const Scenario& scenario, const RunOptions& options, const S
   });
   const auto started = std::chrono::steady_clock::now();
   const auto take = [&] {
-    slicer.add(session.take_events_while_running(kEventsPerLoopTake));
-    judge.hand(slicer.take_complete(session.clock().now_ns(), kSettleNs));
+    judge.add(session.take_events_while_running(kEventsPerLoopTake), session.clock().now_ns());
   };
 
   std::string stopped_by;
-  slicer.begin_cycle(0);
+  judge.begin_cycle(0);
   auto stopped_because = session.start();
   if (stopped_because) {
     stopped_by = "the target did not start: " + *stopped_because;
     session.end_steps();
-    slicer.end_cycle(session.clock().now_ns());
+    judge.end_cycle(session.clock().now_ns());
   } else {
     session.start_load();
     for (int cycle = 1;; ++cycle) {
       if (cycle > 1) {
         judge_wait += judge.wait_for_room();
-        slicer.begin_cycle(session.clock().now_ns());
+        judge.begin_cycle(session.clock().now_ns());
       }
       for (std::size_t k = 0; k < scenario.steps.size() && !stopped_because && !interrupted(); ++k) {
         const Step step = step_in_cycle(scenario.steps[k], cycle);
@@ -235,7 +233,7 @@ SoakResult run_soak(const Scenario& scenario, const RunOptions& options, const S
         take();
       }
       session.end_steps();
-      slicer.end_cycle(session.clock().now_ns());
+      judge.end_cycle(session.clock().now_ns());
       cycles_done = cycle;
       take();
       const auto elapsed = std::chrono::steady_clock::now() - started;
@@ -255,8 +253,7 @@ SoakResult run_soak(const Scenario& scenario, const RunOptions& options, const S
   }
   if (stopped_because) spdlog::error("soak stopped: {}", *stopped_because);
   session.stop();
-  slicer.add(session.take_events_while_running(0));
-  judge.hand(slicer.finish());
+  judge.add(session.take_events_while_running(0), session.clock().now_ns());
   judge.finish();
   book.finish();
 

@@ -1,7 +1,9 @@
-// SoakJudgeThread: cycles judged in the order handed in, all of them by finish(); wait_for_room()
-// returns only once the judge is close enough behind; a judge that throws stops the judging and
-// the soak sees the exception; destroying it waits only for the cycle being judged. The judge here is held at a gate the test opens, so nothing waits
-// on a time window.
+// SoakJudgeThread: the cycles handed in are judged in order, each once complete by the clock of
+// the events handed in, and every one by finish(); wait_for_room() returns only once few enough
+// ended cycles wait; slicing or judging that throws stops the work and the soak sees the
+// exception; destroying it waits only for the cycle being judged. The judge here is held at a
+// gate the test opens, so nothing waits on a time window. (What goes into each cycle is
+// CycleSlicer's, tested in harness/judge/cycle_slicer_test.cpp.)
 #include "orchestrator/soak_judge_thread.h"
 
 #include <gtest/gtest.h>
@@ -13,14 +15,14 @@
 namespace hotdeploy::orchestrator {
 namespace {
 
-std::vector<harness::CycleSlice> cycles(int first, int last) {
-  std::vector<harness::CycleSlice> slices;
+constexpr std::int64_t kSettle = 100;
+
+// Cycles first..last, each 10 ns long and 10 ns after the one before, handed in without events.
+void hand_cycles(SoakJudgeThread& judge, int first, int last) {
   for (int number = first; number <= last; ++number) {
-    harness::CycleSlice slice;
-    slice.number = number;
-    slices.push_back(std::move(slice));
+    judge.begin_cycle(number == 1 ? 0 : number * 20);
+    judge.end_cycle(number * 20 + 10);
   }
-  return slices;
 }
 
 // A judge that records the numbers it judged and waits, before each, until the test lets it go on.
@@ -57,65 +59,89 @@ class GatedJudge {
   std::vector<int> judged_;
 };
 
-TEST(SoakJudgeThread, JudgesEveryCycleInTheOrderHandedIn) {
-  std::vector<int> judged;
-  SoakJudgeThread judge([&](harness::CycleSlice slice) { judged.push_back(slice.number); }, 2);
-  judge.hand(cycles(1, 3));
-  judge.hand({});
-  judge.hand(cycles(4, 5));
+TEST(SoakJudgeThread, JudgesEachCycleInOrderOnceSettledAndTheRestAtFinish) {
+  GatedJudge gate;
+  SoakJudgeThread judge([&](harness::CycleSlice slice) { gate(slice); }, kSettle, 2);
+  hand_cycles(judge, 1, 3);
+  judge.begin_cycle(80);
+  judge.add({}, 50 + kSettle);  // cycles 1 and 2 (ended at 30 and 50) are settled, 3 (ended at 70) not
+  gate.allow(2);
+  gate.wait_until_started(2);
+  judge.end_cycle(90);
+  gate.allow(2);
   judge.finish();
-  EXPECT_EQ(judged, (std::vector<int>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(gate.judged(), (std::vector<int>{1, 2, 3, 4}));
 }
 
-TEST(SoakJudgeThread, WaitForRoomReturnsOnceNoMoreThanCapacityWait) {
+TEST(SoakJudgeThread, WaitForRoomReturnsOnceNoMoreThanCapacityEndedCyclesWait) {
   GatedJudge gate;
-  SoakJudgeThread judge([&](harness::CycleSlice slice) { gate(slice); }, 1);
-  judge.hand(cycles(1, 3));
-  gate.wait_until_started(1);  // cycle 1 is being judged; 2 and 3 wait: one more than the capacity
+  SoakJudgeThread judge([&](harness::CycleSlice slice) { gate(slice); }, kSettle, 1);
+  hand_cycles(judge, 1, 1);
+  judge.begin_cycle(40);
+  judge.add({}, 1000);
+  gate.wait_until_started(1);  // the thread is held judging cycle 1
+  judge.end_cycle(50);
+  judge.begin_cycle(60);
+  judge.end_cycle(70);  // two ended cycles wait behind it: one more than the capacity
   auto room = std::async(std::launch::async, [&] { return judge.wait_for_room(); });
-  gate.allow(1);  // cycle 1 judged, 2 starts: only 3 waits
+  gate.allow(1);
   room.get();
-  gate.wait_until_started(2);
-  EXPECT_EQ(gate.judged(), (std::vector<int>{1}));
   gate.allow(2);
   judge.finish();
   EXPECT_EQ(gate.judged(), (std::vector<int>{1, 2, 3}));
 }
 
-TEST(SoakJudgeThread, WaitForRoomDoesNotWaitWhileTheJudgeKeepsUp) {
+TEST(SoakJudgeThread, WaitForRoomDoesNotWaitWhileTheThreadKeepsUp) {
   GatedJudge gate;
-  SoakJudgeThread judge([&](harness::CycleSlice slice) { gate(slice); }, 2);
-  judge.hand(cycles(1, 2));
-  EXPECT_GE(judge.wait_for_room().count(), 0);  // two wait at most: returns at once, the judge still held
+  SoakJudgeThread judge([&](harness::CycleSlice slice) { gate(slice); }, kSettle, 2);
+  hand_cycles(judge, 1, 2);
+  static_cast<void>(judge.wait_for_room());  // two ended cycles at most: returns, the judge still held
   EXPECT_TRUE(gate.judged().empty());
   gate.allow(2);
   judge.finish();
+  EXPECT_EQ(gate.judged(), (std::vector<int>{1, 2}));
 }
 
-TEST(SoakJudgeThread, AJudgeThatThrowsStopsJudgingAndEveryLaterCallThrows) {
+TEST(SoakJudgeThread, AJudgeThatThrowsStopsTheWorkAndEveryLaterCallThrows) {
   std::vector<int> judged;
   SoakJudgeThread judge(
       [&](harness::CycleSlice slice) {
         if (slice.number == 2) throw std::runtime_error("cannot write cycles.jsonl");
         judged.push_back(slice.number);
       },
-      0);
-  judge.hand(cycles(1, 4));
-  EXPECT_THROW(static_cast<void>(judge.wait_for_room()), std::runtime_error);
-  EXPECT_THROW(judge.hand(cycles(5, 5)), std::runtime_error);
+      kSettle, 0);
+  hand_cycles(judge, 1, 4);
+  judge.begin_cycle(100);
+  judge.add({}, 1000);
+  // The end queued behind the failing cycle keeps wait_for_room() waiting until the failure, if
+  // handing it in did not already throw.
+  EXPECT_THROW(
+      {
+        judge.end_cycle(110);
+        static_cast<void>(judge.wait_for_room());
+      },
+      std::runtime_error);
+  EXPECT_THROW(judge.begin_cycle(120), std::runtime_error);
   EXPECT_THROW(judge.finish(), std::runtime_error);
   EXPECT_EQ(judged, (std::vector<int>{1}));
 }
 
+TEST(SoakJudgeThread, ACycleHandedInOutOfOrderIsAnErrorTheSoakSees) {
+  SoakJudgeThread judge([](const harness::CycleSlice&) {}, kSettle, 2);
+  judge.end_cycle(10);  // no cycle began
+  EXPECT_THROW(judge.finish(), std::logic_error);
+}
+
 TEST(SoakJudgeThread, DestroyedWhileJudgingItReturnsOnceThatCycleIsJudged) {
   GatedJudge gate;
-  auto judge = std::make_unique<SoakJudgeThread>([&](harness::CycleSlice slice) { gate(slice); }, 2);
-  judge->hand(cycles(1, 1));
+  auto judge = std::make_unique<SoakJudgeThread>([&](harness::CycleSlice slice) { gate(slice); }, kSettle, 2);
+  hand_cycles(*judge, 1, 2);
+  judge->add({}, 1000);
   gate.wait_until_started(1);
   auto destroyed = std::async(std::launch::async, [&] { judge.reset(); });
-  gate.allow(1);
+  gate.allow(2);
   destroyed.get();
-  EXPECT_EQ(gate.judged(), (std::vector<int>{1}));
+  EXPECT_EQ(gate.judged().front(), 1);
 }
 
 }  // namespace
