@@ -208,9 +208,7 @@ SoakResult run_soak(const Scenario& scenario, const RunOptions& options, const S
     return line.str();
   });
   const auto started = std::chrono::steady_clock::now();
-  const auto take = [&] {
-    judge.add(session.take_events_while_running(kEventsPerLoopTake), session.clock().now_ns());
-  };
+  const auto take = [&] { judge.add(session.take_events_while_running(kEventsPerLoopTake), session.clock().now_ns()); };
 
   std::string stopped_by;
   judge.begin_cycle(0);

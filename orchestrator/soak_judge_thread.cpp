@@ -54,12 +54,8 @@ void SoakJudgeThread::finish() {
 
 void SoakJudgeThread::apply(Message& message) {
   switch (message.kind) {
-    case Kind::begin_cycle:
-      slicer_.begin_cycle(message.t_ns);
-      return;
-    case Kind::end_cycle:
-      slicer_.end_cycle(message.t_ns);
-      return;
+    case Kind::begin_cycle: slicer_.begin_cycle(message.t_ns); return;
+    case Kind::end_cycle: slicer_.end_cycle(message.t_ns); return;
     case Kind::events:
       slicer_.add(std::move(message.events));
       for (auto& slice : slicer_.take_complete(message.t_ns, settle_ns_)) judge_(std::move(slice));
